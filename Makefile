@@ -1,0 +1,31 @@
+# neurograde: the two commands a new user needs are `make demo` and `make test`.
+# Both run scripts/setup first (installs missing Debian packages, fetches the
+# ONNX Runtime library and real footage into a cache outside the clone).
+
+CARGO ?= cargo
+
+.PHONY: setup demo test bench check
+
+setup:
+	@scripts/setup
+
+## Build and run the engine on its embedded demo footage (a window when there
+## is a display, else a graded video file and a still, with latency figures).
+demo: setup
+	@$(CARGO) build --release --quiet
+	@scripts/demo
+
+## Unit and integration tests (GPU tests run on Mesa's lavapipe without a GPU).
+test: setup
+	$(CARGO) test --all-targets
+
+## Criterion bench of the grade pass (1080p, 4K) and the whole-loop
+## comparison against ffmpeg's lut3d filter on the same input.
+bench: setup
+	$(CARGO) bench --bench grade_pass
+	scripts/bench-loop
+
+## What CI and a reviewer check besides the tests.
+check:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings

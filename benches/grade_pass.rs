@@ -1,0 +1,102 @@
+//! Criterion benches of the GPU frame work at 1080p and 4K on whatever
+//! adapter the machine has (Mesa lavapipe without a GPU).
+//!
+//! - `frame/*`: one whole frame, synchronously: upload + ingest + grade +
+//!   pack + readback into CPU memory (what the null sink pays).
+//! - `kernel/*`: upload + the frame kernel alone at 1080p, without readback.
+//!
+//! Whole-loop figures against ffmpeg come from `scripts/bench-loop`.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use neurograde::frame::{Frame, Size};
+use neurograde::gpu::grade::GradeUniforms;
+use neurograde::gpu::{FramePipeline, GpuContext, OutputFormat, ReadbackQueue};
+use neurograde::grade::Look;
+use neurograde::source::pattern::PatternSource;
+use neurograde::source::{Source, SourceOptions};
+use std::time::Instant;
+
+fn gradient(size: Size) -> Frame {
+    let options = SourceOptions {
+        size,
+        fps: 30.0,
+        looping: true,
+    };
+    let mut source = PatternSource::new("gradient", &options).expect("pattern exists");
+    source
+        .next_frame(Vec::new())
+        .expect("pattern renders")
+        .expect("a frame")
+}
+
+fn demo_look() -> GradeUniforms {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/looks/demo.toml");
+    GradeUniforms::from_look(&Look::load(std::path::Path::new(path)).expect("demo look loads"))
+}
+
+fn whole_frame(c: &mut Criterion) {
+    let ctx = GpuContext::headless().expect("GPU adapter");
+    let look = demo_look();
+    let mut group = c.benchmark_group("frame");
+    group.sample_size(10);
+    for (name, size) in [
+        ("1080p", Size::HD),
+        (
+            "4K",
+            Size {
+                width: 3840,
+                height: 2160,
+            },
+        ),
+    ] {
+        let mut frame = gradient(size);
+        let mut pipeline = FramePipeline::new(&ctx);
+        let mut readback = ReadbackQueue::<()>::new(1);
+        group.bench_function(format!("upload+grade+readback rgb8/{name}"), |b| {
+            b.iter(|| {
+                frame.captured = Instant::now();
+                let mut encoder = ctx.device.create_command_encoder(&Default::default());
+                let packed = pipeline
+                    .encode_packed(&ctx, &mut encoder, &frame, &look, OutputFormat::Rgba8)
+                    .expect("fits");
+                readback.submit(&ctx.device, &ctx.queue, encoder, packed, ());
+                readback
+                    .flush(&ctx.device, |_, bytes| {
+                        std::hint::black_box(bytes.last());
+                    })
+                    .expect("readback");
+            })
+        });
+    }
+    group.finish();
+}
+
+fn kernel_only(c: &mut Criterion) {
+    let ctx = GpuContext::headless().expect("GPU adapter");
+    let look = demo_look();
+    let frame = gradient(Size::HD);
+    let mut pipeline = FramePipeline::new(&ctx);
+    let mut group = c.benchmark_group("kernel");
+    group.sample_size(10);
+    for (name, format) in [
+        ("rgba8", OutputFormat::Rgba8),
+        ("f16", OutputFormat::RgbaF16),
+    ] {
+        group.bench_function(format!("upload+decode+grade+pack {name}/1080p"), |b| {
+            b.iter(|| {
+                let mut encoder = ctx.device.create_command_encoder(&Default::default());
+                pipeline
+                    .encode_packed(&ctx, &mut encoder, &frame, &look, format)
+                    .expect("fits");
+                ctx.queue.submit([encoder.finish()]);
+                ctx.device
+                    .poll(wgpu::PollType::wait_indefinitely())
+                    .expect("poll");
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, whole_frame, kernel_only);
+criterion_main!(benches);

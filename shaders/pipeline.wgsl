@@ -1,0 +1,110 @@
+// The frame kernel: decode -> grade -> store, in one compute pass.
+//
+// How it works: each invocation calls decode_pixel (ingest.wgsl), then
+// grade_pixel (grade.wgsl), and stores the result once. Two entry points:
+// `to_buffer` packs straight into the readback buffer in the sink's layout
+// (OUT_FORMAT override: 8-bit, 16-bit, half or float RGBA), four pixels an
+// invocation; `to_texture` writes the rgba16float working texture that the
+// window draws from. One pass means the picture crosses memory once.
+//
+// 8-bit RGB (the common live case) takes a faster, equally exact route: the
+// per-channel part of the grade is evaluated on the GPU at the 256 possible
+// codes (`bake_channel_table`, 256 invocations a frame) and each pixel reads
+// its three values from that table, then mixes channels (grade_mix). On a CPU rasteriser
+// (lavapipe) transcendental maths per pixel is most of the cost; this keeps
+// it to 768 evaluations a frame. Quantisation is WGSL's pack*unorm rounding,
+// mirrored in src/grade/reference.rs. Paired with src/gpu/pipeline.rs;
+// composed after ingest.wgsl and grade.wgsl.
+
+override OUT_FORMAT: u32 = 0u;
+
+@group(0) @binding(3) var<storage, read_write> packed: array<u32>;
+@group(0) @binding(4) var working: texture_storage_2d<rgba16float, write>;
+// grade_channels at the 256 8-bit levels: written by `bake_channel_table`
+// into a storage buffer, copied into a uniform buffer, read by `to_buffer`
+// (uniform reads are the cheapest table lookups on a CPU rasteriser).
+@group(0) @binding(5) var<storage, read_write> channel_table: array<vec4<f32>, 256>;
+@group(0) @binding(6) var<uniform> channel_lut: array<vec4<f32>, 256>;
+
+// Evaluates the per-channel part of the grade at every 8-bit level. Run
+// before `to_buffer` every frame (256 invocations), so the table always
+// matches the look.
+@compute @workgroup_size(64)
+fn bake_channel_table(@builtin(global_invocation_id) id: vec3<u32>) {
+    if id.x < 256u {
+        channel_table[id.x] = vec4<f32>(grade_channels(vec3<f32>(f32(id.x) / 255.0)), 0.0);
+    }
+}
+
+// The graded value of 8-bit codes: exact, since the table holds the
+// per-channel part evaluated at exactly these codes.
+fn graded_codes(r: u32, g: u32, b: u32) -> vec4<f32> {
+    let c = vec3<f32>(channel_lut[r].x, channel_lut[g].y, channel_lut[b].z);
+    return vec4<f32>(grade_mix(c), 1.0);
+}
+
+fn graded_pixel(x: u32, y: u32) -> vec4<f32> {
+    let c = decode_pixel(x, y);
+    return vec4<f32>(grade_pixel(c.rgb), c.a);
+}
+
+fn store_packed(p: u32, c: vec4<f32>) {
+    switch OUT_FORMAT {
+        // Rgba8
+        case 0u: {
+            packed[p] = pack4x8unorm(c);
+        }
+        // Rgba16
+        case 1u: {
+            packed[p * 2u] = pack2x16unorm(c.rg);
+            packed[p * 2u + 1u] = pack2x16unorm(c.ba);
+        }
+        // RgbaF16
+        case 2u: {
+            packed[p * 2u] = pack2x16float(c.rg);
+            packed[p * 2u + 1u] = pack2x16float(c.ba);
+        }
+        // RgbaF32
+        default: {
+            packed[p * 4u] = bitcast<u32>(c.r);
+            packed[p * 4u + 1u] = bitcast<u32>(c.g);
+            packed[p * 4u + 2u] = bitcast<u32>(c.b);
+            packed[p * 4u + 3u] = bitcast<u32>(c.a);
+        }
+    }
+}
+
+// One invocation per four horizontally adjacent pixels (fewer, wider
+// invocations: on a CPU rasteriser the per-invocation cost matters).
+@compute @workgroup_size(16, 8)
+fn to_buffer(@builtin(global_invocation_id) id: vec3<u32>) {
+    let x = id.x * 4u;
+    let y = id.y;
+    if x >= ingest.width || y >= ingest.height {
+        return;
+    }
+    let p = y * ingest.width + x;
+    if FORMAT == 0u && x + 3u < ingest.width {
+        // 3-byte RGB: four pixels are exactly three words.
+        let w = p * 3u / 4u;
+        let a = src[w];
+        let b = src[w + 1u];
+        let c = src[w + 2u];
+        store_packed(p, graded_codes(a & 0xffu, (a >> 8u) & 0xffu, (a >> 16u) & 0xffu));
+        store_packed(p + 1u, graded_codes(a >> 24u, b & 0xffu, (b >> 8u) & 0xffu));
+        store_packed(p + 2u, graded_codes((b >> 16u) & 0xffu, b >> 24u, c & 0xffu));
+        store_packed(p + 3u, graded_codes((c >> 8u) & 0xffu, (c >> 16u) & 0xffu, c >> 24u));
+    } else {
+        for (var i = 0u; i < 4u && x + i < ingest.width; i++) {
+            store_packed(p + i, graded_pixel(x + i, y));
+        }
+    }
+}
+
+@compute @workgroup_size(16, 8)
+fn to_texture(@builtin(global_invocation_id) id: vec3<u32>) {
+    if id.x >= ingest.width || id.y >= ingest.height {
+        return;
+    }
+    textureStore(working, vec2<u32>(id.x, id.y), graded_pixel(id.x, id.y));
+}

@@ -1,0 +1,189 @@
+//! What a run measured: frame rate, capture-to-ready latency, drops.
+//!
+//! How it works: every frame that reaches its sink records the time from its
+//! capture to "ready" (read back into CPU memory for file/null sinks, handed to
+//! the display for the window) in a fixed-size HDR histogram, so a run of
+//! hours costs the same memory as a run of seconds. Frame rate is counted
+//! from the first ready frame, so start-up (shader compilation, the first
+//! upload) does not dilute it.
+
+use super::ring::DropCounters;
+use crate::gpu::AdapterSummary;
+use hdrhistogram::Histogram;
+use serde::Serialize;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+pub struct Stats {
+    started: Instant,
+    first_ready: Option<Instant>,
+    last_ready: Option<Instant>,
+    frames: u64,
+    /// Microseconds, 1 µs to 60 s, 3 significant digits.
+    latency_us: Histogram<u64>,
+}
+
+/// Latency percentiles in milliseconds.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct LatencyMs {
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
+    pub mean: f64,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct Dropped {
+    /// Frames the source could not queue because the ring was full.
+    pub ring_full: u64,
+    /// Frames skipped because a newer one was already waiting.
+    pub superseded: u64,
+    pub total: u64,
+}
+
+/// The summary printed at the end of a run and written by `--stats-json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub source: String,
+    pub sink: String,
+    pub adapter: Option<AdapterSummary>,
+    /// Frames that reached the sink.
+    pub frames: u64,
+    /// Seconds from start to the last ready frame.
+    pub duration_s: f64,
+    /// Frames a second, measured from the first ready frame to the last.
+    pub fps: f64,
+    pub latency_ms: LatencyMs,
+    pub dropped: Dropped,
+}
+
+impl Stats {
+    pub fn new() -> Stats {
+        Stats {
+            started: Instant::now(),
+            first_ready: None,
+            last_ready: None,
+            frames: 0,
+            latency_us: Histogram::new_with_bounds(1, 60_000_000, 3)
+                .expect("static histogram bounds are valid"),
+        }
+    }
+
+    /// A frame captured at `captured` is ready now.
+    pub fn record(&mut self, captured: Instant) {
+        let now = Instant::now();
+        self.record_at(captured, now);
+    }
+
+    pub fn record_at(&mut self, captured: Instant, ready: Instant) {
+        let micros = ready.saturating_duration_since(captured).as_micros() as u64;
+        self.latency_us.saturating_record(micros.max(1));
+        self.first_ready.get_or_insert(ready);
+        self.last_ready = Some(ready);
+        self.frames += 1;
+    }
+
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Frames a second so far (0 until two frames are ready).
+    pub fn fps(&self) -> f64 {
+        match (self.first_ready, self.last_ready) {
+            (Some(a), Some(b)) if self.frames > 1 && b > a => {
+                (self.frames - 1) as f64 / (b - a).as_secs_f64()
+            }
+            _ => 0.0,
+        }
+    }
+
+    fn ms(&self, quantile: f64) -> f64 {
+        self.latency_us.value_at_quantile(quantile) as f64 / 1000.0
+    }
+
+    pub fn latency(&self) -> LatencyMs {
+        if self.frames == 0 {
+            return LatencyMs {
+                p50: 0.0,
+                p95: 0.0,
+                p99: 0.0,
+                max: 0.0,
+                mean: 0.0,
+            };
+        }
+        LatencyMs {
+            p50: self.ms(0.50),
+            p95: self.ms(0.95),
+            p99: self.ms(0.99),
+            max: self.latency_us.max() as f64 / 1000.0,
+            mean: self.latency_us.mean() / 1000.0,
+        }
+    }
+
+    pub fn report(
+        &self,
+        source: String,
+        sink: String,
+        adapter: Option<AdapterSummary>,
+        drops: &DropCounters,
+    ) -> RunReport {
+        let ring_full = drops.ring_full.load(Ordering::Relaxed);
+        let superseded = drops.superseded.load(Ordering::Relaxed);
+        RunReport {
+            source,
+            sink,
+            adapter,
+            frames: self.frames,
+            duration_s: self
+                .last_ready
+                .map_or(Duration::ZERO, |t| t - self.started)
+                .as_secs_f64(),
+            fps: self.fps(),
+            latency_ms: self.latency(),
+            dropped: Dropped {
+                ring_full,
+                superseded,
+                total: ring_full + superseded,
+            },
+        }
+    }
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Stats::new()
+    }
+}
+
+impl RunReport {
+    /// The human summary printed at the end of `run`.
+    pub fn summary(&self) -> String {
+        let l = &self.latency_ms;
+        format!(
+            "{} frames in {:.2} s: {:.1} fps | capture->ready latency p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms | dropped {} (ring full {}, superseded {})",
+            self.frames, self.duration_s, self.fps, l.p50, l.p95, l.p99, self.dropped.total, self.dropped.ring_full, self.dropped.superseded
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_and_fps_from_known_samples() {
+        let mut stats = Stats::new();
+        let t0 = Instant::now();
+        for i in 0..100u64 {
+            let captured = t0 + Duration::from_millis(10 * i);
+            stats.record_at(captured, captured + Duration::from_millis(1 + i % 10));
+        }
+        let l = stats.latency();
+        assert!((l.p50 - 5.0).abs() < 0.01, "{l:?}");
+        assert!((l.p99 - 10.0).abs() < 0.02, "{l:?}");
+        assert!((l.max - 10.0).abs() < 0.02);
+        // 100 frames, 10 ms apart (jittered by the latency pattern): ~100 fps.
+        assert!((stats.fps() - 100.0).abs() < 2.0, "{}", stats.fps());
+    }
+}

@@ -1,0 +1,165 @@
+//! The GPU side of the frame loop (wgpu; Mesa lavapipe where there is no GPU).
+//!
+//! How it works: [`device`] picks an adapter and opens the device. A frame's
+//! bytes are uploaded as they are, then one compute kernel
+//! ([`pipeline::FramePipeline`]) decodes ([`ingest`], YUV included), grades
+//! ([`grade`]) and stores each pixel: packed for [`readback`] to file and
+//! null sinks, or into the rgba16float working texture that [`present`]
+//! draws into the window. Each Rust file is paired with the WGSL file of the
+//! same name; the WGSL functions have CPU twins in `src/grade/` and
+//! `src/frame.rs`. New colour operations become new WGSL functions called
+//! from `grade_pixel`.
+
+pub mod device;
+pub mod grade;
+pub mod ingest;
+pub mod pipeline;
+pub mod present;
+pub mod readback;
+
+pub use device::{AdapterSummary, GpuContext};
+pub use pipeline::FramePipeline;
+pub use readback::{OutputFormat, ReadbackQueue};
+
+/// The format of the working textures between passes: half float RGBA, which
+/// keeps 10+ bits of precision across the whole [0, 65504] range.
+pub const WORKING_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
+
+/// Threads per workgroup of every per-pixel compute pass (matches the WGSL).
+pub const WORKGROUP: (u32, u32) = (16, 8);
+
+/// Errors from the GPU side.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GpuError {
+    #[error("no GPU adapter found; on Linux without a GPU install Mesa's software Vulkan driver (Debian: mesa-vulkan-drivers)")]
+    NoAdapter,
+    #[error("WGPU_ADAPTER_NAME={wanted:?} matches no adapter; found: {found}")]
+    AdapterNotFound { wanted: String, found: String },
+    #[error("cannot open the GPU device on {adapter}: {message}")]
+    Device { adapter: String, message: String },
+    #[error("picture {width}x{height} is larger than this GPU allows (largest side {max_side}, largest buffer {max_buffer} bytes)")]
+    TooLarge {
+        width: u32,
+        height: u32,
+        max_side: u32,
+        max_buffer: u64,
+    },
+    #[error("reading the graded picture back from the GPU failed: {0}")]
+    Readback(String),
+    #[error("window surface: {0}")]
+    Surface(String),
+}
+
+/// Number of workgroups to cover `width` x `height` pixels.
+pub fn dispatch_size(width: u32, height: u32) -> (u32, u32) {
+    (width.div_ceil(WORKGROUP.0), height.div_ceil(WORKGROUP.1))
+}
+
+/// Bind group layout entries, named by what the WGSL declares.
+pub(crate) mod bindings {
+    use wgpu::{BindGroupLayoutEntry, BindingType, BufferBindingType, ShaderStages};
+
+    fn entry(binding: u32, visibility: ShaderStages, ty: BindingType) -> BindGroupLayoutEntry {
+        BindGroupLayoutEntry {
+            binding,
+            visibility,
+            ty,
+            count: None,
+        }
+    }
+
+    /// `var<storage, read>` (or `read_write`) in a compute shader.
+    pub fn storage_buffer(binding: u32, read_only: bool) -> BindGroupLayoutEntry {
+        let ty = BindingType::Buffer {
+            ty: BufferBindingType::Storage { read_only },
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        };
+        entry(binding, ShaderStages::COMPUTE, ty)
+    }
+
+    /// `var<uniform>`.
+    pub fn uniform(binding: u32, visibility: ShaderStages) -> BindGroupLayoutEntry {
+        let ty = BindingType::Buffer {
+            ty: BufferBindingType::Uniform,
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        };
+        entry(binding, visibility, ty)
+    }
+
+    /// `texture_2d<f32>` (filterable float).
+    pub fn texture(binding: u32, visibility: ShaderStages) -> BindGroupLayoutEntry {
+        let ty = BindingType::Texture {
+            sample_type: wgpu::TextureSampleType::Float { filterable: true },
+            view_dimension: wgpu::TextureViewDimension::D2,
+            multisampled: false,
+        };
+        entry(binding, visibility, ty)
+    }
+
+    /// `texture_storage_2d<rgba16float, write>` in a compute shader.
+    pub fn working_texture_write(binding: u32) -> BindGroupLayoutEntry {
+        let ty = BindingType::StorageTexture {
+            access: wgpu::StorageTextureAccess::WriteOnly,
+            format: super::WORKING_FORMAT,
+            view_dimension: wgpu::TextureViewDimension::D2,
+        };
+        entry(binding, ShaderStages::COMPUTE, ty)
+    }
+
+    /// A filtering sampler for the fragment stage.
+    pub fn sampler(binding: u32) -> BindGroupLayoutEntry {
+        let ty = BindingType::Sampler(wgpu::SamplerBindingType::Filtering);
+        entry(binding, ShaderStages::FRAGMENT, ty)
+    }
+}
+
+/// A pipeline layout with one bind group.
+pub(crate) fn single_group_layout(
+    device: &wgpu::Device,
+    label: &str,
+    entries: &[wgpu::BindGroupLayoutEntry],
+) -> (wgpu::BindGroupLayout, wgpu::PipelineLayout) {
+    let group = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+        label: Some(label),
+        entries,
+    });
+    let pipeline = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some(label),
+        bind_group_layouts: &[Some(&group)],
+        immediate_size: 0,
+    });
+    (group, pipeline)
+}
+
+/// Records one compute pass of `pipeline` over `width` x `height` pixels.
+pub(crate) fn dispatch_pixels(
+    encoder: &mut wgpu::CommandEncoder,
+    label: &str,
+    pipeline: &wgpu::ComputePipeline,
+    bind_group: &wgpu::BindGroup,
+    width: u32,
+    height: u32,
+) {
+    let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+        label: Some(label),
+        timestamp_writes: None,
+    });
+    pass.set_pipeline(pipeline);
+    pass.set_bind_group(0, bind_group, &[]);
+    let (gx, gy) = dispatch_size(width, height);
+    pass.dispatch_workgroups(gx, gy, 1);
+}
+
+/// Loads a WGSL file from `shaders/` (embedded at build time).
+macro_rules! shader {
+    ($device:expr, $name:literal) => {
+        $device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some($name),
+            source: wgpu::ShaderSource::Wgsl(include_str!(concat!("../../shaders/", $name)).into()),
+        })
+    };
+}
+pub(crate) use shader;

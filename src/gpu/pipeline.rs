@@ -1,0 +1,366 @@
+//! The frame pipeline: upload, then one fused compute kernel that decodes,
+//! grades and stores every pixel (`shaders/pipeline.wgsl`, composed after
+//! `ingest.wgsl` and `grade.wgsl`).
+//!
+//! How it works: [`FramePipeline`] owns the kernel's pipelines (one per input
+//! layout and output, via WGSL override constants), its uniforms, and the
+//! resources that depend on the picture size: the input buffer, the packed
+//! output buffer (readback sinks) and the rgba16float working texture (the
+//! window). They are re-created only when a frame of another size arrives.
+//! Fusing the passes means the picture crosses memory once, which on a CPU
+//! rasteriser is most of the cost; each operation still lives in its own
+//! WGSL function with a CPU twin. New colour operations are new functions
+//! called from `grade_pixel`.
+
+use super::grade::GradeUniforms;
+use super::ingest::{input_buffer_size, upload, IngestUniforms};
+use super::{bindings, GpuContext, GpuError, OutputFormat, WORKING_FORMAT};
+use crate::frame::{Frame, PixelFormat};
+use std::collections::HashMap;
+
+/// The composed WGSL of the frame kernel (also validated by naga in tests).
+pub const FRAME_KERNEL_WGSL: &str = concat!(
+    include_str!("../../shaders/ingest.wgsl"),
+    "\n",
+    include_str!("../../shaders/grade.wgsl"),
+    "\n",
+    include_str!("../../shaders/pipeline.wgsl"),
+);
+
+/// Where the kernel stores the graded picture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Target {
+    Packed(OutputFormat),
+    Texture,
+}
+
+struct SizedResources {
+    width: u32,
+    height: u32,
+    input: wgpu::Buffer,
+    packed: Option<wgpu::Buffer>,
+    working: Option<wgpu::TextureView>,
+}
+
+pub struct FramePipeline {
+    module: wgpu::ShaderModule,
+    packed_layout: (wgpu::BindGroupLayout, wgpu::PipelineLayout),
+    texture_layout: (wgpu::BindGroupLayout, wgpu::PipelineLayout),
+    pipelines: HashMap<(PixelFormat, Target), wgpu::ComputePipeline>,
+    /// The per-channel grade at the 256 8-bit codes (see pipeline.wgsl).
+    channel_table: wgpu::Buffer,
+    channel_lut: wgpu::Buffer,
+    bake_pipeline: Option<wgpu::ComputePipeline>,
+    ingest_uniforms: wgpu::Buffer,
+    grade_uniforms: wgpu::Buffer,
+    sized: Option<SizedResources>,
+}
+
+fn uniform_buffer(device: &wgpu::Device, label: &str, size: usize) -> wgpu::Buffer {
+    device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size: size as u64,
+        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    })
+}
+
+impl FramePipeline {
+    pub fn new(ctx: &GpuContext) -> FramePipeline {
+        let device = &ctx.device;
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("frame kernel"),
+            source: wgpu::ShaderSource::Wgsl(FRAME_KERNEL_WGSL.into()),
+        });
+        let common = [
+            bindings::storage_buffer(0, true),
+            bindings::uniform(1, wgpu::ShaderStages::COMPUTE),
+            bindings::uniform(2, wgpu::ShaderStages::COMPUTE),
+        ];
+        let with = |extra| {
+            let mut entries = common.to_vec();
+            entries.push(extra);
+            entries
+        };
+        FramePipeline {
+            packed_layout: super::single_group_layout(
+                device,
+                "frame kernel (packed)",
+                &[
+                    with(bindings::storage_buffer(3, false)),
+                    vec![
+                        bindings::storage_buffer(5, false),
+                        bindings::uniform(6, wgpu::ShaderStages::COMPUTE),
+                    ],
+                ]
+                .concat(),
+            ),
+            texture_layout: super::single_group_layout(
+                device,
+                "frame kernel (texture)",
+                &with(bindings::working_texture_write(4)),
+            ),
+            module,
+            pipelines: HashMap::new(),
+            channel_table: device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("channel table"),
+                size: 256 * 16,
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+                mapped_at_creation: false,
+            }),
+            channel_lut: device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("channel lut"),
+                size: 256 * 16,
+                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            }),
+            bake_pipeline: None,
+            ingest_uniforms: uniform_buffer(
+                device,
+                "ingest uniforms",
+                std::mem::size_of::<IngestUniforms>(),
+            ),
+            grade_uniforms: uniform_buffer(
+                device,
+                "grade uniforms",
+                std::mem::size_of::<GradeUniforms>(),
+            ),
+            sized: None,
+        }
+    }
+
+    /// Makes sure the size-dependent resources fit `frame` and `target`.
+    fn prepare(&mut self, ctx: &GpuContext, frame: &Frame, target: Target) -> Result<(), GpuError> {
+        let needed = input_buffer_size(frame.data.len());
+        let out_bytes = match target {
+            Target::Packed(f) => {
+                u64::from(frame.width) * u64::from(frame.height) * f.bytes_per_pixel()
+            }
+            Target::Texture => 0,
+        };
+        ctx.check_size(frame.width, frame.height, needed.max(out_bytes))?;
+        let device = &ctx.device;
+        let same_size = self.sized.as_ref().is_some_and(|s| {
+            s.width == frame.width && s.height == frame.height && s.input.size() >= needed
+        });
+        if !same_size {
+            self.sized = Some(SizedResources {
+                width: frame.width,
+                height: frame.height,
+                input: device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("frame input"),
+                    size: needed,
+                    usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                }),
+                packed: None,
+                working: None,
+            });
+        }
+        let sized = self.sized.as_mut().expect("created above");
+        match target {
+            Target::Packed(_) if sized.packed.as_ref().is_none_or(|b| b.size() != out_bytes) => {
+                sized.packed = Some(device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("packed output"),
+                    size: out_bytes,
+                    usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+                    mapped_at_creation: false,
+                }));
+            }
+            Target::Texture if sized.working.is_none() => {
+                sized.working = Some(working_texture(device, frame.width, frame.height));
+            }
+            _ => {}
+        }
+        let key = (frame.format, target);
+        if !self.pipelines.contains_key(&key) {
+            let (entry, layout, out) = match target {
+                Target::Packed(f) => ("to_buffer", &self.packed_layout.1, f.shader_code()),
+                Target::Texture => ("to_texture", &self.texture_layout.1, 0),
+            };
+            let constants = [
+                ("FORMAT", f64::from(frame.format.shader_code())),
+                ("OUT_FORMAT", f64::from(out)),
+            ];
+            let pipeline = kernel_pipeline(device, &self.module, layout, entry, &constants);
+            self.pipelines.insert(key, pipeline);
+        }
+        if matches!(target, Target::Packed(_)) && self.bake_pipeline.is_none() {
+            let pipeline = kernel_pipeline(
+                device,
+                &self.module,
+                &self.packed_layout.1,
+                "bake_channel_table",
+                &[],
+            );
+            self.bake_pipeline = Some(pipeline);
+        }
+        Ok(())
+    }
+
+    fn encode(
+        &mut self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        frame: &Frame,
+        look: &GradeUniforms,
+        target: Target,
+    ) -> Result<(), GpuError> {
+        self.prepare(ctx, frame, target)?;
+        let sized = self.sized.as_ref().expect("prepared above");
+        upload(&ctx.queue, &sized.input, &frame.data);
+        ctx.queue.write_buffer(
+            &self.ingest_uniforms,
+            0,
+            bytemuck::bytes_of(&IngestUniforms::of(frame)),
+        );
+        ctx.queue
+            .write_buffer(&self.grade_uniforms, 0, bytemuck::bytes_of(look));
+        let mut entries = vec![
+            wgpu::BindGroupEntry {
+                binding: 0,
+                resource: sized.input.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 1,
+                resource: self.ingest_uniforms.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 2,
+                resource: self.grade_uniforms.as_entire_binding(),
+            },
+        ];
+        let layout = match target {
+            Target::Packed(_) => {
+                entries.push(wgpu::BindGroupEntry {
+                    binding: 3,
+                    resource: sized
+                        .packed
+                        .as_ref()
+                        .expect("prepared above")
+                        .as_entire_binding(),
+                });
+                entries.push(wgpu::BindGroupEntry {
+                    binding: 5,
+                    resource: self.channel_table.as_entire_binding(),
+                });
+                entries.push(wgpu::BindGroupEntry {
+                    binding: 6,
+                    resource: self.channel_lut.as_entire_binding(),
+                });
+                &self.packed_layout.0
+            }
+            Target::Texture => {
+                entries.push(wgpu::BindGroupEntry {
+                    binding: 4,
+                    resource: wgpu::BindingResource::TextureView(
+                        sized.working.as_ref().expect("prepared above"),
+                    ),
+                });
+                &self.texture_layout.0
+            }
+        };
+        let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("frame kernel"),
+            layout,
+            entries: &entries,
+        });
+        if let (Target::Packed(_), Some(bake)) = (target, &self.bake_pipeline) {
+            super::dispatch_pixels(encoder, "bake channel table", bake, &bind_group, 256, 1);
+            encoder.copy_buffer_to_buffer(&self.channel_table, 0, &self.channel_lut, 0, 256 * 16);
+        }
+        let pipeline = &self.pipelines[&(frame.format, target)];
+        // `to_buffer` covers four pixels an invocation, `to_texture` one.
+        let columns = match target {
+            Target::Packed(_) => frame.width.div_ceil(4),
+            Target::Texture => frame.width,
+        };
+        super::dispatch_pixels(
+            encoder,
+            "frame kernel",
+            pipeline,
+            &bind_group,
+            columns,
+            frame.height,
+        );
+        Ok(())
+    }
+
+    /// Uploads `frame` and records the kernel storing into the packed output
+    /// buffer in `format`. Returns that buffer (valid until the next call).
+    pub fn encode_packed(
+        &mut self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        frame: &Frame,
+        look: &GradeUniforms,
+        format: OutputFormat,
+    ) -> Result<&wgpu::Buffer, GpuError> {
+        self.encode(ctx, encoder, frame, look, Target::Packed(format))?;
+        Ok(self
+            .sized
+            .as_ref()
+            .and_then(|s| s.packed.as_ref())
+            .expect("prepared by encode"))
+    }
+
+    /// Uploads `frame` and records the kernel storing into the working
+    /// texture (for the window). Returns its view.
+    pub fn encode_texture(
+        &mut self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        frame: &Frame,
+        look: &GradeUniforms,
+    ) -> Result<&wgpu::TextureView, GpuError> {
+        self.encode(ctx, encoder, frame, look, Target::Texture)?;
+        Ok(self.working().expect("prepared by encode").0)
+    }
+
+    /// The last graded working texture and its size, if there is one.
+    pub fn working(&self) -> Option<(&wgpu::TextureView, (u32, u32))> {
+        let s = self.sized.as_ref()?;
+        s.working.as_ref().map(|w| (w, (s.width, s.height)))
+    }
+}
+
+fn kernel_pipeline(
+    device: &wgpu::Device,
+    module: &wgpu::ShaderModule,
+    layout: &wgpu::PipelineLayout,
+    entry: &str,
+    constants: &[(&str, f64)],
+) -> wgpu::ComputePipeline {
+    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(entry),
+        layout: Some(layout),
+        module,
+        entry_point: Some(entry),
+        compilation_options: wgpu::PipelineCompilationOptions {
+            constants,
+            ..Default::default()
+        },
+        cache: None,
+    })
+}
+
+fn working_texture(device: &wgpu::Device, width: u32, height: u32) -> wgpu::TextureView {
+    device
+        .create_texture(&wgpu::TextureDescriptor {
+            label: Some("working"),
+            size: wgpu::Extent3d {
+                width,
+                height,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: WORKING_FORMAT,
+            usage: wgpu::TextureUsages::STORAGE_BINDING
+                | wgpu::TextureUsages::TEXTURE_BINDING
+                | wgpu::TextureUsages::COPY_SRC,
+            view_formats: &[],
+        })
+        .create_view(&wgpu::TextureViewDescriptor::default())
+}

@@ -1,0 +1,153 @@
+//! Present pass: draws the graded picture into a window's surface,
+//! letterboxed, with aspect kept (shader: `shaders/present.wgsl`).
+
+use super::{bindings, GpuContext};
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct PresentParams {
+    rect: [f32; 4],
+}
+
+pub struct PresentPass {
+    layout: wgpu::BindGroupLayout,
+    pipeline: wgpu::RenderPipeline,
+    sampler: wgpu::Sampler,
+    params: wgpu::Buffer,
+}
+
+/// The picture's rectangle in normalised window coordinates (x0, y0, x1, y1),
+/// as large as fits with the picture's aspect ratio kept.
+pub fn letterbox(picture: (u32, u32), window: (u32, u32)) -> [f32; 4] {
+    let pa = picture.0 as f32 / picture.1.max(1) as f32;
+    let wa = window.0 as f32 / window.1.max(1) as f32;
+    if pa > wa {
+        let h = wa / pa;
+        [0.0, (1.0 - h) / 2.0, 1.0, (1.0 + h) / 2.0]
+    } else {
+        let w = pa / wa;
+        [(1.0 - w) / 2.0, 0.0, (1.0 + w) / 2.0, 1.0]
+    }
+}
+
+impl PresentPass {
+    pub fn new(device: &wgpu::Device, surface_format: wgpu::TextureFormat) -> PresentPass {
+        let module = super::shader!(device, "present.wgsl");
+        let (layout, pipeline_layout) = super::single_group_layout(
+            device,
+            "present",
+            &[
+                bindings::texture(0, wgpu::ShaderStages::FRAGMENT),
+                bindings::sampler(1),
+                bindings::uniform(2, wgpu::ShaderStages::FRAGMENT),
+            ],
+        );
+        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some("present"),
+            layout: Some(&pipeline_layout),
+            vertex: wgpu::VertexState {
+                module: &module,
+                entry_point: Some("vs_main"),
+                compilation_options: Default::default(),
+                buffers: &[],
+            },
+            primitive: wgpu::PrimitiveState::default(),
+            depth_stencil: None,
+            multisample: wgpu::MultisampleState::default(),
+            fragment: Some(wgpu::FragmentState {
+                module: &module,
+                entry_point: Some("fs_main"),
+                compilation_options: Default::default(),
+                targets: &[Some(surface_format.into())],
+            }),
+            multiview_mask: None,
+            cache: None,
+        });
+        let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
+            label: Some("present"),
+            mag_filter: wgpu::FilterMode::Linear,
+            min_filter: wgpu::FilterMode::Linear,
+            ..Default::default()
+        });
+        let params = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("present params"),
+            size: std::mem::size_of::<PresentParams>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        PresentPass {
+            layout,
+            pipeline,
+            sampler,
+            params,
+        }
+    }
+
+    /// Records drawing `picture` (of size `picture_size`) into `target`.
+    pub fn encode(
+        &self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        picture: &wgpu::TextureView,
+        picture_size: (u32, u32),
+        target: &wgpu::TextureView,
+        target_size: (u32, u32),
+    ) {
+        let params = PresentParams {
+            rect: letterbox(picture_size, target_size),
+        };
+        ctx.queue
+            .write_buffer(&self.params, 0, bytemuck::bytes_of(&params));
+        let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("present"),
+            layout: &self.layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: wgpu::BindingResource::TextureView(picture),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: wgpu::BindingResource::Sampler(&self.sampler),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: self.params.as_entire_binding(),
+                },
+            ],
+        });
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("present"),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: target,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                    store: wgpu::StoreOp::Store,
+                },
+            })],
+            depth_stencil_attachment: None,
+            timestamp_writes: None,
+            occlusion_query_set: None,
+            multiview_mask: None,
+        });
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, &bind_group, &[]);
+        pass.draw(0..3, 0..1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::letterbox;
+
+    #[test]
+    fn letterbox_keeps_aspect() {
+        assert_eq!(letterbox((1920, 1080), (1920, 1080)), [0.0, 0.0, 1.0, 1.0]);
+        let r = letterbox((1000, 1000), (2000, 1000));
+        assert_eq!(r, [0.25, 0.0, 0.75, 1.0]);
+        let r = letterbox((2000, 1000), (1000, 1000));
+        assert_eq!(r, [0.0, 0.25, 1.0, 0.75]);
+    }
+}

@@ -1,0 +1,193 @@
+//! Readback: brings graded pictures to the CPU for file and null sinks.
+//!
+//! How it works: the frame kernel packs each pixel into a storage buffer in
+//! the sink's [`OutputFormat`] (`pipeline.rs`); that buffer is copied into
+//! one of a few mappable "slots" and mapped asynchronously.
+//! [`ReadbackQueue`] keeps up to `depth` frames in flight so the CPU uploads
+//! frame N+1 while the GPU still works on frame N; finished frames are handed
+//! to the caller in order, each with the tag it was submitted with.
+
+use super::GpuError;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+
+/// Byte layout of a read-back picture (all RGBA, little-endian).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutputFormat {
+    /// 8 bits a channel (PNG 8, video encodes).
+    Rgba8,
+    /// 16 bits a channel (PNG 16, TIFF 16).
+    Rgba16,
+    /// IEEE half float (EXR half).
+    RgbaF16,
+    /// IEEE float (EXR float, tests).
+    RgbaF32,
+}
+
+impl OutputFormat {
+    pub fn bytes_per_pixel(self) -> u64 {
+        match self {
+            OutputFormat::Rgba8 => 4,
+            OutputFormat::Rgba16 | OutputFormat::RgbaF16 => 8,
+            OutputFormat::RgbaF32 => 16,
+        }
+    }
+
+    /// The number the WGSL `OUT_FORMAT` override uses for this layout.
+    pub(crate) fn shader_code(self) -> u32 {
+        match self {
+            OutputFormat::Rgba8 => 0,
+            OutputFormat::Rgba16 => 1,
+            OutputFormat::RgbaF16 => 2,
+            OutputFormat::RgbaF32 => 3,
+        }
+    }
+}
+
+const MAP_PENDING: u8 = 0;
+const MAP_DONE: u8 = 1;
+const MAP_FAILED: u8 = 2;
+
+/// A mappable buffer and the state of its last map request.
+struct Slot {
+    buffer: wgpu::Buffer,
+    state: Arc<AtomicU8>,
+}
+
+struct InFlight<T> {
+    slot: Slot,
+    bytes: u64,
+    submission: wgpu::SubmissionIndex,
+    tag: T,
+}
+
+/// Reads packed pictures back with `depth` frames in flight.
+pub struct ReadbackQueue<T> {
+    free: Vec<Slot>,
+    in_flight: VecDeque<InFlight<T>>,
+    depth: usize,
+}
+
+impl<T> ReadbackQueue<T> {
+    /// `depth` frames may be in flight at once (1 = fully synchronous).
+    pub fn new(depth: usize) -> ReadbackQueue<T> {
+        ReadbackQueue {
+            free: Vec::new(),
+            in_flight: VecDeque::new(),
+            depth: depth.max(1),
+        }
+    }
+
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    /// Whether another frame may be submitted without waiting.
+    pub fn has_room(&self) -> bool {
+        self.in_flight.len() < self.depth
+    }
+
+    /// Records the copy of `packed` into a free slot, submits `encoder`
+    /// (with whatever was recorded before, the frame kernel included) and
+    /// starts the map. Call only when [`has_room`](Self::has_room) is true.
+    pub fn submit(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        mut encoder: wgpu::CommandEncoder,
+        packed: &wgpu::Buffer,
+        tag: T,
+    ) {
+        let bytes = packed.size();
+        self.free.retain(|slot| slot.buffer.size() == bytes);
+        let slot = self.free.pop().unwrap_or_else(|| Slot {
+            buffer: device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("readback slot"),
+                size: bytes,
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            }),
+            state: Arc::new(AtomicU8::new(MAP_PENDING)),
+        });
+        encoder.copy_buffer_to_buffer(packed, 0, &slot.buffer, 0, bytes);
+        let submission = queue.submit([encoder.finish()]);
+        slot.state.store(MAP_PENDING, Ordering::Release);
+        let state = Arc::clone(&slot.state);
+        slot.buffer
+            .map_async(wgpu::MapMode::Read, .., move |result| {
+                state.store(
+                    if result.is_ok() { MAP_DONE } else { MAP_FAILED },
+                    Ordering::Release,
+                );
+            });
+        self.in_flight.push_back(InFlight {
+            slot,
+            bytes,
+            submission,
+            tag,
+        });
+    }
+
+    /// Hands finished frames to `deliver`, oldest first. With `block`, waits
+    /// until at least the oldest frame in flight is done.
+    pub fn complete(
+        &mut self,
+        device: &wgpu::Device,
+        block: bool,
+        mut deliver: impl FnMut(T, &[u8]),
+    ) -> Result<usize, GpuError> {
+        let poll = match self.in_flight.front() {
+            // Wait for the oldest frame only, so younger ones keep working.
+            Some(oldest) if block => wgpu::PollType::Wait {
+                submission_index: Some(oldest.submission.clone()),
+                timeout: None,
+            },
+            _ => wgpu::PollType::Poll,
+        };
+        device
+            .poll(poll)
+            .map_err(|e| GpuError::Readback(e.to_string()))?;
+        let mut delivered = 0;
+        while let Some(front) = self.in_flight.front() {
+            match front.slot.state.load(Ordering::Acquire) {
+                MAP_PENDING => break,
+                MAP_FAILED => {
+                    self.in_flight.pop_front();
+                    return Err(GpuError::Readback(
+                        "mapping the readback buffer failed".into(),
+                    ));
+                }
+                _ => {}
+            }
+            let done = self
+                .in_flight
+                .pop_front()
+                .expect("front exists: checked above");
+            {
+                let view = done
+                    .slot
+                    .buffer
+                    .get_mapped_range(..done.bytes)
+                    .map_err(|e| GpuError::Readback(e.to_string()))?;
+                deliver(done.tag, &view);
+            }
+            done.slot.buffer.unmap();
+            self.free.push(done.slot);
+            delivered += 1;
+        }
+        Ok(delivered)
+    }
+
+    /// Waits for and delivers every frame in flight.
+    pub fn flush(
+        &mut self,
+        device: &wgpu::Device,
+        mut deliver: impl FnMut(T, &[u8]),
+    ) -> Result<(), GpuError> {
+        while !self.in_flight.is_empty() {
+            self.complete(device, true, &mut deliver)?;
+        }
+        Ok(())
+    }
+}

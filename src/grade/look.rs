@@ -1,0 +1,221 @@
+//! The look file: what a colourist's grade is, as TOML.
+//!
+//! Keys follow DESIGN.md's look-file contract. Unknown keys are errors
+//! (`deny_unknown_fields`), and [`Look::validate`] checks every number
+//! against its allowed range before anything starts, naming the file, the key
+//! and the range in its message.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Errors from reading or checking a look.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LookError {
+    #[error("look file {path}: cannot read: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("look file {0}")]
+    Parse(TomlError),
+    #[error("look {origin}: `{key}` = {value} is out of range: expected {expected}")]
+    OutOfRange {
+        origin: String,
+        key: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+/// A TOML file that does not parse or has unknown keys, with its line.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}, line {line}: {message}")]
+pub struct TomlError {
+    pub path: PathBuf,
+    pub line: usize,
+    pub message: String,
+}
+
+/// A whole grade.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Look {
+    /// Free text shown to the colourist (e.g. "Day ext A").
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub cdl: Cdl,
+    #[serde(default)]
+    pub primary: Primary,
+}
+
+/// ASC CDL v1.2 slope / offset / power per channel, then saturation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Cdl {
+    pub slope: [f32; 3],
+    pub offset: [f32; 3],
+    pub power: [f32; 3],
+    pub saturation: f32,
+}
+
+impl Default for Cdl {
+    fn default() -> Self {
+        Cdl {
+            slope: [1.0; 3],
+            offset: [0.0; 3],
+            power: [1.0; 3],
+            saturation: 1.0,
+        }
+    }
+}
+
+/// Primary corrections (the colour-science work adds contrast, pivot,
+/// temperature, tint, lift, gamma and gain here).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Primary {
+    /// Exposure in stops, applied in linear light: +1 doubles the light.
+    pub exposure: f32,
+}
+
+/// Allowed ranges. The CDL ranges are those of the ASC CDL v1.2 spec
+/// (slope and power non-negative / positive); the upper bounds are generous
+/// limits that catch typos.
+struct Range {
+    lo: f32,
+    hi: f32,
+    expected: &'static str,
+}
+
+const SLOPE_RANGE: Range = Range {
+    lo: 0.0,
+    hi: 100.0,
+    expected: "0 <= slope <= 100",
+};
+const OFFSET_RANGE: Range = Range {
+    lo: -10.0,
+    hi: 10.0,
+    expected: "-10 <= offset <= 10",
+};
+const POWER_RANGE: Range = Range {
+    lo: 0.01,
+    hi: 100.0,
+    expected: "0.01 <= power <= 100",
+};
+const SATURATION_RANGE: Range = Range {
+    lo: 0.0,
+    hi: 100.0,
+    expected: "0 <= saturation <= 100",
+};
+const EXPOSURE_RANGE: Range = Range {
+    lo: -16.0,
+    hi: 16.0,
+    expected: "-16 <= exposure <= 16 (stops)",
+};
+
+impl Look {
+    /// Reads, parses and validates a look file.
+    pub fn load(path: &Path) -> Result<Look, LookError> {
+        let text = std::fs::read_to_string(path).map_err(|source| LookError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let look = Look::parse(&text, path)?;
+        look.validate(&path.display().to_string())?;
+        Ok(look)
+    }
+
+    /// Parses TOML text; `path` only names the origin in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Look, LookError> {
+        toml::from_str(text).map_err(|e| LookError::Parse(toml_error(path, text, &e)))
+    }
+
+    /// Checks every value against its allowed range. `origin` names the file
+    /// (or "built-in") in the message.
+    pub fn validate(&self, origin: &str) -> Result<(), LookError> {
+        let checks: [(&'static str, &[f32], Range); 5] = [
+            ("cdl.slope", &self.cdl.slope, SLOPE_RANGE),
+            ("cdl.offset", &self.cdl.offset, OFFSET_RANGE),
+            ("cdl.power", &self.cdl.power, POWER_RANGE),
+            (
+                "cdl.saturation",
+                std::slice::from_ref(&self.cdl.saturation),
+                SATURATION_RANGE,
+            ),
+            (
+                "primary.exposure",
+                std::slice::from_ref(&self.primary.exposure),
+                EXPOSURE_RANGE,
+            ),
+        ];
+        for (key, values, Range { lo, hi, expected }) in checks {
+            if values.iter().any(|v| !v.is_finite() || *v < lo || *v > hi) {
+                return Err(LookError::OutOfRange {
+                    origin: origin.to_string(),
+                    key,
+                    value: format!("{values:?}"),
+                    expected,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Turns a TOML error into one line naming the file and line.
+pub(crate) fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> TomlError {
+    let line = e
+        .span()
+        .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1)
+        .unwrap_or(1);
+    TomlError {
+        path: path.to_path_buf(),
+        line,
+        message: e.message().replace('\n', " ").trim().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_names_file_and_line() {
+        let text = "name = \"x\"\n[cdl]\nslope = [1,1,1]\nslop = 2\n";
+        let err = Look::parse(text, Path::new("a.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("a.toml") && err.contains("line 4") && err.contains("slop"),
+            "{err}"
+        );
+        assert!(!err.contains('\n'));
+    }
+
+    #[test]
+    fn out_of_range_names_key_and_range() {
+        let mut look = Look::default();
+        look.cdl.power = [1.0, 0.0, 1.0];
+        let err = look.validate("b.toml").unwrap_err().to_string();
+        assert!(
+            err.contains("cdl.power") && err.contains("0.01 <= power"),
+            "{err}"
+        );
+        look.cdl.power = [1.0; 3];
+        look.primary.exposure = f32::NAN;
+        assert!(look
+            .validate("b.toml")
+            .unwrap_err()
+            .to_string()
+            .contains("primary.exposure"));
+    }
+
+    #[test]
+    fn missing_sections_are_identity() {
+        let look = Look::parse("name = \"flat\"", Path::new("c.toml")).unwrap();
+        assert_eq!(look.cdl, Cdl::default());
+        assert_eq!(look.primary.exposure, 0.0);
+    }
+}

@@ -1,0 +1,184 @@
+//! CPU reference of the grade: plain f32, one function per operation, each
+//! mirrored by a function of the same name in `shaders/grade.wgsl`.
+//!
+//! The engine never calls this on the live path; tests and the offline
+//! checks compare the GPU against it.
+
+use super::look::{Cdl, Look};
+use crate::frame::{YuvEncoding, YuvMatrix};
+
+/// Rec. 709 luma weights, as ASC CDL v1.2 saturation specifies
+/// (ITU-R BT.709-6, item 3.3).
+pub const REC709_LUMA: [f32; 3] = [0.2126, 0.7152, 0.0722];
+
+/// sRGB encoded value to linear light, IEC 61966-2-1:1999 section 4.2.
+/// Extended to negative values by symmetry so float inputs survive.
+pub fn srgb_to_linear(v: f32) -> f32 {
+    let a = v.abs();
+    let lin = if a <= 0.04045 {
+        a / 12.92
+    } else {
+        ((a + 0.055) / 1.055).powf(2.4)
+    };
+    lin.copysign(v)
+}
+
+/// Linear light to sRGB encoded value, IEC 61966-2-1:1999 section 5.2.
+pub fn linear_to_srgb(v: f32) -> f32 {
+    let a = v.abs();
+    let enc = if a <= 0.003_130_8 {
+        a * 12.92
+    } else {
+        1.055 * a.powf(1.0 / 2.4) - 0.055
+    };
+    enc.copysign(v)
+}
+
+/// Exposure in stops on a display-encoded signal: decode to linear light,
+/// multiply by 2^stops, encode again.
+pub fn apply_exposure(rgb: [f32; 3], stops: f32) -> [f32; 3] {
+    let gain = stops.exp2();
+    rgb.map(|c| linear_to_srgb(srgb_to_linear(c) * gain))
+}
+
+/// ASC CDL v1.2 (ASC Technology Committee, "ASC Color Decision List (ASC CDL)
+/// Transfer Functions and Interchange Syntax", 2009):
+/// `out = clamp(in * slope + offset)^power`, then saturation around Rec. 709
+/// luma, `out = luma + sat * (in - luma)`, clamped to [0, 1].
+pub fn apply_cdl(rgb: [f32; 3], cdl: &Cdl) -> [f32; 3] {
+    let mut sop = [0.0f32; 3];
+    for c in 0..3 {
+        let v = (rgb[c] * cdl.slope[c] + cdl.offset[c]).clamp(0.0, 1.0);
+        sop[c] = v.powf(cdl.power[c]);
+    }
+    let luma = sop[0] * REC709_LUMA[0] + sop[1] * REC709_LUMA[1] + sop[2] * REC709_LUMA[2];
+    sop.map(|c| (luma + cdl.saturation * (c - luma)).clamp(0.0, 1.0))
+}
+
+/// The whole grade of one pixel: exposure, then CDL.
+pub fn grade_pixel(rgb: [f32; 3], look: &Look) -> [f32; 3] {
+    apply_cdl(apply_exposure(rgb, look.primary.exposure), &look.cdl)
+}
+
+/// Y'CbCr 8-bit codes to R'G'B', the CPU twin of `yuv_to_rgb` in
+/// `shaders/ingest.wgsl`. ITU-R BT.601-7 table 2 / BT.709-6 item 3:
+/// `R = Y + 2(1-Kr) Cr`, `B = Y + 2(1-Kb) Cb`, `G = (Y - Kr R - Kb B) / Kg`,
+/// with studio range (Y 16-235, C 16-240) or full range codes.
+pub fn yuv_to_rgb(y: u8, u: u8, v: u8, encoding: YuvEncoding) -> [f32; 3] {
+    let (y, cb, cr) = if encoding.full_range {
+        (
+            f32::from(y) / 255.0,
+            (f32::from(u) - 128.0) / 255.0,
+            (f32::from(v) - 128.0) / 255.0,
+        )
+    } else {
+        (
+            (f32::from(y) - 16.0) / 219.0,
+            (f32::from(u) - 128.0) / 224.0,
+            (f32::from(v) - 128.0) / 224.0,
+        )
+    };
+    let (kr, kb) = match encoding.matrix {
+        YuvMatrix::Bt601 => (0.299, 0.114),
+        YuvMatrix::Bt709 => (0.2126, 0.0722),
+    };
+    let r = y + 2.0 * (1.0 - kr) * cr;
+    let b = y + 2.0 * (1.0 - kb) * cb;
+    let g = (y - kr * r - kb * b) / (1.0 - kr - kb);
+    [r, g, b]
+}
+
+/// Rounds to the nearest IEEE half float, as the GPU's rgba16float working
+/// textures store values between passes.
+pub fn to_half(v: f32) -> f32 {
+    half::f16::from_f32(v).to_f32()
+}
+
+/// 8-bit quantisation as WGSL's `pack4x8unorm` does it (WGSL spec 17.9):
+/// `floor(0.5 + 255 * clamp(v, 0, 1))`.
+pub fn quantize_u8(v: f32) -> u8 {
+    (0.5 + 255.0 * v.clamp(0.0, 1.0)).floor() as u8
+}
+
+/// 16-bit quantisation as WGSL's `pack2x16unorm` does it.
+pub fn quantize_u16(v: f32) -> u16 {
+    (0.5 + 65535.0 * v.clamp(0.0, 1.0)).floor() as u16
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn srgb_curve_matches_spec_points() {
+        // IEC 61966-2-1: code 0.5 decodes to 0.21404; the curves are inverse.
+        assert!((srgb_to_linear(0.5) - 0.214_041).abs() < 1e-5);
+        for i in 0..=100 {
+            let v = i as f32 / 100.0;
+            assert!((linear_to_srgb(srgb_to_linear(v)) - v).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn cdl_matches_hand_computed_values() {
+        let cdl = Cdl {
+            slope: [1.2, 1.0, 0.8],
+            offset: [0.01, 0.0, -0.02],
+            power: [1.1, 1.0, 0.9],
+            saturation: 1.0,
+        };
+        let out = apply_cdl([0.5, 0.5, 0.5], &cdl);
+        let expected = [(0.61f32).powf(1.1), 0.5, (0.38f32).powf(0.9)];
+        for c in 0..3 {
+            assert!(
+                (out[c] - expected[c]).abs() < 1e-6,
+                "{out:?} vs {expected:?}"
+            );
+        }
+        // Saturation 0 gives Rec. 709 luma on every channel.
+        let grey = apply_cdl(
+            [1.0, 0.0, 0.0],
+            &Cdl {
+                saturation: 0.0,
+                ..Cdl::default()
+            },
+        );
+        assert!(grey.iter().all(|c| (c - 0.2126).abs() < 1e-6));
+    }
+
+    #[test]
+    fn one_stop_doubles_linear_light() {
+        let out = apply_exposure([0.5; 3], 1.0);
+        assert!((srgb_to_linear(out[0]) - 2.0 * srgb_to_linear(0.5)).abs() < 1e-5);
+    }
+
+    #[test]
+    fn yuv_reference_points() {
+        let studio = |m| YuvEncoding {
+            matrix: m,
+            full_range: false,
+        };
+        // Studio-range black and white are exact in both matrices.
+        for m in [YuvMatrix::Bt601, YuvMatrix::Bt709] {
+            let black = yuv_to_rgb(16, 128, 128, studio(m));
+            let white = yuv_to_rgb(235, 128, 128, studio(m));
+            assert!(
+                black.iter().all(|c| c.abs() < 1e-6)
+                    && white.iter().all(|c| (c - 1.0).abs() < 1e-6)
+            );
+        }
+        // BT.709 100% red: Y' 63, Cb 102, Cr 240 (BT.709-6 code values).
+        let red = yuv_to_rgb(63, 102, 240, studio(YuvMatrix::Bt709));
+        assert!(
+            (red[0] - 1.0).abs() < 0.01 && red[1].abs() < 0.01 && red[2].abs() < 0.01,
+            "{red:?}"
+        );
+    }
+
+    #[test]
+    fn quantisation_rounds_half_up() {
+        assert_eq!(quantize_u8(0.5), 128);
+        assert_eq!(quantize_u8(2.0), 255);
+        assert_eq!(quantize_u16(1.0), 65535);
+    }
+}

@@ -1,0 +1,26 @@
+//! neurograde: a real-time live-grading engine for camera feeds.
+//!
+//! A low-latency frame loop captures camera input, grades it on the GPU
+//! (wgpu, WGSL) and shows or sends it on. Module map:
+//!
+//! - [`frame`]: frames, pixel layouts, sizes.
+//! - [`source`]: camera (nokhwa), files (stills, ffmpeg video), patterns, the demo.
+//! - [`engine`]: the frame loop: source thread, ring, render loop, stats.
+//! - [`gpu`]: adapter, passes (ingest, grade, readback, present) and their WGSL.
+//! - [`grade`]: the look model and the CPU reference of every colour operation.
+//! - [`sink`]: window, file and null outputs.
+//! - [`config`]: engine settings (`config/default.toml`), validated.
+//! - [`analysis`]: the neural-model runtime (ONNX Runtime through `ort`).
+//! - [`assets`], [`atomic`], [`ffmpeg`]: fetched files, atomic writes, the ffmpeg child.
+
+pub mod analysis;
+pub mod assets;
+pub mod atomic;
+pub mod config;
+pub mod engine;
+pub mod ffmpeg;
+pub mod frame;
+pub mod gpu;
+pub mod grade;
+pub mod sink;
+pub mod source;

@@ -1,0 +1,253 @@
+//! The `neurograde` command line. Errors are printed on one line and exit
+//! with status 2; `anyhow` lives here and nowhere else.
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use neurograde::config::Config;
+use neurograde::engine::{self, RunOptions, WindowOptions};
+use neurograde::frame::Size;
+use neurograde::grade::Look;
+use neurograde::sink::file::Depth;
+use neurograde::sink::{display_available, SinkSpec};
+use neurograde::source::{SourceOptions, SourceSpec};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "neurograde",
+    version,
+    about = "Live grading for camera feeds: capture, grade on the GPU, monitor or record.",
+    long_about = "Live grading for camera feeds: capture, grade on the GPU, monitor or record.\n\n\
+        Logs go to stderr (RUST_LOG=debug for more). GPU choice: WGPU_ADAPTER_NAME=<part of name>, \
+        WGPU_BACKEND=vulkan|gl|metal|dx12."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Grade a live source and show or record it, with latency figures.
+    Run(RunArgs),
+    /// Grade a file offline (still or video), every frame, as fast as possible.
+    Grade(GradeArgs),
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Picture source: camera[:INDEX] (default when a camera exists),
+    /// file:PATH (still or video), pattern:bars|ramp|gradient, or demo
+    /// (real footage; the default when no camera is found).
+    #[arg(long, value_name = "S")]
+    source: Option<String>,
+    /// Output: window (default with a display), null (grade and read back,
+    /// then discard: for benchmarks), or file:PATH (.png .tif .exr stills,
+    /// .mp4 .mov .mkv .avi .nut video). Without a display the default is null.
+    #[arg(long, value_name = "K")]
+    sink: Option<String>,
+    /// Look file (TOML: [cdl] slope/offset/power/saturation, [primary] exposure).
+    #[arg(long, value_name = "L")]
+    look: Option<PathBuf>,
+    /// Stop after N graded frames (default: run until the source ends, the
+    /// window closes, Esc, or Ctrl-C).
+    #[arg(long, value_name = "N")]
+    frames: Option<u64>,
+    /// Picture size for patterns and the demo, asked of cameras (e.g. 1920x1080).
+    #[arg(long, value_name = "WxH")]
+    size: Option<String>,
+    /// Frame rate for patterns, the demo and stills; asked of cameras.
+    #[arg(long, value_name = "FPS")]
+    fps: Option<f64>,
+    /// Ignore the source's frame rate: grade every frame in order as fast as
+    /// the GPU allows (benchmarks, offline). Live sources never drop then.
+    #[arg(long)]
+    fast: bool,
+    /// Play a video file again from the start when it ends.
+    #[arg(long = "loop")]
+    looping: bool,
+    /// Write the run's figures (fps, latency percentiles, drops) as JSON here.
+    #[arg(long, value_name = "P")]
+    stats_json: Option<PathBuf>,
+    /// Engine settings file (default: the built-in config/default.toml).
+    #[arg(long, value_name = "C")]
+    config: Option<PathBuf>,
+    /// Do not wait for the display's refresh (lowest latency; may tear).
+    #[arg(long)]
+    no_vsync: bool,
+    /// Start the window fullscreen (F toggles, Esc quits).
+    #[arg(long)]
+    fullscreen: bool,
+    /// Bit depth of a file sink: auto, 8, 16 (PNG/TIFF/video), half or float (EXR).
+    #[arg(long, value_name = "D", default_value = "auto")]
+    depth: String,
+}
+
+#[derive(Args)]
+struct GradeArgs {
+    /// Input still (PNG, TIFF, JPEG, EXR) or video (anything ffmpeg reads).
+    #[arg(long, value_name = "IN")]
+    input: PathBuf,
+    /// Output still (.png .tif .exr) or video (.mp4 .mov .mkv .avi .nut).
+    #[arg(long, value_name = "OUT")]
+    output: PathBuf,
+    /// Look file to apply (default: no grade, a straight pass-through).
+    #[arg(long, value_name = "L")]
+    look: Option<PathBuf>,
+    /// Bit depth: auto (follows the input), 8, 16, half or float.
+    #[arg(long, value_name = "D", default_value = "auto")]
+    depth: String,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,neurograde=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run(args),
+        Command::Grade(args) => grade(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A stop flag raised by Ctrl-C.
+fn stop_on_ctrl_c() -> Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed))
+        .context("installing the Ctrl-C handler")?;
+    Ok(stop)
+}
+
+fn load_look(path: Option<&Path>) -> Result<Look> {
+    Ok(match path {
+        Some(p) => Look::load(p)?,
+        None => Look::default(),
+    })
+}
+
+/// The source to use when none was given: a camera if there is one, else the demo.
+fn default_source() -> SourceSpec {
+    #[cfg(feature = "camera")]
+    if neurograde::source::camera::list().is_ok_and(|c| !c.is_empty()) {
+        return SourceSpec::Camera { index: 0 };
+    }
+    tracing::info!("no camera found: showing the demo footage");
+    SourceSpec::Demo
+}
+
+fn run(args: RunArgs) -> Result<()> {
+    let config = match &args.config {
+        Some(path) => Config::load(path)?,
+        None => Config::builtin(),
+    };
+    let look = load_look(args.look.as_deref())?;
+    let size = match &args.size {
+        Some(s) => s.parse::<Size>().map_err(anyhow::Error::msg)?,
+        None => config.run.size,
+    };
+    let fps = args.fps.unwrap_or(config.run.fps);
+    if !(fps.is_finite() && (1.0..=240.0).contains(&fps)) {
+        bail!("--fps {fps}: expected 1 <= fps <= 240");
+    }
+    let depth: Depth = args.depth.parse().map_err(anyhow::Error::msg)?;
+    let source = match &args.source {
+        Some(s) => s.parse::<SourceSpec>()?,
+        None => default_source(),
+    };
+    source.preflight()?;
+    let sink = match &args.sink {
+        Some(s) => s.parse::<SinkSpec>()?,
+        None if display_available() && cfg!(feature = "window") => SinkSpec::Window,
+        None => {
+            tracing::info!("no display: grading to the null sink (use --sink file:PATH to record)");
+            SinkSpec::Null
+        }
+    };
+    let looping = args.looping
+        || matches!(&source, SourceSpec::File { path } if neurograde::source::file::is_still(path));
+    let options = RunOptions {
+        source,
+        source_options: SourceOptions { size, fps, looping },
+        sink,
+        look,
+        frames: args.frames,
+        fast: args.fast,
+        ring_capacity: config.run.ring_capacity,
+        readback_depth: config.run.readback_depth,
+        window: WindowOptions {
+            vsync: config.window.vsync && !args.no_vsync,
+            fullscreen: config.window.fullscreen || args.fullscreen,
+        },
+        file_depth: depth,
+    };
+    let report = engine::run(options, stop_on_ctrl_c()?)?;
+    println!("source: {}", report.source);
+    println!("sink:   {}", report.sink);
+    if let Some(a) = &report.adapter {
+        println!("GPU:    {} ({}, {})", a.name, a.backend, a.device_type);
+    }
+    println!("{}", report.summary());
+    if let Some(path) = &args.stats_json {
+        let json = serde_json::to_vec_pretty(&report)?;
+        neurograde::atomic::write_atomically(path, |tmp| {
+            neurograde::atomic::write_bytes(tmp, &json)
+        })
+        .with_context(|| format!("{}: cannot write stats", path.display()))?;
+    }
+    Ok(())
+}
+
+fn grade(args: GradeArgs) -> Result<()> {
+    let look = load_look(args.look.as_deref())?;
+    let depth: Depth = args.depth.parse().map_err(anyhow::Error::msg)?;
+    let total = if neurograde::source::file::is_still(&args.input) || !args.input.exists() {
+        None
+    } else {
+        neurograde::source::file::probe_video(&args.input)?.frames
+    };
+    let bar = match total {
+        Some(n) => indicatif::ProgressBar::new(n),
+        None => indicatif::ProgressBar::new_spinner(),
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} frames ({per_sec}, eta {eta})",
+        )
+        .map_err(anyhow::Error::msg)?,
+    );
+    if total.is_none() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let report = engine::grade_file(
+        &args.input,
+        &args.output,
+        &look,
+        depth,
+        stop_on_ctrl_c()?,
+        &mut |n| bar.set_position(n),
+    );
+    bar.finish_and_clear();
+    let report = report?;
+    println!(
+        "{} -> {}: {}",
+        args.input.display(),
+        args.output.display(),
+        report.summary()
+    );
+    Ok(())
+}

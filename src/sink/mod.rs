@@ -1,0 +1,101 @@
+//! Where graded pictures go: the window, a file, or nowhere (benchmarks).
+//!
+//! How it works: file and null sinks implement [`Sink`] and receive each
+//! graded frame as packed bytes read back from the GPU, in the layout they
+//! ask for ([`Sink::output_format`]). The window is different: it draws the
+//! graded texture straight into its surface, without a readback
+//! (`window.rs`).
+
+pub mod file;
+pub mod null;
+#[cfg(feature = "window")]
+pub mod window;
+
+use crate::frame::FrameId;
+use crate::gpu::OutputFormat;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Errors from sinks.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SinkError {
+    #[error("sink `{0}`: expected window, null or file:PATH")]
+    BadSpec(String),
+    #[error("{path}: cannot write: {message}")]
+    Write { path: PathBuf, message: String },
+    #[error("{path}: unknown output type; expected a still (.png, .tif, .tiff, .exr) or a video (.mp4, .mov, .mkv, .avi, .nut)")]
+    UnknownExtension { path: PathBuf },
+    #[error("{path}: {depth} output is not possible for this file type ({allowed})")]
+    DepthNotSupported {
+        path: PathBuf,
+        depth: String,
+        allowed: &'static str,
+    },
+    #[error("`ffmpeg` is needed to encode video but could not be started ({0}); on Debian/Ubuntu: apt-get install ffmpeg")]
+    FfmpegMissing(String),
+    #[error("window: {0}")]
+    Window(String),
+    #[error("this build has no window support (built without the `window` feature); use --sink null or --sink file:PATH")]
+    WindowDisabled,
+}
+
+/// A graded frame's identity, handed to sinks with its pixels.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameMeta {
+    pub id: FrameId,
+    pub captured: Instant,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// A destination for read-back frames.
+pub trait Sink {
+    fn describe(&self) -> String;
+    /// The packed layout this sink wants.
+    fn output_format(&self) -> OutputFormat;
+    fn write(&mut self, meta: &FrameMeta, pixels: &[u8]) -> Result<(), SinkError>;
+    /// Called once after the last frame: close encoders, rename into place.
+    fn finish(&mut self) -> Result<(), SinkError>;
+}
+
+/// Which sink, as given on the command line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SinkSpec {
+    Window,
+    Null,
+    File { path: PathBuf },
+}
+
+impl std::str::FromStr for SinkSpec {
+    type Err = SinkError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once(':') {
+            None if s == "window" => Ok(SinkSpec::Window),
+            None if s == "null" => Ok(SinkSpec::Null),
+            Some(("file", p)) if !p.is_empty() => Ok(SinkSpec::File { path: p.into() }),
+            _ => Err(SinkError::BadSpec(s.into())),
+        }
+    }
+}
+
+impl std::fmt::Display for SinkSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SinkSpec::Window => write!(f, "window"),
+            SinkSpec::Null => write!(f, "null"),
+            SinkSpec::File { path } => write!(f, "file:{}", path.display()),
+        }
+    }
+}
+
+/// Whether a display is there to open a window on.
+pub fn display_available() -> bool {
+    if cfg!(any(target_os = "windows", target_os = "macos")) {
+        return true;
+    }
+    ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()))
+}

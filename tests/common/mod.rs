@@ -1,0 +1,99 @@
+//! Helpers shared by the integration tests: real footage from the set-up's
+//! cache, the GPU (lavapipe without a GPU), and one-shot grading.
+#![allow(dead_code)]
+
+use neurograde::frame::{Frame, FrameId, PixelFormat, YuvEncoding};
+use neurograde::gpu::grade::GradeUniforms;
+use neurograde::gpu::{FramePipeline, GpuContext, OutputFormat, ReadbackQueue};
+use neurograde::grade::Look;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// A fetched footage file; fails with the fix when the set-up has not run.
+pub fn footage(name: &str) -> PathBuf {
+    let path = neurograde::assets::footage(name);
+    assert!(
+        path.exists(),
+        "{} missing: run `scripts/setup` (make test does)",
+        path.display()
+    );
+    path
+}
+
+pub fn gpu() -> GpuContext {
+    GpuContext::headless().expect("a GPU adapter (lavapipe: apt-get install mesa-vulkan-drivers)")
+}
+
+pub fn frame(width: u32, height: u32, format: PixelFormat, data: Vec<u8>) -> Frame {
+    let f = Frame {
+        id: FrameId(0),
+        captured: Instant::now(),
+        width,
+        height,
+        format,
+        yuv: YuvEncoding::for_height(height),
+        data,
+    };
+    assert!(f.is_consistent());
+    f
+}
+
+/// Grades one frame on the GPU and reads it back in `format`.
+pub fn grade_bytes(ctx: &GpuContext, frame: &Frame, look: &Look, format: OutputFormat) -> Vec<u8> {
+    let mut pipeline = FramePipeline::new(ctx);
+    let mut readback = ReadbackQueue::<()>::new(1);
+    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+    let packed = pipeline
+        .encode_packed(
+            ctx,
+            &mut encoder,
+            frame,
+            &GradeUniforms::from_look(look),
+            format,
+        )
+        .expect("frame fits the GPU");
+    readback.submit(&ctx.device, &ctx.queue, encoder, packed, ());
+    let mut out = Vec::new();
+    readback
+        .flush(&ctx.device, |_, bytes| out = bytes.to_vec())
+        .expect("readback");
+    out
+}
+
+/// Grades one frame on the GPU and reads it back as float RGBA.
+pub fn grade_f32(ctx: &GpuContext, frame: &Frame, look: &Look) -> Vec<f32> {
+    grade_bytes(ctx, frame, look, OutputFormat::RgbaF32)
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
+
+/// The astronaut portrait as 8-bit RGB.
+pub fn astronaut_rgb8() -> (u32, u32, Vec<u8>) {
+    let img = image::open(footage("astronaut.png"))
+        .expect("astronaut.png decodes")
+        .into_rgb8();
+    (img.width(), img.height(), img.into_raw())
+}
+
+/// Converts a still with ffmpeg into a raw layout (e.g. yuyv422, nv12).
+pub fn ffmpeg_raw(input: &std::path::Path, pix_fmt: &str, extra: &[&str]) -> Vec<u8> {
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(input)
+        .args(extra)
+        .args(["-f", "rawvideo", "-pix_fmt", pix_fmt, "-"])
+        .output()
+        .expect("ffmpeg runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// The neurograde binary built for these tests.
+pub fn bin() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_neurograde"))
+}

@@ -1,0 +1,282 @@
+//! The GPU passes against their CPU references, on real footage, on
+//! whatever adapter the machine has (Mesa lavapipe without a GPU).
+
+mod common;
+
+use common::*;
+use neurograde::frame::{PixelFormat, YuvEncoding, YuvMatrix};
+use neurograde::gpu::OutputFormat;
+use neurograde::grade::reference::{grade_pixel, quantize_u16, quantize_u8};
+use neurograde::grade::{Cdl, Look, Primary};
+
+fn looks() -> Vec<(&'static str, Look)> {
+    let warm = Look::load(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/looks/demo.toml"
+    )))
+    .unwrap();
+    let extreme = Look {
+        name: "extreme".into(),
+        cdl: Cdl {
+            slope: [2.5, 0.4, 1.3],
+            offset: [-0.1, 0.05, 0.2],
+            power: [2.2, 0.45, 1.0],
+            saturation: 1.8,
+        },
+        primary: Primary { exposure: -1.5 },
+    };
+    let mono = Look {
+        name: "mono".into(),
+        cdl: Cdl {
+            saturation: 0.0,
+            ..Cdl::default()
+        },
+        primary: Primary { exposure: 2.0 },
+    };
+    vec![
+        ("neutral", Look::default()),
+        ("demo", warm),
+        ("extreme", extreme),
+        ("mono", mono),
+    ]
+}
+
+/// CPU expectation for a pixel.
+fn expected(rgba: [f32; 4], look: &Look) -> [f32; 3] {
+    grade_pixel([rgba[0], rgba[1], rgba[2]], look)
+}
+
+/// Largest difference between GPU float output and the CPU reference.
+fn max_error(frame: &neurograde::frame::Frame, gpu: &[f32], look: &Look) -> f32 {
+    let mut max_err = 0f32;
+    for y in 0..frame.height {
+        for x in 0..frame.width {
+            let want = expected(frame.pixel(x, y), look);
+            let i = ((y * frame.width + x) * 4) as usize;
+            for c in 0..3 {
+                max_err = max_err.max((gpu[i + c] - want[c]).abs());
+            }
+        }
+    }
+    max_err
+}
+
+#[test]
+fn grade_matches_cpu_reference_on_real_footage() {
+    let ctx = gpu();
+    let (w, h, rgb8) = astronaut_rgb8();
+    // 16-bit input so the sweep covers more than 256 levels: widen the
+    // portrait and vary the low bits.
+    let rgb16: Vec<u8> = rgb8
+        .iter()
+        .enumerate()
+        .flat_map(|(i, v)| ((u16::from(*v) * 257) ^ (i as u16 % 257)).to_le_bytes())
+        .collect();
+    let deep = frame(w, h, PixelFormat::Rgb16, rgb16);
+    // 8-bit input takes the kernel's table route (see shaders/pipeline.wgsl).
+    let eight = frame(w, h, PixelFormat::Rgb8, rgb8);
+    for (name, look) in looks() {
+        for (route, f) in [("analytic (16-bit in)", &deep), ("8-bit table", &eight)] {
+            let max_err = max_error(f, &grade_f32(&ctx, f, &look), &look);
+            println!(
+                "grade vs CPU reference, look {name}, {route}: max abs error {max_err:.2e} on {}",
+                ctx.summary.name
+            );
+            assert!(
+                max_err < 1e-4,
+                "look {name}, {route}: max abs error {max_err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn window_texture_path_matches_cpu_reference() {
+    let ctx = gpu();
+    let (w, h, rgb8) = astronaut_rgb8();
+    let f = frame(w, h, PixelFormat::Rgb8, rgb8);
+    let look = &looks()[2].1;
+    let mut pipeline = neurograde::gpu::FramePipeline::new(&ctx);
+    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+    pipeline
+        .encode_texture(
+            &ctx,
+            &mut encoder,
+            &f,
+            &neurograde::gpu::grade::GradeUniforms::from_look(look),
+        )
+        .unwrap();
+    let halves = read_working_texture(&ctx, &pipeline, encoder);
+    let mut max_err = 0f32;
+    for y in 0..h {
+        for x in 0..w {
+            let want = expected(f.pixel(x, y), look);
+            let i = ((y * w + x) * 4) as usize;
+            for c in 0..3 {
+                max_err = max_err.max((halves[i + c] - want[c]).abs());
+            }
+        }
+    }
+    println!("window texture (rgba16float) vs CPU reference: max abs error {max_err:.2e}");
+    // Half float keeps 11 significant bits: half a step at 1.0 is 4.9e-4.
+    assert!(max_err <= 4.9e-4, "max abs error {max_err}");
+}
+
+/// Copies the working texture to a buffer and reads it as f32 (from f16).
+fn read_working_texture(
+    ctx: &neurograde::gpu::GpuContext,
+    pipeline: &neurograde::gpu::FramePipeline,
+    mut encoder: wgpu::CommandEncoder,
+) -> Vec<f32> {
+    let (view, (w, h)) = pipeline.working().expect("a graded texture");
+    assert_eq!(
+        (w * 8) % 256,
+        0,
+        "test picture rows must be 256-byte aligned"
+    );
+    let buffer = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+        label: None,
+        size: u64::from(w * h * 8),
+        usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+        mapped_at_creation: false,
+    });
+    encoder.copy_texture_to_buffer(
+        view.texture().as_image_copy(),
+        wgpu::TexelCopyBufferInfo {
+            buffer: &buffer,
+            layout: wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(w * 8),
+                rows_per_image: Some(h),
+            },
+        },
+        wgpu::Extent3d {
+            width: w,
+            height: h,
+            depth_or_array_layers: 1,
+        },
+    );
+    ctx.queue.submit([encoder.finish()]);
+    buffer.map_async(wgpu::MapMode::Read, .., |r| r.expect("map"));
+    ctx.device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .unwrap();
+    let view = buffer.get_mapped_range(..).unwrap();
+    view.chunks_exact(2)
+        .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+        .collect()
+}
+
+#[test]
+fn integer_readback_quantises_like_the_reference() {
+    let ctx = gpu();
+    let (w, h, rgb8) = astronaut_rgb8();
+    let frame = frame(w, h, PixelFormat::Rgb8, rgb8);
+    let look = &looks()[1].1;
+    let bytes8 = grade_bytes(&ctx, &frame, look, OutputFormat::Rgba8);
+    let bytes16 = grade_bytes(&ctx, &frame, look, OutputFormat::Rgba16);
+    let (mut off8, mut max16) = (0usize, 0i32);
+    for y in 0..h {
+        for x in 0..w {
+            let want = expected(frame.pixel(x, y), look);
+            let p = (y * w + x) as usize;
+            for c in 0..3 {
+                if bytes8[p * 4 + c] != quantize_u8(want[c]) {
+                    off8 += 1;
+                }
+                let got16 =
+                    u16::from_le_bytes([bytes16[p * 8 + c * 2], bytes16[p * 8 + c * 2 + 1]]);
+                max16 = max16.max((i32::from(got16) - i32::from(quantize_u16(want[c]))).abs());
+            }
+        }
+    }
+    let total = (w * h * 3) as usize;
+    println!("8-bit readback: {off8} of {total} samples differ from the reference by one code; 16-bit max diff {max16} codes");
+    assert!(
+        off8 * 1000 < total,
+        "more than 0.1% of 8-bit samples differ: {off8}"
+    );
+    assert!(max16 <= 1, "16-bit readback off by {max16} codes");
+}
+
+#[test]
+fn every_ingest_layout_decodes_like_the_cpu_reference() {
+    let ctx = gpu();
+    let (w, h, rgb8) = astronaut_rgb8();
+    let astronaut = footage("astronaut.png");
+    let rgba8: Vec<u8> = rgb8
+        .chunks_exact(3)
+        .flat_map(|p| [p[0], p[1], p[2], 200])
+        .collect();
+    let bgr8: Vec<u8> = rgb8
+        .chunks_exact(3)
+        .flat_map(|p| [p[2], p[1], p[0]])
+        .collect();
+    let gray8: Vec<u8> = rgb8.chunks_exact(3).map(|p| p[1]).collect();
+    let rgba16: Vec<u8> = rgb8
+        .chunks_exact(3)
+        .flat_map(|p| [p[0], p[1], p[2], 255].map(|v| u16::from(v) * 257))
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let rgbaf16: Vec<u8> = rgb8
+        .chunks_exact(3)
+        .flat_map(|p| {
+            [p[0], p[1], p[2], 255].map(|v| half::f16::from_f32(f32::from(v) / 255.0 * 1.5))
+        })
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let rgbaf32: Vec<u8> = rgb8
+        .chunks_exact(3)
+        .flat_map(|p| [p[0], p[1], p[2], 255].map(|v| f32::from(v) / 255.0 * 4.0 - 1.0))
+        .flat_map(f32::to_le_bytes)
+        .collect();
+    // YUV from an independent encoder (ffmpeg), studio range, BT.601 for this 512-line picture.
+    let yuyv = ffmpeg_raw(&astronaut, "yuyv422", &[]);
+    let nv12 = ffmpeg_raw(&astronaut, "nv12", &[]);
+    let cases = [
+        (PixelFormat::Rgb8, rgb8.clone()),
+        (PixelFormat::Bgr8, bgr8),
+        (PixelFormat::Rgba8, rgba8),
+        (PixelFormat::Gray8, gray8),
+        (PixelFormat::Rgba16, rgba16),
+        (PixelFormat::RgbaF16, rgbaf16),
+        (PixelFormat::RgbaF32, rgbaf32),
+        (PixelFormat::Yuyv, yuyv),
+        (PixelFormat::Nv12, nv12),
+    ];
+    for (format, data) in cases {
+        let mut f = frame(w, h, format, data);
+        f.yuv = YuvEncoding {
+            matrix: YuvMatrix::Bt601,
+            full_range: false,
+        };
+        let gpu = grade_f32(&ctx, &f, &Look::default());
+        let (mut max_err, mut sum_vs_original) = (0f32, 0f64);
+        for y in 0..h {
+            for x in 0..w {
+                let px = f.pixel(x, y);
+                let want = expected(px, &Look::default());
+                let i = ((y * w + x) * 4) as usize;
+                for c in 0..3 {
+                    max_err = max_err.max((gpu[i + c] - want[c]).abs());
+                }
+                if format.is_yuv() {
+                    let o = ((y * w + x) * 3) as usize;
+                    for c in 0..3 {
+                        let original = f32::from(rgb8[o + c]) / 255.0;
+                        sum_vs_original += f64::from((px[c].clamp(0.0, 1.0) - original).abs());
+                    }
+                }
+            }
+        }
+        println!("ingest {format:?}: GPU vs CPU max abs error {max_err:.2e}");
+        assert!(max_err < 1e-4, "{format:?}: max abs error {max_err}");
+        if format.is_yuv() {
+            // Chroma subsampling blurs colour edges, but a wrong matrix or
+            // range would be off across the whole picture.
+            let mean = sum_vs_original / f64::from(w * h * 3);
+            println!("ingest {format:?}: decoded vs original RGB mean abs error {mean:.4}");
+            assert!(mean < 0.01, "{format:?}: mean abs error {mean}");
+        }
+    }
+}
