@@ -1,0 +1,421 @@
+//! The `neurograde` command as a user runs it: figures, files in and out,
+//! the window, the demo, and one-line errors for bad input.
+
+mod common;
+
+use common::*;
+use neurograde::grade::reference::{grade_pixel, quantize_u16};
+use neurograde::grade::Look;
+use std::path::Path;
+
+struct Outcome {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn neurograde(args: &[&str]) -> Outcome {
+    let out = bin().args(args).output().expect("the binary runs");
+    Outcome {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn demo_look() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/config/looks/demo.toml").to_string()
+}
+
+/// Asserts a clean failure: exit 2, one `error:` line naming `needle`, no panic.
+fn assert_clear_error(outcome: &Outcome, needle: &str) {
+    assert_eq!(outcome.code, 2, "stderr: {}", outcome.stderr);
+    assert!(!outcome.stderr.contains("panicked"), "{}", outcome.stderr);
+    let errors: Vec<&str> = outcome
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert!(
+        errors.iter().any(|l| l.contains(needle)),
+        "no one-line error naming {needle:?} in: {}",
+        outcome.stderr
+    );
+    println!("{needle}: {}", errors.last().unwrap());
+}
+
+#[test]
+fn run_on_bars_writes_stats_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let stats = dir.path().join("s.json");
+    let stats_arg = stats.to_str().unwrap();
+    let o = neurograde(&[
+        "run",
+        "--source",
+        "pattern:bars",
+        "--sink",
+        "null",
+        "--frames",
+        "600",
+        "--size",
+        "1920x1080",
+        "--stats-json",
+        stats_arg,
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+    assert_eq!(json["frames"], 600);
+    let fps = json["fps"].as_f64().unwrap();
+    let (p50, p95, p99) = (
+        json["latency_ms"]["p50"].as_f64().unwrap(),
+        json["latency_ms"]["p95"].as_f64().unwrap(),
+        json["latency_ms"]["p99"].as_f64().unwrap(),
+    );
+    assert!(fps > 1.0 && p50 > 0.0 && p50 <= p95 && p95 <= p99, "{json}");
+    assert!(json["dropped"]["total"].as_u64().is_some());
+    println!("{}", o.stdout.lines().last().unwrap());
+}
+
+fn write_png16(path: &Path) -> (u32, u32, Vec<u16>) {
+    let (w, h, rgb8) = astronaut_rgb8();
+    let rgb16: Vec<u16> = rgb8
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (u16::from(*v) * 257) ^ (i as u16 % 199))
+        .collect();
+    image::ImageBuffer::<image::Rgb<u16>, _>::from_raw(w, h, rgb16.clone())
+        .unwrap()
+        .save(path)
+        .unwrap();
+    (w, h, rgb16)
+}
+
+#[test]
+fn png16_and_tiff16_round_trip_match_the_cpu_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in16.png");
+    let (w, h, rgb16) = write_png16(&input);
+    let look = Look::load(Path::new(&demo_look())).unwrap();
+    for name in ["out16.png", "out16.tif"] {
+        let output = dir.path().join(name);
+        let o = neurograde(&[
+            "grade",
+            "--input",
+            input.to_str().unwrap(),
+            "--output",
+            output.to_str().unwrap(),
+            "--look",
+            &demo_look(),
+        ]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let graded = image::open(&output).unwrap().into_rgb16();
+        assert_eq!((graded.width(), graded.height()), (w, h));
+        let mut max_diff = 0i32;
+        for (i, px) in rgb16.chunks_exact(3).enumerate() {
+            let want = grade_pixel([0, 1, 2].map(|c| f32::from(px[c]) / 65535.0), &look);
+            for (got, v) in graded.as_raw()[i * 3..][..3].iter().zip(want) {
+                max_diff = max_diff.max((i32::from(*got) - i32::from(quantize_u16(v))).abs());
+            }
+        }
+        println!("{name}: 16-bit file round trip, max difference from the CPU reference {max_diff} codes");
+        assert!(max_diff <= 1, "{name}: {max_diff} codes");
+    }
+}
+
+#[test]
+fn exr_round_trip_matches_the_cpu_reference() {
+    use exr::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.exr");
+    let (w, h, rgb8) = astronaut_rgb8();
+    // Scene-like float values, some above 1.0.
+    let value =
+        |x: usize, y: usize, c: usize| f32::from(rgb8[(y * w as usize + x) * 3 + c]) / 255.0 * 1.3;
+    write_rgb_file(&input, w as usize, h as usize, |x, y| {
+        (value(x, y, 0), value(x, y, 1), value(x, y, 2))
+    })
+    .unwrap();
+    let look = Look::load(Path::new(&demo_look())).unwrap();
+    for (depth, tolerance) in [("float", 1e-5f32), ("half", 1e-3)] {
+        let output = dir.path().join(format!("out-{depth}.exr"));
+        let o = neurograde(&[
+            "grade",
+            "--input",
+            input.to_str().unwrap(),
+            "--output",
+            output.to_str().unwrap(),
+            "--look",
+            &demo_look(),
+            "--depth",
+            depth,
+        ]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let graded = read_first_rgba_layer_from_file(
+            &output,
+            |res, _| (res.width(), vec![0f32; res.width() * res.height() * 4]),
+            |(width, px), pos, (r, g, b, a): (f32, f32, f32, f32)| {
+                let i = (pos.y() * *width + pos.x()) * 4;
+                px[i..i + 4].copy_from_slice(&[r, g, b, a]);
+            },
+        )
+        .unwrap();
+        let (_, pixels) = graded.layer_data.channel_data.pixels;
+        let mut max_err = 0f32;
+        for y in 0..h as usize {
+            for x in 0..w as usize {
+                let want = grade_pixel([value(x, y, 0), value(x, y, 1), value(x, y, 2)], &look);
+                let got = &pixels[(y * w as usize + x) * 4..][..3];
+                for (g, v) in got.iter().zip(want) {
+                    max_err = max_err.max((g - v).abs());
+                }
+            }
+        }
+        println!("EXR {depth}: round trip max abs error {max_err:.2e} against the CPU reference");
+        assert!(max_err <= tolerance, "{depth}: {max_err}");
+    }
+}
+
+#[test]
+fn video_is_graded_frame_for_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("clip.mkv");
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(footage("vtest.avi"))
+        .args(["-frames:v", "25", "-c:v", "ffv1"])
+        .arg(&clip)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = dir.path().join("graded.mp4");
+    let o = neurograde(&[
+        "grade",
+        "--input",
+        clip.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+        "--look",
+        &demo_look(),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let probe = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-count_frames",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=nb_read_frames,width,height",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&output)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&probe.stdout);
+    assert_eq!(text.trim(), "768,576,25", "{text}");
+    assert!(
+        !dir.path().join(".graded.partial.mp4").exists(),
+        "the partial file is renamed into place"
+    );
+}
+
+#[test]
+fn window_sink_runs_under_a_virtual_display() {
+    let dir = tempfile::tempdir().unwrap();
+    let stats = dir.path().join("w.json");
+    let out = std::process::Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x720x24"])
+        .arg(env!("CARGO_BIN_EXE_neurograde"))
+        .args([
+            "run",
+            "--source",
+            "pattern:bars",
+            "--size",
+            "640x360",
+            "--sink",
+            "window",
+            "--frames",
+            "30",
+            "--no-vsync",
+            "--stats-json",
+        ])
+        .arg(&stats)
+        .output()
+        .expect("xvfb-run (Debian: xvfb) runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+    assert_eq!(json["frames"], 30);
+    assert!(
+        json["sink"].as_str().unwrap().starts_with("window"),
+        "{json}"
+    );
+}
+
+#[test]
+fn demo_records_real_footage() {
+    let dir = tempfile::tempdir().unwrap();
+    let video = dir.path().join("demo.mp4");
+    let o = neurograde(&[
+        "run",
+        "--source",
+        "demo",
+        "--size",
+        "640x360",
+        "--fps",
+        "30",
+        "--frames",
+        "200",
+        "--fast",
+        "--look",
+        &demo_look(),
+        "--sink",
+        &format!("file:{}", video.display()),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("demo"), "{}", o.stdout);
+    // Both shots (portrait, then street after 6 s = 180 frames) are there and differ.
+    let frame_at = |t: &str| {
+        std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-ss", t, "-i"])
+            .arg(&video)
+            .args(["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let (portrait, street) = (frame_at("1"), frame_at("6.3"));
+    assert_eq!(portrait.len(), 640 * 360);
+    let mean_diff: f64 = portrait
+        .iter()
+        .zip(&street)
+        .map(|(a, b)| f64::from(a.abs_diff(*b)))
+        .sum::<f64>()
+        / portrait.len() as f64;
+    assert!(
+        mean_diff > 10.0,
+        "the two shots should differ, mean difference {mean_diff}"
+    );
+}
+
+#[test]
+fn bad_input_gets_one_clear_line_and_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+
+    assert_clear_error(
+        &neurograde(&[
+            "run",
+            "--source",
+            "file:/no/such/clip.mov",
+            "--sink",
+            "null",
+        ]),
+        "/no/such/clip.mov",
+    );
+
+    std::fs::write(d("corrupt.png"), b"\x89PNG\r\n\x1a\nthis is not a picture").unwrap();
+    assert_clear_error(
+        &neurograde(&[
+            "grade",
+            "--input",
+            &d("corrupt.png"),
+            "--output",
+            &d("out.png"),
+        ]),
+        "corrupt.png",
+    );
+
+    std::fs::write(
+        d("typo.toml"),
+        "name = \"x\"\n[cdl]\nslope = [1, 1, 1]\nsatuation = 1.2\n",
+    )
+    .unwrap();
+    let o = neurograde(&[
+        "run",
+        "--source",
+        "pattern:bars",
+        "--sink",
+        "null",
+        "--frames",
+        "1",
+        "--look",
+        &d("typo.toml"),
+    ]);
+    assert_clear_error(&o, "satuation");
+    assert_clear_error(&o, "line 4");
+
+    std::fs::write(d("range.toml"), "[cdl]\npower = [1, -2, 1]\n").unwrap();
+    assert_clear_error(
+        &neurograde(&[
+            "run",
+            "--source",
+            "pattern:bars",
+            "--sink",
+            "null",
+            "--look",
+            &d("range.toml"),
+        ]),
+        "cdl.power",
+    );
+
+    assert_clear_error(
+        &neurograde(&[
+            "run",
+            "--source",
+            "pattern:bars",
+            "--sink",
+            "null",
+            "--size",
+            "0x0",
+        ]),
+        "0x0",
+    );
+    assert_clear_error(
+        &neurograde(&[
+            "run",
+            "--source",
+            "pattern:bars",
+            "--sink",
+            "null",
+            "--size",
+            "99999x99999",
+        ]),
+        "99999x99999",
+    );
+    assert_clear_error(
+        &neurograde(&["run", "--source", "camera:7", "--sink", "null"]),
+        "camera 7",
+    );
+    assert_clear_error(
+        &neurograde(&["run", "--source", "pattern:zebra", "--sink", "null"]),
+        "zebra",
+    );
+    assert_clear_error(
+        &neurograde(&["run", "--source", "pattern:bars", "--sink", "tape"]),
+        "tape",
+    );
+    let png = d("in.png");
+    image::RgbImage::new(8, 8).save(&png).unwrap();
+    assert_clear_error(
+        &neurograde(&["grade", "--input", &png, "--output", &d("out.jpg")]),
+        "out.jpg",
+    );
+    assert_clear_error(
+        &neurograde(&[
+            "grade",
+            "--input",
+            &png,
+            "--output",
+            &d("no/such/dir/out.png"),
+        ]),
+        "does not exist",
+    );
+}

@@ -1,0 +1,56 @@
+//! Every WGSL module the engine builds, parsed and validated by naga (the
+//! same front end wgpu uses), without a GPU.
+
+use naga::valid::{Capabilities, ValidationFlags, Validator};
+
+fn validate(name: &str, source: &str) {
+    let module = naga::front::wgsl::parse_str(source)
+        .unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(source)));
+    // pack2x16float / unpack2x16float are core WGSL; wgpu grants naga this
+    // capability on every Vulkan, Metal and DX12 device.
+    Validator::new(
+        ValidationFlags::all(),
+        Capabilities::default() | Capabilities::SHADER_FLOAT16_IN_FLOAT32,
+    )
+    .validate(&module)
+    .unwrap_or_else(|e| panic!("{name}: {}", e.emit_to_string(source)));
+}
+
+#[test]
+fn frame_kernel_validates() {
+    validate(
+        "frame kernel (ingest + grade + pipeline)",
+        neurograde::gpu::pipeline::FRAME_KERNEL_WGSL,
+    );
+}
+
+#[test]
+fn present_shader_validates() {
+    validate("present.wgsl", include_str!("../shaders/present.wgsl"));
+}
+
+#[test]
+fn every_shader_file_is_used() {
+    // A .wgsl file that no module includes would escape validation.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/shaders");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["grade.wgsl", "ingest.wgsl", "pipeline.wgsl", "present.wgsl"]
+    );
+}
+
+#[test]
+fn a_broken_shader_is_caught() {
+    let broken =
+        neurograde::gpu::pipeline::FRAME_KERNEL_WGSL.replace("fn grade_mix", "fn grade_mixx");
+    let parsed = naga::front::wgsl::parse_str(&broken);
+    assert!(
+        parsed.is_err(),
+        "a call to a missing function must not validate"
+    );
+}
