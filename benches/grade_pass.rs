@@ -39,7 +39,7 @@ fn whole_frame(c: &mut Criterion) {
     let look = demo_look();
     let mut group = c.benchmark_group("frame");
     group.sample_size(10);
-    for (name, size) in [
+    let sizes = [
         ("1080p", Size::HD),
         (
             "4K",
@@ -48,18 +48,28 @@ fn whole_frame(c: &mut Criterion) {
                 height: 2160,
             },
         ),
-    ] {
+    ];
+    for (name, size) in sizes {
         let mut frame = gradient(size);
         let mut pipeline = FramePipeline::new(&ctx);
-        let mut readback = ReadbackQueue::<()>::new(1);
+        let mut readback = ReadbackQueue::<()>::new(1, ctx.direct_readback);
+        let bytes = FramePipeline::packed_bytes(&frame, OutputFormat::Rgba8);
         group.bench_function(format!("upload+grade+readback rgb8/{name}"), |b| {
             b.iter(|| {
                 frame.captured = Instant::now();
                 let mut encoder = ctx.device.create_command_encoder(&Default::default());
-                let packed = pipeline
-                    .encode_packed(&ctx, &mut encoder, &frame, &look, OutputFormat::Rgba8)
+                let output = readback.target(&ctx.device, bytes);
+                pipeline
+                    .encode_packed(
+                        &ctx,
+                        &mut encoder,
+                        &frame,
+                        &look,
+                        OutputFormat::Rgba8,
+                        output,
+                    )
                     .expect("fits");
-                readback.submit(&ctx.device, &ctx.queue, encoder, packed, ());
+                readback.submit(&ctx.queue, encoder, ());
                 readback
                     .flush(&ctx.device, |_, bytes| {
                         std::hint::black_box(bytes.last());
@@ -82,11 +92,17 @@ fn kernel_only(c: &mut Criterion) {
         ("rgba8", OutputFormat::Rgba8),
         ("f16", OutputFormat::RgbaF16),
     ] {
+        let output = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: None,
+            size: FramePipeline::packed_bytes(&frame, format),
+            usage: wgpu::BufferUsages::STORAGE,
+            mapped_at_creation: false,
+        });
         group.bench_function(format!("upload+decode+grade+pack {name}/1080p"), |b| {
             b.iter(|| {
                 let mut encoder = ctx.device.create_command_encoder(&Default::default());
                 pipeline
-                    .encode_packed(&ctx, &mut encoder, &frame, &look, format)
+                    .encode_packed(&ctx, &mut encoder, &frame, &look, format, &output)
                     .expect("fits");
                 ctx.queue.submit([encoder.finish()]);
                 ctx.device

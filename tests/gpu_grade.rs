@@ -200,6 +200,22 @@ fn integer_readback_quantises_like_the_reference() {
 }
 
 #[test]
+fn copied_and_direct_readback_agree() {
+    let ctx = gpu();
+    let (w, h, rgb8) = astronaut_rgb8();
+    let f = frame(w, h, PixelFormat::Rgb8, rgb8);
+    let look = &looks()[1].1;
+    let copied = grade_bytes_via(&ctx, &f, look, OutputFormat::Rgba16, false);
+    assert_eq!(copied.len(), (w * h * 8) as usize);
+    if ctx.direct_readback {
+        assert_eq!(
+            copied,
+            grade_bytes_via(&ctx, &f, look, OutputFormat::Rgba16, true)
+        );
+    }
+}
+
+#[test]
 fn every_ingest_layout_decodes_like_the_cpu_reference() {
     let ctx = gpu();
     let (w, h, rgb8) = astronaut_rgb8();

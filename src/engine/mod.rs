@@ -26,9 +26,9 @@ use crate::sink::{Sink, SinkError, SinkSpec};
 use crate::source::file::{is_still, load_still, probe_video};
 use crate::source::{SourceError, SourceOptions, SourceSpec};
 use render::LoopSettings;
-use ring::frame_ring;
+use ring::{frame_ring, DropCounters, FrameProducer};
 use source_thread::SourceThread;
-use stats::RunReport;
+use stats::{RunReport, Stats};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -96,17 +96,47 @@ pub fn run(options: RunOptions, stop: Arc<AtomicBool>) -> Result<RunReport, Engi
     }
 }
 
-fn run_headless(options: RunOptions, stop: Arc<AtomicBool>) -> Result<RunReport, EngineError> {
-    let ctx = GpuContext::headless()?;
-    let (producer, mut consumer, drops) = frame_ring(options.ring_capacity);
+/// Starts the source thread of a run (it opens the source and reports its
+/// mode before this returns).
+pub(crate) fn start_source(
+    options: &RunOptions,
+    producer: FrameProducer,
+    stop: &Arc<AtomicBool>,
+) -> Result<SourceThread, SourceError> {
     let source = SourceThread::start(
         options.source.clone(),
         options.source_options.clone(),
         producer,
         options.fast,
-        Arc::clone(&stop),
+        Arc::clone(stop),
     )?;
     tracing::info!(source = %source.description, "source open");
+    Ok(source)
+}
+
+/// Ends a run: stops and joins the source thread, then reports the loop's
+/// error, else the error that ended the source, else the figures.
+pub(crate) fn conclude(
+    source: SourceThread,
+    result: Result<Stats, EngineError>,
+    sink: String,
+    ctx: &GpuContext,
+    drops: &DropCounters,
+) -> Result<RunReport, EngineError> {
+    let source_error = source.take_error();
+    let description = source.description.clone();
+    source.stop_and_join();
+    let stats = result?;
+    if let Some(e) = source_error {
+        return Err(e.into());
+    }
+    Ok(stats.report(description, sink, Some(ctx.summary.clone()), drops))
+}
+
+fn run_headless(options: RunOptions, stop: Arc<AtomicBool>) -> Result<RunReport, EngineError> {
+    let ctx = GpuContext::headless()?;
+    let (producer, mut consumer, drops) = frame_ring(options.ring_capacity);
+    let source = start_source(&options, producer, &stop)?;
     let mut sink: Box<dyn Sink> = match &options.sink {
         SinkSpec::File { path } => {
             Box::new(FileSink::create(path, source.fps, options.file_depth, 8)?)
@@ -123,19 +153,7 @@ fn run_headless(options: RunOptions, stop: Arc<AtomicBool>) -> Result<RunReport,
         &stop,
         &mut |_| {},
     );
-    let source_error = source.take_error();
-    let description = source.description.clone();
-    source.stop_and_join();
-    let stats = result?;
-    if let Some(e) = source_error {
-        return Err(e.into());
-    }
-    Ok(stats.report(
-        description,
-        sink.describe(),
-        Some(ctx.summary.clone()),
-        &drops,
-    ))
+    conclude(source, result, sink.describe(), &ctx, &drops)
 }
 
 /// Grades a file offline: every frame, in order, as fast as possible, into
@@ -181,17 +199,5 @@ pub fn grade_file(
         &stop,
         on_frame,
     );
-    let source_error = source.take_error();
-    let description = source.description.clone();
-    source.stop_and_join();
-    let stats = result?;
-    if let Some(e) = source_error {
-        return Err(e.into());
-    }
-    Ok(stats.report(
-        description,
-        sink.describe(),
-        Some(ctx.summary.clone()),
-        &drops,
-    ))
+    conclude(source, result, sink.describe(), &ctx, &drops)
 }

@@ -108,7 +108,8 @@ pub fn readback_loop(
     on_frame: &mut dyn FnMut(u64),
 ) -> Result<Stats, EngineError> {
     let mut pipeline = FramePipeline::new(ctx);
-    let mut readback = ReadbackQueue::<FrameMeta>::new(settings.readback_depth);
+    let mut readback =
+        ReadbackQueue::<FrameMeta>::new(settings.readback_depth, ctx.direct_readback);
     let format = sink.output_format();
     let mut delivery = Delivery {
         sink,
@@ -135,8 +136,9 @@ pub fn readback_loop(
         if !readback.has_room() {
             readback.complete(&ctx.device, true, |m, p| delivery.deliver(m, p))?;
         }
-        let packed = pipeline.encode_packed(ctx, &mut encoder, &frame, &settings.look, format)?;
-        readback.submit(&ctx.device, &ctx.queue, encoder, packed, meta);
+        let output = readback.target(&ctx.device, FramePipeline::packed_bytes(&frame, format));
+        pipeline.encode_packed(ctx, &mut encoder, &frame, &settings.look, format, output)?;
+        readback.submit(&ctx.queue, encoder, meta);
         consumer.recycle(frame.data);
         submitted += 1;
         readback.complete(&ctx.device, false, |m, p| delivery.deliver(m, p))?;

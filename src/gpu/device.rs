@@ -26,6 +26,10 @@ pub struct GpuContext {
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,
     pub summary: AdapterSummary,
+    /// The device's memory is the host's (a CPU rasteriser such as lavapipe)
+    /// and buffers may be both mapped and bound as storage, so readback can
+    /// map the kernel's output directly instead of copying it first.
+    pub direct_readback: bool,
 }
 
 impl GpuContext {
@@ -57,8 +61,18 @@ impl GpuContext {
             max_texture_dimension_2d: offered.max_texture_dimension_2d,
             ..wgpu::Limits::default()
         };
+        let direct_readback = info.device_type == wgpu::DeviceType::Cpu
+            && adapter
+                .features()
+                .contains(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS);
+        let required_features = if direct_readback {
+            wgpu::Features::MAPPABLE_PRIMARY_BUFFERS
+        } else {
+            wgpu::Features::empty()
+        };
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("neurograde"),
+            required_features,
             required_limits,
             ..Default::default()
         }))
@@ -73,6 +87,7 @@ impl GpuContext {
             device,
             queue,
             summary,
+            direct_readback,
         })
     }
 

@@ -38,7 +38,6 @@ struct SizedResources {
     width: u32,
     height: u32,
     input: wgpu::Buffer,
-    packed: Option<wgpu::Buffer>,
     working: Option<wgpu::TextureView>,
 }
 
@@ -153,24 +152,12 @@ impl FramePipeline {
                     usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
                     mapped_at_creation: false,
                 }),
-                packed: None,
                 working: None,
             });
         }
         let sized = self.sized.as_mut().expect("created above");
-        match target {
-            Target::Packed(_) if sized.packed.as_ref().is_none_or(|b| b.size() != out_bytes) => {
-                sized.packed = Some(device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some("packed output"),
-                    size: out_bytes,
-                    usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-                    mapped_at_creation: false,
-                }));
-            }
-            Target::Texture if sized.working.is_none() => {
-                sized.working = Some(working_texture(device, frame.width, frame.height));
-            }
-            _ => {}
+        if target == Target::Texture && sized.working.is_none() {
+            sized.working = Some(working_texture(device, frame.width, frame.height));
         }
         let key = (frame.format, target);
         if !self.pipelines.contains_key(&key) {
@@ -205,6 +192,7 @@ impl FramePipeline {
         frame: &Frame,
         look: &GradeUniforms,
         target: Target,
+        packed: Option<&wgpu::Buffer>,
     ) -> Result<(), GpuError> {
         self.prepare(ctx, frame, target)?;
         let sized = self.sized.as_ref().expect("prepared above");
@@ -234,10 +222,8 @@ impl FramePipeline {
             Target::Packed(_) => {
                 entries.push(wgpu::BindGroupEntry {
                     binding: 3,
-                    resource: sized
-                        .packed
-                        .as_ref()
-                        .expect("prepared above")
+                    resource: packed
+                        .expect("a packed target comes with its buffer")
                         .as_entire_binding(),
                 });
                 entries.push(wgpu::BindGroupEntry {
@@ -286,8 +272,8 @@ impl FramePipeline {
         Ok(())
     }
 
-    /// Uploads `frame` and records the kernel storing into the packed output
-    /// buffer in `format`. Returns that buffer (valid until the next call).
+    /// Uploads `frame` and records the kernel storing the graded picture
+    /// into `output` (a storage buffer of [`Self::packed_bytes`]), in `format`.
     pub fn encode_packed(
         &mut self,
         ctx: &GpuContext,
@@ -295,13 +281,21 @@ impl FramePipeline {
         frame: &Frame,
         look: &GradeUniforms,
         format: OutputFormat,
-    ) -> Result<&wgpu::Buffer, GpuError> {
-        self.encode(ctx, encoder, frame, look, Target::Packed(format))?;
-        Ok(self
-            .sized
-            .as_ref()
-            .and_then(|s| s.packed.as_ref())
-            .expect("prepared by encode"))
+        output: &wgpu::Buffer,
+    ) -> Result<(), GpuError> {
+        self.encode(
+            ctx,
+            encoder,
+            frame,
+            look,
+            Target::Packed(format),
+            Some(output),
+        )
+    }
+
+    /// Bytes of a packed picture of `frame`'s size in `format`.
+    pub fn packed_bytes(frame: &Frame, format: OutputFormat) -> u64 {
+        u64::from(frame.width) * u64::from(frame.height) * format.bytes_per_pixel()
     }
 
     /// Uploads `frame` and records the kernel storing into the working
@@ -313,7 +307,7 @@ impl FramePipeline {
         frame: &Frame,
         look: &GradeUniforms,
     ) -> Result<&wgpu::TextureView, GpuError> {
-        self.encode(ctx, encoder, frame, look, Target::Texture)?;
+        self.encode(ctx, encoder, frame, look, Target::Texture, None)?;
         Ok(self.working().expect("prepared by encode").0)
     }
 

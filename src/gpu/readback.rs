@@ -1,11 +1,13 @@
 //! Readback: brings graded pictures to the CPU for file and null sinks.
 //!
-//! How it works: the frame kernel packs each pixel into a storage buffer in
-//! the sink's [`OutputFormat`] (`pipeline.rs`); that buffer is copied into
-//! one of a few mappable "slots" and mapped asynchronously.
-//! [`ReadbackQueue`] keeps up to `depth` frames in flight so the CPU uploads
-//! frame N+1 while the GPU still works on frame N; finished frames are handed
-//! to the caller in order, each with the tag it was submitted with.
+//! How it works: the frame kernel packs each pixel in the sink's
+//! [`OutputFormat`] into the buffer [`ReadbackQueue::target`] hands out;
+//! [`ReadbackQueue::submit`] then maps one of a few "slots" asynchronously.
+//! On a discrete GPU the target is a storage buffer in video memory, copied
+//! into the slot; where the device's memory is the host's (lavapipe), the
+//! target is the slot itself and no copy is made. Up to `depth` frames are in
+//! flight so the CPU uploads frame N+1 while the GPU still works on frame N;
+//! finished frames are handed to the caller in order, each with its tag.
 
 use super::GpuError;
 use std::collections::VecDeque;
@@ -64,6 +66,11 @@ struct InFlight<T> {
 
 /// Reads packed pictures back with `depth` frames in flight.
 pub struct ReadbackQueue<T> {
+    direct: bool,
+    /// The kernel's output when it cannot write into a slot directly.
+    staging: Option<wgpu::Buffer>,
+    /// The slot `target` prepared for the next `submit`.
+    next: Option<Slot>,
     free: Vec<Slot>,
     in_flight: VecDeque<InFlight<T>>,
     depth: usize,
@@ -71,8 +78,13 @@ pub struct ReadbackQueue<T> {
 
 impl<T> ReadbackQueue<T> {
     /// `depth` frames may be in flight at once (1 = fully synchronous).
-    pub fn new(depth: usize) -> ReadbackQueue<T> {
+    /// `direct`: the kernel may write into mappable buffers
+    /// ([`GpuContext::direct_readback`](super::GpuContext)).
+    pub fn new(depth: usize, direct: bool) -> ReadbackQueue<T> {
         ReadbackQueue {
+            direct,
+            staging: None,
+            next: None,
             free: Vec::new(),
             in_flight: VecDeque::new(),
             depth: depth.max(1),
@@ -88,29 +100,55 @@ impl<T> ReadbackQueue<T> {
         self.in_flight.len() < self.depth
     }
 
-    /// Records the copy of `packed` into a free slot, submits `encoder`
-    /// (with whatever was recorded before, the frame kernel included) and
-    /// starts the map. Call only when [`has_room`](Self::has_room) is true.
-    pub fn submit(
-        &mut self,
-        device: &wgpu::Device,
-        queue: &wgpu::Queue,
-        mut encoder: wgpu::CommandEncoder,
-        packed: &wgpu::Buffer,
-        tag: T,
-    ) {
-        let bytes = packed.size();
+    /// The buffer the frame kernel should write `bytes` of packed pixels
+    /// into for the next [`submit`](Self::submit). Call only when
+    /// [`has_room`](Self::has_room) is true.
+    pub fn target(&mut self, device: &wgpu::Device, bytes: u64) -> &wgpu::Buffer {
         self.free.retain(|slot| slot.buffer.size() == bytes);
-        let slot = self.free.pop().unwrap_or_else(|| Slot {
-            buffer: device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("readback slot"),
+        if self.next.is_none() {
+            let mut usage = wgpu::BufferUsages::MAP_READ;
+            usage |= if self.direct {
+                wgpu::BufferUsages::STORAGE
+            } else {
+                wgpu::BufferUsages::COPY_DST
+            };
+            self.next = Some(self.free.pop().unwrap_or_else(|| Slot {
+                buffer: device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("readback slot"),
+                    size: bytes,
+                    usage,
+                    mapped_at_creation: false,
+                }),
+                state: Arc::new(AtomicU8::new(MAP_PENDING)),
+            }));
+        }
+        if self.direct {
+            return &self.next.as_ref().expect("set above").buffer;
+        }
+        if self.staging.as_ref().is_none_or(|b| b.size() != bytes) {
+            self.staging = Some(device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("packed output"),
                 size: bytes,
-                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
                 mapped_at_creation: false,
-            }),
-            state: Arc::new(AtomicU8::new(MAP_PENDING)),
-        });
-        encoder.copy_buffer_to_buffer(packed, 0, &slot.buffer, 0, bytes);
+            }));
+        }
+        self.staging.as_ref().expect("set above")
+    }
+
+    /// Submits `encoder` (which holds the frame kernel writing into
+    /// [`target`](Self::target)), copying into the slot when needed, and
+    /// starts mapping the slot.
+    pub fn submit(&mut self, queue: &wgpu::Queue, mut encoder: wgpu::CommandEncoder, tag: T) {
+        let slot = self
+            .next
+            .take()
+            .expect("target() is called before submit()");
+        let bytes = slot.buffer.size();
+        if !self.direct {
+            let staging = self.staging.as_ref().expect("target() created it");
+            encoder.copy_buffer_to_buffer(staging, 0, &slot.buffer, 0, bytes);
+        }
         let submission = queue.submit([encoder.finish()]);
         slot.state.store(MAP_PENDING, Ordering::Release);
         let state = Arc::clone(&slot.state);

@@ -12,9 +12,8 @@
 
 use crate::engine::render::{meta_of, take_frame, Take};
 use crate::engine::ring::frame_ring;
-use crate::engine::source_thread::SourceThread;
 use crate::engine::stats::{RunReport, Stats};
-use crate::engine::{EngineError, RunOptions};
+use crate::engine::{conclude, start_source, EngineError, RunOptions};
 use crate::gpu::device::new_instance;
 use crate::gpu::present::PresentPass;
 use crate::gpu::{FramePipeline, GpuContext, GpuError};
@@ -271,13 +270,7 @@ fn render_loop_inner(
     let mut screen = Screen::new(&ctx, surface, window, options.window.vsync)?;
     let mut pipeline = FramePipeline::new(&ctx);
     let (producer, mut consumer, drops) = frame_ring(options.ring_capacity);
-    let source = SourceThread::start(
-        options.source.clone(),
-        options.source_options.clone(),
-        producer,
-        options.fast,
-        Arc::clone(stop),
-    )?;
+    let source = start_source(options, producer, stop)?;
     let settings = options.loop_settings();
     let mut stats = Stats::new();
     let mut last_title = Instant::now();
@@ -330,16 +323,10 @@ fn render_loop_inner(
             ));
         }
     };
-    let source_error = source.take_error();
-    let description = source.description.clone();
-    source.stop_and_join();
-    result?;
-    if let Some(e) = source_error {
-        return Err(e.into());
-    }
     let sink = format!(
         "window ({:?}, {:?})",
         screen.config.format, screen.config.present_mode
     );
-    Ok(stats.report(description, sink, Some(ctx.summary.clone()), &drops))
+    let result = result.map(|()| stats).map_err(EngineError::from);
+    conclude(source, result, sink, &ctx, &drops)
 }

@@ -40,19 +40,27 @@ pub fn frame(width: u32, height: u32, format: PixelFormat, data: Vec<u8>) -> Fra
 
 /// Grades one frame on the GPU and reads it back in `format`.
 pub fn grade_bytes(ctx: &GpuContext, frame: &Frame, look: &Look, format: OutputFormat) -> Vec<u8> {
+    grade_bytes_via(ctx, frame, look, format, ctx.direct_readback)
+}
+
+/// As [`grade_bytes`], choosing the readback route: `direct` maps the
+/// kernel's output (CPU rasterisers), otherwise it is copied first (GPUs).
+pub fn grade_bytes_via(
+    ctx: &GpuContext,
+    frame: &Frame,
+    look: &Look,
+    format: OutputFormat,
+    direct: bool,
+) -> Vec<u8> {
     let mut pipeline = FramePipeline::new(ctx);
-    let mut readback = ReadbackQueue::<()>::new(1);
+    let mut readback = ReadbackQueue::<()>::new(1, direct);
     let mut encoder = ctx.device.create_command_encoder(&Default::default());
-    let packed = pipeline
-        .encode_packed(
-            ctx,
-            &mut encoder,
-            frame,
-            &GradeUniforms::from_look(look),
-            format,
-        )
+    let output = readback.target(&ctx.device, FramePipeline::packed_bytes(frame, format));
+    let look = GradeUniforms::from_look(look);
+    pipeline
+        .encode_packed(ctx, &mut encoder, frame, &look, format, output)
         .expect("frame fits the GPU");
-    readback.submit(&ctx.device, &ctx.queue, encoder, packed, ());
+    readback.submit(&ctx.queue, encoder, ());
     let mut out = Vec::new();
     readback
         .flush(&ctx.device, |_, bytes| out = bytes.to_vec())
