@@ -15,6 +15,10 @@ use crate::frame::{Frame, FrameId, PixelFormat, Size, YuvEncoding};
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// Where the portrait's face is, as fractions of its width and height: the
+/// virtual camera pushes in on it.
+const PORTRAIT_FACE: (f64, f64) = (0.45, 0.22);
+
 /// Length of each shot of the demo, in seconds of footage.
 pub const SHOT_SECONDS: f64 = 6.0;
 
@@ -64,7 +68,7 @@ impl DemoSource {
             ..options.clone()
         };
         Ok(DemoSource {
-            camera: VirtualCamera::new(still.width, still.height, rgb),
+            camera: VirtualCamera::new(still.width, still.height, rgb, PORTRAIT_FACE),
             street: FileSource::open(&street_path, &looping, Some(options.size))?,
             size: options.size,
             fps: options.fps,

@@ -16,6 +16,8 @@ pub struct VirtualCamera {
     period: f64,
     /// Noise amplitude in 8-bit code values (standard deviation, roughly).
     noise: f32,
+    /// Where the move pushes in, as fractions of the still's width and height.
+    interest: (f64, f64),
 }
 
 /// The part of the still the camera sees: centre and size in still pixels.
@@ -39,22 +41,27 @@ impl View {
 }
 
 impl VirtualCamera {
-    pub fn new(width: u32, height: u32, rgb: Vec<u8>) -> VirtualCamera {
+    /// A camera over `rgb` (8-bit RGB, `width` x `height`) that pushes in on
+    /// `interest` (fractions of width and height).
+    pub fn new(width: u32, height: u32, rgb: Vec<u8>, interest: (f64, f64)) -> VirtualCamera {
         VirtualCamera {
             width,
             height,
             rgb,
             period: 8.0,
             noise: 2.0,
+            interest,
         }
     }
 
     /// The view at `t` seconds for an output of aspect `aspect` (w / h): a
-    /// slow push-in to 1.6x, a pan that follows a smooth figure, and an
-    /// exposure drift of about a third of a stop.
+    /// slow push-in from the widest framing to 1.6x on the point of interest
+    /// (the face of the demo portrait), a gentle sway, and an exposure drift
+    /// of about a third of a stop. The view always stays inside the still.
     pub fn view(&self, t: f64, aspect: f64) -> View {
         let phase = (t / self.period).fract() * std::f64::consts::TAU;
         let zoom = 1.0 + 0.3 * (1.0 - phase.cos());
+        let push = (zoom - 1.0) / 0.6;
         let (sw, sh) = (f64::from(self.width), f64::from(self.height));
         // Largest rectangle of the output aspect that fits the still, shrunk by zoom.
         let (mut w, mut h) = if sw / sh > aspect {
@@ -64,12 +71,13 @@ impl VirtualCamera {
         };
         w /= zoom;
         h /= zoom;
-        let (free_x, free_y) = ((sw - w) / 2.0, (sh - h) / 2.0);
-        let cx = sw / 2.0 + free_x * 0.8 * phase.sin();
-        let cy = sh / 2.0 + free_y * 0.6 * (2.0 * phase).sin() / 2.0;
+        let (wide_x, wide_y) = (sw * 0.5, sh * 0.3);
+        let (poi_x, poi_y) = (self.interest.0 * sw, self.interest.1 * sh);
+        let cx = wide_x + (poi_x - wide_x) * push + 0.06 * sw * phase.sin() * (1.0 - 0.5 * push);
+        let cy = wide_y + (poi_y - wide_y) * push + 0.02 * sh * (2.0 * phase).sin();
         View {
-            cx,
-            cy,
+            cx: cx.clamp(w / 2.0, sw - w / 2.0),
+            cy: cy.clamp(h / 2.0, sh - h / 2.0),
             w,
             h,
             gain: 2f64.powf(0.33 * phase.sin()),
@@ -125,7 +133,7 @@ mod tests {
 
     #[test]
     fn view_stays_inside_the_still_and_maps_exactly() {
-        let cam = VirtualCamera::new(512, 512, vec![0; 512 * 512 * 3]);
+        let cam = VirtualCamera::new(512, 512, vec![0; 512 * 512 * 3], (0.45, 0.22));
         for i in 0..200 {
             let v = cam.view(f64::from(i) * 0.05, 16.0 / 9.0);
             assert!(
@@ -138,13 +146,19 @@ mod tests {
             );
             let (x, y) = v.still_to_frame(v.cx, v.cy, 1280, 720);
             assert!((x - 640.0).abs() < 1e-6 && (y - 360.0).abs() < 1e-6);
+            // The point of interest stays in the frame the whole move.
+            let (fx, fy) = v.still_to_frame(0.45 * 512.0, 0.22 * 512.0, 1280, 720);
+            assert!(
+                (0.0..1280.0).contains(&fx) && (0.0..720.0).contains(&fy),
+                "{v:?}"
+            );
         }
     }
 
     #[test]
     fn render_is_deterministic() {
         let rgb: Vec<u8> = (0..64 * 64 * 3).map(|i| (i % 251) as u8).collect();
-        let cam = VirtualCamera::new(64, 64, rgb);
+        let cam = VirtualCamera::new(64, 64, rgb, (0.5, 0.5));
         let (mut a, mut b) = (vec![0; 32 * 18 * 3], vec![0; 32 * 18 * 3]);
         cam.render(7, 1.25, 32, 18, &mut a);
         cam.render(7, 1.25, 32, 18, &mut b);
