@@ -90,31 +90,49 @@ impl VirtualCamera {
         let (x0, y0) = (view.cx - view.w / 2.0, view.cy - view.h / 2.0);
         let (sx, sy) = (view.w / f64::from(out_w), view.h / f64::from(out_h));
         let gain = view.gain as f32;
-        let max_x = self.width as usize - 1;
-        let max_y = self.height as usize - 1;
-        for y in 0..out_h as usize {
-            let fy = ((y0 + (y as f64 + 0.5) * sy - 0.5).max(0.0)) as f32;
-            let iy = (fy as usize).min(max_y);
-            let iy1 = (iy + 1).min(max_y);
-            let wy = fy - iy as f32;
-            for x in 0..out_w as usize {
-                let fx = ((x0 + (x as f64 + 0.5) * sx - 0.5).max(0.0)) as f32;
+        let (max_x, max_y) = (self.width as usize - 1, self.height as usize - 1);
+        // Bilinear taps of every output column, computed once a frame.
+        let columns: Vec<(usize, usize, f32)> = (0..out_w as usize)
+            .map(|x| {
+                let fx = (x0 + (x as f64 + 0.5) * sx - 0.5).max(0.0) as f32;
                 let ix = (fx as usize).min(max_x);
-                let ix1 = (ix + 1).min(max_x);
-                let wx = fx - ix as f32;
-                let noise = (hash(index, (y * out_w as usize + x) as u64) - 0.5) * 2.0 * self.noise;
+                (ix * 3, (ix + 1).min(max_x) * 3, fx - ix as f32)
+            })
+            .collect();
+        let noise = noise_table();
+        let stride = self.width as usize * 3;
+        for (y, row_out) in out.chunks_exact_mut(out_w as usize * 3).enumerate() {
+            let fy = (y0 + (y as f64 + 0.5) * sy - 0.5).max(0.0) as f32;
+            let iy = (fy as usize).min(max_y);
+            let wy = fy - iy as f32;
+            let top = &self.rgb[iy * stride..][..stride];
+            let bottom = &self.rgb[(iy + 1).min(max_y) * stride..][..stride];
+            // A different, deterministic slice of the noise table each row and frame.
+            let offset = (hash(index, y as u64) * NOISE_LEN as f32) as usize;
+            for (x, px) in row_out.chunks_exact_mut(3).enumerate() {
+                let (a, b, wx) = columns[x];
+                let n = noise[(offset + x) % NOISE_LEN] * self.noise;
                 for c in 0..3 {
-                    let at = |xx: usize, yy: usize| {
-                        f32::from(self.rgb[(yy * self.width as usize + xx) * 3 + c])
-                    };
-                    let top = at(ix, iy) * (1.0 - wx) + at(ix1, iy) * wx;
-                    let bottom = at(ix, iy1) * (1.0 - wx) + at(ix1, iy1) * wx;
-                    let v = (top * (1.0 - wy) + bottom * wy) * gain + noise;
-                    out[(y * out_w as usize + x) * 3 + c] = v.clamp(0.0, 255.0) as u8;
+                    let t = f32::from(top[a + c]) * (1.0 - wx) + f32::from(top[b + c]) * wx;
+                    let u = f32::from(bottom[a + c]) * (1.0 - wx) + f32::from(bottom[b + c]) * wx;
+                    px[c] = ((t * (1.0 - wy) + u * wy) * gain + n).clamp(0.0, 255.0) as u8;
                 }
             }
         }
     }
+}
+
+/// Length of the sensor-noise table.
+const NOISE_LEN: usize = 1 << 16;
+
+/// Uniform noise in [-1, 1), the same every run (SplitMix64 of the index).
+fn noise_table() -> &'static [f32] {
+    static TABLE: std::sync::OnceLock<Vec<f32>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..NOISE_LEN as u64)
+            .map(|i| hash(0x5eed, i) * 2.0 - 1.0)
+            .collect()
+    })
 }
 
 /// A uniform value in [0, 1) from a frame and pixel number (SplitMix64).
