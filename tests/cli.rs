@@ -306,6 +306,49 @@ fn demo_records_real_footage() {
 }
 
 #[test]
+fn adapter_choice_honours_wgpu_adapter_name() {
+    let run = |name: &str| {
+        let out = bin()
+            .env("WGPU_ADAPTER_NAME", name)
+            .args([
+                "run",
+                "--source",
+                "pattern:bars",
+                "--size",
+                "64x64",
+                "--sink",
+                "null",
+                "--frames",
+                "2",
+                "--fast",
+            ])
+            .output()
+            .unwrap();
+        Outcome {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    };
+    let missing = run("no-such-gpu-9000");
+    assert_clear_error(&missing, "no-such-gpu-9000");
+    assert!(
+        missing.stderr.contains("found:"),
+        "the error lists the adapters: {}",
+        missing.stderr
+    );
+    // The adapter this machine has, asked for by part of its name, is used.
+    let adapter = neurograde::gpu::GpuContext::headless()
+        .unwrap()
+        .summary
+        .name;
+    let part: String = adapter.chars().take(6).collect();
+    let chosen = run(&part);
+    assert_eq!(chosen.code, 0, "{}", chosen.stderr);
+    assert!(chosen.stdout.contains(&adapter), "{}", chosen.stdout);
+}
+
+#[test]
 fn bad_input_gets_one_clear_line_and_exit_code_2() {
     let dir = tempfile::tempdir().unwrap();
     let d = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
