@@ -11,7 +11,9 @@
 //! signal. Camera log input transforms and a scene-referred working space slot
 //! in front of and behind these two operators.
 
+pub mod gamut;
 pub mod look;
 pub mod reference;
+pub mod transfer;
 
 pub use look::{Cdl, Look, LookError, Primary};
