@@ -13,6 +13,7 @@
 
 pub mod gamut;
 pub mod look;
+pub mod lut;
 pub mod reference;
 pub mod transfer;
 

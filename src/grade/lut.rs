@@ -1,0 +1,597 @@
+//! LUTs: reading `.cube` (1D and 3D) and `.spi3d`, interpolating (tetrahedral
+//! or trilinear), and writing `.cube` for LUT boxes and monitors.
+//!
+//! How it works: a file is parsed completely into a [`Lut`] before anything
+//! uses it, so a bad file is one precise error (file, line, what was
+//! expected) and never a half-loaded LUT. `.cube` follows the Adobe "Cube LUT
+//! Specification 1.0" (2013): keywords, then data lines with red changing
+//! fastest; Resolve's `LUT_3D_INPUT_RANGE` is read as the domain.
+//! Interpolation follows the same cell and tetrahedron choice as ffmpeg's
+//! `lut3d` filter, which the tests use as the independent reference.
+
+use std::path::{Path, PathBuf};
+
+/// Allowed sizes (the Cube specification's ranges).
+pub const CUBE_3D_SIZES: std::ops::RangeInclusive<usize> = 2..=256;
+pub const CUBE_1D_SIZES: std::ops::RangeInclusive<usize> = 2..=65536;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LutError {
+    #[error("LUT file {path}: cannot read: {message}")]
+    Read { path: PathBuf, message: String },
+    #[error("LUT file {path}, line {line}: {message}")]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("LUT file {path}: {message}")]
+    Shape { path: PathBuf, message: String },
+    #[error("LUT file {path}: unknown LUT type; expected .cube or .spi3d")]
+    UnknownType { path: PathBuf },
+}
+
+/// A 3D LUT: `size`^3 entries, red index fastest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lut3d {
+    pub title: String,
+    pub size: usize,
+    pub domain_min: [f32; 3],
+    pub domain_max: [f32; 3],
+    pub table: Vec<[f32; 3]>,
+}
+
+/// A 1D LUT: `size` entries per channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lut1d {
+    pub title: String,
+    pub domain_min: [f32; 3],
+    pub domain_max: [f32; 3],
+    pub table: Vec<[f32; 3]>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lut {
+    OneD(Lut1d),
+    ThreeD(Lut3d),
+}
+
+/// How a 3D LUT is interpolated between its grid points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Interpolation {
+    /// Six tetrahedra per cell: smoother on the neutral axis, the usual
+    /// choice of grading systems.
+    #[default]
+    Tetrahedral,
+    /// Eight corners per cell.
+    Trilinear,
+}
+
+impl Lut {
+    /// Reads a `.cube` or `.spi3d` file completely.
+    pub fn read(path: &Path) -> Result<Lut, LutError> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        let text = std::fs::read_to_string(path).map_err(|e| LutError::Read {
+            path: path.into(),
+            message: e.to_string(),
+        })?;
+        match ext.as_deref() {
+            Some("cube") => parse_cube(&text, path),
+            Some("spi3d") => parse_spi3d(&text, path).map(Lut::ThreeD),
+            _ => Err(LutError::UnknownType { path: path.into() }),
+        }
+    }
+
+    pub fn apply(&self, rgb: [f32; 3], interpolation: Interpolation) -> [f32; 3] {
+        match self {
+            Lut::OneD(l) => l.apply(rgb),
+            Lut::ThreeD(l) => l.apply(rgb, interpolation),
+        }
+    }
+}
+
+/// Position of `v` on a grid of `size` points over [min, max], clamped.
+fn grid_position(v: f32, min: f32, max: f32, size: usize) -> f32 {
+    let scaled = (v - min) / (max - min) * (size - 1) as f32;
+    if scaled.is_nan() {
+        0.0
+    } else {
+        scaled.clamp(0.0, (size - 1) as f32)
+    }
+}
+
+impl Lut1d {
+    /// Linear interpolation per channel.
+    pub fn apply(&self, rgb: [f32; 3]) -> [f32; 3] {
+        let n = self.table.len();
+        [0, 1, 2].map(|c| {
+            let s = grid_position(rgb[c], self.domain_min[c], self.domain_max[c], n);
+            let i = (s as usize).min(n - 2);
+            let t = s - i as f32;
+            self.table[i][c] * (1.0 - t) + self.table[i + 1][c] * t
+        })
+    }
+}
+
+impl Lut3d {
+    fn at(&self, r: usize, g: usize, b: usize) -> [f32; 3] {
+        self.table[(b * self.size + g) * self.size + r]
+    }
+
+    /// The identity LUT of `size` points over [0, 1].
+    pub fn identity(size: usize) -> Lut3d {
+        let n = size;
+        let step = |i: usize| i as f32 / (n - 1) as f32;
+        let mut table = Vec::with_capacity(n * n * n);
+        for b in 0..n {
+            for g in 0..n {
+                for r in 0..n {
+                    table.push([step(r), step(g), step(b)]);
+                }
+            }
+        }
+        Lut3d {
+            title: "identity".into(),
+            size,
+            domain_min: [0.0; 3],
+            domain_max: [1.0; 3],
+            table,
+        }
+    }
+
+    pub fn apply(&self, rgb: [f32; 3], interpolation: Interpolation) -> [f32; 3] {
+        let n = self.size;
+        let s = [0, 1, 2].map(|c| grid_position(rgb[c], self.domain_min[c], self.domain_max[c], n));
+        let lo = s.map(|v| v as usize);
+        let hi = lo.map(|i| (i + 1).min(n - 1));
+        let d = [0, 1, 2].map(|c| s[c] - lo[c] as f32);
+        let c000 = self.at(lo[0], lo[1], lo[2]);
+        let c111 = self.at(hi[0], hi[1], hi[2]);
+        let mix = |terms: &[(f32, [f32; 3])]| -> [f32; 3] {
+            [0, 1, 2].map(|c| terms.iter().map(|(w, v)| w * v[c]).sum())
+        };
+        match interpolation {
+            Interpolation::Trilinear => {
+                let (dr, dg, db) = (d[0], d[1], d[2]);
+                let c100 = self.at(hi[0], lo[1], lo[2]);
+                let c010 = self.at(lo[0], hi[1], lo[2]);
+                let c110 = self.at(hi[0], hi[1], lo[2]);
+                let c001 = self.at(lo[0], lo[1], hi[2]);
+                let c101 = self.at(hi[0], lo[1], hi[2]);
+                let c011 = self.at(lo[0], hi[1], hi[2]);
+                mix(&[
+                    ((1.0 - dr) * (1.0 - dg) * (1.0 - db), c000),
+                    (dr * (1.0 - dg) * (1.0 - db), c100),
+                    ((1.0 - dr) * dg * (1.0 - db), c010),
+                    (dr * dg * (1.0 - db), c110),
+                    ((1.0 - dr) * (1.0 - dg) * db, c001),
+                    (dr * (1.0 - dg) * db, c101),
+                    ((1.0 - dr) * dg * db, c011),
+                    (dr * dg * db, c111),
+                ])
+            }
+            Interpolation::Tetrahedral => {
+                // The tetrahedron containing the point, chosen by the order
+                // of the fractional parts (as ffmpeg's interp_tetrahedral).
+                let (dr, dg, db) = (d[0], d[1], d[2]);
+                if dr > dg {
+                    if dg > db {
+                        let (c100, c110) =
+                            (self.at(hi[0], lo[1], lo[2]), self.at(hi[0], hi[1], lo[2]));
+                        mix(&[
+                            (1.0 - dr, c000),
+                            (dr - dg, c100),
+                            (dg - db, c110),
+                            (db, c111),
+                        ])
+                    } else if dr > db {
+                        let (c100, c101) =
+                            (self.at(hi[0], lo[1], lo[2]), self.at(hi[0], lo[1], hi[2]));
+                        mix(&[
+                            (1.0 - dr, c000),
+                            (dr - db, c100),
+                            (db - dg, c101),
+                            (dg, c111),
+                        ])
+                    } else {
+                        let (c001, c101) =
+                            (self.at(lo[0], lo[1], hi[2]), self.at(hi[0], lo[1], hi[2]));
+                        mix(&[
+                            (1.0 - db, c000),
+                            (db - dr, c001),
+                            (dr - dg, c101),
+                            (dg, c111),
+                        ])
+                    }
+                } else if db > dg {
+                    let (c001, c011) = (self.at(lo[0], lo[1], hi[2]), self.at(lo[0], hi[1], hi[2]));
+                    mix(&[
+                        (1.0 - db, c000),
+                        (db - dg, c001),
+                        (dg - dr, c011),
+                        (dr, c111),
+                    ])
+                } else if db > dr {
+                    let (c010, c011) = (self.at(lo[0], hi[1], lo[2]), self.at(lo[0], hi[1], hi[2]));
+                    mix(&[
+                        (1.0 - dg, c000),
+                        (dg - db, c010),
+                        (db - dr, c011),
+                        (dr, c111),
+                    ])
+                } else {
+                    let (c010, c110) = (self.at(lo[0], hi[1], lo[2]), self.at(hi[0], hi[1], lo[2]));
+                    mix(&[
+                        (1.0 - dg, c000),
+                        (dg - dr, c010),
+                        (dr - db, c110),
+                        (db, c111),
+                    ])
+                }
+            }
+        }
+    }
+
+    /// The file text of this LUT in `.cube` form.
+    pub fn to_cube(&self) -> String {
+        let mut out = String::new();
+        if !self.title.is_empty() {
+            out.push_str(&format!("TITLE \"{}\"\n", self.title.replace('"', "'")));
+        }
+        out.push_str(&format!("LUT_3D_SIZE {}\n", self.size));
+        if self.domain_min != [0.0; 3] || self.domain_max != [1.0; 3] {
+            let [a, b, c] = self.domain_min;
+            let [d, e, f] = self.domain_max;
+            out.push_str(&format!("DOMAIN_MIN {a} {b} {c}\nDOMAIN_MAX {d} {e} {f}\n"));
+        }
+        for [r, g, b] in &self.table {
+            out.push_str(&format!("{r:.7} {g:.7} {b:.7}\n"));
+        }
+        out
+    }
+
+    /// Writes this LUT as a `.cube` file, atomically.
+    pub fn write_cube(&self, path: &Path) -> std::io::Result<()> {
+        let text = self.to_cube();
+        crate::atomic::write_atomically(path, |tmp| {
+            crate::atomic::write_bytes(tmp, text.as_bytes())
+        })
+    }
+}
+
+/// Parses the whole text of a `.cube` file.
+pub fn parse_cube(text: &str, path: &Path) -> Result<Lut, LutError> {
+    let syntax = |line: usize, message: String| LutError::Syntax {
+        path: path.into(),
+        line,
+        message,
+    };
+    let mut title = String::new();
+    let (mut size_1d, mut size_3d) = (None, None);
+    let (mut domain_min, mut domain_max) = ([0f32; 3], [1f32; 3]);
+    let mut data: Vec<[f32; 3]> = Vec::new();
+    let mut last_data_line = 0;
+    let triple = |line: usize, words: &[&str]| -> Result<[f32; 3], LutError> {
+        if words.len() != 3 {
+            return Err(syntax(
+                line,
+                format!("expected three numbers, found {}", words.len()),
+            ));
+        }
+        let mut v = [0f32; 3];
+        for (slot, word) in v.iter_mut().zip(words) {
+            *slot = word
+                .parse::<f32>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| syntax(line, format!("`{word}` is not a finite number")))?;
+        }
+        Ok(v)
+    };
+    for (index, raw) in text.lines().enumerate() {
+        let line = index + 1;
+        let content = raw.split('#').next().unwrap_or("").trim();
+        if content.is_empty() {
+            continue;
+        }
+        let words: Vec<&str> = content.split_whitespace().collect();
+        let keyword = words[0];
+        let size_of = |range: std::ops::RangeInclusive<usize>| -> Result<usize, LutError> {
+            let n: usize = words
+                .get(1)
+                .and_then(|w| w.parse().ok())
+                .filter(|n| range.contains(n))
+                .ok_or_else(|| {
+                    let found = words.get(1).copied().unwrap_or("nothing");
+                    syntax(
+                        line,
+                        format!(
+                            "{keyword} {found} is out of range: expected {}..={}",
+                            range.start(),
+                            range.end()
+                        ),
+                    )
+                })?;
+            Ok(n)
+        };
+        let data_started = !data.is_empty();
+        match keyword {
+            "TITLE" if !data_started => {
+                title = content["TITLE".len()..]
+                    .trim()
+                    .trim_matches('"')
+                    .to_string()
+            }
+            "LUT_3D_SIZE" if !data_started => size_3d = Some(size_of(CUBE_3D_SIZES)?),
+            "LUT_1D_SIZE" if !data_started => size_1d = Some(size_of(CUBE_1D_SIZES)?),
+            "DOMAIN_MIN" if !data_started => domain_min = triple(line, &words[1..])?,
+            "DOMAIN_MAX" if !data_started => domain_max = triple(line, &words[1..])?,
+            "LUT_3D_INPUT_RANGE" | "LUT_1D_INPUT_RANGE" if !data_started => {
+                let [lo, hi, _] = triple(
+                    line,
+                    &[
+                        words.get(1).copied().unwrap_or(""),
+                        words.get(2).copied().unwrap_or(""),
+                        "0",
+                    ],
+                )?;
+                domain_min = [lo; 3];
+                domain_max = [hi; 3];
+            }
+            k if k.starts_with(|c: char| c.is_ascii_alphabetic()) => {
+                return Err(syntax(line, format!("unexpected keyword `{k}`")));
+            }
+            _ => {
+                if size_1d.is_none() && size_3d.is_none() {
+                    return Err(syntax(
+                        line,
+                        "data before LUT_3D_SIZE or LUT_1D_SIZE".into(),
+                    ));
+                }
+                data.push(triple(line, &words)?);
+                last_data_line = line;
+            }
+        }
+    }
+    if (0..3).any(|c| domain_max[c] <= domain_min[c]) {
+        return Err(LutError::Shape {
+            path: path.into(),
+            message: format!("DOMAIN_MAX {domain_max:?} must be above DOMAIN_MIN {domain_min:?}"),
+        });
+    }
+    let (expected, kind) = match (size_1d, size_3d) {
+        (Some(_), Some(_)) => {
+            return Err(LutError::Shape {
+                path: path.into(),
+                message: "both LUT_1D_SIZE and LUT_3D_SIZE are given; expected one".into(),
+            })
+        }
+        (Some(n), None) => (n, "1D"),
+        (None, Some(n)) => (n * n * n, "3D"),
+        (None, None) => {
+            return Err(LutError::Shape {
+                path: path.into(),
+                message: "no LUT_3D_SIZE or LUT_1D_SIZE".into(),
+            })
+        }
+    };
+    if data.len() != expected {
+        return Err(LutError::Shape {
+            path: path.into(),
+            message: format!(
+                "{kind} LUT expects {expected} data lines, found {} (last data on line {last_data_line})",
+                data.len()
+            ),
+        });
+    }
+    Ok(match size_3d {
+        Some(size) => Lut::ThreeD(Lut3d {
+            title,
+            size,
+            domain_min,
+            domain_max,
+            table: data,
+        }),
+        None => Lut::OneD(Lut1d {
+            title,
+            domain_min,
+            domain_max,
+            table: data,
+        }),
+    })
+}
+
+/// Parses a Sony Pictures Imageworks `.spi3d` file: a `SPILUT 1.0` header,
+/// `3 3`, the three grid sizes, then `i j k r g b` lines (any order).
+pub fn parse_spi3d(text: &str, path: &Path) -> Result<Lut3d, LutError> {
+    let syntax = |line: usize, message: String| LutError::Syntax {
+        path: path.into(),
+        line,
+        message,
+    };
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty());
+    let mut next = |what: &str| {
+        lines
+            .next()
+            .ok_or_else(|| syntax(0, format!("file ends before {what}")))
+    };
+    let (l1, header) = next("the SPILUT header")?;
+    if !header.starts_with("SPILUT") {
+        return Err(syntax(
+            l1,
+            format!("expected `SPILUT 1.0`, found `{header}`"),
+        ));
+    }
+    let (l2, dims) = next("the dimensions line")?;
+    if dims.split_whitespace().collect::<Vec<_>>() != ["3", "3"] {
+        return Err(syntax(
+            l2,
+            format!("expected `3 3` (a 3D LUT), found `{dims}`"),
+        ));
+    }
+    let (l3, sizes) = next("the grid sizes")?;
+    let sizes: Vec<usize> = sizes
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let size = match sizes.as_slice() {
+        [a, b, c] if a == b && b == c && CUBE_3D_SIZES.contains(a) => *a,
+        _ => {
+            return Err(syntax(
+                l3,
+                "expected three equal grid sizes in 2..=256".into(),
+            ))
+        }
+    };
+    let mut table = vec![[f32::NAN; 3]; size * size * size];
+    let mut filled = 0;
+    for (line, content) in lines {
+        let words: Vec<&str> = content.split_whitespace().collect();
+        if words.len() != 6 {
+            return Err(syntax(
+                line,
+                format!("expected `i j k r g b`, found {} fields", words.len()),
+            ));
+        }
+        let index = |w: &str| w.parse::<usize>().ok().filter(|i| *i < size);
+        let (Some(i), Some(j), Some(k)) = (index(words[0]), index(words[1]), index(words[2]))
+        else {
+            return Err(syntax(
+                line,
+                format!("grid indices must be integers below {size}"),
+            ));
+        };
+        let mut v = [0f32; 3];
+        for (slot, word) in v.iter_mut().zip(&words[3..]) {
+            *slot = word
+                .parse::<f32>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| syntax(line, format!("`{word}` is not a finite number")))?;
+        }
+        let entry = &mut table[(k * size + j) * size + i];
+        if entry[0].is_nan() {
+            filled += 1;
+        }
+        *entry = v;
+    }
+    if filled != size * size * size {
+        return Err(LutError::Shape {
+            path: path.into(),
+            message: format!("{} of {} grid points are given", filled, size * size * size),
+        });
+    }
+    Ok(Lut3d {
+        title: String::new(),
+        size,
+        domain_min: [0.0; 3],
+        domain_max: [1.0; 3],
+        table,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cube(text: &str) -> Result<Lut, LutError> {
+        parse_cube(text, Path::new("show.cube"))
+    }
+
+    fn identity_text(n: usize) -> String {
+        let mut t = format!("# comment\nTITLE \"id\"\nLUT_3D_SIZE {n}\n");
+        for b in 0..n {
+            for g in 0..n {
+                for r in 0..n {
+                    let f = |i: usize| i as f32 / (n - 1) as f32;
+                    t.push_str(&format!("{} {} {}\n", f(r), f(g), f(b)));
+                }
+            }
+        }
+        t
+    }
+
+    #[test]
+    fn identity_cube_is_identity_in_both_interpolations() {
+        let lut = cube(&identity_text(5)).unwrap();
+        for v in [[0.1, 0.5, 0.9], [0.0, 1.0, 0.33], [0.77, 0.12, 0.45]] {
+            for interp in [Interpolation::Tetrahedral, Interpolation::Trilinear] {
+                let out = lut.apply(v, interp);
+                assert!(
+                    (0..3).all(|c| (out[c] - v[c]).abs() < 1e-6),
+                    "{interp:?} {v:?} -> {out:?}"
+                );
+            }
+        }
+        let Lut::ThreeD(l) = lut else { panic!("3D") };
+        assert_eq!(l.title, "id");
+        assert_eq!(cube(&l.to_cube()).unwrap(), Lut::ThreeD(l));
+    }
+
+    #[test]
+    fn bad_cubes_name_file_and_line() {
+        let err = |t: &str| cube(t).unwrap_err().to_string();
+        let e = err("LUT_3D_SIZE 1\n");
+        assert!(
+            e.contains("show.cube") && e.contains("line 1") && e.contains("2..=256"),
+            "{e}"
+        );
+        let e = err("TITLE \"x\"\nLUT_3D_SIZE 300\n");
+        assert!(e.contains("line 2") && e.contains("300"), "{e}");
+        let e = err("LUT_3D_SIZE 2\n0 0 0\n1 0 0\n0 nan 0\n");
+        assert!(e.contains("line 4") && e.contains("`nan`"), "{e}");
+        let e = err("LUT_3D_SIZE 2\n0 0 0\n1 0 0\n");
+        assert!(e.contains("expects 8 data lines, found 2"), "{e}");
+        let e = err(&(identity_text(2) + "0.5 0.5 0.5\n"));
+        assert!(e.contains("found 9"), "{e}");
+        let e = err("LUT_3D_SIZE 2\n0 0\n");
+        assert!(e.contains("line 2") && e.contains("three numbers"), "{e}");
+        let e = err("0 0 0\n");
+        assert!(e.contains("before LUT_3D_SIZE"), "{e}");
+        let e = err("LUT_3D_SIZE 2\nBOGUS 1\n");
+        assert!(e.contains("`BOGUS`"), "{e}");
+    }
+
+    #[test]
+    fn one_d_cube_and_domain() {
+        let lut =
+            cube("LUT_1D_SIZE 3\nDOMAIN_MIN 0 0 0\nDOMAIN_MAX 2 2 2\n0 0 0\n0.5 0.25 1\n1 1 1\n")
+                .unwrap();
+        let out = lut.apply([1.0, 0.5, 2.0], Interpolation::Tetrahedral);
+        assert_eq!(out, [0.5, 0.125, 1.0]);
+    }
+
+    #[test]
+    fn spi3d_reads_indexed_points() {
+        let mut t = String::from("SPILUT 1.0\n3 3\n2 2 2\n");
+        for i in 0..2 {
+            for j in 0..2 {
+                for k in 0..2 {
+                    t.push_str(&format!(
+                        "{i} {j} {k} {} {} {}\n",
+                        i as f32,
+                        j as f32 * 0.5,
+                        k as f32
+                    ));
+                }
+            }
+        }
+        let lut = parse_spi3d(&t, Path::new("a.spi3d")).unwrap();
+        let out = lut.apply([1.0, 1.0, 0.0], Interpolation::Trilinear);
+        assert_eq!(out, [1.0, 0.5, 0.0]);
+        let short: String = t.lines().take(8).collect::<Vec<_>>().join("\n");
+        let e = parse_spi3d(&short, Path::new("a.spi3d"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("5 of 8 grid points"), "{e}");
+    }
+}
