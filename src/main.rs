@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use neurograde::config::Config;
 use neurograde::engine::{self, RunOptions, WindowOptions};
 use neurograde::frame::Size;
+use neurograde::grade::cdl_xml::{self, ColorCorrection};
 use neurograde::grade::Look;
 use neurograde::sink::file::Depth;
 use neurograde::sink::{display_available, SinkSpec};
@@ -35,6 +36,46 @@ enum Command {
     Run(RunArgs),
     /// Grade a file offline (still or video), every frame, as fast as possible.
     Grade(GradeArgs),
+    /// Move looks to and from ASC CDL (.cc .ccc .cdl) and LUTs (.cube).
+    #[command(subcommand)]
+    Look(LookCommand),
+}
+
+#[derive(Subcommand)]
+enum LookCommand {
+    /// Write a look as ASC CDL XML (.cc, .ccc, .cdl) or bake it into a .cube.
+    Export(LookExportArgs),
+    /// Make a look file from an ASC CDL XML file (.cc, .ccc, .cdl).
+    Import(LookImportArgs),
+}
+
+#[derive(Args)]
+struct LookExportArgs {
+    /// The look file (TOML).
+    #[arg(long, value_name = "L")]
+    look: PathBuf,
+    /// Where to write: .cc, .ccc or .cdl (ASC CDL), or .cube (baked 3D LUT).
+    #[arg(long, value_name = "OUT")]
+    output: PathBuf,
+    /// The ColorCorrection id (default: the look's name).
+    #[arg(long)]
+    id: Option<String>,
+    /// Grid size of a baked .cube: 17, 33 or 65.
+    #[arg(long, default_value_t = 33)]
+    size: usize,
+}
+
+#[derive(Args)]
+struct LookImportArgs {
+    /// An ASC CDL file: .cc, .ccc or .cdl.
+    #[arg(long, value_name = "IN")]
+    input: PathBuf,
+    /// Which ColorCorrection of a collection or list (default: the first).
+    #[arg(long)]
+    id: Option<String>,
+    /// The look file to write (TOML).
+    #[arg(long, value_name = "L")]
+    output: PathBuf,
 }
 
 #[derive(Args)]
@@ -114,6 +155,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Grade(args) => grade(args),
+        Command::Look(LookCommand::Export(args)) => look_export(args),
+        Command::Look(LookCommand::Import(args)) => look_import(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -249,5 +292,58 @@ fn grade(args: GradeArgs) -> Result<()> {
         args.output.display(),
         report.summary()
     );
+    Ok(())
+}
+
+fn look_export(args: LookExportArgs) -> Result<()> {
+    let look = Look::load(&args.look)?;
+    let is_cube = args
+        .output
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("cube"));
+    if is_cube {
+        if ![17, 33, 65].contains(&args.size) {
+            bail!("--size {}: expected 17, 33 or 65", args.size);
+        }
+        neurograde::grade::bake::bake_cube(&look, args.size)
+            .write_cube(&args.output)
+            .with_context(|| format!("{}: cannot write", args.output.display()))?;
+    } else {
+        if look.primary.exposure != 0.0 {
+            bail!(
+                "{}: exposure {} cannot be carried by ASC CDL (slope/offset/power/saturation only); set it to 0 or export a .cube",
+                args.look.display(),
+                look.primary.exposure
+            );
+        }
+        let correction = ColorCorrection {
+            id: Some(args.id.unwrap_or_else(|| look.name.clone())).filter(|i| !i.is_empty()),
+            descriptions: Some(look.name.clone())
+                .filter(|n| !n.is_empty())
+                .into_iter()
+                .collect(),
+            cdl: look.cdl.clone(),
+        };
+        cdl_xml::write(&args.output, &[correction])?;
+    }
+    println!("{} -> {}", args.look.display(), args.output.display());
+    Ok(())
+}
+
+fn look_import(args: LookImportArgs) -> Result<()> {
+    let correction = cdl_xml::read_one(&args.input, args.id.as_deref())?;
+    let look = Look {
+        name: correction
+            .id
+            .clone()
+            .or_else(|| correction.descriptions.first().cloned())
+            .unwrap_or_default(),
+        cdl: correction.cdl,
+        ..Look::default()
+    };
+    look.validate(&args.input.display().to_string())?;
+    look.save(&args.output)
+        .with_context(|| format!("{}: cannot write", args.output.display()))?;
+    println!("{} -> {}", args.input.display(), args.output.display());
     Ok(())
 }

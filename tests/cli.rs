@@ -462,3 +462,98 @@ fn bad_input_gets_one_clear_line_and_exit_code_2() {
         "does not exist",
     );
 }
+
+#[test]
+fn looks_travel_through_cdl_xml_and_cube() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let look_text = "name = \"Day ext A\"\n[cdl]\nslope = [1.0812, 0.97, 0.9012]\noffset = [-0.0123, 0.004, 0.1]\npower = [0.95, 1.0, 1.0634]\nsaturation = 1.1572\n";
+    std::fs::write(d("day.toml"), look_text).unwrap();
+    let original = Look::load(Path::new(&d("day.toml"))).unwrap();
+    for ext in ["cc", "ccc", "cdl"] {
+        let xml = d(&format!("day.{ext}"));
+        let back = d(&format!("back-{ext}.toml"));
+        assert_eq!(
+            neurograde(&["look", "export", "--look", &d("day.toml"), "--output", &xml]).code,
+            0
+        );
+        let o = neurograde(&["look", "import", "--input", &xml, "--output", &back]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let imported = Look::load(Path::new(&back)).unwrap();
+        assert_eq!(imported.cdl, original.cdl, "{ext} round trip");
+        assert_eq!(imported.name, "Day ext A");
+    }
+    // A collection: pick by id; an unknown id lists the ids there are.
+    assert_clear_error(
+        &neurograde(&[
+            "look",
+            "import",
+            "--input",
+            &d("day.ccc"),
+            "--id",
+            "nope",
+            "--output",
+            &d("x.toml"),
+        ]),
+        "Day ext A",
+    );
+
+    // Baked .cube of the whole look.
+    let o = neurograde(&[
+        "look",
+        "export",
+        "--look",
+        &demo_look(),
+        "--output",
+        &d("demo.cube"),
+        "--size",
+        "17",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let lut = neurograde::grade::lut::Lut::read(Path::new(&d("demo.cube"))).unwrap();
+    let neurograde::grade::lut::Lut::ThreeD(lut) = lut else {
+        panic!("a 3D LUT")
+    };
+    assert_eq!(lut.size, 17);
+
+    // What CDL cannot carry, and broken files.
+    assert_clear_error(
+        &neurograde(&[
+            "look",
+            "export",
+            "--look",
+            &demo_look(),
+            "--output",
+            &d("demo.cc"),
+        ]),
+        "exposure",
+    );
+    assert_clear_error(
+        &neurograde(&[
+            "look",
+            "export",
+            "--look",
+            &demo_look(),
+            "--output",
+            &d("demo.cube"),
+            "--size",
+            "300",
+        ]),
+        "300",
+    );
+    std::fs::write(d("broken.cc"), "<ColorCorrection id=\"s1\">\n  <SatNode><Saturation>1</Saturation></SatNode>\n</ColorCorrection>\n").unwrap();
+    let o = neurograde(&[
+        "look",
+        "import",
+        "--input",
+        &d("broken.cc"),
+        "--output",
+        &d("y.toml"),
+    ]);
+    assert_clear_error(&o, "no SOPNode");
+    assert_clear_error(&o, "line 1");
+    assert!(
+        !Path::new(&d("y.toml")).exists(),
+        "nothing is written from a broken file"
+    );
+}

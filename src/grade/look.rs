@@ -127,6 +127,14 @@ impl Look {
         Ok(look)
     }
 
+    /// Writes the look as TOML, atomically.
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let text = toml::to_string(self).map_err(std::io::Error::other)?;
+        crate::atomic::write_atomically(path, |tmp| {
+            crate::atomic::write_bytes(tmp, text.as_bytes())
+        })
+    }
+
     /// Parses TOML text; `path` only names the origin in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Look, LookError> {
         toml::from_str(text).map_err(|e| LookError::Parse(toml_error(path, text, &e)))

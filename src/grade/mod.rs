@@ -11,6 +11,8 @@
 //! signal. Camera log input transforms and a scene-referred working space slot
 //! in front of and behind these two operators.
 
+pub mod bake;
+pub mod cdl_xml;
 pub mod gamut;
 pub mod look;
 pub mod lut;
