@@ -11,6 +11,8 @@ struct GradeParams {
     slope: vec4<f32>,
     offset: vec4<f32>,
     power: vec4<f32>,
+    lut_domain_min: vec4<f32>,
+    lut_domain_max: vec4<f32>,
     // 2^exposure_stops
     exposure_gain: f32,
     saturation: f32,
@@ -21,12 +23,15 @@ struct GradeParams {
     // The encoded value below which exposure's result falls into the sRGB
     // encoding's linear toe: linear_to_srgb(0.0031308 / exposure_gain).
     exposure_knee: f32,
-    _pad0: f32,
-    _pad1: f32,
-    _pad2: f32,
+    // 0: no LUT, 1: 3D tetrahedral, 2: 3D trilinear, 3: 1D (entries along x)
+    lut_mode: u32,
+    lut_size: u32,
+    _pad: f32,
 }
 
 @group(0) @binding(2) var<uniform> look: GradeParams;
+// The creative LUT (rgba32float; 1x1x1 when there is none).
+@group(0) @binding(8) var lut_texture: texture_3d<f32>;
 
 // Rec. 709 luma weights (ITU-R BT.709-6 item 3.3), as ASC CDL v1.2 specifies.
 const REC709_LUMA = vec3<f32>(0.2126, 0.7152, 0.0722);
@@ -91,7 +96,59 @@ fn grade_channels(rgb: vec3<f32>) -> vec3<f32> {
 }
 
 fn grade_mix(rgb: vec3<f32>) -> vec3<f32> {
-    return apply_saturation(rgb);
+    return apply_lut(apply_saturation(rgb));
+}
+
+fn lut_at(r: u32, g: u32, b: u32) -> vec3<f32> {
+    return textureLoad(lut_texture, vec3<u32>(r, g, b), 0).rgb;
+}
+
+// The creative LUT: tetrahedral or trilinear interpolation of a 3D LUT, or
+// linear interpolation of a 1D LUT, over its domain. The cell and the
+// tetrahedron are chosen as in ffmpeg's lut3d filter; CPU twin:
+// Lut3d::apply / Lut1d::apply in src/grade/lut.rs.
+fn apply_lut(rgb: vec3<f32>) -> vec3<f32> {
+    if look.lut_mode == 0u {
+        return rgb;
+    }
+    let last = f32(look.lut_size - 1u);
+    let scaled = (rgb - look.lut_domain_min.rgb) / (look.lut_domain_max.rgb - look.lut_domain_min.rgb) * last;
+    let s = select(clamp(scaled, vec3<f32>(0.0), vec3<f32>(last)), vec3<f32>(0.0), scaled != scaled);
+    if look.lut_mode == 3u {
+        let i = min(vec3<u32>(s), vec3<u32>(look.lut_size - 2u));
+        let t = s - vec3<f32>(i);
+        return vec3<f32>(
+            mix(lut_at(i.x, 0u, 0u).r, lut_at(i.x + 1u, 0u, 0u).r, t.x),
+            mix(lut_at(i.y, 0u, 0u).g, lut_at(i.y + 1u, 0u, 0u).g, t.y),
+            mix(lut_at(i.z, 0u, 0u).b, lut_at(i.z + 1u, 0u, 0u).b, t.z),
+        );
+    }
+    let lo = vec3<u32>(s);
+    let hi = min(lo + 1u, vec3<u32>(look.lut_size - 1u));
+    let d = s - vec3<f32>(lo);
+    let c000 = lut_at(lo.x, lo.y, lo.z);
+    let c111 = lut_at(hi.x, hi.y, hi.z);
+    if look.lut_mode == 2u {
+        let x00 = mix(c000, lut_at(hi.x, lo.y, lo.z), d.x);
+        let x10 = mix(lut_at(lo.x, hi.y, lo.z), lut_at(hi.x, hi.y, lo.z), d.x);
+        let x01 = mix(lut_at(lo.x, lo.y, hi.z), lut_at(hi.x, lo.y, hi.z), d.x);
+        let x11 = mix(lut_at(lo.x, hi.y, hi.z), c111, d.x);
+        return mix(mix(x00, x10, d.y), mix(x01, x11, d.y), d.z);
+    }
+    if d.x > d.y {
+        if d.y > d.z {
+            return (1.0 - d.x) * c000 + (d.x - d.y) * lut_at(hi.x, lo.y, lo.z) + (d.y - d.z) * lut_at(hi.x, hi.y, lo.z) + d.z * c111;
+        } else if d.x > d.z {
+            return (1.0 - d.x) * c000 + (d.x - d.z) * lut_at(hi.x, lo.y, lo.z) + (d.z - d.y) * lut_at(hi.x, lo.y, hi.z) + d.y * c111;
+        }
+        return (1.0 - d.z) * c000 + (d.z - d.x) * lut_at(lo.x, lo.y, hi.z) + (d.x - d.y) * lut_at(hi.x, lo.y, hi.z) + d.y * c111;
+    }
+    if d.z > d.y {
+        return (1.0 - d.z) * c000 + (d.z - d.y) * lut_at(lo.x, lo.y, hi.z) + (d.y - d.x) * lut_at(lo.x, hi.y, hi.z) + d.x * c111;
+    } else if d.z > d.x {
+        return (1.0 - d.y) * c000 + (d.y - d.z) * lut_at(lo.x, hi.y, lo.z) + (d.z - d.x) * lut_at(lo.x, hi.y, hi.z) + d.x * c111;
+    }
+    return (1.0 - d.y) * c000 + (d.y - d.x) * lut_at(lo.x, hi.y, lo.z) + (d.x - d.z) * lut_at(hi.x, hi.y, lo.z) + d.z * c111;
 }
 
 fn grade_pixel(rgb: vec3<f32>) -> vec3<f32> {

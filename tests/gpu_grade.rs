@@ -24,6 +24,7 @@ fn looks() -> Vec<(&'static str, Look)> {
             saturation: 1.8,
         },
         primary: Primary { exposure: -1.5 },
+        ..Look::default()
     };
     let mono = Look {
         name: "mono".into(),
@@ -32,6 +33,7 @@ fn looks() -> Vec<(&'static str, Look)> {
             ..Cdl::default()
         },
         primary: Primary { exposure: 2.0 },
+        ..Look::default()
     };
     vec![
         ("neutral", Look::default()),
@@ -86,6 +88,52 @@ fn grade_matches_cpu_reference_on_real_footage() {
                 max_err < 1e-4,
                 "look {name}, {route}: max abs error {max_err}"
             );
+        }
+    }
+}
+
+#[test]
+fn creative_luts_match_the_cpu_reference() {
+    let ctx = gpu();
+    let dir = tempfile::tempdir().unwrap();
+    let (w, h, rgb8) = astronaut_rgb8();
+    let rgb16: Vec<u8> = rgb8
+        .iter()
+        .enumerate()
+        .flat_map(|(i, v)| ((u16::from(*v) * 257) ^ (i as u16 % 257)).to_le_bytes())
+        .collect();
+    let deep = frame(w, h, PixelFormat::Rgb16, rgb16);
+    let eight = frame(w, h, PixelFormat::Rgb8, rgb8);
+    // A 1D LUT: a gentle per-channel curve.
+    let one_d: String = (0..1024)
+        .map(|i| {
+            let x = i as f32 / 1023.0;
+            format!("{} {} {}\n", x.powf(0.9), x * x * (3.0 - 2.0 * x), x.sqrt())
+        })
+        .collect();
+    std::fs::write(
+        dir.path().join("curve.cube"),
+        format!("LUT_1D_SIZE 1024\n{one_d}"),
+    )
+    .unwrap();
+    let cdl = "[cdl]\nslope = [1.05, 1.0, 0.95]\nsaturation = 1.1\n[primary]\nexposure = 0.3\n";
+    let cases = [
+        (
+            "3D tetrahedral",
+            format!("{cdl}[lut]\nfile = \"look.cube\"\n"),
+        ),
+        (
+            "3D trilinear",
+            format!("{cdl}[lut]\nfile = \"look.cube\"\ninterpolation = \"trilinear\"\n"),
+        ),
+        ("1D", format!("{cdl}[lut]\nfile = \"curve.cube\"\n")),
+    ];
+    for (name, toml) in cases {
+        let look = look_with_cube(dir.path(), &toml);
+        for (route, f) in [("analytic (16-bit in)", &deep), ("8-bit table", &eight)] {
+            let max_err = max_error(f, &grade_f32(&ctx, f, &look), &look);
+            println!("LUT {name}, {route}: GPU vs CPU max abs error {max_err:.2e}");
+            assert!(max_err < 1e-4, "LUT {name}, {route}: {max_err}");
         }
     }
 }

@@ -4,24 +4,7 @@
 mod common;
 
 use common::*;
-use neurograde::grade::lut::{Interpolation, Lut, Lut3d};
-
-/// A smooth, clearly non-identity look as a 33^3 cube: channel mixing,
-/// an S-curve and a lift, so every tetrahedron matters.
-fn creative_cube(size: usize) -> Lut3d {
-    let mut lut = Lut3d::identity(size);
-    lut.title = "test look".into();
-    for v in &mut lut.table {
-        let [r, g, b] = *v;
-        let s = |x: f32| x * x * (3.0 - 2.0 * x);
-        *v = [
-            s(0.8 * r + 0.15 * g + 0.05 * b),
-            0.05 + 0.9 * s(0.1 * r + 0.8 * g + 0.1 * b),
-            (0.2 * r + 0.1 * g + 0.7 * b).powf(0.8),
-        ];
-    }
-    lut
-}
+use neurograde::grade::lut::{Interpolation, Lut};
 
 #[test]
 fn tetrahedral_matches_ffmpeg_lut3d_on_a_16_bit_picture() {
@@ -61,4 +44,96 @@ fn tetrahedral_matches_ffmpeg_lut3d_on_a_16_bit_picture() {
     }
     println!("CPU tetrahedral vs ffmpeg lut3d (33^3, 16-bit): max abs error {max_err:.2e} ({:.3} of a 10-bit code)", max_err * 1023.0);
     assert!(max_err < 1.0 / 1023.0, "max abs error {max_err}");
+}
+
+#[test]
+fn grade_with_a_cube_matches_ffmpeg_lut3d_within_a_10_bit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let look_path = dir.path().join("look.toml");
+    std::fs::write(
+        &look_path,
+        "name = \"LUT only\"\n[lut]\nfile = \"look.cube\"\n",
+    )
+    .unwrap();
+    creative_cube(33)
+        .write_cube(&dir.path().join("look.cube"))
+        .unwrap();
+
+    let (w, h, rgb8) = astronaut_rgb8();
+    let rgb16: Vec<u16> = rgb8
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (u16::from(*v) << 8) | (i as u16 % 251))
+        .collect();
+    let input = dir.path().join("in16.tif");
+    image::ImageBuffer::<image::Rgb<u16>, _>::from_raw(w, h, rgb16)
+        .unwrap()
+        .save(&input)
+        .unwrap();
+    let output = dir.path().join("graded16.tif");
+    let out = bin()
+        .args(["grade", "--input"])
+        .arg(&input)
+        .arg("--output")
+        .arg(&output)
+        .arg("--look")
+        .arg(&look_path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ours = image::open(&output).unwrap().into_rgb16().into_raw();
+
+    let filter = format!(
+        "lut3d=file={}:interp=tetrahedral",
+        dir.path().join("look.cube").display()
+    );
+    let theirs = ffmpeg_raw(&input, "rgb48le", &["-vf", &filter]);
+    let mut max_diff = 0i32;
+    for (i, v) in ours.iter().enumerate() {
+        let t = u16::from_le_bytes([theirs[i * 2], theirs[i * 2 + 1]]);
+        max_diff = max_diff.max((i32::from(*v) - i32::from(t)).abs());
+    }
+    let in_10_bit = max_diff as f64 / 65535.0 * 1023.0;
+    println!("neurograde grade vs ffmpeg lut3d (tetrahedral, 16-bit TIFF): max diff {max_diff} of 65535 = {in_10_bit:.3} of a 10-bit code");
+    assert!(in_10_bit < 1.0, "{max_diff}");
+}
+
+#[test]
+fn a_broken_lut_stops_the_look_from_loading() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.cube"),
+        "LUT_3D_SIZE 2\n0 0 0\n1 0 0\n0 1 0\n",
+    )
+    .unwrap();
+    let look = dir.path().join("look.toml");
+    std::fs::write(&look, "[lut]\nfile = \"bad.cube\"\n").unwrap();
+    let out = bin()
+        .args([
+            "run",
+            "--source",
+            "pattern:bars",
+            "--sink",
+            "null",
+            "--frames",
+            "1",
+            "--look",
+        ])
+        .arg(&look)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .expect("an error line");
+    assert!(
+        line.contains("bad.cube") && line.contains("expects 8 data lines, found 3"),
+        "{line}"
+    );
 }

@@ -79,6 +79,7 @@ impl RunOptions {
             live: !self.fast,
             readback_depth: self.readback_depth,
             look: GradeUniforms::from_look(&self.look),
+            lut: self.look.loaded_lut.clone(),
         }
     }
 }
@@ -189,6 +190,7 @@ pub fn grade_file(
         live: false,
         readback_depth: 2,
         look: GradeUniforms::from_look(look),
+        lut: look.loaded_lut.clone(),
     };
     let result = render::readback_loop(
         &ctx,

@@ -15,8 +15,10 @@ use super::EngineError;
 use crate::frame::Frame;
 use crate::gpu::grade::GradeUniforms;
 use crate::gpu::{FramePipeline, GpuContext, ReadbackQueue};
+use crate::grade::lut::Lut;
 use crate::sink::{FrameMeta, Sink, SinkError};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long the render loop waits for a frame before checking for stop.
@@ -32,6 +34,8 @@ pub struct LoopSettings {
     /// Frames in flight on the GPU for readback sinks.
     pub readback_depth: usize,
     pub look: GradeUniforms,
+    /// The look's creative LUT, uploaded once at the start of the loop.
+    pub lut: Option<Arc<Lut>>,
 }
 
 pub enum Take {
@@ -108,6 +112,7 @@ pub fn readback_loop(
     on_frame: &mut dyn FnMut(u64),
 ) -> Result<Stats, EngineError> {
     let mut pipeline = FramePipeline::new(ctx);
+    pipeline.set_lut(ctx, settings.lut.as_deref())?;
     let mut readback =
         ReadbackQueue::<FrameMeta>::new(settings.readback_depth, ctx.direct_readback);
     let format = sink.output_format();

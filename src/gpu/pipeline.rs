@@ -16,6 +16,7 @@ use super::grade::GradeUniforms;
 use super::ingest::{input_buffer_size, upload, IngestUniforms};
 use super::{bindings, GpuContext, GpuError, OutputFormat, WORKING_FORMAT};
 use crate::frame::{Frame, PixelFormat};
+use crate::grade::lut::Lut;
 use std::collections::HashMap;
 
 /// The composed WGSL of the frame kernel (also validated by naga in tests).
@@ -50,6 +51,8 @@ pub struct FramePipeline {
     channel_table: wgpu::Buffer,
     channel_lut: wgpu::Buffer,
     bake_pipeline: Option<wgpu::ComputePipeline>,
+    /// The look's creative LUT as a 3D texture (1x1x1 when there is none).
+    lut: wgpu::TextureView,
     ingest_uniforms: wgpu::Buffer,
     grade_uniforms: wgpu::Buffer,
     sized: Option<SizedResources>,
@@ -75,6 +78,7 @@ impl FramePipeline {
             bindings::storage_buffer(0, true),
             bindings::uniform(1, wgpu::ShaderStages::COMPUTE),
             bindings::uniform(2, wgpu::ShaderStages::COMPUTE),
+            bindings::lut_texture(8),
         ];
         let with = |extra| {
             let mut entries = common.to_vec();
@@ -114,6 +118,7 @@ impl FramePipeline {
                 mapped_at_creation: false,
             }),
             bake_pipeline: None,
+            lut: lut_texture(device, 1, 1),
             ingest_uniforms: uniform_buffer(
                 device,
                 "ingest uniforms",
@@ -126,6 +131,38 @@ impl FramePipeline {
             ),
             sized: None,
         }
+    }
+
+    /// Uploads the look's creative LUT (or none). Call when the look's LUT
+    /// changes; the uniforms say how it is applied.
+    pub fn set_lut(&mut self, ctx: &GpuContext, lut: Option<&Lut>) -> Result<(), GpuError> {
+        let max = ctx.device.limits().max_texture_dimension_3d;
+        self.lut = match lut {
+            None => lut_texture(&ctx.device, 1, 1),
+            Some(Lut::ThreeD(l)) if l.size as u32 <= max => {
+                let view = lut_texture(&ctx.device, l.size as u32, l.size as u32);
+                write_lut(ctx, &view, l.size as u32, l.size as u32, &l.table);
+                view
+            }
+            Some(Lut::OneD(l)) if l.table.len() as u32 <= max => {
+                let view = lut_texture(&ctx.device, l.table.len() as u32, 1);
+                write_lut(ctx, &view, l.table.len() as u32, 1, &l.table);
+                view
+            }
+            Some(Lut::ThreeD(l)) => {
+                return Err(GpuError::LutTooLarge {
+                    entries: l.size,
+                    max,
+                })
+            }
+            Some(Lut::OneD(l)) => {
+                return Err(GpuError::LutTooLarge {
+                    entries: l.table.len(),
+                    max,
+                })
+            }
+        };
+        Ok(())
     }
 
     /// Makes sure the size-dependent resources fit `frame` and `target`.
@@ -216,6 +253,10 @@ impl FramePipeline {
             wgpu::BindGroupEntry {
                 binding: 2,
                 resource: self.grade_uniforms.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 8,
+                resource: wgpu::BindingResource::TextureView(&self.lut),
             },
         ];
         let layout = match target {
@@ -316,6 +357,54 @@ impl FramePipeline {
         let s = self.sized.as_ref()?;
         s.working.as_ref().map(|w| (w, (s.width, s.height)))
     }
+}
+
+/// A 3D rgba32float texture of `width` x `side` x `side` (a 3D LUT is
+/// n x n x n, a 1D LUT n x 1 x 1), filled by [`write_lut`].
+fn lut_texture(device: &wgpu::Device, width: u32, side: u32) -> wgpu::TextureView {
+    device
+        .create_texture(&wgpu::TextureDescriptor {
+            label: Some("creative LUT"),
+            size: wgpu::Extent3d {
+                width,
+                height: side,
+                depth_or_array_layers: side,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D3,
+            format: wgpu::TextureFormat::Rgba32Float,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+            view_formats: &[],
+        })
+        .create_view(&wgpu::TextureViewDescriptor::default())
+}
+
+fn write_lut(
+    ctx: &GpuContext,
+    view: &wgpu::TextureView,
+    width: u32,
+    side: u32,
+    table: &[[f32; 3]],
+) {
+    let texels: Vec<f32> = table
+        .iter()
+        .flat_map(|[r, g, b]| [*r, *g, *b, 1.0])
+        .collect();
+    ctx.queue.write_texture(
+        view.texture().as_image_copy(),
+        bytemuck::cast_slice(&texels),
+        wgpu::TexelCopyBufferLayout {
+            offset: 0,
+            bytes_per_row: Some(width * 16),
+            rows_per_image: Some(side),
+        },
+        wgpu::Extent3d {
+            width,
+            height: side,
+            depth_or_array_layers: side,
+        },
+    );
 }
 
 fn kernel_pipeline(

@@ -41,6 +41,7 @@ mod tests {
                 saturation: 1.2,
             },
             primary: Primary { exposure: 0.5 },
+            ..Look::default()
         };
         let lut = bake_cube(&look, 33);
         let (mut max_err, mut sum) = (0f32, 0f64);

@@ -3,10 +3,13 @@
 //! Keys follow DESIGN.md's look-file contract. Unknown keys are errors
 //! (`deny_unknown_fields`), and [`Look::validate`] checks every number
 //! against its allowed range before anything starts, naming the file, the key
-//! and the range in its message.
+//! and the range in its message. A `[lut]` file is read completely by
+//! [`Look::load`], so a broken LUT stops the look from loading at all.
 
+use super::lut::{Interpolation, Lut};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Errors from reading or checking a look.
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +22,8 @@ pub enum LookError {
     },
     #[error("look file {0}")]
     Parse(TomlError),
+    #[error(transparent)]
+    Lut(#[from] super::lut::LutError),
     #[error("look {origin}: `{key}` = {value} is out of range: expected {expected}")]
     OutOfRange {
         origin: String,
@@ -48,6 +53,22 @@ pub struct Look {
     pub cdl: Cdl,
     #[serde(default)]
     pub primary: Primary,
+    /// An optional creative LUT, applied after the CDL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lut: Option<LutRef>,
+    /// The LUT's contents once [`Look::load`] has read it (not in the file).
+    #[serde(skip)]
+    pub loaded_lut: Option<Arc<Lut>>,
+}
+
+/// The `[lut]` section: a .cube (1D or 3D) or .spi3d file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LutRef {
+    /// Relative paths are relative to the look file's folder.
+    pub file: PathBuf,
+    #[serde(default)]
+    pub interpolation: Interpolation,
 }
 
 /// ASC CDL v1.2 slope / offset / power per channel, then saturation.
@@ -122,8 +143,14 @@ impl Look {
             path: path.to_path_buf(),
             source,
         })?;
-        let look = Look::parse(&text, path)?;
+        let mut look = Look::parse(&text, path)?;
         look.validate(&path.display().to_string())?;
+        if let Some(lut) = &mut look.lut {
+            if lut.file.is_relative() {
+                lut.file = path.parent().unwrap_or(Path::new("")).join(&lut.file);
+            }
+            look.loaded_lut = Some(Arc::new(Lut::read(&lut.file)?));
+        }
         Ok(look)
     }
 

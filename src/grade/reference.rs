@@ -55,9 +55,13 @@ pub fn apply_cdl(rgb: [f32; 3], cdl: &Cdl) -> [f32; 3] {
     sop.map(|c| (luma + cdl.saturation * (c - luma)).clamp(0.0, 1.0))
 }
 
-/// The whole grade of one pixel: exposure, then CDL.
+/// The whole grade of one pixel: exposure, then CDL, then the creative LUT.
 pub fn grade_pixel(rgb: [f32; 3], look: &Look) -> [f32; 3] {
-    apply_cdl(apply_exposure(rgb, look.primary.exposure), &look.cdl)
+    let graded = apply_cdl(apply_exposure(rgb, look.primary.exposure), &look.cdl);
+    match (&look.loaded_lut, &look.lut) {
+        (Some(lut), Some(r)) => lut.apply(graded, r.interpolation),
+        _ => graded,
+    }
 }
 
 /// Y'CbCr 8-bit codes to R'G'B', the CPU twin of `yuv_to_rgb` in

@@ -269,9 +269,10 @@ fn render_loop_inner(
     let ctx = GpuContext::open(instance, Some(&surface))?;
     let mut screen = Screen::new(&ctx, surface, window, options.window.vsync)?;
     let mut pipeline = FramePipeline::new(&ctx);
+    let settings = options.loop_settings();
+    pipeline.set_lut(&ctx, settings.lut.as_deref())?;
     let (producer, mut consumer, drops) = frame_ring(options.ring_capacity);
     let source = start_source(options, producer, stop)?;
-    let settings = options.loop_settings();
     let mut stats = Stats::new();
     let mut last_title = Instant::now();
     let mut last_size = window.inner_size();

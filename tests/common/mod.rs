@@ -53,6 +53,9 @@ pub fn grade_bytes_via(
     direct: bool,
 ) -> Vec<u8> {
     let mut pipeline = FramePipeline::new(ctx);
+    pipeline
+        .set_lut(ctx, look.loaded_lut.as_deref())
+        .expect("the LUT fits the GPU");
     let mut readback = ReadbackQueue::<()>::new(1, direct);
     let mut encoder = ctx.device.create_command_encoder(&Default::default());
     let output = readback.target(&ctx.device, FramePipeline::packed_bytes(frame, format));
@@ -104,4 +107,32 @@ pub fn ffmpeg_raw(input: &std::path::Path, pix_fmt: &str, extra: &[&str]) -> Vec
 /// The neurograde binary built for these tests.
 pub fn bin() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_neurograde"))
+}
+
+/// A smooth, clearly non-identity look as a cube LUT: channel mixing, an
+/// S-curve and a lift, so every tetrahedron matters.
+pub fn creative_cube(size: usize) -> neurograde::grade::lut::Lut3d {
+    let mut lut = neurograde::grade::lut::Lut3d::identity(size);
+    lut.title = "test look".into();
+    for v in &mut lut.table {
+        let [r, g, b] = *v;
+        let s = |x: f32| x * x * (3.0 - 2.0 * x);
+        *v = [
+            s(0.8 * r + 0.15 * g + 0.05 * b),
+            0.05 + 0.9 * s(0.1 * r + 0.8 * g + 0.1 * b),
+            (0.2 * r + 0.1 * g + 0.7 * b).powf(0.8),
+        ];
+    }
+    lut
+}
+
+/// Writes `look_toml` beside a `look.cube` (the creative cube) in `dir` and
+/// loads it, LUT included.
+pub fn look_with_cube(dir: &std::path::Path, look_toml: &str) -> Look {
+    creative_cube(33)
+        .write_cube(&dir.join("look.cube"))
+        .unwrap();
+    let path = dir.join("look.toml");
+    std::fs::write(&path, look_toml).unwrap();
+    Look::load(&path).unwrap()
 }
