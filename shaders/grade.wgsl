@@ -23,15 +23,21 @@ struct GradeParams {
     // The encoded value below which exposure's result falls into the sRGB
     // encoding's linear toe: linear_to_srgb(0.0031308 / exposure_gain).
     exposure_knee: f32,
-    // 0: no LUT, 1: 3D tetrahedral, 2: 3D trilinear, 3: 1D (entries along x)
-    lut_mode: u32,
     lut_size: u32,
-    _pad: f32,
+    _pad0: f32,
+    _pad1: f32,
 }
 
+// How the creative LUT is applied: 0 none, 1 3D tetrahedral, 2 3D
+// trilinear, 3 1D (entries along x). A pipeline constant, so without a LUT
+// the code folds away (a CPU rasteriser would otherwise pay for it).
+override LUT_MODE: u32 = 0u;
+
 @group(0) @binding(2) var<uniform> look: GradeParams;
-// The creative LUT (rgba32float; 1x1x1 when there is none).
-@group(0) @binding(8) var lut_texture: texture_3d<f32>;
+// The creative LUT, red index fastest (one entry when there is none). A
+// storage buffer rather than a 3D texture: exact texel reads either way, and
+// buffer reads are far cheaper on a CPU rasteriser.
+@group(0) @binding(8) var<storage, read> lut_table: array<vec4<f32>>;
 
 // Rec. 709 luma weights (ITU-R BT.709-6 item 3.3), as ASC CDL v1.2 specifies.
 const REC709_LUMA = vec3<f32>(0.2126, 0.7152, 0.0722);
@@ -100,7 +106,7 @@ fn grade_mix(rgb: vec3<f32>) -> vec3<f32> {
 }
 
 fn lut_at(r: u32, g: u32, b: u32) -> vec3<f32> {
-    return textureLoad(lut_texture, vec3<u32>(r, g, b), 0).rgb;
+    return lut_table[(b * look.lut_size + g) * look.lut_size + r].rgb;
 }
 
 // The creative LUT: tetrahedral or trilinear interpolation of a 3D LUT, or
@@ -108,13 +114,13 @@ fn lut_at(r: u32, g: u32, b: u32) -> vec3<f32> {
 // tetrahedron are chosen as in ffmpeg's lut3d filter; CPU twin:
 // Lut3d::apply / Lut1d::apply in src/grade/lut.rs.
 fn apply_lut(rgb: vec3<f32>) -> vec3<f32> {
-    if look.lut_mode == 0u {
+    if LUT_MODE == 0u {
         return rgb;
     }
     let last = f32(look.lut_size - 1u);
     let scaled = (rgb - look.lut_domain_min.rgb) / (look.lut_domain_max.rgb - look.lut_domain_min.rgb) * last;
     let s = select(clamp(scaled, vec3<f32>(0.0), vec3<f32>(last)), vec3<f32>(0.0), scaled != scaled);
-    if look.lut_mode == 3u {
+    if LUT_MODE == 3u {
         let i = min(vec3<u32>(s), vec3<u32>(look.lut_size - 2u));
         let t = s - vec3<f32>(i);
         return vec3<f32>(
@@ -128,27 +134,33 @@ fn apply_lut(rgb: vec3<f32>) -> vec3<f32> {
     let d = s - vec3<f32>(lo);
     let c000 = lut_at(lo.x, lo.y, lo.z);
     let c111 = lut_at(hi.x, hi.y, hi.z);
-    if look.lut_mode == 2u {
+    if LUT_MODE == 2u {
         let x00 = mix(c000, lut_at(hi.x, lo.y, lo.z), d.x);
         let x10 = mix(lut_at(lo.x, hi.y, lo.z), lut_at(hi.x, hi.y, lo.z), d.x);
         let x01 = mix(lut_at(lo.x, lo.y, hi.z), lut_at(hi.x, lo.y, hi.z), d.x);
         let x11 = mix(lut_at(lo.x, hi.y, hi.z), c111, d.x);
         return mix(mix(x00, x10, d.y), mix(x01, x11, d.y), d.z);
     }
-    if d.x > d.y {
-        if d.y > d.z {
-            return (1.0 - d.x) * c000 + (d.x - d.y) * lut_at(hi.x, lo.y, lo.z) + (d.y - d.z) * lut_at(hi.x, hi.y, lo.z) + d.z * c111;
-        } else if d.x > d.z {
-            return (1.0 - d.x) * c000 + (d.x - d.z) * lut_at(hi.x, lo.y, lo.z) + (d.z - d.y) * lut_at(hi.x, lo.y, hi.z) + d.y * c111;
-        }
-        return (1.0 - d.z) * c000 + (d.z - d.x) * lut_at(lo.x, lo.y, hi.z) + (d.x - d.y) * lut_at(hi.x, lo.y, hi.z) + d.y * c111;
-    }
-    if d.z > d.y {
-        return (1.0 - d.z) * c000 + (d.z - d.y) * lut_at(lo.x, lo.y, hi.z) + (d.y - d.x) * lut_at(lo.x, hi.y, hi.z) + d.x * c111;
-    } else if d.z > d.x {
-        return (1.0 - d.y) * c000 + (d.y - d.z) * lut_at(lo.x, hi.y, lo.z) + (d.z - d.x) * lut_at(lo.x, hi.y, hi.z) + d.x * c111;
-    }
-    return (1.0 - d.y) * c000 + (d.y - d.x) * lut_at(lo.x, hi.y, lo.z) + (d.x - d.z) * lut_at(hi.x, hi.y, lo.z) + d.z * c111;
+    // The tetrahedron is chosen by the order of the fractional parts, the
+    // same six cases as ffmpeg's lut3d (and Lut3d::apply), but without
+    // branches: on a SIMD rasteriser every branch would run for every lane.
+    // `first` and `second` are the axes of the largest and middle fraction.
+    let xy = d.x > d.y;
+    let yz = d.y > d.z;
+    let xz = d.x > d.z;
+    let zy = d.z > d.y;
+    let zx = d.z > d.x;
+    let first = select(select(1u, 2u, zy), select(2u, 0u, yz || xz), xy);
+    let second = select(select(select(0u, 2u, zx), 1u, zy), select(select(0u, 2u, xz), 1u, yz), xy);
+    let axes = vec3<u32>(0u, 1u, 2u);
+    let e1 = axes == vec3<u32>(first);
+    let e2 = e1 | (axes == vec3<u32>(second));
+    let d1 = dot(d, select(vec3<f32>(0.0), vec3<f32>(1.0), e1));
+    let d2 = dot(d, select(vec3<f32>(0.0), vec3<f32>(1.0), axes == vec3<u32>(second)));
+    let d3 = dot(d, select(vec3<f32>(0.0), vec3<f32>(1.0), !e2));
+    let p1 = select(lo, hi, e1);
+    let p2 = select(lo, hi, e2);
+    return (1.0 - d1) * c000 + (d1 - d2) * lut_at(p1.x, p1.y, p1.z) + (d2 - d3) * lut_at(p2.x, p2.y, p2.z) + d3 * c111;
 }
 
 fn grade_pixel(rgb: vec3<f32>) -> vec3<f32> {

@@ -17,7 +17,6 @@ pub mod ring;
 pub mod source_thread;
 pub mod stats;
 
-use crate::gpu::grade::GradeUniforms;
 use crate::gpu::{GpuContext, GpuError};
 use crate::grade::Look;
 use crate::sink::file::{Depth, FileSink};
@@ -78,8 +77,7 @@ impl RunOptions {
             frames: self.frames,
             live: !self.fast,
             readback_depth: self.readback_depth,
-            look: GradeUniforms::from_look(&self.look),
-            lut: self.look.loaded_lut.clone(),
+            look: Arc::new(self.look.clone()),
         }
     }
 }
@@ -189,8 +187,7 @@ pub fn grade_file(
         frames: None,
         live: false,
         readback_depth: 2,
-        look: GradeUniforms::from_look(look),
-        lut: look.loaded_lut.clone(),
+        look: Arc::new(look.clone()),
     };
     let result = render::readback_loop(
         &ctx,

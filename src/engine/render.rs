@@ -15,7 +15,7 @@ use super::EngineError;
 use crate::frame::Frame;
 use crate::gpu::grade::GradeUniforms;
 use crate::gpu::{FramePipeline, GpuContext, ReadbackQueue};
-use crate::grade::lut::Lut;
+use crate::grade::Look;
 use crate::sink::{FrameMeta, Sink, SinkError};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -33,9 +33,8 @@ pub struct LoopSettings {
     pub live: bool,
     /// Frames in flight on the GPU for readback sinks.
     pub readback_depth: usize,
-    pub look: GradeUniforms,
-    /// The look's creative LUT, uploaded once at the start of the loop.
-    pub lut: Option<Arc<Lut>>,
+    /// The grade; its uniforms and LUT are uploaded at the start of the loop.
+    pub look: Arc<Look>,
 }
 
 pub enum Take {
@@ -112,7 +111,8 @@ pub fn readback_loop(
     on_frame: &mut dyn FnMut(u64),
 ) -> Result<Stats, EngineError> {
     let mut pipeline = FramePipeline::new(ctx);
-    pipeline.set_lut(ctx, settings.lut.as_deref())?;
+    pipeline.set_lut(ctx, &settings.look)?;
+    let uniforms = GradeUniforms::from_look(&settings.look);
     let mut readback =
         ReadbackQueue::<FrameMeta>::new(settings.readback_depth, ctx.direct_readback);
     let format = sink.output_format();
@@ -142,7 +142,7 @@ pub fn readback_loop(
             readback.complete(&ctx.device, true, |m, p| delivery.deliver(m, p))?;
         }
         let output = readback.target(&ctx.device, FramePipeline::packed_bytes(&frame, format));
-        pipeline.encode_packed(ctx, &mut encoder, &frame, &settings.look, format, output)?;
+        pipeline.encode_packed(ctx, &mut encoder, &frame, &uniforms, format, output)?;
         readback.submit(&ctx.queue, encoder, meta);
         consumer.recycle(frame.data);
         submitted += 1;

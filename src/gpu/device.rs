@@ -59,7 +59,6 @@ impl GpuContext {
             max_buffer_size: offered.max_buffer_size,
             max_storage_buffer_binding_size: offered.max_storage_buffer_binding_size,
             max_texture_dimension_2d: offered.max_texture_dimension_2d,
-            max_texture_dimension_3d: offered.max_texture_dimension_3d,
             ..wgpu::Limits::default()
         };
         let direct_readback = info.device_type == wgpu::DeviceType::Cpu

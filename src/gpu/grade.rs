@@ -23,26 +23,18 @@ pub struct GradeUniforms {
     power_is_identity: u32,
     exposure_root: f32,
     exposure_knee: f32,
-    lut_mode: u32,
     lut_size: u32,
-    _pad: f32,
+    _pad: [f32; 2],
 }
 
 impl GradeUniforms {
     pub fn from_look(look: &Look) -> GradeUniforms {
         let rgb0 = |v: [f32; 3]| [v[0], v[1], v[2], 0.0];
         let gain = look.primary.exposure.exp2();
-        let (lut_mode, lut_size, domain_min, domain_max) = match (&look.loaded_lut, &look.lut) {
-            (Some(lut), Some(r)) => match (lut.as_ref(), r.interpolation) {
-                (Lut::ThreeD(l), Interpolation::Tetrahedral) => {
-                    (1, l.size, l.domain_min, l.domain_max)
-                }
-                (Lut::ThreeD(l), Interpolation::Trilinear) => {
-                    (2, l.size, l.domain_min, l.domain_max)
-                }
-                (Lut::OneD(l), _) => (3, l.table.len(), l.domain_min, l.domain_max),
-            },
-            _ => (0, 1, [0.0; 3], [1.0; 3]),
+        let (lut_size, domain_min, domain_max) = match look.loaded_lut.as_deref() {
+            Some(Lut::ThreeD(l)) => (l.size, l.domain_min, l.domain_max),
+            Some(Lut::OneD(l)) => (l.table.len(), l.domain_min, l.domain_max),
+            None => (1, [0.0; 3], [1.0; 3]),
         };
         GradeUniforms {
             slope: rgb0(look.cdl.slope),
@@ -55,9 +47,20 @@ impl GradeUniforms {
             power_is_identity: u32::from(look.cdl.power == [1.0; 3]),
             exposure_root: gain.powf(1.0 / 2.4),
             exposure_knee: linear_to_srgb(0.003_130_8 / gain),
-            lut_mode,
             lut_size: lut_size as u32,
-            _pad: 0.0,
+            _pad: [0.0; 2],
         }
+    }
+}
+
+/// The WGSL `LUT_MODE` constant for a look's LUT: 0 none, 1 3D tetrahedral,
+/// 2 3D trilinear, 3 1D.
+pub fn lut_mode(look: &Look) -> u32 {
+    let interpolation = look.lut.as_ref().map(|r| r.interpolation);
+    match (look.loaded_lut.as_deref(), interpolation) {
+        (Some(Lut::ThreeD(_)), Some(Interpolation::Trilinear)) => 2,
+        (Some(Lut::ThreeD(_)), _) => 1,
+        (Some(Lut::OneD(_)), _) => 3,
+        (None, _) => 0,
     }
 }

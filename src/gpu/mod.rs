@@ -45,8 +45,12 @@ pub enum GpuError {
         max_side: u32,
         max_buffer: u64,
     },
-    #[error("a LUT of {entries} entries a side is larger than this GPU allows ({max})")]
-    LutTooLarge { entries: usize, max: u32 },
+    #[error("a LUT of {entries} entries ({bytes} bytes) is larger than this GPU's largest buffer ({max} bytes)")]
+    LutTooLarge {
+        entries: usize,
+        bytes: u64,
+        max: u64,
+    },
     #[error("reading the graded picture back from the GPU failed: {0}")]
     Readback(String),
     #[error("window surface: {0}")]
@@ -99,16 +103,6 @@ pub(crate) mod bindings {
             multisampled: false,
         };
         entry(binding, visibility, ty)
-    }
-
-    /// `texture_3d<f32>` read with `textureLoad` (rgba32float) in a compute shader.
-    pub fn lut_texture(binding: u32) -> BindGroupLayoutEntry {
-        let ty = BindingType::Texture {
-            sample_type: wgpu::TextureSampleType::Float { filterable: false },
-            view_dimension: wgpu::TextureViewDimension::D3,
-            multisampled: false,
-        };
-        entry(binding, ShaderStages::COMPUTE, ty)
     }
 
     /// `texture_storage_2d<rgba16float, write>` in a compute shader.

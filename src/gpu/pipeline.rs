@@ -12,11 +12,12 @@
 //! WGSL function with a CPU twin. New colour operations are new functions
 //! called from `grade_pixel`.
 
-use super::grade::GradeUniforms;
+use super::grade::{lut_mode, GradeUniforms};
 use super::ingest::{input_buffer_size, upload, IngestUniforms};
 use super::{bindings, GpuContext, GpuError, OutputFormat, WORKING_FORMAT};
 use crate::frame::{Frame, PixelFormat};
 use crate::grade::lut::Lut;
+use crate::grade::Look;
 use std::collections::HashMap;
 
 /// The composed WGSL of the frame kernel (also validated by naga in tests).
@@ -46,13 +47,16 @@ pub struct FramePipeline {
     module: wgpu::ShaderModule,
     packed_layout: (wgpu::BindGroupLayout, wgpu::PipelineLayout),
     texture_layout: (wgpu::BindGroupLayout, wgpu::PipelineLayout),
-    pipelines: HashMap<(PixelFormat, Target), wgpu::ComputePipeline>,
+    /// One pipeline per input layout, output and LUT mode.
+    pipelines: HashMap<(PixelFormat, Target, u32), wgpu::ComputePipeline>,
     /// The per-channel grade at the 256 8-bit codes (see pipeline.wgsl).
     channel_table: wgpu::Buffer,
     channel_lut: wgpu::Buffer,
     bake_pipeline: Option<wgpu::ComputePipeline>,
-    /// The look's creative LUT as a 3D texture (1x1x1 when there is none).
-    lut: wgpu::TextureView,
+    /// The look's creative LUT, one vec4 an entry (one entry when there is none).
+    lut: wgpu::Buffer,
+    /// How the kernel applies it (the WGSL `LUT_MODE`; see `gpu::grade::lut_mode`).
+    lut_mode: u32,
     ingest_uniforms: wgpu::Buffer,
     grade_uniforms: wgpu::Buffer,
     sized: Option<SizedResources>,
@@ -78,7 +82,7 @@ impl FramePipeline {
             bindings::storage_buffer(0, true),
             bindings::uniform(1, wgpu::ShaderStages::COMPUTE),
             bindings::uniform(2, wgpu::ShaderStages::COMPUTE),
-            bindings::lut_texture(8),
+            bindings::storage_buffer(8, true),
         ];
         let with = |extra| {
             let mut entries = common.to_vec();
@@ -118,7 +122,8 @@ impl FramePipeline {
                 mapped_at_creation: false,
             }),
             bake_pipeline: None,
-            lut: lut_texture(device, 1, 1),
+            lut: lut_buffer(device, &[[0.0; 3]]),
+            lut_mode: 0,
             ingest_uniforms: uniform_buffer(
                 device,
                 "ingest uniforms",
@@ -133,35 +138,26 @@ impl FramePipeline {
         }
     }
 
-    /// Uploads the look's creative LUT (or none). Call when the look's LUT
-    /// changes; the uniforms say how it is applied.
-    pub fn set_lut(&mut self, ctx: &GpuContext, lut: Option<&Lut>) -> Result<(), GpuError> {
-        let max = ctx.device.limits().max_texture_dimension_3d;
-        self.lut = match lut {
-            None => lut_texture(&ctx.device, 1, 1),
-            Some(Lut::ThreeD(l)) if l.size as u32 <= max => {
-                let view = lut_texture(&ctx.device, l.size as u32, l.size as u32);
-                write_lut(ctx, &view, l.size as u32, l.size as u32, &l.table);
-                view
-            }
-            Some(Lut::OneD(l)) if l.table.len() as u32 <= max => {
-                let view = lut_texture(&ctx.device, l.table.len() as u32, 1);
-                write_lut(ctx, &view, l.table.len() as u32, 1, &l.table);
-                view
-            }
-            Some(Lut::ThreeD(l)) => {
-                return Err(GpuError::LutTooLarge {
-                    entries: l.size,
-                    max,
-                })
-            }
-            Some(Lut::OneD(l)) => {
-                return Err(GpuError::LutTooLarge {
-                    entries: l.table.len(),
-                    max,
-                })
-            }
+    /// Uploads the look's creative LUT (or none) and how it is applied.
+    /// Call when the look's LUT changes.
+    pub fn set_lut(&mut self, ctx: &GpuContext, look: &Look) -> Result<(), GpuError> {
+        self.lut_mode = lut_mode(look);
+        let lut = look.loaded_lut.as_deref();
+        let table: &[[f32; 3]] = match lut {
+            None => &[[0.0; 3]],
+            Some(Lut::ThreeD(l)) => &l.table,
+            Some(Lut::OneD(l)) => &l.table,
         };
+        let bytes = table.len() as u64 * 16;
+        let max = ctx.device.limits().max_storage_buffer_binding_size;
+        if bytes > max {
+            return Err(GpuError::LutTooLarge {
+                entries: table.len(),
+                bytes,
+                max,
+            });
+        }
+        self.lut = lut_buffer(&ctx.device, table);
         Ok(())
     }
 
@@ -196,7 +192,7 @@ impl FramePipeline {
         if target == Target::Texture && sized.working.is_none() {
             sized.working = Some(working_texture(device, frame.width, frame.height));
         }
-        let key = (frame.format, target);
+        let key = (frame.format, target, self.lut_mode);
         if !self.pipelines.contains_key(&key) {
             let (entry, layout, out) = match target {
                 Target::Packed(f) => ("to_buffer", &self.packed_layout.1, f.shader_code()),
@@ -205,6 +201,7 @@ impl FramePipeline {
             let constants = [
                 ("FORMAT", f64::from(frame.format.shader_code())),
                 ("OUT_FORMAT", f64::from(out)),
+                ("LUT_MODE", f64::from(self.lut_mode)),
             ];
             let pipeline = kernel_pipeline(device, &self.module, layout, entry, &constants);
             self.pipelines.insert(key, pipeline);
@@ -256,7 +253,7 @@ impl FramePipeline {
             },
             wgpu::BindGroupEntry {
                 binding: 8,
-                resource: wgpu::BindingResource::TextureView(&self.lut),
+                resource: self.lut.as_entire_binding(),
             },
         ];
         let layout = match target {
@@ -296,7 +293,7 @@ impl FramePipeline {
             super::dispatch_pixels(encoder, "bake channel table", bake, &bind_group, 256, 1);
             encoder.copy_buffer_to_buffer(&self.channel_table, 0, &self.channel_lut, 0, 256 * 16);
         }
-        let pipeline = &self.pipelines[&(frame.format, target)];
+        let pipeline = &self.pipelines[&(frame.format, target, self.lut_mode)];
         // `to_buffer` covers four pixels an invocation, `to_texture` one.
         let columns = match target {
             Target::Packed(_) => frame.width.div_ceil(4),
@@ -359,52 +356,20 @@ impl FramePipeline {
     }
 }
 
-/// A 3D rgba32float texture of `width` x `side` x `side` (a 3D LUT is
-/// n x n x n, a 1D LUT n x 1 x 1), filled by [`write_lut`].
-fn lut_texture(device: &wgpu::Device, width: u32, side: u32) -> wgpu::TextureView {
-    device
-        .create_texture(&wgpu::TextureDescriptor {
-            label: Some("creative LUT"),
-            size: wgpu::Extent3d {
-                width,
-                height: side,
-                depth_or_array_layers: side,
-            },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D3,
-            format: wgpu::TextureFormat::Rgba32Float,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-            view_formats: &[],
-        })
-        .create_view(&wgpu::TextureViewDescriptor::default())
-}
-
-fn write_lut(
-    ctx: &GpuContext,
-    view: &wgpu::TextureView,
-    width: u32,
-    side: u32,
-    table: &[[f32; 3]],
-) {
-    let texels: Vec<f32> = table
+/// A storage buffer holding `table` as vec4 entries (red index fastest).
+fn lut_buffer(device: &wgpu::Device, table: &[[f32; 3]]) -> wgpu::Buffer {
+    let entries: Vec<f32> = table
         .iter()
         .flat_map(|[r, g, b]| [*r, *g, *b, 1.0])
         .collect();
-    ctx.queue.write_texture(
-        view.texture().as_image_copy(),
-        bytemuck::cast_slice(&texels),
-        wgpu::TexelCopyBufferLayout {
-            offset: 0,
-            bytes_per_row: Some(width * 16),
-            rows_per_image: Some(side),
+    wgpu::util::DeviceExt::create_buffer_init(
+        device,
+        &wgpu::util::BufferInitDescriptor {
+            label: Some("creative LUT"),
+            contents: bytemuck::cast_slice(&entries),
+            usage: wgpu::BufferUsages::STORAGE,
         },
-        wgpu::Extent3d {
-            width,
-            height: side,
-            depth_or_array_layers: side,
-        },
-    );
+    )
 }
 
 fn kernel_pipeline(

@@ -15,6 +15,7 @@ use crate::engine::ring::frame_ring;
 use crate::engine::stats::{RunReport, Stats};
 use crate::engine::{conclude, start_source, EngineError, RunOptions};
 use crate::gpu::device::new_instance;
+use crate::gpu::grade::GradeUniforms;
 use crate::gpu::present::PresentPass;
 use crate::gpu::{FramePipeline, GpuContext, GpuError};
 use crate::sink::SinkError;
@@ -270,7 +271,8 @@ fn render_loop_inner(
     let mut screen = Screen::new(&ctx, surface, window, options.window.vsync)?;
     let mut pipeline = FramePipeline::new(&ctx);
     let settings = options.loop_settings();
-    pipeline.set_lut(&ctx, settings.lut.as_deref())?;
+    pipeline.set_lut(&ctx, &settings.look)?;
+    let uniforms = GradeUniforms::from_look(&settings.look);
     let (producer, mut consumer, drops) = frame_ring(options.ring_capacity);
     let source = start_source(options, producer, stop)?;
     let mut stats = Stats::new();
@@ -284,11 +286,10 @@ fn render_loop_inner(
             Take::Frame(frame) => {
                 let meta = meta_of(&frame);
                 let mut encoder = ctx.device.create_command_encoder(&Default::default());
-                let graded =
-                    match pipeline.encode_texture(&ctx, &mut encoder, &frame, &settings.look) {
-                        Ok(g) => g,
-                        Err(e) => break Err(e),
-                    };
+                let graded = match pipeline.encode_texture(&ctx, &mut encoder, &frame, &uniforms) {
+                    Ok(g) => g,
+                    Err(e) => break Err(e),
+                };
                 if let Err(e) =
                     screen.draw(&ctx, window, encoder, graded, (meta.width, meta.height))
                 {
