@@ -24,8 +24,10 @@ struct GradeParams {
     // encoding's linear toe: linear_to_srgb(0.0031308 / exposure_gain).
     exposure_knee: f32,
     lut_size: u32,
-    _pad0: f32,
-    _pad1: f32,
+    // CDL clamp bounds: 0 and 1 (ASC CDL v1.2), or -/+ the largest float
+    // (no-clamp style), so both run the same branch-free code.
+    cdl_min: f32,
+    cdl_max: f32,
 }
 
 // How the creative LUT is applied: 0 none, 1 3D tetrahedral, 2 3D
@@ -75,19 +77,22 @@ fn apply_exposure(rgb: vec3<f32>, gain: f32) -> vec3<f32> {
     return sign(rgb) * select(same, mixed, above_toe != above_knee);
 }
 
-// ASC CDL v1.2, per channel: clamp(in * slope + offset, 0, 1)^power.
+// ASC CDL v1.2, per channel: clamp(in * slope + offset, 0, 1)^power. In the
+// no-clamp style (OpenColorIO's CDL "noclamp") nothing is clipped and
+// negative values pass the power unchanged.
 fn apply_sop(rgb: vec3<f32>) -> vec3<f32> {
-    var sop = clamp(rgb * look.slope.rgb + look.offset.rgb, vec3<f32>(0.0), vec3<f32>(1.0));
+    var sop = clamp(rgb * look.slope.rgb + look.offset.rgb, vec3<f32>(look.cdl_min), vec3<f32>(look.cdl_max));
     if look.power_is_identity == 0u {
-        sop = pow(sop, look.power.rgb);
+        sop = select(sop, pow(abs(sop), look.power.rgb), sop >= vec3<f32>(0.0));
     }
     return sop;
 }
 
-// ASC CDL v1.2 saturation around Rec. 709 luma, clamped to [0, 1].
+// ASC CDL v1.2 saturation around Rec. 709 luma, clamped like the SOP.
 fn apply_saturation(rgb: vec3<f32>) -> vec3<f32> {
     let luma = dot(rgb, REC709_LUMA);
-    return clamp(vec3<f32>(luma) + look.saturation * (rgb - vec3<f32>(luma)), vec3<f32>(0.0), vec3<f32>(1.0));
+    let sat = vec3<f32>(luma) + look.saturation * (rgb - vec3<f32>(luma));
+    return clamp(sat, vec3<f32>(look.cdl_min), vec3<f32>(look.cdl_max));
 }
 
 // The grade is a per-channel part (each output channel depends only on the

@@ -309,6 +309,12 @@ fn look_export(args: LookExportArgs) -> Result<()> {
             .write_cube(&args.output)
             .with_context(|| format!("{}: cannot write", args.output.display()))?;
     } else {
+        if !look.cdl.clamp {
+            bail!(
+                "{}: `cdl.clamp = false` cannot be carried by ASC CDL v1.2 XML (which always clamps); export a .cube",
+                args.look.display()
+            );
+        }
         if look.primary.exposure != 0.0 {
             bail!(
                 "{}: exposure {} cannot be carried by ASC CDL (slope/offset/power/saturation only); set it to 0 or export a .cube",

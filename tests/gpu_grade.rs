@@ -22,6 +22,7 @@ fn looks() -> Vec<(&'static str, Look)> {
             offset: [-0.1, 0.05, 0.2],
             power: [2.2, 0.45, 1.0],
             saturation: 1.8,
+            clamp: true,
         },
         primary: Primary { exposure: -1.5 },
         ..Look::default()
@@ -35,11 +36,15 @@ fn looks() -> Vec<(&'static str, Look)> {
         primary: Primary { exposure: 2.0 },
         ..Look::default()
     };
+    let mut no_clamp = extreme.clone();
+    no_clamp.name = "extreme, no clamp".into();
+    no_clamp.cdl.clamp = false;
     vec![
         ("neutral", Look::default()),
         ("demo", warm),
         ("extreme", extreme),
         ("mono", mono),
+        ("extreme no-clamp", no_clamp),
     ]
 }
 

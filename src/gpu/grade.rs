@@ -24,7 +24,8 @@ pub struct GradeUniforms {
     exposure_root: f32,
     exposure_knee: f32,
     lut_size: u32,
-    _pad: [f32; 2],
+    cdl_min: f32,
+    cdl_max: f32,
 }
 
 impl GradeUniforms {
@@ -48,7 +49,8 @@ impl GradeUniforms {
             exposure_root: gain.powf(1.0 / 2.4),
             exposure_knee: linear_to_srgb(0.003_130_8 / gain),
             lut_size: lut_size as u32,
-            _pad: [0.0; 2],
+            cdl_min: if look.cdl.clamp { 0.0 } else { f32::MIN },
+            cdl_max: if look.cdl.clamp { 1.0 } else { f32::MAX },
         }
     }
 }

@@ -39,6 +39,7 @@ mod tests {
                 offset: [0.02, 0.0, -0.01],
                 power: [0.9, 1.0, 1.1],
                 saturation: 1.2,
+                clamp: true,
             },
             primary: Primary { exposure: 0.5 },
             ..Look::default()

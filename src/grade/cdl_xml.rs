@@ -183,6 +183,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<ColorCorrection>, CdlError> 
                 offset: triple(numbers(sop, "Offset", 3)?),
                 power: triple(numbers(sop, "Power", 3)?),
                 saturation,
+                clamp: true,
             },
         });
     }
@@ -294,6 +295,7 @@ mod tests {
                 offset: [-0.0123, 0.004, 0.1],
                 power: [0.95, 1.0, 1.0634567],
                 saturation: 1.1572,
+                clamp: true,
             },
         }
     }

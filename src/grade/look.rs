@@ -79,6 +79,15 @@ pub struct Cdl {
     pub offset: [f32; 3],
     pub power: [f32; 3],
     pub saturation: f32,
+    /// ASC CDL v1.2 clamps to [0, 1] after slope/offset and after
+    /// saturation. `false` is the ACES / scene-linear "no clamp" style:
+    /// values below 0 pass the power untouched and nothing is clipped.
+    #[serde(skip_serializing_if = "is_true")]
+    pub clamp: bool,
+}
+
+fn is_true(v: &bool) -> bool {
+    *v
 }
 
 impl Default for Cdl {
@@ -88,6 +97,7 @@ impl Default for Cdl {
             offset: [0.0; 3],
             power: [1.0; 3],
             saturation: 1.0,
+            clamp: true,
         }
     }
 }

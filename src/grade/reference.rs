@@ -45,14 +45,22 @@ pub fn apply_exposure(rgb: [f32; 3], stops: f32) -> [f32; 3] {
 /// Transfer Functions and Interchange Syntax", 2009):
 /// `out = clamp(in * slope + offset)^power`, then saturation around Rec. 709
 /// luma, `out = luma + sat * (in - luma)`, clamped to [0, 1].
+/// With `clamp = false` (the no-clamp style ACES and OpenColorIO use for
+/// scene-linear data) nothing is clipped and negative values pass the power
+/// unchanged.
 pub fn apply_cdl(rgb: [f32; 3], cdl: &Cdl) -> [f32; 3] {
+    let (lo, hi) = if cdl.clamp {
+        (0.0, 1.0)
+    } else {
+        (f32::MIN, f32::MAX)
+    };
     let mut sop = [0.0f32; 3];
     for c in 0..3 {
-        let v = (rgb[c] * cdl.slope[c] + cdl.offset[c]).clamp(0.0, 1.0);
-        sop[c] = v.powf(cdl.power[c]);
+        let v = (rgb[c] * cdl.slope[c] + cdl.offset[c]).clamp(lo, hi);
+        sop[c] = if v >= 0.0 { v.powf(cdl.power[c]) } else { v };
     }
     let luma = sop[0] * REC709_LUMA[0] + sop[1] * REC709_LUMA[1] + sop[2] * REC709_LUMA[2];
-    sop.map(|c| (luma + cdl.saturation * (c - luma)).clamp(0.0, 1.0))
+    sop.map(|c| (luma + cdl.saturation * (c - luma)).clamp(lo, hi))
 }
 
 /// The whole grade of one pixel: exposure, then CDL, then the creative LUT.
@@ -130,6 +138,7 @@ mod tests {
             offset: [0.01, 0.0, -0.02],
             power: [1.1, 1.0, 0.9],
             saturation: 1.0,
+            clamp: true,
         };
         let out = apply_cdl([0.5, 0.5, 0.5], &cdl);
         let expected = [(0.61f32).powf(1.1), 0.5, (0.38f32).powf(0.9)];
@@ -148,6 +157,27 @@ mod tests {
             },
         );
         assert!(grey.iter().all(|c| (c - 0.2126).abs() < 1e-6));
+    }
+
+    #[test]
+    fn no_clamp_keeps_negatives_and_highlights() {
+        let cdl = Cdl {
+            offset: [-0.2, 0.0, 0.0],
+            power: [2.0, 2.0, 2.0],
+            slope: [1.0, 2.0, 1.0],
+            clamp: false,
+            ..Cdl::default()
+        };
+        let out = apply_cdl([0.1, 0.9, 0.5], &cdl);
+        assert!(
+            (out[0] + 0.1).abs() < 1e-6,
+            "negative passes the power: {out:?}"
+        );
+        assert!((out[1] - 3.24).abs() < 1e-5, "no clip above 1: {out:?}");
+        assert!((out[2] - 0.25).abs() < 1e-6);
+        let clamped = apply_cdl([0.1, 0.9, 0.5], &Cdl { clamp: true, ..cdl });
+        assert_eq!(clamped[0], 0.0);
+        assert_eq!(clamped[1], 1.0);
     }
 
     #[test]
