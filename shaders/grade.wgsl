@@ -35,6 +35,10 @@ struct GradeParams {
 // the code folds away (a CPU rasteriser would otherwise pay for it).
 override LUT_MODE: u32 = 0u;
 
+// 0: video mode (the display signal is graded as it is), 1: scene-referred
+// (camera decode -> ACES AP1 -> ACEScct working space -> display; transform.wgsl).
+override SCENE: u32 = 0u;
+
 @group(0) @binding(2) var<uniform> look: GradeParams;
 // The creative LUT, red index fastest (one entry when there is none). A
 // storage buffer rather than a 3D texture: exact texel reads either way, and
@@ -99,6 +103,10 @@ fn apply_saturation(rgb: vec3<f32>) -> vec3<f32> {
 // same input channel) followed by a part that mixes channels. Splitting them
 // lets 8-bit input use a 256-entry table of the first part (pipeline.wgsl).
 fn grade_channels(rgb: vec3<f32>) -> vec3<f32> {
+    if SCENE == 1u {
+        // Scene-referred: the per-channel part is the camera decode.
+        return transfer_decode(INPUT_TRANSFER, rgb);
+    }
     var graded = rgb;
     if look.exposure_gain != 1.0 {
         graded = apply_exposure(graded, look.exposure_gain);
@@ -107,6 +115,11 @@ fn grade_channels(rgb: vec3<f32>) -> vec3<f32> {
 }
 
 fn grade_mix(rgb: vec3<f32>) -> vec3<f32> {
+    if SCENE == 1u {
+        // Camera linear -> AP1 (exposure folded in) -> ACEScct, grade, out.
+        let working = acescct_encode(xf.input_matrix * rgb);
+        return scene_out(apply_lut(apply_saturation(apply_sop(working))));
+    }
     return apply_lut(apply_saturation(rgb));
 }
 

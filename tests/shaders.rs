@@ -40,7 +40,13 @@ fn every_shader_file_is_used() {
     names.sort();
     assert_eq!(
         names,
-        ["grade.wgsl", "ingest.wgsl", "pipeline.wgsl", "present.wgsl"]
+        [
+            "grade.wgsl",
+            "ingest.wgsl",
+            "pipeline.wgsl",
+            "present.wgsl",
+            "transform.wgsl"
+        ]
     );
 }
 

@@ -111,7 +111,7 @@ pub fn readback_loop(
     on_frame: &mut dyn FnMut(u64),
 ) -> Result<Stats, EngineError> {
     let mut pipeline = FramePipeline::new(ctx);
-    pipeline.set_lut(ctx, &settings.look)?;
+    pipeline.set_look(ctx, &settings.look)?;
     let uniforms = GradeUniforms::from_look(&settings.look);
     let mut readback =
         ReadbackQueue::<FrameMeta>::new(settings.readback_depth, ctx.direct_readback);

@@ -5,8 +5,10 @@
 //! so live changes (control surfaces) take effect on the next frame. Flags
 //! let the shader skip operators at identity with uniform branches.
 
+use crate::grade::gamut::{Mat3, IDENTITY};
 use crate::grade::lut::{Interpolation, Lut};
 use crate::grade::reference::linear_to_srgb;
+use crate::grade::transfer::Transfer;
 use crate::grade::Look;
 
 /// `GradeParams` in WGSL (std140-compatible layout).
@@ -64,5 +66,67 @@ pub fn lut_mode(look: &Look) -> u32 {
         (Some(Lut::ThreeD(_)), _) => 1,
         (Some(Lut::OneD(_)), _) => 3,
         (None, _) => 0,
+    }
+}
+
+/// `TransformParams` in WGSL: the scene-referred matrices (column-major, each
+/// column padded to four floats) and ARRI LogC3's exposure-index constants.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct TransformUniforms {
+    input_matrix: [[f32; 4]; 3],
+    output_matrix: [[f32; 4]; 3],
+    logc3_cut_a_b_c: [f32; 4],
+    logc3_d_e_f: [f32; 4],
+}
+
+/// Which specialised kernel a look needs (the WGSL pipeline constants).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct KernelVariant {
+    pub lut_mode: u32,
+    /// 1 for a scene-referred look.
+    pub scene: u32,
+    pub input_transfer: u32,
+    pub output_transfer: u32,
+}
+
+impl KernelVariant {
+    pub fn of(look: &Look) -> KernelVariant {
+        let scene = look.scene();
+        KernelVariant {
+            lut_mode: lut_mode(look),
+            scene: u32::from(scene.is_some()),
+            input_transfer: scene.as_ref().map_or(0, |s| s.input.shader_code()),
+            output_transfer: scene.as_ref().map_or(0, |s| s.output.shader_code()),
+        }
+    }
+
+    /// The values of the WGSL override constants.
+    pub fn constants(self) -> [(&'static str, f64); 4] {
+        [
+            ("LUT_MODE", f64::from(self.lut_mode)),
+            ("SCENE", f64::from(self.scene)),
+            ("INPUT_TRANSFER", f64::from(self.input_transfer)),
+            ("OUTPUT_TRANSFER", f64::from(self.output_transfer)),
+        ]
+    }
+}
+
+impl TransformUniforms {
+    pub fn from_look(look: &Look) -> TransformUniforms {
+        let columns =
+            |m: Mat3| [0, 1, 2].map(|j| [m[0][j] as f32, m[1][j] as f32, m[2][j] as f32, 0.0]);
+        let scene = look.scene();
+        let (input, output, logc3) = match &scene {
+            Some(s) => (s.input_matrix, s.output_matrix, s.input.logc3_parameters()),
+            None => (IDENTITY, IDENTITY, Transfer::Linear.logc3_parameters()),
+        };
+        let p = logc3.map(|v| v as f32);
+        TransformUniforms {
+            input_matrix: columns(input),
+            output_matrix: columns(output),
+            logc3_cut_a_b_c: [p[0], p[1], p[2], p[3]],
+            logc3_d_e_f: [p[4], p[5], p[6], 0.0],
+        }
     }
 }

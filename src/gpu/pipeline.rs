@@ -12,7 +12,7 @@
 //! WGSL function with a CPU twin. New colour operations are new functions
 //! called from `grade_pixel`.
 
-use super::grade::{lut_mode, GradeUniforms};
+use super::grade::{GradeUniforms, KernelVariant, TransformUniforms};
 use super::ingest::{input_buffer_size, upload, IngestUniforms};
 use super::{bindings, GpuContext, GpuError, OutputFormat, WORKING_FORMAT};
 use crate::frame::{Frame, PixelFormat};
@@ -25,6 +25,8 @@ pub const FRAME_KERNEL_WGSL: &str = concat!(
     include_str!("../../shaders/ingest.wgsl"),
     "\n",
     include_str!("../../shaders/grade.wgsl"),
+    "\n",
+    include_str!("../../shaders/transform.wgsl"),
     "\n",
     include_str!("../../shaders/pipeline.wgsl"),
 );
@@ -48,15 +50,17 @@ pub struct FramePipeline {
     packed_layout: (wgpu::BindGroupLayout, wgpu::PipelineLayout),
     texture_layout: (wgpu::BindGroupLayout, wgpu::PipelineLayout),
     /// One pipeline per input layout, output and LUT mode.
-    pipelines: HashMap<(PixelFormat, Target, u32), wgpu::ComputePipeline>,
+    pipelines: HashMap<(PixelFormat, Target, KernelVariant), wgpu::ComputePipeline>,
     /// The per-channel grade at the 256 8-bit codes (see pipeline.wgsl).
     channel_table: wgpu::Buffer,
     channel_lut: wgpu::Buffer,
-    bake_pipeline: Option<wgpu::ComputePipeline>,
+    bake_pipelines: HashMap<KernelVariant, wgpu::ComputePipeline>,
     /// The look's creative LUT, one vec4 an entry (one entry when there is none).
     lut: wgpu::Buffer,
-    /// How the kernel applies it (the WGSL `LUT_MODE`; see `gpu::grade::lut_mode`).
-    lut_mode: u32,
+    /// The look's scene-referred matrices and curve constants.
+    transform_uniforms: wgpu::Buffer,
+    /// Which specialised kernel the look needs (LUT mode, scene mode, curves).
+    variant: KernelVariant,
     ingest_uniforms: wgpu::Buffer,
     grade_uniforms: wgpu::Buffer,
     sized: Option<SizedResources>,
@@ -83,6 +87,7 @@ impl FramePipeline {
             bindings::uniform(1, wgpu::ShaderStages::COMPUTE),
             bindings::uniform(2, wgpu::ShaderStages::COMPUTE),
             bindings::storage_buffer(8, true),
+            bindings::uniform(9, wgpu::ShaderStages::COMPUTE),
         ];
         let with = |extra| {
             let mut entries = common.to_vec();
@@ -121,9 +126,14 @@ impl FramePipeline {
                 usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             }),
-            bake_pipeline: None,
+            bake_pipelines: HashMap::new(),
             lut: lut_buffer(device, &[[0.0; 3]]),
-            lut_mode: 0,
+            transform_uniforms: uniform_buffer(
+                device,
+                "transform uniforms",
+                std::mem::size_of::<TransformUniforms>(),
+            ),
+            variant: KernelVariant::default(),
             ingest_uniforms: uniform_buffer(
                 device,
                 "ingest uniforms",
@@ -138,10 +148,17 @@ impl FramePipeline {
         }
     }
 
-    /// Uploads the look's creative LUT (or none) and how it is applied.
-    /// Call when the look's LUT changes.
-    pub fn set_lut(&mut self, ctx: &GpuContext, look: &Look) -> Result<(), GpuError> {
-        self.lut_mode = lut_mode(look);
+    /// Prepares for grading with `look`: uploads its creative LUT (or none)
+    /// and its scene-referred transforms, and picks the kernel variant. Call
+    /// when the look's LUT or transforms change (the CDL and exposure travel
+    /// in the per-frame uniforms).
+    pub fn set_look(&mut self, ctx: &GpuContext, look: &Look) -> Result<(), GpuError> {
+        self.variant = KernelVariant::of(look);
+        ctx.queue.write_buffer(
+            &self.transform_uniforms,
+            0,
+            bytemuck::bytes_of(&TransformUniforms::from_look(look)),
+        );
         let lut = look.loaded_lut.as_deref();
         let table: &[[f32; 3]] = match lut {
             None => &[[0.0; 3]],
@@ -192,29 +209,30 @@ impl FramePipeline {
         if target == Target::Texture && sized.working.is_none() {
             sized.working = Some(working_texture(device, frame.width, frame.height));
         }
-        let key = (frame.format, target, self.lut_mode);
+        let key = (frame.format, target, self.variant);
         if !self.pipelines.contains_key(&key) {
             let (entry, layout, out) = match target {
                 Target::Packed(f) => ("to_buffer", &self.packed_layout.1, f.shader_code()),
                 Target::Texture => ("to_texture", &self.texture_layout.1, 0),
             };
-            let constants = [
+            let mut constants = vec![
                 ("FORMAT", f64::from(frame.format.shader_code())),
                 ("OUT_FORMAT", f64::from(out)),
-                ("LUT_MODE", f64::from(self.lut_mode)),
             ];
+            constants.extend(self.variant.constants());
             let pipeline = kernel_pipeline(device, &self.module, layout, entry, &constants);
             self.pipelines.insert(key, pipeline);
         }
-        if matches!(target, Target::Packed(_)) && self.bake_pipeline.is_none() {
+        if matches!(target, Target::Packed(_)) && !self.bake_pipelines.contains_key(&self.variant) {
+            let constants = self.variant.constants();
             let pipeline = kernel_pipeline(
                 device,
                 &self.module,
                 &self.packed_layout.1,
                 "bake_channel_table",
-                &[],
+                &constants,
             );
-            self.bake_pipeline = Some(pipeline);
+            self.bake_pipelines.insert(self.variant, pipeline);
         }
         Ok(())
     }
@@ -255,6 +273,10 @@ impl FramePipeline {
                 binding: 8,
                 resource: self.lut.as_entire_binding(),
             },
+            wgpu::BindGroupEntry {
+                binding: 9,
+                resource: self.transform_uniforms.as_entire_binding(),
+            },
         ];
         let layout = match target {
             Target::Packed(_) => {
@@ -289,11 +311,11 @@ impl FramePipeline {
             layout,
             entries: &entries,
         });
-        if let (Target::Packed(_), Some(bake)) = (target, &self.bake_pipeline) {
+        if let (Target::Packed(_), Some(bake)) = (target, self.bake_pipelines.get(&self.variant)) {
             super::dispatch_pixels(encoder, "bake channel table", bake, &bind_group, 256, 1);
             encoder.copy_buffer_to_buffer(&self.channel_table, 0, &self.channel_lut, 0, 256 * 16);
         }
-        let pipeline = &self.pipelines[&(frame.format, target, self.lut_mode)];
+        let pipeline = &self.pipelines[&(frame.format, target, self.variant)];
         // `to_buffer` covers four pixels an invocation, `to_texture` one.
         let columns = match target {
             Target::Packed(_) => frame.width.div_ceil(4),

@@ -7,6 +7,8 @@
 //! [`Look::load`], so a broken LUT stops the look from loading at all.
 
 use super::lut::{Interpolation, Lut};
+use super::transfer::logc3_exposure_indices;
+use super::transform::{InputSection, InputTransform, OutputSection, SceneTransforms};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -49,6 +51,12 @@ pub struct Look {
     /// Free text shown to the colourist (e.g. "Day ext A").
     #[serde(default)]
     pub name: String,
+    /// The camera encoding; with `[output]`, makes the grade scene-referred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<InputSection>,
+    /// The display encoding of a scene-referred grade.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<OutputSection>,
     #[serde(default)]
     pub cdl: Cdl,
     #[serde(default)]
@@ -164,6 +172,18 @@ impl Look {
         Ok(look)
     }
 
+    /// The scene-referred transforms, for a look with `[input]` or `[output]`;
+    /// `None` grades the display signal as it is (video mode).
+    pub fn scene(&self) -> Option<SceneTransforms> {
+        (self.input.is_some() || self.output.is_some()).then(|| {
+            SceneTransforms::new(
+                self.input.as_ref(),
+                self.output.as_ref(),
+                self.primary.exposure,
+            )
+        })
+    }
+
     /// Writes the look as TOML, atomically.
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
         let text = toml::to_string(self).map_err(std::io::Error::other)?;
@@ -195,6 +215,28 @@ impl Look {
                 EXPOSURE_RANGE,
             ),
         ];
+        if let Some(input) = &self.input {
+            let logc3 = input.transform == InputTransform::ArriLogc3;
+            match input.ei {
+                Some(ei) if !logc3 => {
+                    return Err(LookError::OutOfRange {
+                        origin: origin.to_string(),
+                        key: "input.ei",
+                        value: ei.to_string(),
+                        expected: "no exposure index: it applies to arri-logc3 only",
+                    })
+                }
+                Some(ei) if !logc3_exposure_indices().any(|e| e == ei) => {
+                    return Err(LookError::OutOfRange {
+                        origin: origin.to_string(),
+                        key: "input.ei",
+                        value: ei.to_string(),
+                        expected: "one of ARRI's exposure indices 160, 200, 250, 320, 400, 500, 640, 800, 1000, 1280, 1600",
+                    })
+                }
+                _ => {}
+            }
+        }
         for (key, values, Range { lo, hi, expected }) in checks {
             if values.iter().any(|v| !v.is_finite() || *v < lo || *v > hi) {
                 return Err(LookError::OutOfRange {

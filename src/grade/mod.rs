@@ -18,5 +18,6 @@ pub mod look;
 pub mod lut;
 pub mod reference;
 pub mod transfer;
+pub mod transform;
 
 pub use look::{Cdl, Look, LookError, Primary};

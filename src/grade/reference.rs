@@ -4,7 +4,9 @@
 //! The engine never calls this on the live path; tests and the offline
 //! checks compare the GPU against it.
 
+use super::gamut::mul_vec;
 use super::look::{Cdl, Look};
+use super::transform::WORKING;
 use crate::frame::{YuvEncoding, YuvMatrix};
 
 /// Rec. 709 luma weights, as ASC CDL v1.2 saturation specifies
@@ -63,12 +65,26 @@ pub fn apply_cdl(rgb: [f32; 3], cdl: &Cdl) -> [f32; 3] {
     sop.map(|c| (luma + cdl.saturation * (c - luma)).clamp(lo, hi))
 }
 
-/// The whole grade of one pixel: exposure, then CDL, then the creative LUT.
+/// The whole grade of one pixel. Video mode (no `[input]`/`[output]`):
+/// exposure, CDL and the creative LUT on the display signal. Scene-referred:
+/// camera decode, to ACES AP1 (exposure folded in), ACEScct, CDL, LUT, then
+/// back out to the display (see `transform.rs`).
 pub fn grade_pixel(rgb: [f32; 3], look: &Look) -> [f32; 3] {
-    let graded = apply_cdl(apply_exposure(rgb, look.primary.exposure), &look.cdl);
-    match (&look.loaded_lut, &look.lut) {
-        (Some(lut), Some(r)) => lut.apply(graded, r.interpolation),
-        _ => graded,
+    let lut = |v: [f32; 3]| match (&look.loaded_lut, &look.lut) {
+        (Some(lut), Some(r)) => lut.apply(v, r.interpolation),
+        _ => v,
+    };
+    match look.scene() {
+        None => lut(apply_cdl(
+            apply_exposure(rgb, look.primary.exposure),
+            &look.cdl,
+        )),
+        Some(scene) => {
+            let camera = rgb.map(|c| f64::from(scene.input.decode(c)));
+            let working = mul_vec(&scene.input_matrix, camera).map(|c| WORKING.encode(c as f32));
+            let graded = lut(apply_cdl(working, &look.cdl)).map(|c| f64::from(WORKING.decode(c)));
+            mul_vec(&scene.output_matrix, graded).map(|c| scene.output.encode(c as f32))
+        }
     }
 }
 

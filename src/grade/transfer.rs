@@ -124,6 +124,32 @@ impl Transfer {
             .then_some(Transfer::ArriLogC3 { ei })
     }
 
+    /// The id `transfer_decode` / `transfer_encode` in `shaders/transform.wgsl` use.
+    pub fn shader_code(self) -> u32 {
+        match self {
+            Transfer::Linear => 0,
+            Transfer::Srgb => 1,
+            Transfer::Bt1886 => 2,
+            Transfer::ArriLogC3 { .. } => 3,
+            Transfer::ArriLogC4 => 4,
+            Transfer::SonySLog3 => 5,
+            Transfer::PanasonicVLog => 6,
+            Transfer::CanonLog3 => 7,
+            Transfer::RedLog3G10 => 8,
+            Transfer::AcesCct => 9,
+            Transfer::AcesCc => 10,
+        }
+    }
+
+    /// ARRI LogC3 `cut, a, b, c, d, e, f` of this curve's exposure index
+    /// (EI 800 for other curves; the GPU reads them from a uniform).
+    pub fn logc3_parameters(self) -> [f64; 7] {
+        match self {
+            Transfer::ArriLogC3 { ei } => logc3_params(ei),
+            _ => logc3_params(800),
+        }
+    }
+
     /// Code value to scene-linear.
     pub fn decode(self, v: f32) -> f32 {
         decode(self, f64::from(v)) as f32

@@ -271,7 +271,7 @@ fn render_loop_inner(
     let mut screen = Screen::new(&ctx, surface, window, options.window.vsync)?;
     let mut pipeline = FramePipeline::new(&ctx);
     let settings = options.loop_settings();
-    pipeline.set_lut(&ctx, &settings.look)?;
+    pipeline.set_look(&ctx, &settings.look)?;
     let uniforms = GradeUniforms::from_look(&settings.look);
     let (producer, mut consumer, drops) = frame_ring(options.ring_capacity);
     let source = start_source(options, producer, stop)?;

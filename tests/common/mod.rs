@@ -53,7 +53,7 @@ pub fn grade_bytes_via(
     direct: bool,
 ) -> Vec<u8> {
     let mut pipeline = FramePipeline::new(ctx);
-    pipeline.set_lut(ctx, look).expect("the LUT fits the GPU");
+    pipeline.set_look(ctx, look).expect("the LUT fits the GPU");
     let mut readback = ReadbackQueue::<()>::new(1, direct);
     let mut encoder = ctx.device.create_command_encoder(&Default::default());
     let output = readback.target(&ctx.device, FramePipeline::packed_bytes(frame, format));

@@ -1,0 +1,131 @@
+//! Input and output transforms of the scene-referred grade: which camera
+//! encoding comes in, which display encoding goes out, and the matrices
+//! through the ACES AP1 working gamut.
+//!
+//! How it works: a look with an `[input]` or `[output]` section is graded
+//! scene-referred: camera code values are decoded to linear, taken to ACES
+//! AP1 (Bradford-adapted) with the exposure gain folded into the same 3x3
+//! matrix, encoded as ACEScct (the working space, S-2016-001), graded, then
+//! decoded, taken to the display gamut and encoded for the display. A look
+//! with neither section is graded on the display signal as it is ("video
+//! mode", see `reference.rs`).
+
+use super::gamut::{conversion, Gamut, Mat3};
+use super::transfer::Transfer;
+use serde::{Deserialize, Serialize};
+
+/// Camera or source encodings, by their look-file names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputTransform {
+    Linear,
+    Srgb,
+    Rec709,
+    ArriLogc3,
+    ArriLogc4,
+    SonySlog3Sgamut3cine,
+    SonySlog3Sgamut3,
+    PanasonicVlog,
+    CanonClog3,
+    RedLog3g10Rwg,
+    Acescct,
+    Acescc,
+}
+
+/// Display encodings, by their look-file names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OutputTransform {
+    /// Scene-linear Rec. 709 primaries (for compositing, EXR).
+    Linear,
+    /// IEC 61966-2-1 sRGB display.
+    Srgb,
+    /// ITU-R BT.709 primaries through the BT.1886 inverse EOTF (gamma 2.4).
+    Rec709,
+}
+
+/// The `[input]` section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputSection {
+    pub transform: InputTransform,
+    /// ARRI LogC3 exposure index (160 to 1600); 800 when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ei: Option<u32>,
+}
+
+/// The `[output]` section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSection {
+    pub transform: OutputTransform,
+}
+
+impl InputTransform {
+    /// The transfer function and gamut; `ei` only matters for LogC3.
+    pub fn parts(self, ei: u32) -> (Transfer, Gamut) {
+        match self {
+            InputTransform::Linear => (Transfer::Linear, Gamut::Rec709),
+            InputTransform::Srgb => (Transfer::Srgb, Gamut::Rec709),
+            InputTransform::Rec709 => (Transfer::Bt1886, Gamut::Rec709),
+            InputTransform::ArriLogc3 => (Transfer::ArriLogC3 { ei }, Gamut::ArriWideGamut3),
+            InputTransform::ArriLogc4 => (Transfer::ArriLogC4, Gamut::ArriWideGamut4),
+            InputTransform::SonySlog3Sgamut3cine => (Transfer::SonySLog3, Gamut::SonySGamut3Cine),
+            InputTransform::SonySlog3Sgamut3 => (Transfer::SonySLog3, Gamut::SonySGamut3),
+            InputTransform::PanasonicVlog => (Transfer::PanasonicVLog, Gamut::PanasonicVGamut),
+            InputTransform::CanonClog3 => (Transfer::CanonLog3, Gamut::CanonCinemaGamut),
+            InputTransform::RedLog3g10Rwg => (Transfer::RedLog3G10, Gamut::RedWideGamutRgb),
+            InputTransform::Acescct => (Transfer::AcesCct, Gamut::AcesAp1),
+            InputTransform::Acescc => (Transfer::AcesCc, Gamut::AcesAp1),
+        }
+    }
+}
+
+impl OutputTransform {
+    pub fn parts(self) -> (Transfer, Gamut) {
+        match self {
+            OutputTransform::Linear => (Transfer::Linear, Gamut::Rec709),
+            OutputTransform::Srgb => (Transfer::Srgb, Gamut::Rec709),
+            OutputTransform::Rec709 => (Transfer::Bt1886, Gamut::Rec709),
+        }
+    }
+}
+
+/// The scene-referred ends of a look, resolved: curves and matrices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SceneTransforms {
+    pub input: Transfer,
+    /// Camera linear -> AP1 linear, times the exposure gain.
+    pub input_matrix: Mat3,
+    /// AP1 linear -> display linear.
+    pub output_matrix: Mat3,
+    pub output: Transfer,
+}
+
+/// The working space the grade runs in.
+pub const WORKING: Transfer = Transfer::AcesCct;
+
+impl SceneTransforms {
+    /// Resolves the sections of a look (defaults: sRGB in and out).
+    pub fn new(
+        input: Option<&InputSection>,
+        output: Option<&OutputSection>,
+        exposure_stops: f32,
+    ) -> SceneTransforms {
+        let ei = input.and_then(|i| i.ei).unwrap_or(800);
+        let (in_transfer, in_gamut) = input
+            .map_or(InputTransform::Srgb, |i| i.transform)
+            .parts(ei);
+        let (out_transfer, out_gamut) = output
+            .map_or(OutputTransform::Srgb, |o| o.transform)
+            .parts();
+        let gain = f64::from(exposure_stops).exp2();
+        let input_matrix = conversion(in_gamut, Gamut::AcesAp1).map(|row| row.map(|v| v * gain));
+        SceneTransforms {
+            input: in_transfer,
+            input_matrix,
+            output_matrix: conversion(Gamut::AcesAp1, out_gamut),
+            output: out_transfer,
+        }
+    }
+}
