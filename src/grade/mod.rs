@@ -5,11 +5,13 @@
 //! it into a uniform block. [`reference`] holds the same operations as plain,
 //! readable f32 code; tests hold the two equal on the software GPU.
 //!
-//! The signal path of this first grade is "video mode" (as a DIT's LUT box
-//! runs it): the picture stays in its display encoding, exposure is applied in
-//! linear light through the sRGB curve, and the ASC CDL acts on the encoded
-//! signal. Camera log input transforms and a scene-referred working space slot
-//! in front of and behind these two operators.
+//! Two signal paths. Video mode (a look without `[input]`/`[output]`): the
+//! picture stays in its display encoding, exposure is applied in linear
+//! light through the sRGB curve, the ASC CDL acts on the encoded signal, as a
+//! DIT's LUT box runs it. Scene-referred (`transform.rs`): camera decode
+//! ([`transfer`]), ACES AP1 ([`gamut`]), the ACEScct working space, then the
+//! display transform. Both end with the optional creative LUT ([`lut`]) in
+//! the space the grade runs in.
 
 pub mod bake;
 pub mod cdl_xml;
