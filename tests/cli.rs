@@ -77,25 +77,12 @@ fn run_on_bars_writes_stats_json() {
     println!("{}", o.stdout.lines().last().unwrap());
 }
 
-fn write_png16(path: &Path) -> (u32, u32, Vec<u16>) {
-    let (w, h, rgb8) = astronaut_rgb8();
-    let rgb16: Vec<u16> = rgb8
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (u16::from(*v) * 257) ^ (i as u16 % 199))
-        .collect();
-    image::ImageBuffer::<image::Rgb<u16>, _>::from_raw(w, h, rgb16.clone())
-        .unwrap()
-        .save(path)
-        .unwrap();
-    (w, h, rgb16)
-}
-
 #[test]
 fn png16_and_tiff16_round_trip_match_the_cpu_reference() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in16.png");
-    let (w, h, rgb16) = write_png16(&input);
+    let (w, h, rgb16) = astronaut_rgb16();
+    save_rgb16(&input, w, h, &rgb16);
     let look = Look::load(Path::new(&demo_look())).unwrap();
     for name in ["out16.png", "out16.tif"] {
         let output = dir.path().join(name);

@@ -71,17 +71,9 @@ fn max_error(frame: &neurograde::frame::Frame, gpu: &[f32], look: &Look) -> f32 
 #[test]
 fn grade_matches_cpu_reference_on_real_footage() {
     let ctx = gpu();
-    let (w, h, rgb8) = astronaut_rgb8();
-    // 16-bit input so the sweep covers more than 256 levels: widen the
-    // portrait and vary the low bits.
-    let rgb16: Vec<u8> = rgb8
-        .iter()
-        .enumerate()
-        .flat_map(|(i, v)| ((u16::from(*v) * 257) ^ (i as u16 % 257)).to_le_bytes())
-        .collect();
-    let deep = frame(w, h, PixelFormat::Rgb16, rgb16);
-    // 8-bit input takes the kernel's table route (see shaders/pipeline.wgsl).
-    let eight = frame(w, h, PixelFormat::Rgb8, rgb8);
+    // 16-bit input takes the analytic route, 8-bit the table route (see
+    // shaders/pipeline.wgsl).
+    let (deep, eight) = astronaut_frames();
     for (name, look) in looks() {
         for (route, f) in [("analytic (16-bit in)", &deep), ("8-bit table", &eight)] {
             let max_err = max_error(f, &grade_f32(&ctx, f, &look), &look);
@@ -101,14 +93,9 @@ fn grade_matches_cpu_reference_on_real_footage() {
 fn creative_luts_match_the_cpu_reference() {
     let ctx = gpu();
     let dir = tempfile::tempdir().unwrap();
-    let (w, h, rgb8) = astronaut_rgb8();
-    let rgb16: Vec<u8> = rgb8
-        .iter()
-        .enumerate()
-        .flat_map(|(i, v)| ((u16::from(*v) * 257) ^ (i as u16 % 257)).to_le_bytes())
-        .collect();
-    let deep = frame(w, h, PixelFormat::Rgb16, rgb16);
-    let eight = frame(w, h, PixelFormat::Rgb8, rgb8);
+    // 16-bit input takes the analytic route, 8-bit the table route (see
+    // shaders/pipeline.wgsl).
+    let (deep, eight) = astronaut_frames();
     // A 1D LUT: a gentle per-channel curve.
     let one_d: String = (0..1024)
         .map(|i| {

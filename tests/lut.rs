@@ -15,17 +15,9 @@ fn tetrahedral_matches_ffmpeg_lut3d_on_a_16_bit_picture() {
 
     // A 16-bit picture from the real portrait, with the low bits filled so
     // values fall between grid points everywhere.
-    let (w, h, rgb8) = astronaut_rgb8();
-    let rgb16: Vec<u16> = rgb8
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (u16::from(*v) << 8) | (i as u16 % 251))
-        .collect();
+    let (w, h, rgb16) = astronaut_rgb16();
     let tiff = dir.path().join("in16.tif");
-    image::ImageBuffer::<image::Rgb<u16>, _>::from_raw(w, h, rgb16.clone())
-        .unwrap()
-        .save(&tiff)
-        .unwrap();
+    save_rgb16(&tiff, w, h, &rgb16);
 
     let filter = format!("lut3d=file={}:interp=tetrahedral", cube_path.display());
     let out = ffmpeg_raw(&tiff, "rgb48le", &["-vf", &filter]);
@@ -59,17 +51,9 @@ fn grade_with_a_cube_matches_ffmpeg_lut3d_within_a_10_bit_code() {
         .write_cube(&dir.path().join("look.cube"))
         .unwrap();
 
-    let (w, h, rgb8) = astronaut_rgb8();
-    let rgb16: Vec<u16> = rgb8
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (u16::from(*v) << 8) | (i as u16 % 251))
-        .collect();
+    let (w, h, rgb16) = astronaut_rgb16();
     let input = dir.path().join("in16.tif");
-    image::ImageBuffer::<image::Rgb<u16>, _>::from_raw(w, h, rgb16)
-        .unwrap()
-        .save(&input)
-        .unwrap();
+    save_rgb16(&input, w, h, &rgb16);
     let output = dir.path().join("graded16.tif");
     let out = bin()
         .args(["grade", "--input"])

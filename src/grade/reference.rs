@@ -6,6 +6,7 @@
 
 use super::gamut::mul_vec;
 use super::look::{Cdl, Look};
+use super::transfer::Transfer;
 use super::transform::WORKING;
 use crate::frame::{YuvEncoding, YuvMatrix};
 
@@ -13,27 +14,15 @@ use crate::frame::{YuvEncoding, YuvMatrix};
 /// (ITU-R BT.709-6, item 3.3).
 pub const REC709_LUMA: [f32; 3] = [0.2126, 0.7152, 0.0722];
 
-/// sRGB encoded value to linear light, IEC 61966-2-1:1999 section 4.2.
-/// Extended to negative values by symmetry so float inputs survive.
+/// sRGB encoded value to linear light (IEC 61966-2-1:1999 section 4.2, in
+/// [`Transfer::Srgb`]), extended to negative values by symmetry.
 pub fn srgb_to_linear(v: f32) -> f32 {
-    let a = v.abs();
-    let lin = if a <= 0.04045 {
-        a / 12.92
-    } else {
-        ((a + 0.055) / 1.055).powf(2.4)
-    };
-    lin.copysign(v)
+    Transfer::Srgb.decode(v)
 }
 
-/// Linear light to sRGB encoded value, IEC 61966-2-1:1999 section 5.2.
+/// Linear light to sRGB encoded value (IEC 61966-2-1:1999 section 5.2).
 pub fn linear_to_srgb(v: f32) -> f32 {
-    let a = v.abs();
-    let enc = if a <= 0.003_130_8 {
-        a * 12.92
-    } else {
-        1.055 * a.powf(1.0 / 2.4) - 0.055
-    };
-    enc.copysign(v)
+    Transfer::Srgb.encode(v)
 }
 
 /// Exposure in stops on a display-encoded signal: decode to linear light,

@@ -85,6 +85,38 @@ pub fn astronaut_rgb8() -> (u32, u32, Vec<u8>) {
     (img.width(), img.height(), img.into_raw())
 }
 
+/// The portrait widened to 16 bits, the low bits varied so a sweep covers
+/// more than 256 levels (and falls between LUT grid points everywhere).
+pub fn astronaut_rgb16() -> (u32, u32, Vec<u16>) {
+    let (w, h, rgb8) = astronaut_rgb8();
+    let rgb16 = rgb8
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (u16::from(*v) * 257) ^ (i as u16 % 257))
+        .collect();
+    (w, h, rgb16)
+}
+
+/// The portrait as a 16-bit frame and as an 8-bit frame: the frame kernel's
+/// analytic and table routes.
+pub fn astronaut_frames() -> (Frame, Frame) {
+    let (w, h, rgb16) = astronaut_rgb16();
+    let (_, _, rgb8) = astronaut_rgb8();
+    let bytes = rgb16.iter().flat_map(|v| v.to_le_bytes()).collect();
+    (
+        frame(w, h, PixelFormat::Rgb16, bytes),
+        frame(w, h, PixelFormat::Rgb8, rgb8),
+    )
+}
+
+/// Saves 16-bit RGB as a PNG or TIFF (by extension).
+pub fn save_rgb16(path: &std::path::Path, w: u32, h: u32, rgb16: &[u16]) {
+    image::ImageBuffer::<image::Rgb<u16>, _>::from_raw(w, h, rgb16.to_vec())
+        .expect("size matches")
+        .save(path)
+        .expect("the picture saves");
+}
+
 /// Converts a still with ffmpeg into a raw layout (e.g. yuyv422, nv12).
 pub fn ffmpeg_raw(input: &std::path::Path, pix_fmt: &str, extra: &[&str]) -> Vec<u8> {
     let out = std::process::Command::new("ffmpeg")
