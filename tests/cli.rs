@@ -8,40 +8,8 @@ use neurograde::grade::reference::{grade_pixel, quantize_u16};
 use neurograde::grade::Look;
 use std::path::Path;
 
-struct Outcome {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn neurograde(args: &[&str]) -> Outcome {
-    let out = bin().args(args).output().expect("the binary runs");
-    Outcome {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
 fn demo_look() -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/config/looks/demo.toml").to_string()
-}
-
-/// Asserts a clean failure: exit 2, one `error:` line naming `needle`, no panic.
-fn assert_clear_error(outcome: &Outcome, needle: &str) {
-    assert_eq!(outcome.code, 2, "stderr: {}", outcome.stderr);
-    assert!(!outcome.stderr.contains("panicked"), "{}", outcome.stderr);
-    let errors: Vec<&str> = outcome
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("error: "))
-        .collect();
-    assert!(
-        errors.iter().any(|l| l.contains(needle)),
-        "no one-line error naming {needle:?} in: {}",
-        outcome.stderr
-    );
-    println!("{needle}: {}", errors.last().unwrap());
 }
 
 #[test]
@@ -295,27 +263,18 @@ fn demo_records_real_footage() {
 #[test]
 fn adapter_choice_honours_wgpu_adapter_name() {
     let run = |name: &str| {
-        let out = bin()
-            .env("WGPU_ADAPTER_NAME", name)
-            .args([
-                "run",
-                "--source",
-                "pattern:bars",
-                "--size",
-                "64x64",
-                "--sink",
-                "null",
-                "--frames",
-                "2",
-                "--fast",
-            ])
-            .output()
-            .unwrap();
-        Outcome {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        outcome(bin().env("WGPU_ADAPTER_NAME", name).args([
+            "run",
+            "--source",
+            "pattern:bars",
+            "--size",
+            "64x64",
+            "--sink",
+            "null",
+            "--frames",
+            "2",
+            "--fast",
+        ]))
     };
     let missing = run("no-such-gpu-9000");
     assert_clear_error(&missing, "no-such-gpu-9000");

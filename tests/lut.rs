@@ -96,28 +96,17 @@ fn a_broken_lut_stops_the_look_from_loading() {
     .unwrap();
     let look = dir.path().join("look.toml");
     std::fs::write(&look, "[lut]\nfile = \"bad.cube\"\n").unwrap();
-    let out = bin()
-        .args([
-            "run",
-            "--source",
-            "pattern:bars",
-            "--sink",
-            "null",
-            "--frames",
-            "1",
-            "--look",
-        ])
-        .arg(&look)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    let line = stderr
-        .lines()
-        .find(|l| l.starts_with("error: "))
-        .expect("an error line");
-    assert!(
-        line.contains("bad.cube") && line.contains("expects 8 data lines, found 3"),
-        "{line}"
-    );
+    let look = look.to_str().unwrap();
+    let o = neurograde(&[
+        "run",
+        "--source",
+        "pattern:bars",
+        "--sink",
+        "null",
+        "--frames",
+        "1",
+        "--look",
+        look,
+    ]);
+    assert_clear_error(&o, "bad.cube: 3D LUT expects 8 data lines, found 3");
 }

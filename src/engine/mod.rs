@@ -22,7 +22,7 @@ use crate::grade::Look;
 use crate::sink::file::{Depth, FileSink};
 use crate::sink::null::NullSink;
 use crate::sink::{Sink, SinkError, SinkSpec};
-use crate::source::file::{is_still, load_still, probe_video};
+use crate::source::file::{is_still, probe_video, still_bits};
 use crate::source::{SourceError, SourceOptions, SourceSpec};
 use render::LoopSettings;
 use ring::{frame_ring, DropCounters, FrameProducer};
@@ -168,7 +168,7 @@ pub fn grade_file(
     let spec = SourceSpec::File { path: input.into() };
     spec.preflight()?;
     let source_bits = if is_still(input) {
-        load_still(input)?.bits
+        still_bits(input)?
     } else if probe_video(input)?.deep {
         16
     } else {

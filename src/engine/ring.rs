@@ -124,11 +124,6 @@ impl FrameProducer {
             let _ = self.frame_ready.try_send(());
         }
     }
-
-    /// Frames not yet handed to the render thread (ring plus held).
-    pub fn pending(&self) -> usize {
-        self.ring.occupied_len() + usize::from(self.held.is_some())
-    }
 }
 
 impl FrameConsumer {

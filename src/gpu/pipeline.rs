@@ -223,7 +223,9 @@ impl FramePipeline {
             let pipeline = kernel_pipeline(device, &self.module, layout, entry, &constants);
             self.pipelines.insert(key, pipeline);
         }
-        if matches!(target, Target::Packed(_)) && !self.bake_pipelines.contains_key(&self.variant) {
+        if uses_channel_table(frame.format, target)
+            && !self.bake_pipelines.contains_key(&self.variant)
+        {
             let constants = self.variant.constants();
             let pipeline = kernel_pipeline(
                 device,
@@ -311,7 +313,8 @@ impl FramePipeline {
             layout,
             entries: &entries,
         });
-        if let (Target::Packed(_), Some(bake)) = (target, self.bake_pipelines.get(&self.variant)) {
+        let bake = self.bake_pipelines.get(&self.variant);
+        if let (true, Some(bake)) = (uses_channel_table(frame.format, target), bake) {
             super::dispatch_pixels(encoder, "bake channel table", bake, &bind_group, 256, 1);
             encoder.copy_buffer_to_buffer(&self.channel_table, 0, &self.channel_lut, 0, 256 * 16);
         }
@@ -392,6 +395,12 @@ fn lut_buffer(device: &wgpu::Device, table: &[[f32; 3]]) -> wgpu::Buffer {
             usage: wgpu::BufferUsages::STORAGE,
         },
     )
+}
+
+/// Only `to_buffer` with 8-bit RGB input reads the channel table
+/// (shaders/pipeline.wgsl), so only then is it baked.
+fn uses_channel_table(format: PixelFormat, target: Target) -> bool {
+    format == PixelFormat::Rgb8 && matches!(target, Target::Packed(_))
 }
 
 fn kernel_pipeline(

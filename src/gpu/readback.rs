@@ -91,10 +91,6 @@ impl<T> ReadbackQueue<T> {
         }
     }
 
-    pub fn in_flight(&self) -> usize {
-        self.in_flight.len()
-    }
-
     /// Whether another frame may be submitted without waiting.
     pub fn has_room(&self) -> bool {
         self.in_flight.len() < self.depth

@@ -8,7 +8,7 @@
 
 use super::look::Look;
 use super::lut::Lut3d;
-use super::reference::grade_pixel;
+use super::reference::Grader;
 
 /// The look as a `size`^3 LUT over input code values [0, 1].
 pub fn bake_cube(look: &Look, size: usize) -> Lut3d {
@@ -18,8 +18,9 @@ pub fn bake_cube(look: &Look, size: usize) -> Lut3d {
     } else {
         look.name.clone()
     };
+    let grader = Grader::new(look);
     for v in &mut lut.table {
-        *v = grade_pixel(*v, look);
+        *v = grader.pixel(*v);
     }
     lut
 }
@@ -28,6 +29,7 @@ pub fn bake_cube(look: &Look, size: usize) -> Lut3d {
 mod tests {
     use super::*;
     use crate::grade::lut::Interpolation;
+    use crate::grade::reference::grade_pixel;
     use crate::grade::{Cdl, Primary};
 
     #[test]

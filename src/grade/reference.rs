@@ -7,7 +7,7 @@
 use super::gamut::mul_vec;
 use super::look::{Cdl, Look};
 use super::transfer::Transfer;
-use super::transform::WORKING;
+use super::transform::{SceneTransforms, WORKING};
 use crate::frame::{YuvEncoding, YuvMatrix};
 
 /// Rec. 709 luma weights, as ASC CDL v1.2 saturation specifies
@@ -57,22 +57,47 @@ pub fn apply_cdl(rgb: [f32; 3], cdl: &Cdl) -> [f32; 3] {
 /// The whole grade of one pixel. Video mode (no `[input]`/`[output]`):
 /// exposure, CDL and the creative LUT on the display signal. Scene-referred:
 /// camera decode, to ACES AP1 (exposure folded in), ACEScct, CDL, LUT, then
-/// back out to the display (see `transform.rs`).
+/// back out to the display (see `transform.rs`). For many pixels, resolve
+/// the look once with [`Grader`].
 pub fn grade_pixel(rgb: [f32; 3], look: &Look) -> [f32; 3] {
-    let lut = |v: [f32; 3]| match (&look.loaded_lut, &look.lut) {
-        (Some(lut), Some(r)) => lut.apply(v, r.interpolation),
-        _ => v,
-    };
-    match look.scene() {
-        None => lut(apply_cdl(
-            apply_exposure(rgb, look.primary.exposure),
-            &look.cdl,
-        )),
-        Some(scene) => {
-            let camera = rgb.map(|c| f64::from(scene.input.decode(c)));
-            let working = mul_vec(&scene.input_matrix, camera).map(|c| WORKING.encode(c as f32));
-            let graded = lut(apply_cdl(working, &look.cdl)).map(|c| f64::from(WORKING.decode(c)));
-            mul_vec(&scene.output_matrix, graded).map(|c| scene.output.encode(c as f32))
+    Grader::new(look).pixel(rgb)
+}
+
+/// A look with its scene-referred transforms resolved once (the matrices
+/// take a few hundred operations to build), for grading many pixels.
+pub struct Grader<'a> {
+    look: &'a Look,
+    scene: Option<SceneTransforms>,
+}
+
+impl<'a> Grader<'a> {
+    pub fn new(look: &'a Look) -> Grader<'a> {
+        Grader {
+            look,
+            scene: look.scene(),
+        }
+    }
+
+    /// See [`grade_pixel`].
+    pub fn pixel(&self, rgb: [f32; 3]) -> [f32; 3] {
+        let look = self.look;
+        let lut = |v: [f32; 3]| match (&look.loaded_lut, &look.lut) {
+            (Some(lut), Some(r)) => lut.apply(v, r.interpolation),
+            _ => v,
+        };
+        match &self.scene {
+            None => lut(apply_cdl(
+                apply_exposure(rgb, look.primary.exposure),
+                &look.cdl,
+            )),
+            Some(scene) => {
+                let camera = rgb.map(|c| f64::from(scene.input.decode(c)));
+                let working =
+                    mul_vec(&scene.input_matrix, camera).map(|c| WORKING.encode(c as f32));
+                let graded =
+                    lut(apply_cdl(working, &look.cdl)).map(|c| f64::from(WORKING.decode(c)));
+                mul_vec(&scene.output_matrix, graded).map(|c| scene.output.encode(c as f32))
+            }
         }
     }
 }

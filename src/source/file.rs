@@ -42,6 +42,30 @@ fn unreadable(path: &Path, what: &'static str, message: impl ToString) -> Source
     }
 }
 
+fn bits_per_channel(color: image::ColorType) -> u32 {
+    u32::from(color.bits_per_pixel() / u16::from(color.channel_count()))
+}
+
+/// Bits a channel of a still (8, 16, or 32 for float), from its header only.
+pub fn still_bits(path: &Path) -> Result<u32, SourceError> {
+    if !path.exists() {
+        return Err(SourceError::NotFound { path: path.into() });
+    }
+    if path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("exr"))
+    {
+        return Ok(32);
+    }
+    let decoder = image::ImageReader::open(path)
+        .and_then(|r| r.with_guessed_format())
+        .map_err(|e| unreadable(path, "an image", e))?
+        .into_decoder()
+        .map_err(|e| unreadable(path, "an image", e))?;
+    Ok(bits_per_channel(image::ImageDecoder::color_type(&decoder)))
+}
+
 /// Decodes a still: 8-bit pictures as RGB8, 16-bit as RGBA16, EXR as float.
 pub fn load_still(path: &Path) -> Result<Still, SourceError> {
     if !path.exists() {
@@ -60,8 +84,7 @@ pub fn load_still(path: &Path) -> Result<Still, SourceError> {
         .decode()
         .map_err(|e| unreadable(path, "an image", e))?;
     let (width, height) = (decoded.width(), decoded.height());
-    let bits =
-        u32::from(decoded.color().bits_per_pixel() / u16::from(decoded.color().channel_count()));
+    let bits = bits_per_channel(decoded.color());
     let (format, data) = match bits {
         8 => (PixelFormat::Rgb8, decoded.into_rgb8().into_raw()),
         16 => (
@@ -303,21 +326,6 @@ impl FileSource {
             },
             next_id: 0,
         })
-    }
-
-    pub fn size(&self) -> Size {
-        Size {
-            width: self.width,
-            height: self.height,
-        }
-    }
-
-    pub fn fps(&self) -> f64 {
-        self.fps
-    }
-
-    pub fn format(&self) -> PixelFormat {
-        self.format
     }
 }
 

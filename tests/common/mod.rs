@@ -166,3 +166,42 @@ pub fn look_with_cube(dir: &std::path::Path, look_toml: &str) -> Look {
     std::fs::write(&path, look_toml).unwrap();
     Look::load(&path).unwrap()
 }
+
+/// What a run of the binary printed and returned.
+pub struct Outcome {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs a prepared command of the binary (see [`bin`]) to the end.
+pub fn outcome(command: &mut std::process::Command) -> Outcome {
+    let out = command.output().expect("the binary runs");
+    Outcome {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs `neurograde ARGS...`.
+pub fn neurograde(args: &[&str]) -> Outcome {
+    outcome(bin().args(args))
+}
+
+/// Asserts a clean failure: exit 2, one `error:` line naming `needle`, no panic.
+pub fn assert_clear_error(outcome: &Outcome, needle: &str) {
+    assert_eq!(outcome.code, 2, "stderr: {}", outcome.stderr);
+    assert!(!outcome.stderr.contains("panicked"), "{}", outcome.stderr);
+    let errors: Vec<&str> = outcome
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert!(
+        errors.iter().any(|l| l.contains(needle)),
+        "no one-line error naming {needle:?} in: {}",
+        outcome.stderr
+    );
+    println!("{needle}: {}", errors.last().unwrap());
+}
