@@ -1,11 +1,18 @@
 // Grade: the colour operations, applied per pixel.
 //
-// How it works: `grade_pixel` applies exposure (in linear light through the
-// sRGB curve) and the ASC CDL to one R'G'B' value, reading the look from a
-// uniform block. Operators at identity are skipped (uniform branches, so
-// every lane takes the same path). Each function has a CPU twin of the same
-// name in src/grade/reference.rs; tests hold the two equal. Paired with
-// src/gpu/grade.rs. Composed with ingest.wgsl and pipeline.wgsl.
+// How it works: `grade_pixel` runs the look on one R'G'B' value, reading it
+// from a uniform block. Video mode: the linear-light primaries (exposure,
+// or exposure + white balance + saturation as a matrix) through the sRGB
+// curve, then the working-space operators on the display signal.
+// Scene-referred (SCENE = 1): camera decode, the input matrix (gamut and
+// linear-light primaries), the working-space encoding, the same operators,
+// then the display transform (transform.wgsl). The working-space operators,
+// in order: ASC CDL (slope/offset/power, saturation), contrast, lift/gamma/
+// gain, creative LUT. Operators at identity are skipped with uniform
+// branches (every lane takes the same path). Each function has a CPU twin of
+// the same name in src/grade/reference.rs or src/grade/primary.rs; tests
+// hold the two equal. Paired with src/gpu/grade.rs. Composed with
+// ingest.wgsl, transform.wgsl and pipeline.wgsl.
 
 struct GradeParams {
     slope: vec4<f32>,
@@ -13,11 +20,16 @@ struct GradeParams {
     power: vec4<f32>,
     lut_domain_min: vec4<f32>,
     lut_domain_max: vec4<f32>,
+    // The packed LUT's entries are `lut_min + code * lut_step` per channel.
+    lut_min: vec4<f32>,
+    lut_step: vec4<f32>,
+    lift: vec4<f32>,
+    gain: vec4<f32>,
+    // 2^-gamma per channel: the lift/gamma/gain exponent.
+    gamma_exponent: vec4<f32>,
     // 2^exposure_stops
     exposure_gain: f32,
     saturation: f32,
-    // 1 when power is (1, 1, 1): the pow is skipped.
-    power_is_identity: u32,
     // exposure_gain^(1/2.4)
     exposure_root: f32,
     // The encoded value below which exposure's result falls into the sRGB
@@ -28,6 +40,11 @@ struct GradeParams {
     // (no-clamp style), so both run the same branch-free code.
     cdl_min: f32,
     cdl_max: f32,
+    contrast: f32,
+    pivot: f32,
+    _pad0: f32,
+    _pad1: f32,
+    _pad2: f32,
 }
 
 // How the creative LUT is applied: 0 none, 1 3D tetrahedral, 2 3D
@@ -39,11 +56,27 @@ override LUT_MODE: u32 = 0u;
 // (camera decode -> ACES AP1 -> ACEScct working space -> display; transform.wgsl).
 override SCENE: u32 = 0u;
 
+// Operators whose identity would still cost a pow per channel and pixel are
+// switched by pipeline constants rather than uniform flags: a CPU
+// rasteriser runs both sides of a branch it cannot prove uniform.
+// 1: the CDL power is not (1, 1, 1).
+override CDL_POWER: u32 = 1u;
+// Contrast and lift/gamma/gain: 0 all neutral, 1 without gamma (straight
+// lines only), 2 with gamma.
+override LOG_PRIMARIES: u32 = 0u;
+// Video mode: 1 when the linear-light primaries are a matrix (white balance
+// or saturation set; in the transform uniforms' input_matrix), 0 when they
+// are the exposure gain alone.
+override VIDEO_MATRIX: u32 = 0u;
+
 @group(0) @binding(2) var<uniform> look: GradeParams;
-// The creative LUT, red index fastest (one entry when there is none). A
-// storage buffer rather than a 3D texture: exact texel reads either way, and
-// buffer reads are far cheaper on a CPU rasteriser.
-@group(0) @binding(8) var<storage, read> lut_table: array<vec4<f32>>;
+// The creative LUT, red index fastest (one entry when there is none), each
+// entry packed into two words: red and green in 21 bits, blue in 22, over
+// the table's own range per channel (src/gpu/pipeline.rs, `pack_lut`). A
+// storage buffer rather than a 3D texture: buffer reads are far cheaper on a
+// CPU rasteriser, and two words an entry halve them again, while the codes
+// keep the table to within 2^-21 of its range (about 5e-7 for a 0-1 LUT).
+@group(0) @binding(8) var<storage, read> lut_table: array<vec2<u32>>;
 
 // Rec. 709 luma weights (ITU-R BT.709-6 item 3.3), as ASC CDL v1.2 specifies.
 const REC709_LUMA = vec3<f32>(0.2126, 0.7152, 0.0722);
@@ -86,7 +119,7 @@ fn apply_exposure(rgb: vec3<f32>, gain: f32) -> vec3<f32> {
 // negative values pass the power unchanged.
 fn apply_sop(rgb: vec3<f32>) -> vec3<f32> {
     var sop = clamp(rgb * look.slope.rgb + look.offset.rgb, vec3<f32>(look.cdl_min), vec3<f32>(look.cdl_max));
-    if look.power_is_identity == 0u {
+    if CDL_POWER == 1u {
         sop = select(sop, pow(abs(sop), look.power.rgb), sop >= vec3<f32>(0.0));
     }
     return sop;
@@ -99,6 +132,31 @@ fn apply_saturation(rgb: vec3<f32>) -> vec3<f32> {
     return clamp(sat, vec3<f32>(look.cdl_min), vec3<f32>(look.cdl_max));
 }
 
+// Contrast around a pivot in the working space: (v - pivot) * contrast +
+// pivot. CPU twin: primary::apply_contrast.
+fn apply_contrast(rgb: vec3<f32>) -> vec3<f32> {
+    return (rgb - vec3<f32>(look.pivot)) * look.contrast + vec3<f32>(look.pivot);
+}
+
+// Lift/gamma/gain: (gain (v + lift (1 - v)))^(2^-gamma), odd-symmetric
+// below 0. CPU twin: primary::apply_lift_gamma_gain.
+fn apply_lift_gamma_gain(rgb: vec3<f32>) -> vec3<f32> {
+    let v = look.gain.rgb * (rgb + look.lift.rgb * (1.0 - rgb));
+    if LOG_PRIMARIES != 2u {
+        return v;
+    }
+    return sign(v) * pow(abs(v), look.gamma_exponent.rgb);
+}
+
+// The working-space operators after the CDL's slope/offset/power.
+fn grade_after_sop(rgb: vec3<f32>) -> vec3<f32> {
+    var graded = apply_saturation(rgb);
+    if LOG_PRIMARIES != 0u {
+        graded = apply_lift_gamma_gain(apply_contrast(graded));
+    }
+    return apply_lut(graded);
+}
+
 // The grade is a per-channel part (each output channel depends only on the
 // same input channel) followed by a part that mixes channels. Splitting them
 // lets 8-bit input use a 256-entry table of the first part (pipeline.wgsl).
@@ -106,6 +164,10 @@ fn grade_channels(rgb: vec3<f32>) -> vec3<f32> {
     if SCENE == 1u {
         // Scene-referred: the per-channel part is the camera decode.
         return transfer_decode(INPUT_TRANSFER, rgb);
+    }
+    if VIDEO_MATRIX == 1u {
+        // With grade_mix, reference::apply_linear_primaries.
+        return srgb_to_linear(rgb);
     }
     var graded = rgb;
     if look.exposure_gain != 1.0 {
@@ -116,15 +178,21 @@ fn grade_channels(rgb: vec3<f32>) -> vec3<f32> {
 
 fn grade_mix(rgb: vec3<f32>) -> vec3<f32> {
     if SCENE == 1u {
-        // Camera linear -> AP1 (exposure folded in) -> ACEScct, grade, out.
-        let working = acescct_encode(xf.input_matrix * rgb);
-        return scene_out(apply_lut(apply_saturation(apply_sop(working))));
+        // Camera linear -> AP1 (linear-light primaries folded in) -> the
+        // working space, grade, out to the display.
+        let working = transfer_encode(WORKING_TRANSFER, xf.input_matrix * rgb);
+        return scene_out(grade_after_sop(apply_sop(working)));
     }
-    return apply_lut(apply_saturation(rgb));
+    if VIDEO_MATRIX == 1u {
+        return grade_after_sop(apply_sop(linear_to_srgb(xf.input_matrix * rgb)));
+    }
+    return grade_after_sop(rgb);
 }
 
 fn lut_at(r: u32, g: u32, b: u32) -> vec3<f32> {
-    return lut_table[(b * look.lut_size + g) * look.lut_size + r].rgb;
+    let w = lut_table[(b * look.lut_size + g) * look.lut_size + r];
+    let code = vec3<u32>(w.x & 0x1fffffu, (w.x >> 21u) | ((w.y & 0x3ffu) << 11u), w.y >> 10u);
+    return look.lut_min.rgb + vec3<f32>(code) * look.lut_step.rgb;
 }
 
 // The creative LUT: tetrahedral or trilinear interpolation of a 3D LUT, or
@@ -159,26 +227,18 @@ fn apply_lut(rgb: vec3<f32>) -> vec3<f32> {
         let x11 = mix(lut_at(lo.x, hi.y, hi.z), c111, d.x);
         return mix(mix(x00, x10, d.y), mix(x01, x11, d.y), d.z);
     }
-    // The tetrahedron is chosen by the order of the fractional parts, the
-    // same six cases as ffmpeg's lut3d (and Lut3d::apply), but without
-    // branches: on a SIMD rasteriser every branch would run for every lane.
-    // `first` and `second` are the axes of the largest and middle fraction.
-    let xy = d.x > d.y;
-    let yz = d.y > d.z;
-    let xz = d.x > d.z;
-    let zy = d.z > d.y;
-    let zx = d.z > d.x;
-    let first = select(select(1u, 2u, zy), select(2u, 0u, yz || xz), xy);
-    let second = select(select(select(0u, 2u, zx), 1u, zy), select(select(0u, 2u, xz), 1u, yz), xy);
-    let axes = vec3<u32>(0u, 1u, 2u);
-    let e1 = axes == vec3<u32>(first);
-    let e2 = e1 | (axes == vec3<u32>(second));
-    let d1 = dot(d, select(vec3<f32>(0.0), vec3<f32>(1.0), e1));
-    let d2 = dot(d, select(vec3<f32>(0.0), vec3<f32>(1.0), axes == vec3<u32>(second)));
-    let d3 = dot(d, select(vec3<f32>(0.0), vec3<f32>(1.0), !e2));
-    let p1 = select(lo, hi, e1);
-    let p2 = select(lo, hi, e2);
-    return (1.0 - d1) * c000 + (d1 - d2) * lut_at(p1.x, p1.y, p1.z) + (d2 - d3) * lut_at(p2.x, p2.y, p2.z) + d3 * c111;
+    // The tetrahedron is chosen by the order of the fractional parts (the
+    // same six cases as ffmpeg's lut3d and Lut3d::apply), without branches:
+    // on a SIMD rasteriser every branch would run for every lane. From the
+    // low corner the path steps along the axis of the largest fraction, then
+    // the middle one, to the high corner. Where fractions tie, the vertex
+    // that becomes ambiguous has weight zero, so either choice is exact.
+    let d_max = max(max(d.x, d.y), d.z);
+    let d_min = min(min(d.x, d.y), d.z);
+    let d_mid = d.x + d.y + d.z - d_max - d_min;
+    let p1 = select(lo, hi, d == vec3<f32>(d_max));
+    let p2 = select(hi, lo, d == vec3<f32>(d_min));
+    return (1.0 - d_max) * c000 + (d_max - d_mid) * lut_at(p1.x, p1.y, p1.z) + (d_mid - d_min) * lut_at(p2.x, p2.y, p2.z) + d_min * c111;
 }
 
 fn grade_pixel(rgb: vec3<f32>) -> vec3<f32> {

@@ -1,17 +1,21 @@
-// Transforms: camera log curves, ACES encodings and display encodings, and
-// the gamut matrices between them, for the scene-referred grade.
+// Transforms: camera log curves, ACES encodings, display encodings (SDR and
+// HDR), and the gamut matrices between them, for the scene-referred grade.
 //
 // How it works: each transfer function is a pair of WGSL functions chosen by
 // a numeric id (Transfer::shader_code in src/grade/transfer.rs, whose CPU
 // twins carry the citations: ARRI LogC3 2017 / LogC4 2022, Sony S-Log3 2014,
 // Panasonic V-Log 2014, Canon Log 3 v1.2 2020, RED Log3G10 2017, ACES
-// S-2016-001 / S-2014-003, IEC 61966-2-1, ITU-R BT.1886). The input and output
-// transfer ids are pipeline constants, so each pipeline holds one curve per
-// direction. LogC3's exposure-index parameters and both matrices come from
-// uniforms. Composed with ingest.wgsl, grade.wgsl and pipeline.wgsl.
+// S-2016-001 / S-2014-003, IEC 61966-2-1, ITU-R BT.1886, SMPTE ST 2084 with
+// ITU-R BT.2390's roll-off, ITU-R BT.2100 HLG, BT.2408 reference white). The
+// input, working and output transfer ids are pipeline constants, so each
+// pipeline holds one curve per role. LogC3's exposure-index parameters and
+// both matrices come from uniforms. Composed with ingest.wgsl, grade.wgsl
+// and pipeline.wgsl.
 
 override INPUT_TRANSFER: u32 = 0u;
 override OUTPUT_TRANSFER: u32 = 0u;
+// The working space: 9 ACEScct, 10 ACEScc, 0 ACEScg (linear).
+override WORKING_TRANSFER: u32 = 9u;
 
 struct TransformParams {
     // camera RGB (linear) -> ACES AP1 linear, exposure gain folded in
@@ -33,17 +37,6 @@ fn log10v(x: vec3<f32>) -> vec3<f32> {
 
 fn exp10v(x: vec3<f32>) -> vec3<f32> {
     return exp2(x * LOG2_10);
-}
-
-// ACEScct (S-2016-001).
-fn acescct_encode(x: vec3<f32>) -> vec3<f32> {
-    return select((log2(max(x, vec3<f32>(1e-30))) + 9.72) / 17.52, 10.5402377416545 * x + 0.0729055341958355, x <= vec3<f32>(0.0078125));
-}
-
-fn acescct_decode(v: vec3<f32>) -> vec3<f32> {
-    let hi = (log2(65504.0) + 9.72) / 17.52;
-    let lin = select(exp2(v * 17.52 - 9.72), (v - 0.0729055341958355) / 10.5402377416545, v <= vec3<f32>(0.155251141552511));
-    return select(lin, vec3<f32>(65504.0), v >= vec3<f32>(hi));
 }
 
 // Code value -> scene-linear, by transfer id.
@@ -99,7 +92,9 @@ fn transfer_decode(id: u32, v: vec3<f32>) -> vec3<f32> {
         }
         // ACEScct
         case 9u: {
-            return acescct_decode(v);
+            let hi = (log2(65504.0) + 9.72) / 17.52;
+            let lin = select(exp2(v * 17.52 - 9.72), (v - 0.0729055341958355) / 10.5402377416545, v <= vec3<f32>(0.155251141552511));
+            return select(lin, vec3<f32>(65504.0), v >= vec3<f32>(hi));
         }
         // ACEScc
         default: {
@@ -110,7 +105,28 @@ fn transfer_decode(id: u32, v: vec3<f32>) -> vec3<f32> {
     }
 }
 
-// Scene- or display-linear -> code value, by transfer id (the outputs).
+// SMPTE ST 2084 inverse EOTF of luminance in cd/m² (constants: ST 2084
+// section 5.3).
+fn pq_encode_nits(nits: vec3<f32>) -> vec3<f32> {
+    let y = pow(max(nits / 10000.0, vec3<f32>(0.0)), vec3<f32>(2610.0 / 16384.0));
+    return pow((0.8359375 + 18.8515625 * y) / (1.0 + 18.6875 * y), vec3<f32>(78.84375));
+}
+
+// ITU-R BT.2390 EETF onto a 1000 cd/m² display: identity below the knee,
+// Hermite spline above (CPU twin and rationale: transfer::bt2390_eetf).
+fn bt2390_eetf(e: vec3<f32>) -> vec3<f32> {
+    // pq_encode_nits(1000) and the knee 1.5 maxLum - 0.5.
+    let max_lum = 0.751827096247041;
+    let ks = 0.6277406443705615;
+    let t = min((e - ks) / (1.0 - ks), vec3<f32>(1.0));
+    let t2 = t * t;
+    let t3 = t2 * t;
+    let p = (2.0 * t3 - 3.0 * t2 + 1.0) * ks + (t3 - 2.0 * t2 + t) * (1.0 - ks) + (-2.0 * t3 + 3.0 * t2) * max_lum;
+    return select(p, e, e <= vec3<f32>(ks));
+}
+
+// Scene- or display-linear -> code value, by transfer id (the outputs and
+// the working spaces).
 fn transfer_encode(id: u32, x: vec3<f32>) -> vec3<f32> {
     switch id {
         // Linear
@@ -122,6 +138,25 @@ fn transfer_encode(id: u32, x: vec3<f32>) -> vec3<f32> {
             let a = abs(x);
             return sign(x) * select(1.055 * pow(a, vec3<f32>(1.0 / 2.4)) - 0.055, a * 12.92, a <= vec3<f32>(0.0031308));
         }
+        // ACEScct (S-2016-001)
+        case 9u: {
+            return select((log2(max(x, vec3<f32>(1e-30))) + 9.72) / 17.52, 10.5402377416545 * x + 0.0729055341958355, x <= vec3<f32>(0.0078125));
+        }
+        // ACEScc (S-2014-003)
+        case 10u: {
+            let toe = (log2(exp2(-16.0) + 0.5 * max(x, vec3<f32>(0.0))) + 9.72) / 17.52;
+            return select((log2(max(x, vec3<f32>(1e-30))) + 9.72) / 17.52, toe, x < vec3<f32>(exp2(-15.0)));
+        }
+        // Rec. 2100 PQ: diffuse white at 203 cd/m² (BT.2408), BT.2390 roll-off
+        case 11u: {
+            return sign(x) * bt2390_eetf(pq_encode_nits(abs(x) * 203.0));
+        }
+        // Rec. 2100 HLG: diffuse white at 75% (BT.2408), BT.2100 table 5 OETF
+        case 12u: {
+            let e = abs(x) * 0.26496255978640015;
+            let log_part = 0.17883277 * log(max(12.0 * e - 0.28466892, vec3<f32>(1e-30))) + 0.559910729529562;
+            return sign(x) * select(log_part, sqrt(3.0 * e), e <= vec3<f32>(1.0 / 12.0));
+        }
         // BT.1886 (inverse EOTF)
         default: {
             return sign(x) * pow(abs(x), vec3<f32>(1.0 / 2.4));
@@ -129,8 +164,8 @@ fn transfer_encode(id: u32, x: vec3<f32>) -> vec3<f32> {
     }
 }
 
-// The working space (ACEScct) back out to the display: decode, AP1 to the
-// display gamut, display encoding.
+// The working space back out to the display: decode, AP1 to the display
+// gamut, display encoding.
 fn scene_out(working: vec3<f32>) -> vec3<f32> {
-    return transfer_encode(OUTPUT_TRANSFER, xf.output_matrix * acescct_decode(working));
+    return transfer_encode(OUTPUT_TRANSFER, xf.output_matrix * transfer_decode(WORKING_TRANSFER, working));
 }

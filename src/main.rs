@@ -90,7 +90,7 @@ struct RunArgs {
     /// .mp4 .mov .mkv .avi .nut video). Without a display the default is null.
     #[arg(long, value_name = "K")]
     sink: Option<String>,
-    /// Look file (TOML: [cdl] slope/offset/power/saturation, [primary] exposure).
+    /// Look file (TOML, keys as in config/looks/demo.toml).
     #[arg(long, value_name = "L")]
     look: Option<PathBuf>,
     /// Stop after N graded frames (default: run until the source ends, the
@@ -315,11 +315,18 @@ fn look_export(args: LookExportArgs) -> Result<()> {
                 args.look.display()
             );
         }
-        if look.primary.exposure != 0.0 {
+        let primaries = look.primary.changed_keys();
+        if !primaries.is_empty() {
             bail!(
-                "{}: exposure {} cannot be carried by ASC CDL (slope/offset/power/saturation only); set it to 0 or export a .cube",
+                "{}: [primary] {} cannot be carried by ASC CDL (slope/offset/power/saturation only); reset them or export a .cube",
                 args.look.display(),
-                look.primary.exposure
+                primaries.join(", ")
+            );
+        }
+        if look.lut.is_some() {
+            bail!(
+                "{}: the [lut] cannot be carried by ASC CDL; export a .cube, which bakes it in",
+                args.look.display()
             );
         }
         let correction = ColorCorrection {

@@ -474,6 +474,21 @@ fn looks_travel_through_cdl_xml_and_cube() {
         ]),
         "exposure",
     );
+    let scene_look = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/looks/logc3-rec709.toml"
+    );
+    assert_clear_error(
+        &neurograde(&[
+            "look",
+            "export",
+            "--look",
+            scene_look,
+            "--output",
+            &d("scene.cc"),
+        ]),
+        "[primary] exposure, contrast, temperature, tint, saturation, lift, gamma, gain cannot be carried by ASC CDL",
+    );
     assert_clear_error(
         &neurograde(&[
             "look",

@@ -24,7 +24,10 @@ fn looks() -> Vec<(&'static str, Look)> {
             saturation: 1.8,
             clamp: true,
         },
-        primary: Primary { exposure: -1.5 },
+        primary: Primary {
+            exposure: -1.5,
+            ..Primary::default()
+        },
         ..Look::default()
     };
     let mono = Look {
@@ -33,7 +36,26 @@ fn looks() -> Vec<(&'static str, Look)> {
             saturation: 0.0,
             ..Cdl::default()
         },
-        primary: Primary { exposure: 2.0 },
+        primary: Primary {
+            exposure: 2.0,
+            ..Primary::default()
+        },
+        ..Look::default()
+    };
+    // Every video-mode primary at once: the linear-light matrix route.
+    let primaries = Look {
+        name: "primaries".into(),
+        primary: Primary {
+            exposure: 0.3,
+            contrast: 1.25,
+            pivot: 0.4,
+            temperature: 30.0,
+            tint: -5.0,
+            saturation: 1.3,
+            lift: [0.02, 0.0, -0.01],
+            gamma: [0.1, -0.15, 0.0],
+            gain: [1.05, 1.0, 0.9],
+        },
         ..Look::default()
     };
     let mut no_clamp = extreme.clone();
@@ -45,6 +67,7 @@ fn looks() -> Vec<(&'static str, Look)> {
         ("extreme", extreme),
         ("mono", mono),
         ("extreme no-clamp", no_clamp),
+        ("primaries", primaries),
     ]
 }
 

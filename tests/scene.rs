@@ -1,93 +1,13 @@
-//! The scene-referred grade: camera encodings in, ACEScct working space,
-//! display encodings out; GPU against the CPU reference, and published code
-//! values end to end.
+//! The scene-referred grade end to end: published code values through the
+//! whole pipeline, and precise errors for bad names. (GPU against the CPU
+//! reference for every transform: tests/operators.rs.)
 
-mod common;
-
-use common::*;
-use neurograde::grade::reference::{grade_pixel, Grader};
+use neurograde::grade::reference::grade_pixel;
 use neurograde::grade::Look;
 use std::path::Path;
 
-const INPUTS: [&str; 12] = [
-    "linear",
-    "srgb",
-    "rec709",
-    "arri-logc3",
-    "arri-logc4",
-    "sony-slog3-sgamut3cine",
-    "sony-slog3-sgamut3",
-    "panasonic-vlog",
-    "canon-clog3",
-    "red-log3g10-rwg",
-    "acescct",
-    "acescc",
-];
-const OUTPUTS: [&str; 3] = ["linear", "srgb", "rec709"];
-
 fn look(toml: &str) -> Look {
     Look::parse(toml, Path::new("test.toml")).unwrap()
-}
-
-#[test]
-fn every_input_and_output_matches_the_cpu_reference() {
-    let ctx = gpu();
-    // 16-bit input takes the analytic route, 8-bit the table route (see
-    // shaders/pipeline.wgsl).
-    let (deep, eight) = astronaut_frames();
-    let (w, h) = (deep.width, deep.height);
-    let (mut worst, mut worst_code) = (0f32, 0f32);
-    for input in INPUTS {
-        for output in OUTPUTS {
-            let l = look(&format!(
-                "[input]\ntransform = \"{input}\"\n[output]\ntransform = \"{output}\"\n[primary]\nexposure = 0.4\n\
-                 [cdl]\nslope = [1.1, 1.0, 0.92]\noffset = [0.01, 0.0, -0.01]\npower = [0.95, 1.0, 1.05]\nsaturation = 1.2\n"
-            ));
-            // Compared in display light (the output's EOTF applied to both):
-            // a pure power curve such as BT.1886 has an unbounded slope at
-            // black, where f32 rounding of tiny linear values is magnified in
-            // code values without being visible in light.
-            let eotf = l.scene().unwrap().output;
-            let grader = Grader::new(&l);
-            for (route, f) in [("16-bit", &deep), ("8-bit table", &eight)] {
-                let gpu = grade_f32(&ctx, f, &l);
-                let (mut max_light, mut max_code) = (0f32, 0f32);
-                for y in 0..h {
-                    for x in 0..w {
-                        let px = f.pixel(x, y);
-                        let want = grader.pixel([px[0], px[1], px[2]]);
-                        let i = ((y * w + x) * 4) as usize;
-                        for (c, v) in want.iter().enumerate() {
-                            let (got_light, want_light) =
-                                (eotf.decode(gpu[i + c]), eotf.decode(*v));
-                            max_light = max_light
-                                .max((got_light - want_light).abs() / want_light.abs().max(1.0));
-                            max_code = max_code.max((gpu[i + c] - v).abs() / v.abs().max(1.0));
-                        }
-                    }
-                }
-                worst = worst.max(max_light);
-                worst_code = worst_code.max(max_code);
-                if max_light >= 1e-4 {
-                    println!(
-                        "  {input} -> {output}, {route}: {max_light:.2e} (above the 1e-4 target)"
-                    );
-                }
-                // What this build reaches on lavapipe: f32 exp2/log2 through
-                // log -> ACEScct -> linear leave up to ~4.4e-4 relative in
-                // the brightest highlights of log footage (Log3G10 code 1.0
-                // is ~184x grey), i.e. under 0.001 stop. The 1e-4 target of
-                // the colour-science work is open for these highlights.
-                assert!(
-                    max_light < 5e-4,
-                    "{input} -> {output}, {route}: max error {max_light} in light"
-                );
-            }
-        }
-    }
-    println!(
-        "scene-referred grade, 12 inputs x 3 outputs x 2 routes: GPU vs CPU max error {worst:.2e} in display light, {worst_code:.2e} in code values (relative above 1)"
-    );
 }
 
 #[test]

@@ -1,60 +1,155 @@
-//! The look as the GPU reads it (colour functions: `shaders/grade.wgsl`,
-//! CPU twin: `src/grade/reference.rs`).
+//! The look as the GPU reads it (colour functions: `shaders/grade.wgsl` and
+//! `shaders/transform.wgsl`, CPU twins: `src/grade/reference.rs`,
+//! `src/grade/primary.rs`).
 //!
-//! How it works: the look becomes a small uniform block, written every frame
-//! so live changes (control surfaces) take effect on the next frame. Flags
-//! let the shader skip operators at identity with uniform branches.
+//! How it works: the look becomes two small uniform blocks (the operators'
+//! parameters, and the matrices and curve constants of the transforms),
+//! written every frame so live changes (control surfaces) take effect on the
+//! next frame. What changes the shader's code is a [`KernelVariant`]: the
+//! LUT mode, the transfer curves and working space, and whether the
+//! operators that cost a pow per pixel (CDL power, gamma, video mode's
+//! linear-light matrix) are away from identity.
 
-use crate::grade::gamut::{Mat3, IDENTITY};
+use crate::grade::gamut::{Gamut, Mat3};
 use crate::grade::lut::{Interpolation, Lut};
+use crate::grade::primary::linear_matrix;
 use crate::grade::reference::linear_to_srgb;
 use crate::grade::transfer::Transfer;
-use crate::grade::Look;
+use crate::grade::{Look, Primary};
+
+/// Everything the frame kernel reads about the look, per frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GradeUniforms {
+    pub params: GradeParams,
+    pub transform: TransformParams,
+    /// The kernel specialisation these values need.
+    pub variant: KernelVariant,
+}
+
+impl GradeUniforms {
+    pub fn from_look(look: &Look) -> GradeUniforms {
+        GradeUniforms {
+            params: GradeParams::from_look(look),
+            transform: TransformParams::from_look(look),
+            variant: KernelVariant::of(look),
+        }
+    }
+}
 
 /// `GradeParams` in WGSL (std140-compatible layout).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct GradeUniforms {
+pub struct GradeParams {
     slope: [f32; 4],
     offset: [f32; 4],
     power: [f32; 4],
     lut_domain_min: [f32; 4],
     lut_domain_max: [f32; 4],
+    lut_min: [f32; 4],
+    lut_step: [f32; 4],
+    lift: [f32; 4],
+    gain: [f32; 4],
+    gamma_exponent: [f32; 4],
     exposure_gain: f32,
     saturation: f32,
-    power_is_identity: u32,
     exposure_root: f32,
     exposure_knee: f32,
     lut_size: u32,
     cdl_min: f32,
     cdl_max: f32,
+    contrast: f32,
+    pivot: f32,
+    _pad: [f32; 3],
 }
 
-impl GradeUniforms {
-    pub fn from_look(look: &Look) -> GradeUniforms {
+impl GradeParams {
+    pub fn from_look(look: &Look) -> GradeParams {
         let rgb0 = |v: [f32; 3]| [v[0], v[1], v[2], 0.0];
-        let gain = look.primary.exposure.exp2();
-        let (lut_size, domain_min, domain_max) = match look.loaded_lut.as_deref() {
-            Some(Lut::ThreeD(l)) => (l.size, l.domain_min, l.domain_max),
-            Some(Lut::OneD(l)) => (l.table.len(), l.domain_min, l.domain_max),
-            None => (1, [0.0; 3], [1.0; 3]),
+        let p = &look.primary;
+        let gain = p.exposure.exp2();
+        let (lut_size, domain_min, domain_max, table) = match look.loaded_lut.as_deref() {
+            Some(Lut::ThreeD(l)) => (l.size, l.domain_min, l.domain_max, &l.table[..]),
+            Some(Lut::OneD(l)) => (l.table.len(), l.domain_min, l.domain_max, &l.table[..]),
+            None => (1, [0.0; 3], [1.0; 3], &[][..]),
         };
-        GradeUniforms {
+        let packing = LutPacking::of(table);
+        GradeParams {
             slope: rgb0(look.cdl.slope),
             offset: rgb0(look.cdl.offset),
             power: rgb0(look.cdl.power),
             lut_domain_min: rgb0(domain_min),
             lut_domain_max: rgb0(domain_max),
+            lut_min: rgb0(packing.min),
+            lut_step: rgb0(packing.step),
+            lift: rgb0(p.lift),
+            gain: rgb0(p.gain),
+            gamma_exponent: rgb0(p.gamma.map(|g| (-g).exp2())),
             exposure_gain: gain,
             saturation: look.cdl.saturation,
-            power_is_identity: u32::from(look.cdl.power == [1.0; 3]),
             exposure_root: gain.powf(1.0 / 2.4),
             exposure_knee: linear_to_srgb(0.003_130_8 / gain),
             lut_size: lut_size as u32,
             cdl_min: if look.cdl.clamp { 0.0 } else { f32::MIN },
             cdl_max: if look.cdl.clamp { 1.0 } else { f32::MAX },
+            contrast: p.contrast,
+            pivot: p.pivot,
+            _pad: [0.0; 3],
         }
     }
+}
+
+/// How a LUT's entries are packed for the GPU: per channel, a code from 0
+/// to 2^21 - 1 (2^22 - 1 for blue) spanning the channel's range in the table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LutPacking {
+    pub min: [f32; 3],
+    pub step: [f32; 3],
+}
+
+/// The largest code of each channel: red and green 21 bits, blue 22.
+const LUT_CODE_MAX: [u32; 3] = [(1 << 21) - 1, (1 << 21) - 1, (1 << 22) - 1];
+
+impl LutPacking {
+    pub fn of(table: &[[f32; 3]]) -> LutPacking {
+        let mut min = [f32::MAX; 3];
+        let mut max = [f32::MIN; 3];
+        for entry in table {
+            for c in 0..3 {
+                min[c] = min[c].min(entry[c]);
+                max[c] = max[c].max(entry[c]);
+            }
+        }
+        if table.is_empty() {
+            (min, max) = ([0.0; 3], [0.0; 3]);
+        }
+        let step = [0, 1, 2].map(|c| (max[c] - min[c]) / LUT_CODE_MAX[c] as f32);
+        LutPacking { min, step }
+    }
+}
+
+/// The table's entries as two words each (see `lut_at` in grade.wgsl).
+pub struct PackedLut {
+    pub words: Vec<[u32; 2]>,
+}
+
+/// Packs a LUT table for the GPU, rounding each value to the nearest code.
+pub fn pack_lut(table: &[[f32; 3]]) -> PackedLut {
+    let packing = LutPacking::of(table);
+    let code = |v: f32, c: usize| {
+        if packing.step[c] > 0.0 {
+            (((v - packing.min[c]) / packing.step[c]).round() as u32).min(LUT_CODE_MAX[c])
+        } else {
+            0
+        }
+    };
+    let words = table
+        .iter()
+        .map(|e| {
+            let (r, g, b) = (code(e[0], 0), code(e[1], 1), code(e[2], 2));
+            [r | (g << 21), (g >> 11) | (b << 10)]
+        })
+        .collect();
+    PackedLut { words }
 }
 
 /// The WGSL `LUT_MODE` constant for a look's LUT: 0 none, 1 3D tetrahedral,
@@ -69,11 +164,12 @@ pub fn lut_mode(look: &Look) -> u32 {
     }
 }
 
-/// `TransformParams` in WGSL: the scene-referred matrices (column-major, each
-/// column padded to four floats) and ARRI LogC3's exposure-index constants.
+/// `TransformParams` in WGSL: the matrices (column-major, each column padded
+/// to four floats) and ARRI LogC3's exposure-index constants. In video mode
+/// the input matrix holds the linear-light primaries in Rec. 709 RGB.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct TransformUniforms {
+pub struct TransformParams {
     input_matrix: [[f32; 4]; 3],
     output_matrix: [[f32; 4]; 3],
     logc3_cut_a_b_c: [f32; 4],
@@ -81,48 +177,88 @@ pub struct TransformUniforms {
 }
 
 /// Which specialised kernel a look needs (the WGSL pipeline constants).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct KernelVariant {
     pub lut_mode: u32,
     /// 1 for a scene-referred look.
     pub scene: u32,
+    /// 1 when the CDL power is not (1, 1, 1).
+    pub cdl_power: u32,
+    /// Contrast and lift/gamma/gain: 0 neutral, 1 without gamma, 2 with.
+    pub log_primaries: u32,
+    /// 1 for a video-mode look whose linear-light primaries are a matrix.
+    pub video_matrix: u32,
     pub input_transfer: u32,
+    pub working_transfer: u32,
     pub output_transfer: u32,
+}
+
+impl Default for KernelVariant {
+    fn default() -> Self {
+        KernelVariant::of(&Look::default())
+    }
 }
 
 impl KernelVariant {
     pub fn of(look: &Look) -> KernelVariant {
         let scene = look.scene();
+        let code = |f: fn(&crate::grade::transform::SceneTransforms) -> Transfer, default| {
+            scene.as_ref().map_or(default, |s| f(s).shader_code())
+        };
         KernelVariant {
             lut_mode: lut_mode(look),
             scene: u32::from(scene.is_some()),
-            input_transfer: scene.as_ref().map_or(0, |s| s.input.shader_code()),
-            output_transfer: scene.as_ref().map_or(0, |s| s.output.shader_code()),
+            cdl_power: u32::from(look.cdl.power != [1.0; 3]),
+            log_primaries: log_primaries(&look.primary),
+            video_matrix: u32::from(scene.is_none() && !look.primary.linear_is_gain()),
+            input_transfer: code(|s| s.input, 0),
+            working_transfer: code(|s| s.working, Transfer::AcesCct.shader_code()),
+            output_transfer: code(|s| s.output, 0),
         }
     }
 
     /// The values of the WGSL override constants.
-    pub fn constants(self) -> [(&'static str, f64); 4] {
+    pub fn constants(self) -> [(&'static str, f64); 8] {
         [
             ("LUT_MODE", f64::from(self.lut_mode)),
             ("SCENE", f64::from(self.scene)),
+            ("CDL_POWER", f64::from(self.cdl_power)),
+            ("LOG_PRIMARIES", f64::from(self.log_primaries)),
+            ("VIDEO_MATRIX", f64::from(self.video_matrix)),
             ("INPUT_TRANSFER", f64::from(self.input_transfer)),
+            ("WORKING_TRANSFER", f64::from(self.working_transfer)),
             ("OUTPUT_TRANSFER", f64::from(self.output_transfer)),
         ]
     }
 }
 
-impl TransformUniforms {
-    pub fn from_look(look: &Look) -> TransformUniforms {
+/// The `LOG_PRIMARIES` constant: 0 when contrast and lift/gamma/gain are
+/// neutral, 2 when gamma is set, 1 otherwise.
+fn log_primaries(p: &Primary) -> u32 {
+    let neutral = Primary::default();
+    if p.gamma != neutral.gamma {
+        2
+    } else if p.contrast != neutral.contrast || p.lift != neutral.lift || p.gain != neutral.gain {
+        1
+    } else {
+        0
+    }
+}
+
+impl TransformParams {
+    pub fn from_look(look: &Look) -> TransformParams {
         let columns =
             |m: Mat3| [0, 1, 2].map(|j| [m[0][j] as f32, m[1][j] as f32, m[2][j] as f32, 0.0]);
-        let scene = look.scene();
-        let (input, output, logc3) = match &scene {
+        let (input, output, logc3) = match look.scene() {
             Some(s) => (s.input_matrix, s.output_matrix, s.input.logc3_parameters()),
-            None => (IDENTITY, IDENTITY, Transfer::Linear.logc3_parameters()),
+            None => (
+                linear_matrix(&look.primary, Gamut::Rec709),
+                crate::grade::gamut::IDENTITY,
+                Transfer::Linear.logc3_parameters(),
+            ),
         };
         let p = logc3.map(|v| v as f32);
-        TransformUniforms {
+        TransformParams {
             input_matrix: columns(input),
             output_matrix: columns(output),
             logc3_cut_a_b_c: [p[0], p[1], p[2], p[3]],

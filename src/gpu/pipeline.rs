@@ -12,7 +12,7 @@
 //! WGSL function with a CPU twin. New colour operations are new functions
 //! called from `grade_pixel`.
 
-use super::grade::{GradeUniforms, KernelVariant, TransformUniforms};
+use super::grade::{pack_lut, GradeParams, GradeUniforms, KernelVariant, TransformParams};
 use super::ingest::{input_buffer_size, upload, IngestUniforms};
 use super::{bindings, GpuContext, GpuError, OutputFormat, WORKING_FORMAT};
 use crate::frame::{Frame, PixelFormat};
@@ -59,8 +59,6 @@ pub struct FramePipeline {
     lut: wgpu::Buffer,
     /// The look's scene-referred matrices and curve constants.
     transform_uniforms: wgpu::Buffer,
-    /// Which specialised kernel the look needs (LUT mode, scene mode, curves).
-    variant: KernelVariant,
     ingest_uniforms: wgpu::Buffer,
     grade_uniforms: wgpu::Buffer,
     sized: Option<SizedResources>,
@@ -131,9 +129,8 @@ impl FramePipeline {
             transform_uniforms: uniform_buffer(
                 device,
                 "transform uniforms",
-                std::mem::size_of::<TransformUniforms>(),
+                std::mem::size_of::<TransformParams>(),
             ),
-            variant: KernelVariant::default(),
             ingest_uniforms: uniform_buffer(
                 device,
                 "ingest uniforms",
@@ -142,30 +139,23 @@ impl FramePipeline {
             grade_uniforms: uniform_buffer(
                 device,
                 "grade uniforms",
-                std::mem::size_of::<GradeUniforms>(),
+                std::mem::size_of::<GradeParams>(),
             ),
             sized: None,
         }
     }
 
-    /// Prepares for grading with `look`: uploads its creative LUT (or none)
-    /// and its scene-referred transforms, and picks the kernel variant. Call
-    /// when the look's LUT or transforms change (the CDL and exposure travel
-    /// in the per-frame uniforms).
+    /// Prepares for grading with `look`: uploads its creative LUT (or none).
+    /// Call when the look's LUT changes; everything else travels in the
+    /// per-frame [`GradeUniforms`], which also pick the kernel variant.
     pub fn set_look(&mut self, ctx: &GpuContext, look: &Look) -> Result<(), GpuError> {
-        self.variant = KernelVariant::of(look);
-        ctx.queue.write_buffer(
-            &self.transform_uniforms,
-            0,
-            bytemuck::bytes_of(&TransformUniforms::from_look(look)),
-        );
         let lut = look.loaded_lut.as_deref();
         let table: &[[f32; 3]] = match lut {
             None => &[[0.0; 3]],
             Some(Lut::ThreeD(l)) => &l.table,
             Some(Lut::OneD(l)) => &l.table,
         };
-        let bytes = table.len() as u64 * 16;
+        let bytes = table.len() as u64 * 8;
         let max = ctx.device.limits().max_storage_buffer_binding_size;
         if bytes > max {
             return Err(GpuError::LutTooLarge {
@@ -179,7 +169,13 @@ impl FramePipeline {
     }
 
     /// Makes sure the size-dependent resources fit `frame` and `target`.
-    fn prepare(&mut self, ctx: &GpuContext, frame: &Frame, target: Target) -> Result<(), GpuError> {
+    fn prepare(
+        &mut self,
+        ctx: &GpuContext,
+        frame: &Frame,
+        target: Target,
+        variant: KernelVariant,
+    ) -> Result<(), GpuError> {
         let needed = input_buffer_size(frame.data.len());
         let out_bytes = match target {
             Target::Packed(f) => {
@@ -209,7 +205,7 @@ impl FramePipeline {
         if target == Target::Texture && sized.working.is_none() {
             sized.working = Some(working_texture(device, frame.width, frame.height));
         }
-        let key = (frame.format, target, self.variant);
+        let key = (frame.format, target, variant);
         if !self.pipelines.contains_key(&key) {
             let (entry, layout, out) = match target {
                 Target::Packed(f) => ("to_buffer", &self.packed_layout.1, f.shader_code()),
@@ -219,14 +215,12 @@ impl FramePipeline {
                 ("FORMAT", f64::from(frame.format.shader_code())),
                 ("OUT_FORMAT", f64::from(out)),
             ];
-            constants.extend(self.variant.constants());
+            constants.extend(variant.constants());
             let pipeline = kernel_pipeline(device, &self.module, layout, entry, &constants);
             self.pipelines.insert(key, pipeline);
         }
-        if uses_channel_table(frame.format, target)
-            && !self.bake_pipelines.contains_key(&self.variant)
-        {
-            let constants = self.variant.constants();
+        if uses_channel_table(frame.format, target) && !self.bake_pipelines.contains_key(&variant) {
+            let constants = variant.constants();
             let pipeline = kernel_pipeline(
                 device,
                 &self.module,
@@ -234,7 +228,7 @@ impl FramePipeline {
                 "bake_channel_table",
                 &constants,
             );
-            self.bake_pipelines.insert(self.variant, pipeline);
+            self.bake_pipelines.insert(variant, pipeline);
         }
         Ok(())
     }
@@ -248,7 +242,8 @@ impl FramePipeline {
         target: Target,
         packed: Option<&wgpu::Buffer>,
     ) -> Result<(), GpuError> {
-        self.prepare(ctx, frame, target)?;
+        let variant = look.variant;
+        self.prepare(ctx, frame, target, variant)?;
         let sized = self.sized.as_ref().expect("prepared above");
         upload(&ctx.queue, &sized.input, &frame.data);
         ctx.queue.write_buffer(
@@ -257,7 +252,12 @@ impl FramePipeline {
             bytemuck::bytes_of(&IngestUniforms::of(frame)),
         );
         ctx.queue
-            .write_buffer(&self.grade_uniforms, 0, bytemuck::bytes_of(look));
+            .write_buffer(&self.grade_uniforms, 0, bytemuck::bytes_of(&look.params));
+        ctx.queue.write_buffer(
+            &self.transform_uniforms,
+            0,
+            bytemuck::bytes_of(&look.transform),
+        );
         let mut entries = vec![
             wgpu::BindGroupEntry {
                 binding: 0,
@@ -313,12 +313,12 @@ impl FramePipeline {
             layout,
             entries: &entries,
         });
-        let bake = self.bake_pipelines.get(&self.variant);
+        let bake = self.bake_pipelines.get(&variant);
         if let (true, Some(bake)) = (uses_channel_table(frame.format, target), bake) {
             super::dispatch_pixels(encoder, "bake channel table", bake, &bind_group, 256, 1);
             encoder.copy_buffer_to_buffer(&self.channel_table, 0, &self.channel_lut, 0, 256 * 16);
         }
-        let pipeline = &self.pipelines[&(frame.format, target, self.variant)];
+        let pipeline = &self.pipelines[&(frame.format, target, variant)];
         // `to_buffer` covers four pixels an invocation, `to_texture` one.
         let columns = match target {
             Target::Packed(_) => frame.width.div_ceil(4),
@@ -381,17 +381,13 @@ impl FramePipeline {
     }
 }
 
-/// A storage buffer holding `table` as vec4 entries (red index fastest).
+/// A storage buffer holding `table` packed as `pack_lut` does it.
 fn lut_buffer(device: &wgpu::Device, table: &[[f32; 3]]) -> wgpu::Buffer {
-    let entries: Vec<f32> = table
-        .iter()
-        .flat_map(|[r, g, b]| [*r, *g, *b, 1.0])
-        .collect();
     wgpu::util::DeviceExt::create_buffer_init(
         device,
         &wgpu::util::BufferInitDescriptor {
             label: Some("creative LUT"),
-            contents: bytemuck::cast_slice(&entries),
+            contents: bytemuck::cast_slice(&pack_lut(table).words),
             usage: wgpu::BufferUsages::STORAGE,
         },
     )

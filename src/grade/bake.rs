@@ -43,7 +43,10 @@ mod tests {
                 saturation: 1.2,
                 clamp: true,
             },
-            primary: Primary { exposure: 0.5 },
+            primary: Primary {
+                exposure: 0.5,
+                ..Primary::default()
+            },
             ..Look::default()
         };
         let lut = bake_cube(&look, 33);

@@ -8,7 +8,9 @@
 
 use super::lut::{Interpolation, Lut};
 use super::transfer::logc3_exposure_indices;
-use super::transform::{InputSection, InputTransform, OutputSection, SceneTransforms};
+use super::transform::{
+    InputSection, InputTransform, OutputSection, SceneTransforms, WorkingSpace,
+};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -51,6 +53,10 @@ pub struct Look {
     /// Free text shown to the colourist (e.g. "Day ext A").
     #[serde(default)]
     pub name: String,
+    /// Where the grade runs (default ACEScct); setting it, like `[input]` or
+    /// `[output]`, makes the grade scene-referred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_space: Option<WorkingSpace>,
     /// The camera encoding; with `[output]`, makes the grade scene-referred.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<InputSection>,
@@ -110,13 +116,73 @@ impl Default for Cdl {
     }
 }
 
-/// Primary corrections (the colour-science work adds contrast, pivot,
-/// temperature, tint, lift, gamma and gain here).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+/// Primary corrections. Exposure, temperature, tint and saturation act in
+/// linear light; contrast, lift, gamma and gain in the working space, after
+/// the CDL (see `primary.rs` for the formulas).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Primary {
     /// Exposure in stops, applied in linear light: +1 doubles the light.
     pub exposure: f32,
+    /// Contrast around `pivot` in the working space (1 = none).
+    pub contrast: f32,
+    /// The working-space value contrast turns around (0.435 in ACEScct is
+    /// about 0.2 linear, just above mid grey).
+    pub pivot: f32,
+    /// White balance in mired, as gels are rated: + warmer, - cooler.
+    pub temperature: f32,
+    /// Green-magenta in thousandths of Duv: + magenta, - green.
+    pub tint: f32,
+    /// Saturation in linear light around luminance (1 = none), after the
+    /// white balance; the CDL's saturation is separate.
+    pub saturation: f32,
+    pub lift: [f32; 3],
+    /// 0 is neutral; +1 brightens the mid-tones (exponent 1/2).
+    pub gamma: [f32; 3],
+    pub gain: [f32; 3],
+}
+
+impl Default for Primary {
+    fn default() -> Self {
+        Primary {
+            exposure: 0.0,
+            contrast: 1.0,
+            pivot: 0.435,
+            temperature: 0.0,
+            tint: 0.0,
+            saturation: 1.0,
+            lift: [0.0; 3],
+            gamma: [0.0; 3],
+            gain: [1.0; 3],
+        }
+    }
+}
+
+impl Primary {
+    /// True when the linear-light part (exposure, white balance,
+    /// saturation) is a plain gain, as the GPU's video-mode fast path needs.
+    pub fn linear_is_gain(&self) -> bool {
+        self.temperature == 0.0 && self.tint == 0.0 && self.saturation == 1.0
+    }
+
+    /// The keys set away from neutral, e.g. `["exposure", "gain"]` (what a
+    /// CDL-only export has to refuse).
+    pub fn changed_keys(&self) -> Vec<&'static str> {
+        let d = Primary::default();
+        [
+            ("exposure", self.exposure != d.exposure),
+            ("contrast", self.contrast != d.contrast),
+            ("temperature", self.temperature != d.temperature),
+            ("tint", self.tint != d.tint),
+            ("saturation", self.saturation != d.saturation),
+            ("lift", self.lift != d.lift),
+            ("gamma", self.gamma != d.gamma),
+            ("gain", self.gain != d.gain),
+        ]
+        .into_iter()
+        .filter_map(|(key, changed)| changed.then_some(key))
+        .collect()
+    }
 }
 
 /// Allowed ranges. The CDL ranges are those of the ASC CDL v1.2 spec
@@ -153,6 +219,48 @@ const EXPOSURE_RANGE: Range = Range {
     hi: 16.0,
     expected: "-16 <= exposure <= 16 (stops)",
 };
+const CONTRAST_RANGE: Range = Range {
+    lo: 0.0,
+    hi: 10.0,
+    expected: "0 <= contrast <= 10",
+};
+const PIVOT_RANGE: Range = Range {
+    lo: -1.0,
+    hi: 2.0,
+    expected: "-1 <= pivot <= 2 (working-space value)",
+};
+/// Krystek's locus approximation holds from 1000 K to 15000 K; +/-170 mired
+/// around D65 keeps both adapted whites inside it.
+const TEMPERATURE_RANGE: Range = Range {
+    lo: -170.0,
+    hi: 170.0,
+    expected: "-170 <= temperature <= 170 (mired)",
+};
+const TINT_RANGE: Range = Range {
+    lo: -50.0,
+    hi: 50.0,
+    expected: "-50 <= tint <= 50 (thousandths of Duv)",
+};
+const PRIMARY_SATURATION_RANGE: Range = Range {
+    lo: 0.0,
+    hi: 10.0,
+    expected: "0 <= saturation <= 10",
+};
+const LIFT_RANGE: Range = Range {
+    lo: -1.0,
+    hi: 1.0,
+    expected: "-1 <= lift <= 1",
+};
+const GAMMA_RANGE: Range = Range {
+    lo: -4.0,
+    hi: 4.0,
+    expected: "-4 <= gamma <= 4 (0 is neutral)",
+};
+const GAIN_RANGE: Range = Range {
+    lo: 0.0,
+    hi: 16.0,
+    expected: "0 <= gain <= 16",
+};
 
 impl Look {
     /// Reads, parses and validates a look file.
@@ -172,14 +280,16 @@ impl Look {
         Ok(look)
     }
 
-    /// The scene-referred transforms, for a look with `[input]` or `[output]`;
-    /// `None` grades the display signal as it is (video mode).
+    /// The scene-referred transforms, for a look with `[input]`, `[output]`
+    /// or `working_space`; `None` grades the display signal as it is (video
+    /// mode).
     pub fn scene(&self) -> Option<SceneTransforms> {
-        (self.input.is_some() || self.output.is_some()).then(|| {
+        (self.input.is_some() || self.output.is_some() || self.working_space.is_some()).then(|| {
             SceneTransforms::new(
                 self.input.as_ref(),
                 self.output.as_ref(),
-                self.primary.exposure,
+                self.working_space.unwrap_or_default(),
+                &self.primary,
             )
         })
     }
@@ -200,20 +310,34 @@ impl Look {
     /// Checks every value against its allowed range. `origin` names the file
     /// (or "built-in") in the message.
     pub fn validate(&self, origin: &str) -> Result<(), LookError> {
-        let checks: [(&'static str, &[f32], Range); 5] = [
+        let one = std::slice::from_ref;
+        let p = &self.primary;
+        let checks: [(&'static str, &[f32], Range); 13] = [
             ("cdl.slope", &self.cdl.slope, SLOPE_RANGE),
             ("cdl.offset", &self.cdl.offset, OFFSET_RANGE),
             ("cdl.power", &self.cdl.power, POWER_RANGE),
             (
                 "cdl.saturation",
-                std::slice::from_ref(&self.cdl.saturation),
+                one(&self.cdl.saturation),
                 SATURATION_RANGE,
             ),
+            ("primary.exposure", one(&p.exposure), EXPOSURE_RANGE),
+            ("primary.contrast", one(&p.contrast), CONTRAST_RANGE),
+            ("primary.pivot", one(&p.pivot), PIVOT_RANGE),
             (
-                "primary.exposure",
-                std::slice::from_ref(&self.primary.exposure),
-                EXPOSURE_RANGE,
+                "primary.temperature",
+                one(&p.temperature),
+                TEMPERATURE_RANGE,
             ),
+            ("primary.tint", one(&p.tint), TINT_RANGE),
+            (
+                "primary.saturation",
+                one(&p.saturation),
+                PRIMARY_SATURATION_RANGE,
+            ),
+            ("primary.lift", &p.lift, LIFT_RANGE),
+            ("primary.gamma", &p.gamma, GAMMA_RANGE),
+            ("primary.gain", &p.gain, GAIN_RANGE),
         ];
         if let Some(input) = &self.input {
             let logc3 = input.transform == InputTransform::ArriLogc3;

@@ -18,6 +18,7 @@ pub mod cdl_xml;
 pub mod gamut;
 pub mod look;
 pub mod lut;
+pub mod primary;
 pub mod reference;
 pub mod transfer;
 pub mod transform;

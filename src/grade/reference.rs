@@ -4,10 +4,11 @@
 //! The engine never calls this on the live path; tests and the offline
 //! checks compare the GPU against it.
 
-use super::gamut::mul_vec;
+use super::gamut::{mul_vec, Gamut, Mat3};
 use super::look::{Cdl, Look};
+use super::primary::{apply_contrast, apply_lift_gamma_gain, linear_matrix};
 use super::transfer::Transfer;
-use super::transform::{SceneTransforms, WORKING};
+use super::transform::SceneTransforms;
 use crate::frame::{YuvEncoding, YuvMatrix};
 
 /// Rec. 709 luma weights, as ASC CDL v1.2 saturation specifies
@@ -30,6 +31,14 @@ pub fn linear_to_srgb(v: f32) -> f32 {
 pub fn apply_exposure(rgb: [f32; 3], stops: f32) -> [f32; 3] {
     let gain = stops.exp2();
     rgb.map(|c| linear_to_srgb(srgb_to_linear(c) * gain))
+}
+
+/// The linear-light primaries of a video-mode look on a display-encoded
+/// signal: sRGB decode, the matrix of `primary::linear_matrix` in Rec. 709
+/// RGB, sRGB encode. With only exposure set this is [`apply_exposure`].
+pub fn apply_linear_primaries(rgb: [f32; 3], matrix: &Mat3) -> [f32; 3] {
+    let linear = rgb.map(|c| f64::from(srgb_to_linear(c)));
+    mul_vec(matrix, linear).map(|c| linear_to_srgb(c as f32))
 }
 
 /// ASC CDL v1.2 (ASC Technology Committee, "ASC Color Decision List (ASC CDL)
@@ -55,19 +64,24 @@ pub fn apply_cdl(rgb: [f32; 3], cdl: &Cdl) -> [f32; 3] {
 }
 
 /// The whole grade of one pixel. Video mode (no `[input]`/`[output]`):
-/// exposure, CDL and the creative LUT on the display signal. Scene-referred:
-/// camera decode, to ACES AP1 (exposure folded in), ACEScct, CDL, LUT, then
-/// back out to the display (see `transform.rs`). For many pixels, resolve
-/// the look once with [`Grader`].
+/// linear-light primaries through the sRGB curve, then the working-space
+/// operators on the display signal. Scene-referred: camera decode, to ACES
+/// AP1 with the linear-light primaries folded in, into the working space,
+/// the working-space operators, then back out to the display (see
+/// `transform.rs`). The working-space operators, in order: ASC CDL,
+/// contrast, lift/gamma/gain, creative LUT. For many pixels, resolve the
+/// look once with [`Grader`].
 pub fn grade_pixel(rgb: [f32; 3], look: &Look) -> [f32; 3] {
     Grader::new(look).pixel(rgb)
 }
 
-/// A look with its scene-referred transforms resolved once (the matrices
-/// take a few hundred operations to build), for grading many pixels.
+/// A look with its matrices resolved once (they take a few hundred
+/// operations to build), for grading many pixels.
 pub struct Grader<'a> {
     look: &'a Look,
     scene: Option<SceneTransforms>,
+    /// Video mode's linear-light primaries in Rec. 709 RGB.
+    video_matrix: Mat3,
 }
 
 impl<'a> Grader<'a> {
@@ -75,27 +89,38 @@ impl<'a> Grader<'a> {
         Grader {
             look,
             scene: look.scene(),
+            video_matrix: linear_matrix(&look.primary, Gamut::Rec709),
+        }
+    }
+
+    /// The operators of the working space, in order.
+    fn working(&self, rgb: [f32; 3]) -> [f32; 3] {
+        let look = self.look;
+        let p = &look.primary;
+        let graded = apply_lift_gamma_gain(
+            apply_contrast(apply_cdl(rgb, &look.cdl), p.contrast, p.pivot),
+            p,
+        );
+        match (&look.loaded_lut, &look.lut) {
+            (Some(lut), Some(r)) => lut.apply(graded, r.interpolation),
+            _ => graded,
         }
     }
 
     /// See [`grade_pixel`].
     pub fn pixel(&self, rgb: [f32; 3]) -> [f32; 3] {
-        let look = self.look;
-        let lut = |v: [f32; 3]| match (&look.loaded_lut, &look.lut) {
-            (Some(lut), Some(r)) => lut.apply(v, r.interpolation),
-            _ => v,
-        };
         match &self.scene {
-            None => lut(apply_cdl(
-                apply_exposure(rgb, look.primary.exposure),
-                &look.cdl,
-            )),
+            None if self.look.primary.linear_is_gain() => {
+                self.working(apply_exposure(rgb, self.look.primary.exposure))
+            }
+            None => self.working(apply_linear_primaries(rgb, &self.video_matrix)),
             Some(scene) => {
                 let camera = rgb.map(|c| f64::from(scene.input.decode(c)));
                 let working =
-                    mul_vec(&scene.input_matrix, camera).map(|c| WORKING.encode(c as f32));
-                let graded =
-                    lut(apply_cdl(working, &look.cdl)).map(|c| f64::from(WORKING.decode(c)));
+                    mul_vec(&scene.input_matrix, camera).map(|c| scene.working.encode(c as f32));
+                let graded = self
+                    .working(working)
+                    .map(|c| f64::from(scene.working.decode(c)));
                 mul_vec(&scene.output_matrix, graded).map(|c| scene.output.encode(c as f32))
             }
         }

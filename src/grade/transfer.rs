@@ -113,6 +113,16 @@ pub enum Transfer {
     AcesCct,
     /// ACEScc (Academy S-2014-003).
     AcesCc,
+    /// ITU-R BT.2100 PQ display output: scene-linear 1.0 (diffuse white) at
+    /// 203 cd/m² (ITU-R BT.2408-7 reference white), SMPTE ST 2084 encoding,
+    /// then ITU-R BT.2390-11's EETF (section 5.4) rolling highlights off to
+    /// a 1000 cd/m² display. See [`bt2390_eetf`].
+    Rec2100Pq,
+    /// ITU-R BT.2100 HLG output: the scene scaled so diffuse white sits at
+    /// 75% signal (ITU-R BT.2408-7), then the HLG OETF (BT.2100-2 table 5).
+    /// HLG is scene-referred: the display applies its own OOTF, so there is
+    /// no tone mapping here.
+    Rec2100Hlg,
 }
 
 impl Transfer {
@@ -138,6 +148,8 @@ impl Transfer {
             Transfer::RedLog3G10 => 8,
             Transfer::AcesCct => 9,
             Transfer::AcesCc => 10,
+            Transfer::Rec2100Pq => 11,
+            Transfer::Rec2100Hlg => 12,
         }
     }
 
@@ -193,6 +205,84 @@ const ACESCCT_A: f64 = 10.540_237_741_654_5;
 const ACESCCT_B: f64 = 0.072_905_534_195_835_5;
 /// Largest half float, where ACEScc / ACEScct decoding saturates.
 const HALF_MAX: f64 = 65504.0;
+
+/// SMPTE ST 2084 PQ constants (ST 2084:2014 section 5.3 / ITU-R BT.2100-2
+/// table 4).
+const PQ_M1: f64 = 2610.0 / 16384.0;
+const PQ_M2: f64 = 2523.0 / 4096.0 * 128.0;
+const PQ_C1: f64 = 3424.0 / 4096.0;
+const PQ_C2: f64 = 2413.0 / 4096.0 * 32.0;
+const PQ_C3: f64 = 2392.0 / 4096.0 * 32.0;
+/// Diffuse white in cd/m² on a PQ display (ITU-R BT.2408-7 section 2.2).
+pub const PQ_REFERENCE_WHITE_NITS: f64 = 203.0;
+/// The peak the PQ output's EETF rolls highlights off to, in cd/m².
+pub const PQ_DISPLAY_PEAK_NITS: f64 = 1000.0;
+/// ITU-R BT.2100-2 table 5 HLG OETF constants.
+const HLG_A: f64 = 0.178_832_77;
+const HLG_B: f64 = 1.0 - 4.0 * HLG_A;
+const HLG_C: f64 = 0.559_910_73; // 0.5 - a ln(4a)
+
+/// SMPTE ST 2084 inverse EOTF: absolute luminance in cd/m² -> PQ signal.
+pub fn pq_encode_nits(nits: f64) -> f64 {
+    let y = (nits / 10_000.0).max(0.0).powf(PQ_M1);
+    ((PQ_C1 + PQ_C2 * y) / (1.0 + PQ_C3 * y)).powf(PQ_M2)
+}
+
+/// SMPTE ST 2084 EOTF: PQ signal -> absolute luminance in cd/m².
+pub fn pq_decode_nits(signal: f64) -> f64 {
+    let e = signal.max(0.0).powf(1.0 / PQ_M2);
+    10_000.0 * ((e - PQ_C1).max(0.0) / (PQ_C2 - PQ_C3 * e)).powf(1.0 / PQ_M1)
+}
+
+/// ITU-R BT.2390-11 section 5.4 EETF on a PQ signal, mastering range 0 to
+/// 10000 cd/m² onto a display of [`PQ_DISPLAY_PEAK_NITS`] with black at 0:
+/// identity below the knee `KS = 1.5 maxLum - 0.5` (317 cd/m²), then a Hermite spline
+/// from the knee (slope 1) to the display peak (slope 0) at signal 1.0.
+///
+/// Why this tone mapping: it is the ITU's published roll-off, leaves every
+/// value below the knee (317 cd/m² for a 1000 cd/m² display: diffuse white
+/// at 203 and everything darker, skin included) exactly as graded, and is monotonic and smooth,
+/// so highlights keep their order and never band. It is applied to each
+/// R'G'B' component, which BT.2390 allows; bright saturated highlights
+/// desaturate slightly towards the peak, as on a real HDR monitor.
+pub fn bt2390_eetf(signal: f64) -> f64 {
+    let max_lum = pq_encode_nits(PQ_DISPLAY_PEAK_NITS);
+    let ks = 1.5 * max_lum - 0.5;
+    if signal <= ks {
+        return signal;
+    }
+    let t = ((signal - ks) / (1.0 - ks)).min(1.0);
+    let (t2, t3) = (t * t, t * t * t);
+    (2.0 * t3 - 3.0 * t2 + 1.0) * ks
+        + (t3 - 2.0 * t2 + t) * (1.0 - ks)
+        + (-2.0 * t3 + 3.0 * t2) * max_lum
+}
+
+/// The inverse of [`bt2390_eetf`] on `[0, maxLum]` (bisection: the spline
+/// is monotonic), for checks in display light.
+fn bt2390_eetf_inverse(signal: f64) -> f64 {
+    let max_lum = pq_encode_nits(PQ_DISPLAY_PEAK_NITS);
+    let ks = 1.5 * max_lum - 0.5;
+    if signal <= ks {
+        return signal;
+    }
+    let (mut lo, mut hi) = (ks, 1.0);
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if bt2390_eetf(mid) < signal {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// The scene-linear value BT.2408-7 places at 75% HLG signal (diffuse
+/// white): the HLG inverse OETF of 0.75.
+fn hlg_reference_white() -> f64 {
+    (((0.75 - HLG_C) / HLG_A).exp() + HLG_B) / 12.0
+}
 
 fn decode(t: Transfer, v: f64) -> f64 {
     match t {
@@ -274,6 +364,19 @@ fn decode(t: Transfer, v: f64) -> f64 {
             } else {
                 HALF_MAX
             }
+        }
+        Transfer::Rec2100Pq => {
+            let nits = pq_decode_nits(bt2390_eetf_inverse(v.abs()));
+            (nits / PQ_REFERENCE_WHITE_NITS).copysign(v)
+        }
+        Transfer::Rec2100Hlg => {
+            let a = v.abs();
+            let e = if a <= 0.5 {
+                a * a / 3.0
+            } else {
+                (((a - HLG_C) / HLG_A).exp() + HLG_B) / 12.0
+            };
+            (e / hlg_reference_white()).copysign(v)
         }
     }
 }
@@ -361,6 +464,18 @@ fn encode(t: Transfer, x: f64) -> f64 {
             } else {
                 (x.log2() + 9.72) / 17.52
             }
+        }
+        Transfer::Rec2100Pq => {
+            bt2390_eetf(pq_encode_nits(x.abs() * PQ_REFERENCE_WHITE_NITS)).copysign(x)
+        }
+        Transfer::Rec2100Hlg => {
+            let e = x.abs() * hlg_reference_white();
+            let signal = if e <= 1.0 / 12.0 {
+                (3.0 * e).sqrt()
+            } else {
+                HLG_A * (12.0 * e - HLG_B).ln() + HLG_C
+            };
+            signal.copysign(x)
         }
     }
 }
@@ -468,6 +583,59 @@ mod tests {
     }
 
     #[test]
+    fn hdr_outputs_match_published_values() {
+        // SMPTE ST 2084: 100 cd/m² -> 0.508078, 1000 -> 0.751827, 10000 -> 1.
+        close(pq_encode_nits(100.0) as f32, 0.508_078, 1e-6, "PQ 100 nits");
+        close(
+            pq_encode_nits(1000.0) as f32,
+            0.751_827,
+            1e-6,
+            "PQ 1000 nits",
+        );
+        close(pq_encode_nits(10_000.0) as f32, 1.0, 1e-7, "PQ 10000 nits");
+        // BT.2408-7 table 1: diffuse white 203 cd/m² is 58% PQ, 75% HLG;
+        // the 18% grey card is 38% HLG.
+        close(Transfer::Rec2100Pq.encode(1.0), 0.580_8, 1e-3, "PQ white");
+        close(Transfer::Rec2100Hlg.encode(1.0), 0.75, 1e-6, "HLG white");
+        close(Transfer::Rec2100Hlg.encode(0.18), 0.38, 0.005, "HLG grey");
+        // BT.2100 HLG OETF: E = 1/12 -> 0.5, E = 1 -> 1.0.
+        let white = hlg_reference_white();
+        close(
+            Transfer::Rec2100Hlg.encode((1.0 / 12.0 / white) as f32),
+            0.5,
+            1e-6,
+            "HLG knee",
+        );
+        close(
+            Transfer::Rec2100Hlg.encode((1.0 / white) as f32),
+            1.0,
+            1e-6,
+            "HLG peak",
+        );
+    }
+
+    #[test]
+    fn bt2390_roll_off_keeps_the_grade_below_the_knee_and_lands_on_the_peak() {
+        let max_lum = pq_encode_nits(PQ_DISPLAY_PEAK_NITS);
+        let ks = 1.5 * max_lum - 0.5;
+        // Untouched up to the knee (317 cd/m²), including diffuse white.
+        assert_eq!(bt2390_eetf(ks), ks);
+        assert!((pq_decode_nits(ks) - 317.0).abs() < 0.5);
+        assert!(pq_decode_nits(ks) > PQ_REFERENCE_WHITE_NITS);
+        // 10000 cd/m² lands on the display's 1000 cd/m² peak.
+        assert!((bt2390_eetf(1.0) - max_lum).abs() < 1e-12);
+        // Monotonic and continuous in slope at the knee.
+        let mut last = 0.0;
+        for i in 0..=1000 {
+            let v = bt2390_eetf(f64::from(i) / 1000.0);
+            assert!(v >= last, "not monotonic at {i}");
+            last = v;
+        }
+        let h = 1e-7;
+        assert!(((bt2390_eetf(ks + h) - ks) / h - 1.0).abs() < 1e-4);
+    }
+
+    #[test]
     fn every_curve_inverts_itself() {
         let mut curves = vec![
             Transfer::Linear,
@@ -480,6 +648,8 @@ mod tests {
             Transfer::RedLog3G10,
             Transfer::AcesCct,
             Transfer::AcesCc,
+            Transfer::Rec2100Pq,
+            Transfer::Rec2100Hlg,
         ];
         curves.extend(logc3_exposure_indices().map(|ei| Transfer::ArriLogC3 { ei }));
         for t in curves {

@@ -2,15 +2,18 @@
 //! encoding comes in, which display encoding goes out, and the matrices
 //! through the ACES AP1 working gamut.
 //!
-//! How it works: a look with an `[input]` or `[output]` section is graded
-//! scene-referred: camera code values are decoded to linear, taken to ACES
-//! AP1 (Bradford-adapted) with the exposure gain folded into the same 3x3
-//! matrix, encoded as ACEScct (the working space, S-2016-001), graded, then
-//! decoded, taken to the display gamut and encoded for the display. A look
-//! with neither section is graded on the display signal as it is ("video
-//! mode", see `reference.rs`).
+//! How it works: a look with an `[input]` or `[output]` section (or a
+//! `working_space`) is graded scene-referred: camera code values are decoded
+//! to linear, taken to ACES AP1 (Bradford-adapted) with the linear-light
+//! primaries (exposure, white balance, saturation; `primary.rs`) folded into
+//! the same 3x3 matrix, encoded into the working space (ACEScct by default,
+//! S-2016-001), graded, then decoded, taken to the display gamut and encoded
+//! for the display. A look with none of these is graded on the display
+//! signal as it is ("video mode", see `reference.rs`).
 
-use super::gamut::{conversion, Gamut, Mat3};
+use super::gamut::{conversion, mul, Gamut, Mat3};
+use super::look::Primary;
+use super::primary::linear_matrix;
 use super::transfer::Transfer;
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +45,36 @@ pub enum OutputTransform {
     Srgb,
     /// ITU-R BT.709 primaries through the BT.1886 inverse EOTF (gamma 2.4).
     Rec709,
+    /// ITU-R BT.2100 PQ, BT.2020 primaries, diffuse white at 203 cd/m² and
+    /// the BT.2390 roll-off to a 1000 cd/m² display ([`Transfer::Rec2100Pq`]).
+    #[serde(rename = "rec2100-pq")]
+    Rec2100Pq,
+    /// ITU-R BT.2100 HLG, BT.2020 primaries, diffuse white at 75% signal.
+    #[serde(rename = "rec2100-hlg")]
+    Rec2100Hlg,
+}
+
+/// The log or linear encoding of ACES AP1 the grade runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WorkingSpace {
+    /// ACEScct (S-2016-001): log with a linear toe, the grading standard.
+    #[default]
+    Acescct,
+    /// ACEScc (S-2014-003): pure log, shadows stretched further.
+    Acescc,
+    /// ACEScg (S-2014-004): linear AP1; CDL offset acts as a light offset.
+    Acescg,
+}
+
+impl WorkingSpace {
+    pub fn transfer(self) -> Transfer {
+        match self {
+            WorkingSpace::Acescct => Transfer::AcesCct,
+            WorkingSpace::Acescc => Transfer::AcesCc,
+            WorkingSpace::Acescg => Transfer::Linear,
+        }
+    }
 }
 
 /// The `[input]` section.
@@ -87,6 +120,8 @@ impl OutputTransform {
             OutputTransform::Linear => (Transfer::Linear, Gamut::Rec709),
             OutputTransform::Srgb => (Transfer::Srgb, Gamut::Rec709),
             OutputTransform::Rec709 => (Transfer::Bt1886, Gamut::Rec709),
+            OutputTransform::Rec2100Pq => (Transfer::Rec2100Pq, Gamut::Rec2020),
+            OutputTransform::Rec2100Hlg => (Transfer::Rec2100Hlg, Gamut::Rec2020),
         }
     }
 }
@@ -95,22 +130,22 @@ impl OutputTransform {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SceneTransforms {
     pub input: Transfer,
-    /// Camera linear -> AP1 linear, times the exposure gain.
+    /// Camera linear -> AP1 linear, times the linear-light primaries.
     pub input_matrix: Mat3,
+    /// The working space's encoding of AP1.
+    pub working: Transfer,
     /// AP1 linear -> display linear.
     pub output_matrix: Mat3,
     pub output: Transfer,
 }
 
-/// The working space the grade runs in.
-pub const WORKING: Transfer = Transfer::AcesCct;
-
 impl SceneTransforms {
-    /// Resolves the sections of a look (defaults: sRGB in and out).
+    /// Resolves the sections of a look (defaults: sRGB in and out, ACEScct).
     pub fn new(
         input: Option<&InputSection>,
         output: Option<&OutputSection>,
-        exposure_stops: f32,
+        working: WorkingSpace,
+        primary: &Primary,
     ) -> SceneTransforms {
         let ei = input.and_then(|i| i.ei).unwrap_or(800);
         let (in_transfer, in_gamut) = input
@@ -119,11 +154,13 @@ impl SceneTransforms {
         let (out_transfer, out_gamut) = output
             .map_or(OutputTransform::Srgb, |o| o.transform)
             .parts();
-        let gain = f64::from(exposure_stops).exp2();
-        let input_matrix = conversion(in_gamut, Gamut::AcesAp1).map(|row| row.map(|v| v * gain));
         SceneTransforms {
             input: in_transfer,
-            input_matrix,
+            input_matrix: mul(
+                &linear_matrix(primary, Gamut::AcesAp1),
+                &conversion(in_gamut, Gamut::AcesAp1),
+            ),
+            working: working.transfer(),
             output_matrix: conversion(Gamut::AcesAp1, out_gamut),
             output: out_transfer,
         }

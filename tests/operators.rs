@@ -1,0 +1,194 @@
+//! GPU = CPU for every grading operator and every built-in transform, then
+//! for the whole pipeline: each case is graded on the GPU (lavapipe without
+//! a GPU) over the whole astronaut portrait, through both kernel routes
+//! (16-bit input: analytic; 8-bit input: per-channel table), and compared
+//! with the CPU reference. The table of max errors is printed
+//! (`cargo test --test operators -- --nocapture`).
+//!
+//! The error of a pixel is measured in display light (the output's EOTF
+//! applied to both sides) relative to the pixel's brightest channel, and
+//! absolute below 1.0: a bright saturated colour whose small channel comes
+//! out of a cancelling matrix (e.g. R 314, G -0.197 after AP1 -> Rec. 709)
+//! carries the f32 rounding of its bright channels, invisible next to them.
+
+mod common;
+
+use common::*;
+use neurograde::grade::reference::Grader;
+use neurograde::grade::transfer::{pq_decode_nits, Transfer, PQ_REFERENCE_WHITE_NITS};
+use neurograde::grade::Look;
+use std::path::Path;
+
+const INPUTS: [&str; 12] = [
+    "linear",
+    "srgb",
+    "rec709",
+    "arri-logc3",
+    "arri-logc4",
+    "sony-slog3-sgamut3cine",
+    "sony-slog3-sgamut3",
+    "panasonic-vlog",
+    "canon-clog3",
+    "red-log3g10-rwg",
+    "acescct",
+    "acescc",
+];
+const OUTPUTS: [&str; 5] = ["linear", "srgb", "rec709", "rec2100-pq", "rec2100-hlg"];
+const WORKING_SPACES: [&str; 3] = ["acescct", "acescc", "acescg"];
+
+/// Every primary and the CDL, away from neutral.
+const FULL_GRADE: &str = "[primary]\nexposure = 0.4\ncontrast = 1.2\npivot = 0.42\ntemperature = -25.0\ntint = 4.0\nsaturation = 1.15\n\
+    lift = [0.01, 0.0, -0.01]\ngamma = [0.1, 0.0, -0.08]\ngain = [1.05, 1.0, 0.97]\n\
+    [cdl]\nslope = [1.1, 1.0, 0.92]\noffset = [0.01, 0.0, -0.01]\npower = [0.95, 1.0, 1.05]\nsaturation = 1.2\n";
+
+struct Case {
+    name: String,
+    toml: String,
+    with_lut: bool,
+}
+
+fn case(name: impl Into<String>, toml: impl Into<String>) -> Case {
+    Case {
+        name: name.into(),
+        toml: toml.into(),
+        with_lut: false,
+    }
+}
+
+fn cases() -> Vec<Case> {
+    let mut cases = vec![
+        case("exposure (video)", "[primary]\nexposure = 0.7\n"),
+        case(
+            "temperature/tint (video)",
+            "[primary]\ntemperature = 35.0\ntint = -6.0\n",
+        ),
+        case("saturation (video)", "[primary]\nsaturation = 1.4\n"),
+        case(
+            "CDL slope/offset/power",
+            "[cdl]\nslope = [1.2, 0.9, 1.05]\noffset = [0.02, -0.01, 0.0]\npower = [0.9, 1.1, 1.0]\n",
+        ),
+        case("CDL saturation", "[cdl]\nsaturation = 1.3\n"),
+        case(
+            "CDL no-clamp",
+            "[cdl]\nslope = [1.6, 1.0, 1.0]\noffset = [-0.2, 0.0, 0.1]\npower = [1.2, 1.0, 0.8]\nclamp = false\n",
+        ),
+        case(
+            "contrast/pivot",
+            "[primary]\ncontrast = 1.35\npivot = 0.4\n",
+        ),
+        case(
+            "lift/gamma/gain",
+            "[primary]\nlift = [0.03, 0.0, -0.02]\ngamma = [0.25, -0.2, 0.0]\ngain = [1.1, 1.0, 0.9]\n",
+        ),
+    ];
+    for input in INPUTS {
+        cases.push(case(
+            format!("input {input}"),
+            format!("[input]\ntransform = \"{input}\"\n[output]\ntransform = \"linear\"\n"),
+        ));
+    }
+    for output in OUTPUTS {
+        cases.push(case(
+            format!("output {output}"),
+            format!("[input]\ntransform = \"linear\"\n[output]\ntransform = \"{output}\"\n"),
+        ));
+    }
+    for space in WORKING_SPACES {
+        cases.push(case(
+            format!("working space {space}"),
+            format!("working_space = \"{space}\"\n[input]\ntransform = \"sony-slog3-sgamut3cine\"\n[cdl]\nslope = [1.1, 1.0, 0.9]\noffset = [0.01, 0.0, -0.01]\n"),
+        ));
+    }
+    // The whole pipeline: camera in, every primary, CDL, 33^3 LUT, out.
+    for output in OUTPUTS {
+        cases.push(Case {
+            name: format!("whole pipeline: arri-logc3 -> {output}, 33^3 LUT"),
+            toml: format!(
+                "[input]\ntransform = \"arri-logc3\"\n[output]\ntransform = \"{output}\"\n{FULL_GRADE}[lut]\nfile = \"look.cube\"\n"
+            ),
+            with_lut: true,
+        });
+    }
+    cases.push(Case {
+        name: "whole pipeline: video mode, 33^3 LUT".into(),
+        toml: format!("{FULL_GRADE}[lut]\nfile = \"look.cube\"\n"),
+        with_lut: true,
+    });
+    cases
+}
+
+/// Max error of the GPU against the CPU over the whole frame (see the
+/// module comment for the measure).
+fn max_error(frame: &neurograde::frame::Frame, gpu: &[f32], look: &Look) -> f32 {
+    // The light a display shows for a code value: the inverse of each
+    // encoding, but for PQ the ST 2084 EOTF alone (not undoing the BT.2390
+    // roll-off, whose flat top would magnify differences no display shows).
+    let light = match look.scene().map(|s| s.output) {
+        Some(Transfer::Rec2100Pq) => |v: f32| {
+            (pq_decode_nits(f64::from(v.abs())) / PQ_REFERENCE_WHITE_NITS).copysign(f64::from(v))
+                as f32
+        },
+        Some(t) => return max_error_in(frame, gpu, look, |v| t.decode(v)),
+        None => |v: f32| v,
+    };
+    max_error_in(frame, gpu, look, light)
+}
+
+fn max_error_in(
+    frame: &neurograde::frame::Frame,
+    gpu: &[f32],
+    look: &Look,
+    eotf: impl Fn(f32) -> f32,
+) -> f32 {
+    let grader = Grader::new(look);
+    let mut worst = 0f32;
+    for y in 0..frame.height {
+        for x in 0..frame.width {
+            let px = frame.pixel(x, y);
+            let want = grader.pixel([px[0], px[1], px[2]]).map(&eotf);
+            let i = ((y * frame.width + x) * 4) as usize;
+            let scale = want.iter().fold(1f32, |m, v| m.max(v.abs()));
+            for c in 0..3 {
+                let got = eotf(gpu[i + c]);
+                worst = worst.max((got - want[c]).abs() / scale);
+            }
+        }
+    }
+    worst
+}
+
+#[test]
+fn every_operator_and_transform_matches_the_cpu_reference() {
+    let ctx = gpu();
+    let (deep, eight) = astronaut_frames();
+    let dir = tempfile::tempdir().unwrap();
+    let mut report = Vec::new();
+    let mut worst = 0f32;
+    for case in cases() {
+        let look = if case.with_lut {
+            look_with_cube(dir.path(), &case.toml)
+        } else {
+            let look = Look::parse(&case.toml, Path::new("case.toml")).unwrap();
+            look.validate(&case.name).unwrap();
+            look
+        };
+        let errors = [&deep, &eight].map(|f| max_error(f, &grade_f32(&ctx, f, &look), &look));
+        worst = worst.max(errors[0]).max(errors[1]);
+        let above = errors.iter().any(|e| *e >= 1e-4);
+        report.push(format!(
+            "  {:<52} {:>9.2e} {:>9.2e}{}",
+            case.name,
+            errors[0],
+            errors[1],
+            if above { "  ABOVE 1e-4" } else { "" }
+        ));
+    }
+    println!(
+        "GPU vs CPU, max error relative to the pixel's brightest channel in display light:\n  {:<52} {:>9} {:>9}\n{}\nworst: {worst:.2e}",
+        "operator / transform",
+        "16-bit",
+        "8-bit",
+        report.join("\n")
+    );
+    assert!(worst < 1e-4, "GPU vs CPU above 1e-4 (see the table)");
+}
