@@ -14,15 +14,26 @@
 // hold the two equal. Paired with src/gpu/grade.rs. Composed with
 // ingest.wgsl, transform.wgsl and pipeline.wgsl.
 
+// One LUT in `lut_table`: entry (r, g, b) of a 3D LUT is at
+// base + (b * size + g) * size + r; a 1D LUT's entry i at base + i.
+struct LutParams {
+    domain_min: vec4<f32>,
+    domain_max: vec4<f32>,
+    // Entries are `code_min + code * code_step` per channel (see lut_table).
+    code_min: vec4<f32>,
+    code_step: vec4<f32>,
+    size: u32,
+    base: u32,
+    _pad0: u32,
+    _pad1: u32,
+}
+
 struct GradeParams {
     slope: vec4<f32>,
     offset: vec4<f32>,
     power: vec4<f32>,
-    lut_domain_min: vec4<f32>,
-    lut_domain_max: vec4<f32>,
-    // The packed LUT's entries are `lut_min + code * lut_step` per channel.
-    lut_min: vec4<f32>,
-    lut_step: vec4<f32>,
+    // The creative LUT, then the display LUT.
+    luts: array<LutParams, 2>,
     lift: vec4<f32>,
     gain: vec4<f32>,
     // 2^-gamma per channel: the lift/gamma/gain exponent.
@@ -35,7 +46,6 @@ struct GradeParams {
     // The encoded value below which exposure's result falls into the sRGB
     // encoding's linear toe: linear_to_srgb(0.0031308 / exposure_gain).
     exposure_knee: f32,
-    lut_size: u32,
     // CDL clamp bounds: 0 and 1 (ASC CDL v1.2), or -/+ the largest float
     // (no-clamp style), so both run the same branch-free code.
     cdl_min: f32,
@@ -45,12 +55,16 @@ struct GradeParams {
     _pad0: f32,
     _pad1: f32,
     _pad2: f32,
+    _pad3: f32,
 }
 
 // How the creative LUT is applied: 0 none, 1 3D tetrahedral, 2 3D
 // trilinear, 3 1D (entries along x). A pipeline constant, so without a LUT
 // the code folds away (a CPU rasteriser would otherwise pay for it).
 override LUT_MODE: u32 = 0u;
+// The same for the display LUT (`[output] lut`), which replaces the output
+// transform of a scene-referred look.
+override DISPLAY_LUT_MODE: u32 = 0u;
 
 // 0: video mode (the display signal is graded as it is), 1: scene-referred
 // (camera decode -> ACES AP1 -> ACEScct working space -> display; transform.wgsl).
@@ -70,8 +84,8 @@ override LOG_PRIMARIES: u32 = 0u;
 override VIDEO_MATRIX: u32 = 0u;
 
 @group(0) @binding(2) var<uniform> look: GradeParams;
-// The creative LUT, red index fastest (one entry when there is none), each
-// entry packed into two words: red and green in 21 bits, blue in 22, over
+// The creative LUT (one entry when there is none) then the display LUT, red
+// index fastest, each entry packed into two words: red and green in 21 bits, blue in 22, over
 // the table's own range per channel (src/gpu/pipeline.rs, `pack_lut`). A
 // storage buffer rather than a 3D texture: buffer reads are far cheaper on a
 // CPU rasteriser, and two words an entry halve them again, while the codes
@@ -189,42 +203,52 @@ fn grade_mix(rgb: vec3<f32>) -> vec3<f32> {
     return grade_after_sop(rgb);
 }
 
-fn lut_at(r: u32, g: u32, b: u32) -> vec3<f32> {
-    let w = lut_table[(b * look.lut_size + g) * look.lut_size + r];
+fn lut_at(l: LutParams, r: u32, g: u32, b: u32) -> vec3<f32> {
+    let w = lut_table[l.base + (b * l.size + g) * l.size + r];
     let code = vec3<u32>(w.x & 0x1fffffu, (w.x >> 21u) | ((w.y & 0x3ffu) << 11u), w.y >> 10u);
-    return look.lut_min.rgb + vec3<f32>(code) * look.lut_step.rgb;
+    return l.code_min.rgb + vec3<f32>(code) * l.code_step.rgb;
 }
 
-// The creative LUT: tetrahedral or trilinear interpolation of a 3D LUT, or
-// linear interpolation of a 1D LUT, over its domain. The cell and the
-// tetrahedron are chosen as in ffmpeg's lut3d filter; CPU twin:
-// Lut3d::apply / Lut1d::apply in src/grade/lut.rs.
+// The creative LUT, in the working space.
 fn apply_lut(rgb: vec3<f32>) -> vec3<f32> {
-    if LUT_MODE == 0u {
+    return sample_lut(rgb, look.luts[0], LUT_MODE);
+}
+
+// The display LUT: working space in, display code values out.
+fn apply_display_lut(rgb: vec3<f32>) -> vec3<f32> {
+    return sample_lut(rgb, look.luts[1], DISPLAY_LUT_MODE);
+}
+
+// A LUT in `mode` (see LUT_MODE): tetrahedral or trilinear interpolation of
+// a 3D LUT, or linear interpolation of a 1D LUT, over its domain. The cell
+// and the tetrahedron are chosen as in ffmpeg's lut3d filter; CPU twin:
+// Lut3d::apply / Lut1d::apply in src/grade/lut.rs.
+fn sample_lut(rgb: vec3<f32>, l: LutParams, mode: u32) -> vec3<f32> {
+    if mode == 0u {
         return rgb;
     }
-    let last = f32(look.lut_size - 1u);
-    let scaled = (rgb - look.lut_domain_min.rgb) / (look.lut_domain_max.rgb - look.lut_domain_min.rgb) * last;
+    let last = f32(l.size - 1u);
+    let scaled = (rgb - l.domain_min.rgb) / (l.domain_max.rgb - l.domain_min.rgb) * last;
     let s = select(clamp(scaled, vec3<f32>(0.0), vec3<f32>(last)), vec3<f32>(0.0), scaled != scaled);
-    if LUT_MODE == 3u {
-        let i = min(vec3<u32>(s), vec3<u32>(look.lut_size - 2u));
+    if mode == 3u {
+        let i = min(vec3<u32>(s), vec3<u32>(l.size - 2u));
         let t = s - vec3<f32>(i);
         return vec3<f32>(
-            mix(lut_at(i.x, 0u, 0u).r, lut_at(i.x + 1u, 0u, 0u).r, t.x),
-            mix(lut_at(i.y, 0u, 0u).g, lut_at(i.y + 1u, 0u, 0u).g, t.y),
-            mix(lut_at(i.z, 0u, 0u).b, lut_at(i.z + 1u, 0u, 0u).b, t.z),
+            mix(lut_at(l, i.x, 0u, 0u).r, lut_at(l, i.x + 1u, 0u, 0u).r, t.x),
+            mix(lut_at(l, i.y, 0u, 0u).g, lut_at(l, i.y + 1u, 0u, 0u).g, t.y),
+            mix(lut_at(l, i.z, 0u, 0u).b, lut_at(l, i.z + 1u, 0u, 0u).b, t.z),
         );
     }
     let lo = vec3<u32>(s);
-    let hi = min(lo + 1u, vec3<u32>(look.lut_size - 1u));
+    let hi = min(lo + 1u, vec3<u32>(l.size - 1u));
     let d = s - vec3<f32>(lo);
-    let c000 = lut_at(lo.x, lo.y, lo.z);
-    let c111 = lut_at(hi.x, hi.y, hi.z);
-    if LUT_MODE == 2u {
-        let x00 = mix(c000, lut_at(hi.x, lo.y, lo.z), d.x);
-        let x10 = mix(lut_at(lo.x, hi.y, lo.z), lut_at(hi.x, hi.y, lo.z), d.x);
-        let x01 = mix(lut_at(lo.x, lo.y, hi.z), lut_at(hi.x, lo.y, hi.z), d.x);
-        let x11 = mix(lut_at(lo.x, hi.y, hi.z), c111, d.x);
+    let c000 = lut_at(l, lo.x, lo.y, lo.z);
+    let c111 = lut_at(l, hi.x, hi.y, hi.z);
+    if mode == 2u {
+        let x00 = mix(c000, lut_at(l, hi.x, lo.y, lo.z), d.x);
+        let x10 = mix(lut_at(l, lo.x, hi.y, lo.z), lut_at(l, hi.x, hi.y, lo.z), d.x);
+        let x01 = mix(lut_at(l, lo.x, lo.y, hi.z), lut_at(l, hi.x, lo.y, hi.z), d.x);
+        let x11 = mix(lut_at(l, lo.x, hi.y, hi.z), c111, d.x);
         return mix(mix(x00, x10, d.y), mix(x01, x11, d.y), d.z);
     }
     // The tetrahedron is chosen by the order of the fractional parts (the
@@ -238,7 +262,7 @@ fn apply_lut(rgb: vec3<f32>) -> vec3<f32> {
     let d_mid = d.x + d.y + d.z - d_max - d_min;
     let p1 = select(lo, hi, d == vec3<f32>(d_max));
     let p2 = select(hi, lo, d == vec3<f32>(d_min));
-    return (1.0 - d_max) * c000 + (d_max - d_mid) * lut_at(p1.x, p1.y, p1.z) + (d_mid - d_min) * lut_at(p2.x, p2.y, p2.z) + d_min * c111;
+    return (1.0 - d_max) * c000 + (d_max - d_mid) * lut_at(l, p1.x, p1.y, p1.z) + (d_mid - d_min) * lut_at(l, p2.x, p2.y, p2.z) + d_min * c111;
 }
 
 fn grade_pixel(rgb: vec3<f32>) -> vec3<f32> {

@@ -165,7 +165,10 @@ fn transfer_encode(id: u32, x: vec3<f32>) -> vec3<f32> {
 }
 
 // The working space back out to the display: decode, AP1 to the display
-// gamut, display encoding.
+// gamut, display encoding; or the look's display LUT.
 fn scene_out(working: vec3<f32>) -> vec3<f32> {
+    if DISPLAY_LUT_MODE != 0u {
+        return apply_display_lut(working);
+    }
     return transfer_encode(OUTPUT_TRANSFER, xf.output_matrix * transfer_decode(WORKING_TRANSFER, working));
 }

@@ -1,5 +1,5 @@
 //! GPU = CPU for every grading operator and every built-in transform, then
-//! for the whole pipeline: each case is graded on the GPU (lavapipe without
+//! for the whole pipeline (with a display transform or a display LUT): each case is graded on the GPU (lavapipe without
 //! a GPU) over the whole astronaut portrait, through both kernel routes
 //! (16-bit input: analytic; 8-bit input: per-channel table), and compared
 //! with the CPU reference. The table of max errors is printed
@@ -14,6 +14,8 @@
 mod common;
 
 use common::*;
+use neurograde::grade::gamut::{conversion, mul_vec, Gamut};
+use neurograde::grade::lut::Lut3d;
 use neurograde::grade::reference::Grader;
 use neurograde::grade::transfer::{pq_decode_nits, Transfer, PQ_REFERENCE_WHITE_NITS};
 use neurograde::grade::Look;
@@ -44,6 +46,7 @@ const FULL_GRADE: &str = "[primary]\nexposure = 0.4\ncontrast = 1.2\npivot = 0.4
 struct Case {
     name: String,
     toml: String,
+    /// Loaded from a file beside the LUTs (`look.cube`, `display.cube`).
     with_lut: bool,
 }
 
@@ -110,11 +113,76 @@ fn cases() -> Vec<Case> {
         });
     }
     cases.push(Case {
+        name: "whole pipeline: arri-logc3 -> display LUT".into(),
+        toml: format!(
+            "[input]\ntransform = \"arri-logc3\"\n[output]\nlut = \"display.cube\"\n{FULL_GRADE}[lut]\nfile = \"look.cube\"\n"
+        ),
+        with_lut: true,
+    });
+    cases.push(Case {
         name: "whole pipeline: video mode, 33^3 LUT".into(),
         toml: format!("{FULL_GRADE}[lut]\nfile = \"look.cube\"\n"),
         with_lut: true,
     });
     cases
+}
+
+/// A display LUT as a show's pipeline builds one: ACEScct in, Rec. 709
+/// (BT.1886) code values out, through the same transforms as
+/// `[output] transform = "rec709"` (unclipped: the display clips).
+fn display_lut(size: usize) -> Lut3d {
+    let to_709 = conversion(Gamut::AcesAp1, Gamut::Rec709);
+    let mut lut = Lut3d::identity(size);
+    lut.title = "ACEScct to Rec.709".into();
+    for v in &mut lut.table {
+        let linear = v.map(|c| f64::from(Transfer::AcesCct.decode(c)));
+        *v = mul_vec(&to_709, linear).map(|c| Transfer::Bt1886.encode(c as f32));
+    }
+    lut
+}
+
+#[test]
+fn a_display_lut_shows_what_the_display_transform_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    display_lut(65)
+        .write_cube(&dir.path().join("display.cube"))
+        .unwrap();
+    let grade = "[input]\ntransform = \"srgb\"\n[cdl]\nslope = [1.1, 1.0, 0.9]\n";
+    let path = dir.path().join("a.toml");
+    std::fs::write(&path, format!("{grade}[output]\nlut = \"display.cube\"\n")).unwrap();
+    let with_lut = Look::load(&path).unwrap();
+    let with_transform = Look::parse(
+        &format!("{grade}[output]\ntransform = \"rec709\"\n"),
+        Path::new("b.toml"),
+    )
+    .unwrap();
+    let (a, b) = (Grader::new(&with_lut), Grader::new(&with_transform));
+    let (_, _, rgb8) = astronaut_rgb8();
+    // Compared in the light a monitor shows (code values clipped to 0-1,
+    // then BT.1886).
+    let light = |v: f32| Transfer::Bt1886.decode(v.clamp(0.0, 1.0));
+    let mut worst = 0f32;
+    for px in rgb8.chunks_exact(3) {
+        let rgb = [px[0], px[1], px[2]].map(|c| f32::from(c) / 255.0);
+        let (x, y) = (a.pixel(rgb), b.pixel(rgb));
+        for c in 0..3 {
+            worst = worst.max((light(x[c]) - light(y[c])).abs());
+        }
+    }
+    println!("display LUT (65^3, ACEScct -> Rec.709) vs the rec709 transform: max {worst:.2e} in display light");
+    // A 65^3 LUT interpolates the curve between its points.
+    assert!(worst < 5e-3, "{worst}");
+    // Both [output] keys at once, or neither, is refused.
+    let both = Look::parse(
+        "[output]\ntransform = \"rec709\"\nlut = \"display.cube\"\n",
+        Path::new("c.toml"),
+    )
+    .unwrap();
+    let err = both.validate("c.toml").unwrap_err().to_string();
+    assert!(
+        err.contains("c.toml") && err.contains("output") && err.contains("either"),
+        "{err}"
+    );
 }
 
 /// Max error of the GPU against the CPU over the whole frame (see the
@@ -166,6 +234,9 @@ fn every_operator_and_transform_matches_the_cpu_reference() {
     let mut worst = 0f32;
     for case in cases() {
         let look = if case.with_lut {
+            display_lut(33)
+                .write_cube(&dir.path().join("display.cube"))
+                .unwrap();
             look_with_cube(dir.path(), &case.toml)
         } else {
             let look = Look::parse(&case.toml, Path::new("case.toml")).unwrap();

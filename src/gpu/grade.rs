@@ -43,10 +43,8 @@ pub struct GradeParams {
     slope: [f32; 4],
     offset: [f32; 4],
     power: [f32; 4],
-    lut_domain_min: [f32; 4],
-    lut_domain_max: [f32; 4],
-    lut_min: [f32; 4],
-    lut_step: [f32; 4],
+    /// The creative LUT, then the display LUT.
+    luts: [LutParams; 2],
     lift: [f32; 4],
     gain: [f32; 4],
     gamma_exponent: [f32; 4],
@@ -54,12 +52,11 @@ pub struct GradeParams {
     saturation: f32,
     exposure_root: f32,
     exposure_knee: f32,
-    lut_size: u32,
     cdl_min: f32,
     cdl_max: f32,
     contrast: f32,
     pivot: f32,
-    _pad: [f32; 3],
+    _pad: [f32; 4],
 }
 
 impl GradeParams {
@@ -67,20 +64,19 @@ impl GradeParams {
         let rgb0 = |v: [f32; 3]| [v[0], v[1], v[2], 0.0];
         let p = &look.primary;
         let gain = p.exposure.exp2();
-        let (lut_size, domain_min, domain_max, table) = match look.loaded_lut.as_deref() {
-            Some(Lut::ThreeD(l)) => (l.size, l.domain_min, l.domain_max, &l.table[..]),
-            Some(Lut::OneD(l)) => (l.table.len(), l.domain_min, l.domain_max, &l.table[..]),
-            None => (1, [0.0; 3], [1.0; 3], &[][..]),
-        };
-        let packing = LutPacking::of(table);
+        let (creative, display) = lut_tables(look);
         GradeParams {
             slope: rgb0(look.cdl.slope),
             offset: rgb0(look.cdl.offset),
             power: rgb0(look.cdl.power),
-            lut_domain_min: rgb0(domain_min),
-            lut_domain_max: rgb0(domain_max),
-            lut_min: rgb0(packing.min),
-            lut_step: rgb0(packing.step),
+            luts: [
+                LutParams::of(look.loaded_lut.as_deref(), creative, 0),
+                LutParams::of(
+                    look.loaded_display_lut.as_deref(),
+                    display,
+                    creative.len() as u32,
+                ),
+            ],
             lift: rgb0(p.lift),
             gain: rgb0(p.gain),
             gamma_exponent: rgb0(p.gamma.map(|g| (-g).exp2())),
@@ -88,13 +84,65 @@ impl GradeParams {
             saturation: look.cdl.saturation,
             exposure_root: gain.powf(1.0 / 2.4),
             exposure_knee: linear_to_srgb(0.003_130_8 / gain),
-            lut_size: lut_size as u32,
             cdl_min: if look.cdl.clamp { 0.0 } else { f32::MIN },
             cdl_max: if look.cdl.clamp { 1.0 } else { f32::MAX },
             contrast: p.contrast,
             pivot: p.pivot,
-            _pad: [0.0; 3],
+            _pad: [0.0; 4],
         }
+    }
+}
+
+/// `LutParams` in WGSL: where one LUT sits in the table buffer, its domain
+/// and its packing.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct LutParams {
+    domain_min: [f32; 4],
+    domain_max: [f32; 4],
+    code_min: [f32; 4],
+    code_step: [f32; 4],
+    size: u32,
+    base: u32,
+    _pad: [u32; 2],
+}
+
+impl LutParams {
+    fn of(lut: Option<&Lut>, table: &[[f32; 3]], base: u32) -> LutParams {
+        let rgb0 = |v: [f32; 3]| [v[0], v[1], v[2], 0.0];
+        let (size, domain_min, domain_max) = match lut {
+            Some(Lut::ThreeD(l)) => (l.size, l.domain_min, l.domain_max),
+            Some(Lut::OneD(l)) => (l.table.len(), l.domain_min, l.domain_max),
+            None => (1, [0.0; 3], [1.0; 3]),
+        };
+        let packing = LutPacking::of(table);
+        LutParams {
+            domain_min: rgb0(domain_min),
+            domain_max: rgb0(domain_max),
+            code_min: rgb0(packing.min),
+            code_step: rgb0(packing.step),
+            size: size as u32,
+            base,
+            _pad: [0; 2],
+        }
+    }
+}
+
+/// The entries of the creative LUT (one zero entry when there is none, so
+/// the buffer is never empty) and of the display LUT (none when absent), in
+/// the order the GPU's table buffer holds them.
+pub fn lut_tables(look: &Look) -> (&[[f32; 3]], &[[f32; 3]]) {
+    (
+        lut_table(look.loaded_lut.as_deref()).unwrap_or(&[[0.0; 3]]),
+        lut_table(look.loaded_display_lut.as_deref()).unwrap_or(&[]),
+    )
+}
+
+fn lut_table(lut: Option<&Lut>) -> Option<&[[f32; 3]]> {
+    match lut {
+        Some(Lut::ThreeD(l)) => Some(&l.table),
+        Some(Lut::OneD(l)) => Some(&l.table),
+        None => None,
     }
 }
 
@@ -152,11 +200,10 @@ pub fn pack_lut(table: &[[f32; 3]]) -> PackedLut {
     PackedLut { words }
 }
 
-/// The WGSL `LUT_MODE` constant for a look's LUT: 0 none, 1 3D tetrahedral,
-/// 2 3D trilinear, 3 1D.
-pub fn lut_mode(look: &Look) -> u32 {
-    let interpolation = look.lut.as_ref().map(|r| r.interpolation);
-    match (look.loaded_lut.as_deref(), interpolation) {
+/// The WGSL `LUT_MODE` constant for a LUT: 0 none, 1 3D tetrahedral, 2 3D
+/// trilinear, 3 1D.
+pub fn lut_mode(lut: Option<&Lut>, interpolation: Option<Interpolation>) -> u32 {
+    match (lut, interpolation) {
         (Some(Lut::ThreeD(_)), Some(Interpolation::Trilinear)) => 2,
         (Some(Lut::ThreeD(_)), _) => 1,
         (Some(Lut::OneD(_)), _) => 3,
@@ -180,6 +227,8 @@ pub struct TransformParams {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct KernelVariant {
     pub lut_mode: u32,
+    /// The same for the `[output]` display LUT.
+    pub display_lut_mode: u32,
     /// 1 for a scene-referred look.
     pub scene: u32,
     /// 1 when the CDL power is not (1, 1, 1).
@@ -206,7 +255,14 @@ impl KernelVariant {
             scene.as_ref().map_or(default, |s| f(s).shader_code())
         };
         KernelVariant {
-            lut_mode: lut_mode(look),
+            lut_mode: lut_mode(
+                look.loaded_lut.as_deref(),
+                look.lut.as_ref().map(|r| r.interpolation),
+            ),
+            display_lut_mode: lut_mode(
+                look.loaded_display_lut.as_deref(),
+                look.output.as_ref().map(|o| o.interpolation),
+            ),
             scene: u32::from(scene.is_some()),
             cdl_power: u32::from(look.cdl.power != [1.0; 3]),
             log_primaries: log_primaries(&look.primary),
@@ -218,9 +274,10 @@ impl KernelVariant {
     }
 
     /// The values of the WGSL override constants.
-    pub fn constants(self) -> [(&'static str, f64); 8] {
+    pub fn constants(self) -> [(&'static str, f64); 9] {
         [
             ("LUT_MODE", f64::from(self.lut_mode)),
+            ("DISPLAY_LUT_MODE", f64::from(self.display_lut_mode)),
             ("SCENE", f64::from(self.scene)),
             ("CDL_POWER", f64::from(self.cdl_power)),
             ("LOG_PRIMARIES", f64::from(self.log_primaries)),

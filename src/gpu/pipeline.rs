@@ -12,11 +12,12 @@
 //! WGSL function with a CPU twin. New colour operations are new functions
 //! called from `grade_pixel`.
 
-use super::grade::{pack_lut, GradeParams, GradeUniforms, KernelVariant, TransformParams};
+use super::grade::{
+    lut_tables, pack_lut, GradeParams, GradeUniforms, KernelVariant, TransformParams,
+};
 use super::ingest::{input_buffer_size, upload, IngestUniforms};
 use super::{bindings, GpuContext, GpuError, OutputFormat, WORKING_FORMAT};
 use crate::frame::{Frame, PixelFormat};
-use crate::grade::lut::Lut;
 use crate::grade::Look;
 use std::collections::HashMap;
 
@@ -125,7 +126,7 @@ impl FramePipeline {
                 mapped_at_creation: false,
             }),
             bake_pipelines: HashMap::new(),
-            lut: lut_buffer(device, &[[0.0; 3]]),
+            lut: lut_buffer(device, &pack_lut(&[[0.0; 3]]).words),
             transform_uniforms: uniform_buffer(
                 device,
                 "transform uniforms",
@@ -149,22 +150,18 @@ impl FramePipeline {
     /// Call when the look's LUT changes; everything else travels in the
     /// per-frame [`GradeUniforms`], which also pick the kernel variant.
     pub fn set_look(&mut self, ctx: &GpuContext, look: &Look) -> Result<(), GpuError> {
-        let lut = look.loaded_lut.as_deref();
-        let table: &[[f32; 3]] = match lut {
-            None => &[[0.0; 3]],
-            Some(Lut::ThreeD(l)) => &l.table,
-            Some(Lut::OneD(l)) => &l.table,
-        };
-        let bytes = table.len() as u64 * 8;
+        let (creative, display) = lut_tables(look);
+        let words: Vec<[u32; 2]> = [pack_lut(creative).words, pack_lut(display).words].concat();
+        let bytes = words.len() as u64 * 8;
         let max = ctx.device.limits().max_storage_buffer_binding_size;
         if bytes > max {
             return Err(GpuError::LutTooLarge {
-                entries: table.len(),
+                entries: words.len(),
                 bytes,
                 max,
             });
         }
-        self.lut = lut_buffer(&ctx.device, table);
+        self.lut = lut_buffer(&ctx.device, &words);
         Ok(())
     }
 
@@ -381,13 +378,13 @@ impl FramePipeline {
     }
 }
 
-/// A storage buffer holding `table` packed as `pack_lut` does it.
-fn lut_buffer(device: &wgpu::Device, table: &[[f32; 3]]) -> wgpu::Buffer {
+/// A storage buffer holding packed LUT entries (see `pack_lut`).
+fn lut_buffer(device: &wgpu::Device, words: &[[u32; 2]]) -> wgpu::Buffer {
     wgpu::util::DeviceExt::create_buffer_init(
         device,
         &wgpu::util::BufferInitDescriptor {
-            label: Some("creative LUT"),
-            contents: bytemuck::cast_slice(&pack_lut(table).words),
+            label: Some("LUTs"),
+            contents: bytemuck::cast_slice(words),
             usage: wgpu::BufferUsages::STORAGE,
         },
     )

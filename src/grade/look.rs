@@ -73,6 +73,9 @@ pub struct Look {
     /// The LUT's contents once [`Look::load`] has read it (not in the file).
     #[serde(skip)]
     pub loaded_lut: Option<Arc<Lut>>,
+    /// The `[output] lut` display LUT's contents, read by [`Look::load`].
+    #[serde(skip)]
+    pub loaded_display_lut: Option<Arc<Lut>>,
 }
 
 /// The `[lut]` section: a .cube (1D or 3D) or .spi3d file.
@@ -83,6 +86,16 @@ pub struct LutRef {
     pub file: PathBuf,
     #[serde(default)]
     pub interpolation: Interpolation,
+}
+
+impl LutRef {
+    /// Resolves a relative path against the look's folder and reads the LUT.
+    fn read_from(&mut self, folder: &Path) -> Result<Arc<Lut>, LookError> {
+        if self.file.is_relative() {
+            self.file = folder.join(&self.file);
+        }
+        Ok(Arc::new(Lut::read(&self.file)?))
+    }
 }
 
 /// ASC CDL v1.2 slope / offset / power per channel, then saturation.
@@ -271,11 +284,19 @@ impl Look {
         })?;
         let mut look = Look::parse(&text, path)?;
         look.validate(&path.display().to_string())?;
+        let folder = path.parent().unwrap_or(Path::new(""));
         if let Some(lut) = &mut look.lut {
-            if lut.file.is_relative() {
-                lut.file = path.parent().unwrap_or(Path::new("")).join(&lut.file);
+            look.loaded_lut = Some(lut.read_from(folder)?);
+        }
+        if let Some(output) = &mut look.output {
+            if let Some(file) = &output.lut {
+                let mut lut = LutRef {
+                    file: file.clone(),
+                    interpolation: output.interpolation,
+                };
+                look.loaded_display_lut = Some(lut.read_from(folder)?);
+                output.lut = Some(lut.file);
             }
-            look.loaded_lut = Some(Arc::new(Lut::read(&lut.file)?));
         }
         Ok(look)
     }
@@ -339,6 +360,20 @@ impl Look {
             ("primary.gamma", &p.gamma, GAMMA_RANGE),
             ("primary.gain", &p.gain, GAIN_RANGE),
         ];
+        if let Some(output) = &self.output {
+            if output.transform.is_some() == output.lut.is_some() {
+                return Err(LookError::OutOfRange {
+                    origin: origin.to_string(),
+                    key: "output",
+                    value: if output.lut.is_some() {
+                        "both `transform` and `lut`".into()
+                    } else {
+                        "neither `transform` nor `lut`".into()
+                    },
+                    expected: "either `transform` (a display encoding) or `lut` (a display LUT)",
+                });
+            }
+        }
         if let Some(input) = &self.input {
             let logc3 = input.transform == InputTransform::ArriLogc3;
             match input.ei {

@@ -68,8 +68,9 @@ pub fn apply_cdl(rgb: [f32; 3], cdl: &Cdl) -> [f32; 3] {
 /// operators on the display signal. Scene-referred: camera decode, to ACES
 /// AP1 with the linear-light primaries folded in, into the working space,
 /// the working-space operators, then back out to the display (see
-/// `transform.rs`). The working-space operators, in order: ASC CDL,
-/// contrast, lift/gamma/gain, creative LUT. For many pixels, resolve the
+/// `transform.rs`), or through the `[output]` display LUT. The
+/// working-space operators, in order: ASC CDL, contrast, lift/gamma/gain,
+/// creative LUT. For many pixels, resolve the
 /// look once with [`Grader`].
 pub fn grade_pixel(rgb: [f32; 3], look: &Look) -> [f32; 3] {
     Grader::new(look).pixel(rgb)
@@ -118,10 +119,14 @@ impl<'a> Grader<'a> {
                 let camera = rgb.map(|c| f64::from(scene.input.decode(c)));
                 let working =
                     mul_vec(&scene.input_matrix, camera).map(|c| scene.working.encode(c as f32));
-                let graded = self
-                    .working(working)
-                    .map(|c| f64::from(scene.working.decode(c)));
-                mul_vec(&scene.output_matrix, graded).map(|c| scene.output.encode(c as f32))
+                let graded = self.working(working);
+                if let (Some(lut), Some(output)) =
+                    (&self.look.loaded_display_lut, &self.look.output)
+                {
+                    return lut.apply(graded, output.interpolation);
+                }
+                let linear = graded.map(|c| f64::from(scene.working.decode(c)));
+                mul_vec(&scene.output_matrix, linear).map(|c| scene.output.encode(c as f32))
             }
         }
     }

@@ -13,6 +13,7 @@
 
 use super::gamut::{conversion, mul, Gamut, Mat3};
 use super::look::Primary;
+use super::lut::Interpolation;
 use super::primary::linear_matrix;
 use super::transfer::Transfer;
 use serde::{Deserialize, Serialize};
@@ -87,11 +88,24 @@ pub struct InputSection {
     pub ei: Option<u32>,
 }
 
-/// The `[output]` section.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The `[output]` section: a display transform, or a display LUT.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputSection {
-    pub transform: OutputTransform,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transform: Option<OutputTransform>,
+    /// A display LUT file taking the working space (e.g. ACEScct) to
+    /// display code values, in place of `transform` (as a monitor LUT from
+    /// a show's colour pipeline is built). Relative to the look's folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lut: Option<std::path::PathBuf>,
+    /// How the display LUT is interpolated.
+    #[serde(default, skip_serializing_if = "is_tetrahedral")]
+    pub interpolation: Interpolation,
+}
+
+fn is_tetrahedral(i: &Interpolation) -> bool {
+    *i == Interpolation::Tetrahedral
 }
 
 impl InputTransform {
@@ -152,7 +166,8 @@ impl SceneTransforms {
             .map_or(InputTransform::Srgb, |i| i.transform)
             .parts(ei);
         let (out_transfer, out_gamut) = output
-            .map_or(OutputTransform::Srgb, |o| o.transform)
+            .and_then(|o| o.transform)
+            .unwrap_or(OutputTransform::Srgb)
             .parts();
         SceneTransforms {
             input: in_transfer,
