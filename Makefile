@@ -3,6 +3,8 @@
 # ONNX Runtime library and real footage into a cache outside the clone).
 
 CARGO ?= cargo
+# Offline mirror of the models with no registry source (CI: ../shared/models).
+export NEUROGRADE_MIRROR ?= $(wildcard ../shared/models)
 
 .PHONY: setup demo test bench check
 
@@ -13,10 +15,12 @@ setup:
 ## is a display, else a graded video file and a still, with latency figures).
 demo: setup
 	@$(CARGO) build --release --quiet
+	@target/release/neurograde models fetch
 	@scripts/demo
 
 ## Unit and integration tests (GPU tests run on Mesa's lavapipe without a GPU).
 test: setup
+	$(CARGO) run --quiet -- models fetch
 	$(CARGO) test --all-targets
 
 ## Criterion bench of the grade pass (1080p, 4K) and the whole-loop

@@ -2,10 +2,13 @@
 //!
 //! How it works: models run through ONNX Runtime, loaded at run time from
 //! the shared library that `scripts/setup` fetches ([`runtime`]), so the
-//! binary has no build-time download and no hard link dependency. The
-//! workers, models and tracker build on this.
+//! binary has no build-time download and no hard link dependency. The model
+//! files come from the model store ([`store`]: `models/models.toml`, fetched
+//! and hash-checked into the cache). The workers, models and tracker build
+//! on this.
 
 pub mod runtime;
+pub mod store;
 
 use std::path::PathBuf;
 

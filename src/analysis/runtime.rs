@@ -6,6 +6,7 @@
 //! `ORT_DYLIB_PATH`). A missing or broken library is a clear error, never a
 //! crash, so the frame loop can keep grading without analysis.
 
+use super::store::{ModelEntry, ModelStore, Status};
 use super::AnalysisError;
 use std::path::{Path, PathBuf};
 
@@ -63,5 +64,62 @@ impl Runtime {
             .map_err(|e| model_error(&e))?
             .commit_from_file(model)
             .map_err(|e| model_error(&e))
+    }
+
+    /// Opens a model of the store after checking its file's hash, and
+    /// checks that its image input is the one the manifest declares (name
+    /// and shape), so a wrong or swapped file is refused before it runs.
+    pub fn open_from_store(
+        &self,
+        store: &ModelStore,
+        model: &ModelEntry,
+        threads: usize,
+    ) -> Result<ort::session::Session, AnalysisError> {
+        let path = store.path(model);
+        let model_error = |message: String| AnalysisError::Model {
+            path: path.clone(),
+            message,
+        };
+        let fix = "run `neurograde models fetch` (offline: set NEUROGRADE_MIRROR)";
+        match store
+            .status(model)
+            .map_err(|e| model_error(e.to_string()))?
+        {
+            Status::Verified => {}
+            Status::Missing => return Err(model_error(format!("not fetched; {fix}"))),
+            Status::Mismatch { got } => {
+                return Err(model_error(format!(
+                    "SHA-256 {got}, expected {}; {fix}",
+                    model.sha256
+                )))
+            }
+        }
+        let session = self.open_model(&path, threads)?;
+        let want = &model.input;
+        let found: Vec<(String, Option<Vec<i64>>)> = session
+            .inputs()
+            .iter()
+            .map(|i| {
+                let shape = i
+                    .dtype()
+                    .tensor_shape()
+                    .map(|s| s.iter().copied().collect());
+                (i.name().to_string(), shape)
+            })
+            .collect();
+        let matches = found.first().is_some_and(|(name, shape)| {
+            name == &want.name && shape.as_deref() == Some(want.shape.as_slice())
+        });
+        if !matches {
+            return Err(model_error(format!(
+                "input `{}` {:?} expected for {} ({}), the file has {:?}",
+                want.name,
+                want.shape,
+                model.name,
+                model.role.name(),
+                found
+            )));
+        }
+        Ok(session)
     }
 }
