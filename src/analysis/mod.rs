@@ -7,6 +7,7 @@
 //! and hash-checked into the cache). The workers, models and tracker build
 //! on this.
 
+pub mod face;
 pub mod runtime;
 pub mod store;
 
