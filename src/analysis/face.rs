@@ -11,45 +11,10 @@
 //! (MediaPipe's `WEIGHTED` NMS: overlapping detections are averaged, weighted
 //! by score, which steadies boxes). Results are in the picture's pixels.
 
+use super::picture::RgbPicture;
 use super::runtime::Runtime;
 use super::store::ModelStore;
 use super::AnalysisError;
-
-/// An RGB picture with values in 0..1, interleaved, row by row: what the
-/// analysis side is handed (a downscaled copy of the frame).
-#[derive(Debug, Clone)]
-pub struct RgbPicture {
-    pub width: u32,
-    pub height: u32,
-    pub data: Vec<f32>,
-}
-
-impl RgbPicture {
-    /// From 8-bit RGB bytes.
-    pub fn from_rgb8(width: u32, height: u32, bytes: &[u8]) -> RgbPicture {
-        RgbPicture {
-            width,
-            height,
-            data: bytes.iter().map(|b| f32::from(*b) / 255.0).collect(),
-        }
-    }
-
-    /// Bilinear sample at picture coordinates (pixel centres at +0.5),
-    /// clamped at the edges.
-    fn sample(&self, x: f32, y: f32) -> [f32; 3] {
-        let fx = (x - 0.5).clamp(0.0, (self.width - 1) as f32);
-        let fy = (y - 0.5).clamp(0.0, (self.height - 1) as f32);
-        let (x0, y0) = (fx.floor() as u32, fy.floor() as u32);
-        let (x1, y1) = ((x0 + 1).min(self.width - 1), (y0 + 1).min(self.height - 1));
-        let (tx, ty) = (fx - x0 as f32, fy - y0 as f32);
-        let at = |x: u32, y: u32, c: usize| self.data[((y * self.width + x) * 3) as usize + c];
-        [0, 1, 2].map(|c| {
-            let top = at(x0, y0, c) * (1.0 - tx) + at(x1, y0, c) * tx;
-            let bottom = at(x0, y1, c) * (1.0 - tx) + at(x1, y1, c) * tx;
-            top * (1.0 - ty) + bottom * ty
-        })
-    }
-}
 
 /// A box in picture pixels: left, top, right, bottom.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -171,13 +136,7 @@ impl FaceDetector {
         range: FaceRange,
         threads: usize,
     ) -> Result<FaceDetector, AnalysisError> {
-        let entry = store
-            .model(range.model_name())
-            .map_err(|e| AnalysisError::Model {
-                path: store.dir.clone(),
-                message: e.to_string(),
-            })?;
-        let session = runtime.open_from_store(store, entry, threads)?;
+        let (session, entry) = runtime.open_named(store, range.model_name(), threads)?;
         let (size, layers, _) = range.settings();
         Ok(FaceDetector {
             session,

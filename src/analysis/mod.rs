@@ -7,7 +7,10 @@
 //! and hash-checked into the cache). The workers, models and tracker build
 //! on this.
 
+pub mod depth;
 pub mod face;
+pub mod matte;
+pub mod picture;
 pub mod runtime;
 pub mod store;
 

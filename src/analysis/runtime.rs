@@ -6,9 +6,11 @@
 //! `ORT_DYLIB_PATH`). A missing or broken library is a clear error, never a
 //! crash, so the frame loop can keep grading without analysis.
 
-use super::store::{ModelEntry, ModelStore, Status};
+use super::picture::RgbPicture;
+use super::store::{Layout, ModelEntry, ModelStore, Status};
 use super::AnalysisError;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// An initialised ONNX Runtime environment.
 pub struct Runtime {
@@ -16,9 +18,13 @@ pub struct Runtime {
     pub library: PathBuf,
 }
 
+/// The process's runtime: ONNX Runtime allows one environment a process.
+static LOADED: std::sync::Mutex<Option<Arc<Runtime>>> = std::sync::Mutex::new(None);
+
 impl Runtime {
-    /// Loads the library at `library` and creates the environment.
-    pub fn load(library: &Path) -> Result<Runtime, AnalysisError> {
+    /// Loads the library at `library` and creates the environment, once a
+    /// process: later calls share it (a second library is an error).
+    pub fn load(library: &Path) -> Result<Arc<Runtime>, AnalysisError> {
         if !library.exists() {
             return Err(AnalysisError::RuntimeMissing {
                 path: library.into(),
@@ -28,19 +34,33 @@ impl Runtime {
             path: library.into(),
             message: e.to_string(),
         };
+        let mut loaded = LOADED
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(runtime) = loaded.as_ref() {
+            if runtime.library != library {
+                return Err(load_error(&format!(
+                    "ONNX Runtime is already loaded from {} in this process",
+                    runtime.library.display()
+                )));
+            }
+            return Ok(runtime.clone());
+        }
         let environment = ort::init_from(library)
             .map_err(|e| load_error(&e))?
             .with_name("neurograde")
             .build()
             .map_err(|e| load_error(&e))?;
-        Ok(Runtime {
+        let runtime = Arc::new(Runtime {
             environment,
             library: library.into(),
-        })
+        });
+        *loaded = Some(runtime.clone());
+        Ok(runtime)
     }
 
     /// Loads the library the set-up fetched.
-    pub fn load_default() -> Result<Runtime, AnalysisError> {
+    pub fn load_default() -> Result<Arc<Runtime>, AnalysisError> {
         Runtime::load(&crate::assets::onnxruntime_library())
     }
 
@@ -122,4 +142,44 @@ impl Runtime {
         }
         Ok(session)
     }
+
+    /// Opens the store's model called `name` (see [`Runtime::open_from_store`]).
+    pub fn open_named(
+        &self,
+        store: &ModelStore,
+        name: &str,
+        threads: usize,
+    ) -> Result<(ort::session::Session, ModelEntry), AnalysisError> {
+        let entry = store.model(name).map_err(|e| AnalysisError::Model {
+            path: store.dir.clone(),
+            message: e.to_string(),
+        })?;
+        Ok((self.open_from_store(store, entry, threads)?, entry.clone()))
+    }
+}
+
+/// Runs a model with one image input on the whole picture (stretched to the
+/// model's input size) and returns its first output's shape and values.
+pub fn run_on_picture(
+    session: &mut ort::session::Session,
+    model: &ModelEntry,
+    picture: &RgbPicture,
+) -> Result<(Vec<i64>, Vec<f32>), AnalysisError> {
+    let model_error = |e: ort::Error| AnalysisError::Model {
+        path: model.file.clone().into(),
+        message: e.to_string(),
+    };
+    let shape: Vec<usize> = model.input.shape.iter().map(|d| *d as usize).collect();
+    let (height, width) = match model.input.layout {
+        Layout::Nchw => (shape[2], shape[3]),
+        Layout::Nhwc => (shape[1], shape[2]),
+    };
+    let data = picture.tensor(width, height, &model.input);
+    let tensor =
+        ort::value::Tensor::from_array((shape, data.into_boxed_slice())).map_err(model_error)?;
+    let outputs = session.run(ort::inputs![tensor]).map_err(model_error)?;
+    let (shape, values) = outputs[0]
+        .try_extract_tensor::<f32>()
+        .map_err(model_error)?;
+    Ok((shape.iter().copied().collect(), values.to_vec()))
 }
