@@ -23,10 +23,12 @@ test: setup
 	$(CARGO) run --quiet -- models fetch
 	$(CARGO) test --all-targets
 
-## Criterion bench of the grade pass (1080p, 4K) and the whole-loop
+## Criterion benches of the grade pass (1080p, 4K) and of each analysis
+## model's latency, and the whole-loop
 ## comparison against ffmpeg's lut3d filter on the same input.
 bench: setup
 	$(CARGO) bench --bench grade_pass
+	$(CARGO) bench --bench analysis_models
 	scripts/bench-loop
 
 ## What CI and a reviewer check besides the tests.
