@@ -5,13 +5,15 @@
 //! it into a uniform block. [`reference`] holds the same operations as plain,
 //! readable f32 code; tests hold the two equal on the software GPU.
 //!
-//! Two signal paths. Video mode (a look without `[input]`/`[output]`): the
-//! picture stays in its display encoding, exposure is applied in linear
-//! light through the sRGB curve, the ASC CDL acts on the encoded signal, as a
+//! Two signal paths. Video mode (a look without `[input]`, `[output]` or
+//! `working_space`): the picture stays in its display encoding, the
+//! linear-light primaries ([`primary`]) go through the sRGB curve, the ASC
+//! CDL and the other working-space operators act on the encoded signal, as a
 //! DIT's LUT box runs it. Scene-referred (`transform.rs`): camera decode
-//! ([`transfer`]), ACES AP1 ([`gamut`]), the ACEScct working space, then the
-//! display transform. Both end with the optional creative LUT ([`lut`]) in
-//! the space the grade runs in.
+//! ([`transfer`]), ACES AP1 ([`gamut`]) with the linear-light primaries in
+//! the same matrix, the working space (ACEScct by default), then the display
+//! transform or a display LUT. Both end with the optional creative LUT
+//! ([`lut`]) in the space the grade runs in.
 
 pub mod bake;
 pub mod cdl_xml;
