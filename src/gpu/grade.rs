@@ -242,12 +242,6 @@ pub struct KernelVariant {
     pub output_transfer: u32,
 }
 
-impl Default for KernelVariant {
-    fn default() -> Self {
-        KernelVariant::of(&Look::default())
-    }
-}
-
 impl KernelVariant {
     pub fn of(look: &Look) -> KernelVariant {
         let scene = look.scene();
