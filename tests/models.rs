@@ -8,15 +8,7 @@ mod common;
 use common::*;
 use neurograde::analysis::runtime::Runtime;
 use neurograde::analysis::store::{ModelStore, Status};
-use std::path::{Path, PathBuf};
-
-/// The offline model mirror: `NEUROGRADE_MIRROR`, else `../shared/models`.
-fn mirror() -> PathBuf {
-    std::env::var_os("NEUROGRADE_MIRROR")
-        .filter(|m| !m.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/models"))
-}
+use std::path::Path;
 
 #[test]
 fn every_fetched_model_opens_with_the_declared_input() {

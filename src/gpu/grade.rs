@@ -36,6 +36,11 @@ impl GradeUniforms {
     }
 }
 
+/// An RGB triple as a WGSL `vec4<f32>` (the fourth lane unused).
+fn rgb0(v: [f32; 3]) -> [f32; 4] {
+    [v[0], v[1], v[2], 0.0]
+}
+
 /// `GradeParams` in WGSL (std140-compatible layout).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
@@ -61,7 +66,6 @@ pub struct GradeParams {
 
 impl GradeParams {
     pub fn from_look(look: &Look) -> GradeParams {
-        let rgb0 = |v: [f32; 3]| [v[0], v[1], v[2], 0.0];
         let p = &look.primary;
         let gain = p.exposure.exp2();
         let (creative, display) = lut_tables(look);
@@ -109,7 +113,6 @@ pub struct LutParams {
 
 impl LutParams {
     fn of(lut: Option<&Lut>, table: &[[f32; 3]], base: u32) -> LutParams {
-        let rgb0 = |v: [f32; 3]| [v[0], v[1], v[2], 0.0];
         let (size, domain_min, domain_max) = match lut {
             Some(Lut::ThreeD(l)) => (l.size, l.domain_min, l.domain_max),
             Some(Lut::OneD(l)) => (l.table.len(), l.domain_min, l.domain_max),
@@ -133,17 +136,9 @@ impl LutParams {
 /// the order the GPU's table buffer holds them.
 pub fn lut_tables(look: &Look) -> (&[[f32; 3]], &[[f32; 3]]) {
     (
-        lut_table(look.loaded_lut.as_deref()).unwrap_or(&[[0.0; 3]]),
-        lut_table(look.loaded_display_lut.as_deref()).unwrap_or(&[]),
+        look.loaded_lut.as_deref().map_or(&[[0.0; 3]], Lut::table),
+        look.loaded_display_lut.as_deref().map_or(&[], Lut::table),
     )
-}
-
-fn lut_table(lut: Option<&Lut>) -> Option<&[[f32; 3]]> {
-    match lut {
-        Some(Lut::ThreeD(l)) => Some(&l.table),
-        Some(Lut::OneD(l)) => Some(&l.table),
-        None => None,
-    }
 }
 
 /// How a LUT's entries are packed for the GPU: per channel, a code from 0

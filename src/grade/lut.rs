@@ -87,6 +87,14 @@ impl Lut {
         }
     }
 
+    /// The entries: a 1D LUT's in order, a 3D LUT's red index fastest.
+    pub fn table(&self) -> &[[f32; 3]] {
+        match self {
+            Lut::OneD(l) => &l.table,
+            Lut::ThreeD(l) => &l.table,
+        }
+    }
+
     pub fn apply(&self, rgb: [f32; 3], interpolation: Interpolation) -> [f32; 3] {
         match self {
             Lut::OneD(l) => l.apply(rgb),

@@ -246,8 +246,7 @@ pub fn pq_decode_nits(signal: f64) -> f64 {
 /// R'G'B' component, which BT.2390 allows; bright saturated highlights
 /// desaturate slightly towards the peak, as on a real HDR monitor.
 pub fn bt2390_eetf(signal: f64) -> f64 {
-    let max_lum = pq_encode_nits(PQ_DISPLAY_PEAK_NITS);
-    let ks = 1.5 * max_lum - 0.5;
+    let (max_lum, ks) = bt2390_peak_and_knee();
     if signal <= ks {
         return signal;
     }
@@ -258,11 +257,17 @@ pub fn bt2390_eetf(signal: f64) -> f64 {
         + (-2.0 * t3 + 3.0 * t2) * max_lum
 }
 
+/// The display peak as a PQ signal (`maxLum`) and the knee `KS` above which
+/// BT.2390's spline takes over.
+fn bt2390_peak_and_knee() -> (f64, f64) {
+    let max_lum = pq_encode_nits(PQ_DISPLAY_PEAK_NITS);
+    (max_lum, 1.5 * max_lum - 0.5)
+}
+
 /// The inverse of [`bt2390_eetf`] on `[0, maxLum]` (bisection: the spline
 /// is monotonic), for checks in display light.
 fn bt2390_eetf_inverse(signal: f64) -> f64 {
-    let max_lum = pq_encode_nits(PQ_DISPLAY_PEAK_NITS);
-    let ks = 1.5 * max_lum - 0.5;
+    let (_, ks) = bt2390_peak_and_knee();
     if signal <= ks {
         return signal;
     }
@@ -616,8 +621,7 @@ mod tests {
 
     #[test]
     fn bt2390_roll_off_keeps_the_grade_below_the_knee_and_lands_on_the_peak() {
-        let max_lum = pq_encode_nits(PQ_DISPLAY_PEAK_NITS);
-        let ks = 1.5 * max_lum - 0.5;
+        let (max_lum, ks) = bt2390_peak_and_knee();
         // Untouched up to the knee (317 cd/m²), including diffuse white.
         assert_eq!(bt2390_eetf(ks), ks);
         assert!((pq_decode_nits(ks) - 317.0).abs() < 0.5);

@@ -20,6 +20,17 @@ pub fn footage(name: &str) -> PathBuf {
     path
 }
 
+/// The offline model mirror: `NEUROGRADE_MIRROR` (unless empty), else
+/// `../shared/models`.
+pub fn mirror() -> PathBuf {
+    std::env::var_os("NEUROGRADE_MIRROR")
+        .filter(|m| !m.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/models")
+        })
+}
+
 pub fn gpu() -> GpuContext {
     GpuContext::headless().expect("a GPU adapter (lavapipe: apt-get install mesa-vulkan-drivers)")
 }
