@@ -24,12 +24,13 @@ test: setup
 	$(CARGO) test --all-targets
 
 ## Criterion benches of the grade pass (1080p, 4K) and of each analysis
-## model's latency, and the whole-loop
-## comparison against ffmpeg's lut3d filter on the same input.
+## model's latency, the whole-loop comparison against ffmpeg's lut3d filter
+## on the same input, and the loop with the analysis on against off.
 bench: setup
 	$(CARGO) bench --bench grade_pass
 	$(CARGO) bench --bench analysis_models
 	scripts/bench-loop
+	scripts/bench-analysis
 
 ## What CI and a reviewer check besides the tests.
 check:

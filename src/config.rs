@@ -4,6 +4,7 @@
 //! Unknown keys are errors; every error names the file, the key or line,
 //! and the allowed range.
 
+use crate::analysis::AnalysisMode;
 use crate::frame::Size;
 use crate::grade::look::{toml_error, TomlError};
 use serde::{Deserialize, Serialize};
@@ -33,7 +34,45 @@ pub enum ConfigError {
 pub struct Config {
     pub run: RunConfig,
     pub window: WindowConfig,
+    #[serde(default)]
+    pub analysis: AnalysisConfig,
 }
+
+/// `[analysis]`: the models beside the loop.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AnalysisConfig {
+    /// off, sync or async (`run --analysis` overrides).
+    pub mode: String,
+    /// ONNX Runtime intra-op threads per model (1..=16).
+    pub threads: usize,
+    /// Run the face detector every N analysed pictures (1..=60).
+    pub detect_every: u32,
+    /// Longest side of the copy the models see (64..=1920).
+    pub copy_size: u32,
+    /// How far the worker thread lowers its priority (Linux nice, 0..=19).
+    pub nice: i32,
+    /// Which analyses run: any of faces, mesh, matte, depth.
+    pub models: Vec<String>,
+}
+
+impl Default for AnalysisConfig {
+    fn default() -> AnalysisConfig {
+        AnalysisConfig {
+            mode: "off".into(),
+            threads: 1,
+            detect_every: 5,
+            copy_size: 640,
+            nice: 10,
+            models: ["faces", "mesh", "matte", "depth"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+}
+
+/// The analyses `[analysis] models` may name.
+pub const ANALYSIS_MODELS: [&str; 4] = ["faces", "mesh", "matte", "depth"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,6 +88,28 @@ pub struct RunConfig {
 pub struct WindowConfig {
     pub vsync: bool,
     pub fullscreen: bool,
+}
+
+impl AnalysisConfig {
+    /// The analysis options these settings give, in `mode`.
+    pub fn options(&self, mode: AnalysisMode) -> crate::engine::analysis_link::AnalysisOptions {
+        let has = |name: &str| self.models.iter().any(|m| m == name);
+        crate::engine::analysis_link::AnalysisOptions {
+            mode,
+            models: crate::analysis::AnalyzerSettings {
+                faces: has("faces"),
+                face_mesh: has("mesh"),
+                matte: has("matte"),
+                depth: has("depth"),
+                threads: self.threads,
+                detect_every: self.detect_every,
+                ..Default::default()
+            },
+            copy_longest: self.copy_size,
+            nice: self.nice,
+            record: false,
+        }
+    }
 }
 
 impl Config {
@@ -102,6 +163,53 @@ impl Config {
                 "1 <= readback_depth <= 8",
             ));
         }
+        let a = &self.analysis;
+        if a.mode.parse::<AnalysisMode>().is_err() {
+            return Err(out_of_range(
+                "analysis.mode",
+                format!("{:?}", a.mode),
+                "off, sync or async",
+            ));
+        }
+        if !(1..=16).contains(&a.threads) {
+            return Err(out_of_range(
+                "analysis.threads",
+                a.threads.to_string(),
+                "1 <= threads <= 16",
+            ));
+        }
+        if !(1..=60).contains(&a.detect_every) {
+            return Err(out_of_range(
+                "analysis.detect_every",
+                a.detect_every.to_string(),
+                "1 <= detect_every <= 60",
+            ));
+        }
+        if !(64..=1920).contains(&a.copy_size) {
+            return Err(out_of_range(
+                "analysis.copy_size",
+                a.copy_size.to_string(),
+                "64 <= copy_size <= 1920",
+            ));
+        }
+        if !(0..=19).contains(&a.nice) {
+            return Err(out_of_range(
+                "analysis.nice",
+                a.nice.to_string(),
+                "0 <= nice <= 19",
+            ));
+        }
+        if let Some(bad) = a
+            .models
+            .iter()
+            .find(|m| !ANALYSIS_MODELS.contains(&m.as_str()))
+        {
+            return Err(out_of_range(
+                "analysis.models",
+                format!("{bad:?}"),
+                "any of \"faces\", \"mesh\", \"matte\", \"depth\"",
+            ));
+        }
         Ok(())
     }
 }
@@ -132,6 +240,14 @@ mod tests {
             .to_string();
         assert!(
             err.contains("run.ring_capacity") && err.contains("2 <= ring_capacity <= 16"),
+            "{err}"
+        );
+        let bad_model = DEFAULT_CONFIG.replace("\"depth\"]", "\"dept\"]");
+        let err = Config::parse(&bad_model, Path::new("my.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("analysis.models") && err.contains("\"dept\""),
             "{err}"
         );
         let bad_size = DEFAULT_CONFIG.replace("1920x1080", "0x0");

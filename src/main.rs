@@ -4,7 +4,9 @@
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use neurograde::analysis::store::{Layout, ModelStore, Status};
+use neurograde::analysis::AnalysisMode;
 use neurograde::config::Config;
+use neurograde::engine::analysis_link::AnalysisReport;
 use neurograde::engine::{self, RunOptions, WindowOptions};
 use neurograde::frame::Size;
 use neurograde::grade::cdl_xml::{self, ColorCorrection};
@@ -43,6 +45,71 @@ enum Command {
     /// The neural models: list them, fetch them into the cache, verify them.
     #[command(subcommand)]
     Models(ModelsCommand),
+    /// Find faces, people and depth in every frame of a file; write JSON.
+    Analyze(AnalyzeArgs),
+}
+
+/// Analysis settings shared by `run` and `analyze` (defaults: `[analysis]`
+/// of the config).
+#[derive(Args)]
+struct AnalysisArgs {
+    /// ONNX Runtime threads per model.
+    #[arg(long, value_name = "N")]
+    analysis_threads: Option<usize>,
+    /// Run the face detector every N analysed pictures (the mesh tracks between).
+    #[arg(long, value_name = "N")]
+    detect_every: Option<u32>,
+    /// Which analyses run, comma-separated: faces, mesh, matte, depth.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    analysis_models: Option<Vec<String>>,
+    /// Add this many milliseconds to every analysis (a stand-in for a slow
+    /// model or machine: shows that the loop reuses results and never waits).
+    #[arg(long, value_name = "MS", hide = true)]
+    analysis_delay_ms: Option<u64>,
+}
+
+impl AnalysisArgs {
+    fn options(
+        &self,
+        config: &Config,
+        mode: AnalysisMode,
+    ) -> Result<neurograde::engine::analysis_link::AnalysisOptions> {
+        let mut section = config.analysis.clone();
+        if let Some(n) = self.analysis_threads {
+            section.threads = n;
+        }
+        if let Some(n) = self.detect_every {
+            section.detect_every = n;
+        }
+        if let Some(models) = &self.analysis_models {
+            section.models = models.clone();
+        }
+        let checked = Config {
+            analysis: section,
+            ..config.clone()
+        };
+        checked.validate("(command line and [analysis] settings)")?;
+        let mut options = checked.analysis.options(mode);
+        if let Some(ms) = self.analysis_delay_ms {
+            options.models.extra_latency = std::time::Duration::from_millis(ms);
+        }
+        Ok(options)
+    }
+}
+
+#[derive(Args)]
+struct AnalyzeArgs {
+    /// Input still or video.
+    #[arg(long, value_name = "IN")]
+    input: PathBuf,
+    /// Where to write the per-frame results (JSON).
+    #[arg(long, value_name = "OUT")]
+    json: PathBuf,
+    /// Engine settings file (default: the built-in config/default.toml).
+    #[arg(long, value_name = "C")]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    analysis: AnalysisArgs,
 }
 
 #[derive(Subcommand)]
@@ -150,6 +217,13 @@ struct RunArgs {
     /// Bit depth of a file sink: auto, 8, 16 (PNG/TIFF/video), half or float (EXR).
     #[arg(long, value_name = "D", default_value = "auto")]
     depth: String,
+    /// Faces, people and depth: off, sync (each frame waits for its own
+    /// analysis) or async (beside the loop, newest result reused). Default:
+    /// `[analysis] mode` of the config (off).
+    #[arg(long, value_name = "MODE")]
+    analysis: Option<String>,
+    #[command(flatten)]
+    analysis_settings: AnalysisArgs,
 }
 
 #[derive(Args)]
@@ -185,6 +259,7 @@ fn main() -> ExitCode {
         Command::Models(ModelsCommand::List) => models_list(),
         Command::Models(ModelsCommand::Fetch(args)) => models_fetch(args),
         Command::Models(ModelsCommand::Verify) => models_verify(),
+        Command::Analyze(args) => analyze(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -236,6 +311,12 @@ fn run(args: RunArgs) -> Result<()> {
         bail!("--fps {fps}: expected 1 <= fps <= 240");
     }
     let depth: Depth = args.depth.parse().map_err(anyhow::Error::msg)?;
+    let analysis_mode: AnalysisMode = args
+        .analysis
+        .as_deref()
+        .unwrap_or(&config.analysis.mode)
+        .parse()
+        .map_err(anyhow::Error::msg)?;
     let source = match &args.source {
         Some(s) => s.parse::<SourceSpec>()?,
         None => default_source(),
@@ -265,6 +346,7 @@ fn run(args: RunArgs) -> Result<()> {
             fullscreen: config.window.fullscreen || args.fullscreen,
         },
         file_depth: depth,
+        analysis: args.analysis_settings.options(&config, analysis_mode)?,
     };
     let report = engine::run(options, stop_on_ctrl_c()?)?;
     println!("source: {}", report.source);
@@ -273,6 +355,9 @@ fn run(args: RunArgs) -> Result<()> {
         println!("GPU:    {} ({}, {})", a.name, a.backend, a.device_type);
     }
     println!("{}", report.summary());
+    if let Some(a) = &report.analysis {
+        print_analysis(a);
+    }
     if let Some(path) = &args.stats_json {
         let json = serde_json::to_vec_pretty(&report)?;
         neurograde::atomic::write_atomically(path, |tmp| {
@@ -291,19 +376,7 @@ fn grade(args: GradeArgs) -> Result<()> {
     } else {
         neurograde::source::file::probe_video(&args.input)?.frames
     };
-    let bar = match total {
-        Some(n) => indicatif::ProgressBar::new(n),
-        None => indicatif::ProgressBar::new_spinner(),
-    };
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} frames ({per_sec}, eta {eta})",
-        )
-        .map_err(anyhow::Error::msg)?,
-    );
-    if total.is_none() {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
+    let bar = progress_bar(total)?;
     let report = engine::grade_file(
         &args.input,
         &args.output,
@@ -321,6 +394,96 @@ fn grade(args: GradeArgs) -> Result<()> {
         report.summary()
     );
     Ok(())
+}
+
+fn print_analysis(a: &AnalysisReport) {
+    println!(
+        "analysis ({:?}): {} pictures analysed, {:.1} ms each; {} frames graded with a result {:.1} frames ({:.1} ms) old on average, {} at most",
+        a.mode, a.analysed, a.compute_ms_mean, a.frames_with_result, a.age_frames_mean, a.age_ms_mean, a.age_frames_max
+    );
+    for problem in &a.problems {
+        println!("analysis: not running: {problem}");
+    }
+}
+
+fn analyze(args: AnalyzeArgs) -> Result<()> {
+    let config = match &args.config {
+        Some(path) => Config::load(path)?,
+        None => Config::builtin(),
+    };
+    let options = args.analysis.options(&config, AnalysisMode::Sync)?;
+    let total = if neurograde::source::file::is_still(&args.input) || !args.input.exists() {
+        None
+    } else {
+        neurograde::source::file::probe_video(&args.input)?.frames
+    };
+    let bar = progress_bar(total)?;
+    let report = engine::analyze_file(&args.input, options, stop_on_ctrl_c()?, &mut |n| {
+        bar.set_position(n)
+    });
+    bar.finish_and_clear();
+    let report = report?;
+    let summary = report
+        .analysis
+        .as_ref()
+        .context("the analysis did not run")?;
+    if summary.analysed == 0 {
+        bail!(
+            "{}: no model could run ({}); `neurograde models verify` says what to fetch",
+            args.input.display(),
+            summary.problems.join("; ")
+        );
+    }
+    let json = serde_json::to_vec_pretty(&serde_json::json!({
+        "input": args.input.display().to_string(),
+        "summary": summary,
+        "frames": report.analysis_frames,
+    }))?;
+    neurograde::atomic::write_atomically(&args.json, |tmp| {
+        neurograde::atomic::write_bytes(tmp, &json)
+    })
+    .with_context(|| format!("{}: cannot write", args.json.display()))?;
+    let cuts: Vec<u64> = report
+        .analysis_frames
+        .iter()
+        .filter(|f| f.scene_cut)
+        .map(|f| f.frame)
+        .collect();
+    let faces: std::collections::BTreeSet<u32> = report
+        .analysis_frames
+        .iter()
+        .flat_map(|f| f.faces.iter().map(|face| face.id))
+        .collect();
+    println!(
+        "{} -> {}: {} frames, {} face tracks, scene cuts at frames {:?}; {:.1} ms a picture",
+        args.input.display(),
+        args.json.display(),
+        report.analysis_frames.len(),
+        faces.len(),
+        cuts,
+        summary.compute_ms_mean
+    );
+    for problem in &summary.problems {
+        println!("analysis: not running: {problem}");
+    }
+    Ok(())
+}
+
+fn progress_bar(total: Option<u64>) -> Result<indicatif::ProgressBar> {
+    let bar = match total {
+        Some(n) => indicatif::ProgressBar::new(n),
+        None => indicatif::ProgressBar::new_spinner(),
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} frames ({per_sec}, eta {eta})",
+        )
+        .map_err(anyhow::Error::msg)?,
+    );
+    if total.is_none() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    Ok(bar)
 }
 
 fn look_export(args: LookExportArgs) -> Result<()> {

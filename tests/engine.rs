@@ -28,6 +28,7 @@ fn options(size: Size, fps: f64, frames: Option<u64>, fast: bool) -> RunOptions 
         readback_depth: 2,
         window: WindowOptions::default(),
         file_depth: Depth::Auto,
+        analysis: Default::default(),
     }
 }
 

@@ -25,6 +25,14 @@ fn frame_kernel_validates() {
 }
 
 #[test]
+fn downscale_pass_validates() {
+    validate(
+        "downscale (ingest + downscale)",
+        neurograde::gpu::downscale::DOWNSCALE_WGSL,
+    );
+}
+
+#[test]
 fn present_shader_validates() {
     validate("present.wgsl", include_str!("../shaders/present.wgsl"));
 }
@@ -41,6 +49,7 @@ fn every_shader_file_is_used() {
     assert_eq!(
         names,
         [
+            "downscale.wgsl",
             "grade.wgsl",
             "ingest.wgsl",
             "pipeline.wgsl",

@@ -27,6 +27,15 @@ impl DepthMap {
             .fold((f32::MAX, f32::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)))
     }
 
+    /// The values at the `low` and `high` quantiles (0..1): a range that
+    /// stray pixels do not move.
+    pub fn percentile_range(&self, low: f32, high: f32) -> (f32, f32) {
+        let mut sorted = self.inverse_depth.clone();
+        sorted.sort_unstable_by(f32::total_cmp);
+        let at = |q: f32| sorted[((sorted.len() - 1) as f32 * q).round() as usize];
+        (at(low), at(high))
+    }
+
     /// Mean inverse depth over a region given in 0..1 of the picture.
     pub fn mean_in(&self, u0: f32, v0: f32, u1: f32, v1: f32) -> f32 {
         let xs = (u0 * self.width as f32) as usize..(u1 * self.width as f32).ceil() as usize;

@@ -17,7 +17,7 @@ use super::store::ModelStore;
 use super::AnalysisError;
 
 /// A box in picture pixels: left, top, right, bottom.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct BoxPx {
     pub x0: f32,
     pub y0: f32,

@@ -4,15 +4,34 @@
 //! the shared library that `scripts/setup` fetches ([`runtime`]), so the
 //! binary has no build-time download and no hard link dependency. The model
 //! files come from the model store ([`store`]: `models/models.toml`, fetched
-//! and hash-checked into the cache). The workers, models and tracker build
-//! on this.
+//! and hash-checked into the cache). One file per model kind (`face`,
+//! `mesh`, `matte`, `depth`) turns pictures into results; [`analyzer`]
+//! runs them on one picture and keeps the temporal state ([`tracker`],
+//! [`smoothing`], [`scene_cut`]); [`worker`] runs the analyzer on its own
+//! thread beside the frame loop; [`masks`] draws the results as the masks
+//! the GPU takes.
+//!
+//! ```text
+//! render thread: frame -> GPU downscale -> readback --try_send--> worker
+//!   ^                                                               |
+//!   +---- latest Analysis (ArcSwap), faces predicted to the frame <-+
+//! ```
 
+pub mod analyzer;
 pub mod depth;
 pub mod face;
+pub mod masks;
 pub mod matte;
+pub mod mesh;
 pub mod picture;
 pub mod runtime;
+pub mod scene_cut;
+pub mod smoothing;
 pub mod store;
+pub mod tracker;
+pub mod worker;
+
+pub use analyzer::{Analysis, AnalysisInput, Analyzer, AnalyzerSettings};
 
 use std::path::PathBuf;
 
@@ -26,4 +45,29 @@ pub enum AnalysisError {
     RuntimeLoad { path: PathBuf, message: String },
     #[error("model {path}: {message}")]
     Model { path: PathBuf, message: String },
+}
+
+/// How the frame loop uses the analysis (`run --analysis`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnalysisMode {
+    /// No models.
+    #[default]
+    Off,
+    /// Every frame analysed before it is graded (tests, offline renders).
+    Sync,
+    /// Beside the loop, newest result reused on every frame (live).
+    Async,
+}
+
+impl std::str::FromStr for AnalysisMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<AnalysisMode, String> {
+        match s {
+            "off" => Ok(AnalysisMode::Off),
+            "sync" => Ok(AnalysisMode::Sync),
+            "async" => Ok(AnalysisMode::Async),
+            other => Err(format!("--analysis {other}: expected off, sync or async")),
+        }
+    }
 }

@@ -20,6 +20,18 @@ pub struct RgbPicture {
 }
 
 impl RgbPicture {
+    /// From 8-bit RGBA bytes (the GPU copy's layout); alpha is dropped.
+    pub fn from_rgba8(width: u32, height: u32, bytes: &[u8]) -> RgbPicture {
+        RgbPicture {
+            width,
+            height,
+            data: bytes
+                .chunks_exact(4)
+                .flat_map(|px| px[..3].iter().map(|b| f32::from(*b) / 255.0))
+                .collect(),
+        }
+    }
+
     /// From 8-bit RGB bytes.
     pub fn from_rgb8(width: u32, height: u32, bytes: &[u8]) -> RgbPicture {
         RgbPicture {
@@ -68,4 +80,70 @@ impl RgbPicture {
         }
         out
     }
+
+    /// Luma (BT.709 weights on the code values) sampled at the cell centres
+    /// of a `width` x `height` grid over the whole picture.
+    pub fn luma_grid(&self, width: usize, height: usize) -> Vec<f32> {
+        let (sx, sy) = (
+            self.width as f32 / width as f32,
+            self.height as f32 / height as f32,
+        );
+        let mut out = Vec::with_capacity(width * height);
+        for y in 0..height {
+            for x in 0..width {
+                let [r, g, b] = self.sample((x as f32 + 0.5) * sx, (y as f32 + 0.5) * sy);
+                out.push(0.2126 * r + 0.7152 * g + 0.0722 * b);
+            }
+        }
+        out
+    }
+}
+
+/// Size of the analysis copy of a `width` x `height` frame: at most
+/// `longest` pixels on its longer side, the frame's aspect kept, never
+/// larger than the frame.
+pub fn copy_size(width: u32, height: u32, longest: u32) -> (u32, u32) {
+    let scale = (longest as f32 / width.max(height) as f32).min(1.0);
+    (
+        ((width as f32 * scale).round() as u32).max(1),
+        ((height as f32 * scale).round() as u32).max(1),
+    )
+}
+
+/// The CPU twin of `shaders/downscale.wgsl`: each output pixel is the mean
+/// of up to 4 x 4 source pixels spread over the box it covers, as 8-bit
+/// RGBA (WGSL `pack4x8unorm` rounding). `pixel` decodes a source pixel.
+pub fn downscaled_rgba8(
+    width: u32,
+    height: u32,
+    out_width: u32,
+    out_height: u32,
+    pixel: impl Fn(u32, u32) -> [f32; 4],
+) -> Vec<u8> {
+    let span = |i: u32, n: u32, size: u32| {
+        let first = i * size / n;
+        (first, (first + 1).max((i + 1) * size / n))
+    };
+    let mut out = Vec::with_capacity(out_width as usize * out_height as usize * 4);
+    for oy in 0..out_height {
+        let (y0, y1) = span(oy, out_height, height);
+        let ny = 4.min(y1 - y0);
+        for ox in 0..out_width {
+            let (x0, x1) = span(ox, out_width, width);
+            let nx = 4.min(x1 - x0);
+            let mut sum = [0.0f32; 3];
+            for j in 0..ny {
+                let y = y0 + j * (y1 - y0) / ny;
+                for i in 0..nx {
+                    let p = pixel(x0 + i * (x1 - x0) / nx, y);
+                    (0..3).for_each(|c| sum[c] += p[c]);
+                }
+            }
+            let n = (nx * ny) as f32;
+            let code = |v: f32| (0.5 + 255.0 * v.clamp(0.0, 1.0)).floor() as u8;
+            out.extend(sum.map(|s| code(s / n)));
+            out.push(255);
+        }
+    }
+    out
 }

@@ -12,6 +12,7 @@
 //! (Ctrl-C, window closed, Esc). Every thread is stopped and joined before
 //! `run` returns its [`RunReport`].
 
+pub mod analysis_link;
 pub mod render;
 pub mod ring;
 pub mod source_thread;
@@ -24,6 +25,7 @@ use crate::sink::null::NullSink;
 use crate::sink::{Sink, SinkError, SinkSpec};
 use crate::source::file::{is_still, probe_video, still_bits};
 use crate::source::{SourceError, SourceOptions, SourceSpec};
+use analysis_link::AnalysisOptions;
 use render::LoopSettings;
 use ring::{frame_ring, DropCounters, FrameProducer};
 use source_thread::SourceThread;
@@ -69,6 +71,8 @@ pub struct RunOptions {
     pub window: WindowOptions,
     /// Bit depth of still/video files written by a file sink.
     pub file_depth: Depth,
+    /// Faces, people and depth beside the loop (off by default).
+    pub analysis: AnalysisOptions,
 }
 
 impl RunOptions {
@@ -78,6 +82,7 @@ impl RunOptions {
             live: !self.fast,
             readback_depth: self.readback_depth,
             look: Arc::new(self.look.clone()),
+            analysis: self.analysis.clone(),
         }
     }
 }
@@ -165,15 +170,56 @@ pub fn grade_file(
     stop: Arc<AtomicBool>,
     on_frame: &mut dyn FnMut(u64),
 ) -> Result<RunReport, EngineError> {
-    let spec = SourceSpec::File { path: input.into() };
-    spec.preflight()?;
+    SourceSpec::File { path: input.into() }.preflight()?;
     let source_bits = if is_still(input) {
         still_bits(input)?
-    } else if probe_video(input)?.deep {
+    } else if input.exists() && probe_video(input)?.deep {
         16
     } else {
         8
     };
+    let sink = |fps| -> Result<Box<dyn Sink>, EngineError> {
+        Ok(Box::new(FileSink::create(output, fps, depth, source_bits)?))
+    };
+    offline(
+        input,
+        &sink,
+        look,
+        AnalysisOptions::default(),
+        stop,
+        on_frame,
+    )
+}
+
+/// Analyses every frame of a file, in order, each with its own result
+/// (`analysis.mode` should be sync); the records are in the report's
+/// `analysis_frames`.
+pub fn analyze_file(
+    input: &Path,
+    analysis: AnalysisOptions,
+    stop: Arc<AtomicBool>,
+    on_frame: &mut dyn FnMut(u64),
+) -> Result<RunReport, EngineError> {
+    let sink = |_| -> Result<Box<dyn Sink>, EngineError> { Ok(Box::new(NullSink::default())) };
+    let analysis = AnalysisOptions {
+        record: true,
+        ..analysis
+    };
+    offline(input, &sink, &Look::default(), analysis, stop, on_frame)
+}
+
+/// Runs every frame of a file, in order, into the sink `make_sink` opens
+/// for the source's frame rate.
+fn offline(
+    input: &Path,
+    make_sink: &dyn Fn(f64) -> Result<Box<dyn Sink>, EngineError>,
+    look: &Look,
+    analysis: AnalysisOptions,
+    stop: Arc<AtomicBool>,
+    on_frame: &mut dyn FnMut(u64),
+) -> Result<RunReport, EngineError> {
+    let spec = SourceSpec::File { path: input.into() };
+    spec.preflight()?;
     let ctx = GpuContext::headless()?;
     let (producer, mut consumer, drops) = frame_ring(4);
     let options = SourceOptions {
@@ -182,17 +228,18 @@ pub fn grade_file(
         looping: false,
     };
     let source = SourceThread::start(spec, options, producer, true, Arc::clone(&stop))?;
-    let mut sink = FileSink::create(output, source.fps, depth, source_bits)?;
+    let mut sink = make_sink(source.fps)?;
     let settings = LoopSettings {
         frames: None,
         live: false,
         readback_depth: 2,
         look: Arc::new(look.clone()),
+        analysis,
     };
     let result = render::readback_loop(
         &ctx,
         &mut consumer,
-        &mut sink,
+        sink.as_mut(),
         &settings,
         &source.state,
         &stop,

@@ -5,9 +5,12 @@
 //! idle or done. [`readback_loop`] is the loop for file and null sinks: it
 //! uploads each frame and records the frame kernel (decode + grade + pack),
 //! keeps a few frames in flight on the GPU ([`ReadbackQueue`]), and hands
-//! finished frames to the sink in order. The window sink has its own loop (`src/sink/window.rs`)
-//! built from the same parts.
+//! finished frames to the sink in order. With analysis on, each frame then
+//! passes through the [`AnalysisLink`] (copies to the models, newest result
+//! back). The window sink has its own loop (`src/sink/window.rs`) built from
+//! the same parts.
 
+use super::analysis_link::{AnalysisLink, AnalysisOptions};
 use super::ring::FrameConsumer;
 use super::source_thread::SourceState;
 use super::stats::Stats;
@@ -35,6 +38,7 @@ pub struct LoopSettings {
     pub readback_depth: usize,
     /// The grade; its uniforms and LUT are uploaded at the start of the loop.
     pub look: Arc<Look>,
+    pub analysis: AnalysisOptions,
 }
 
 pub enum Take {
@@ -121,6 +125,7 @@ pub fn readback_loop(
         stats: Stats::new(),
         error: None,
     };
+    let mut analysis = AnalysisLink::start(ctx, &settings.analysis);
     let mut submitted = 0u64;
     while settings.frames.is_none_or(|n| submitted < n) {
         let frame = match take_frame(consumer, settings.live, source, stop) {
@@ -144,6 +149,9 @@ pub fn readback_loop(
         let output = readback.target(&ctx.device, FramePipeline::packed_bytes(&frame, format));
         pipeline.encode_packed(ctx, &mut encoder, &frame, &uniforms, format, output)?;
         readback.submit(&ctx.queue, encoder, meta);
+        if let Some(link) = &mut analysis {
+            link.after_frame(ctx, &pipeline, &meta, frame.format)?;
+        }
         consumer.recycle(frame.data);
         submitted += 1;
         readback.complete(&ctx.device, false, |m, p| delivery.deliver(m, p))?;
@@ -153,5 +161,9 @@ pub fn readback_loop(
     readback.flush(&ctx.device, |m, p| delivery.deliver(m, p))?;
     delivery.check()?;
     delivery.sink.finish()?;
-    Ok(delivery.stats)
+    let mut stats = delivery.stats;
+    if let Some(link) = analysis {
+        stats.set_analysis(link);
+    }
+    Ok(stats)
 }

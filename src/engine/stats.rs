@@ -7,6 +7,7 @@
 //! from the first ready frame, so start-up (shader compilation, the first
 //! upload) does not dilute it.
 
+use super::analysis_link::{AnalysisLink, AnalysisReport, FrameAnalysis};
 use super::ring::DropCounters;
 use crate::gpu::AdapterSummary;
 use hdrhistogram::Histogram;
@@ -21,6 +22,8 @@ pub struct Stats {
     frames: u64,
     /// Microseconds, 1 µs to 60 s, 3 significant digits.
     latency_us: Histogram<u64>,
+    analysis: Option<AnalysisReport>,
+    analysis_frames: Vec<FrameAnalysis>,
 }
 
 /// Latency percentiles in milliseconds.
@@ -56,6 +59,12 @@ pub struct RunReport {
     pub fps: f64,
     pub latency_ms: LatencyMs,
     pub dropped: Dropped,
+    /// With `--analysis sync|async`: result ages, models that could not run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<AnalysisReport>,
+    /// Every frame's analysis (`neurograde analyze`).
+    #[serde(skip)]
+    pub analysis_frames: Vec<FrameAnalysis>,
 }
 
 impl Stats {
@@ -67,7 +76,15 @@ impl Stats {
             frames: 0,
             latency_us: Histogram::new_with_bounds(1, 60_000_000, 3)
                 .expect("static histogram bounds are valid"),
+            analysis: None,
+            analysis_frames: Vec::new(),
         }
+    }
+
+    /// Ends the run's analysis and keeps its figures and records.
+    pub fn set_analysis(&mut self, mut link: AnalysisLink) {
+        self.analysis_frames = link.take_records();
+        self.analysis = Some(link.finish());
     }
 
     /// A frame captured at `captured` is ready now.
@@ -122,7 +139,7 @@ impl Stats {
     }
 
     pub fn report(
-        &self,
+        self,
         source: String,
         sink: String,
         adapter: Option<AdapterSummary>,
@@ -146,6 +163,8 @@ impl Stats {
                 superseded,
                 total: ring_full + superseded,
             },
+            analysis: self.analysis,
+            analysis_frames: self.analysis_frames,
         }
     }
 }

@@ -8,11 +8,14 @@
 //! draws into the window. Each Rust file is paired with the WGSL file of the
 //! same name; the WGSL functions have CPU twins in `src/grade/` and
 //! `src/frame.rs`. New colour operations become new WGSL functions called
-//! from `grade_pixel`.
+//! from `grade_pixel`. Beside the grade, [`downscale`] makes the small copy
+//! the analysis models see, and [`masks`] holds their masks as a texture.
 
 pub mod device;
+pub mod downscale;
 pub mod grade;
 pub mod ingest;
+pub mod masks;
 pub mod pipeline;
 pub mod present;
 pub mod readback;

@@ -371,6 +371,13 @@ impl FramePipeline {
         Ok(self.working().expect("prepared by encode").0)
     }
 
+    /// The input buffer holding the last uploaded frame and its ingest
+    /// uniforms, for passes that read the same frame (the analysis copy).
+    pub(crate) fn ingest_resources(&self) -> Option<(&wgpu::Buffer, &wgpu::Buffer)> {
+        let s = self.sized.as_ref()?;
+        Some((&s.input, &self.ingest_uniforms))
+    }
+
     /// The last graded working texture and its size, if there is one.
     pub fn working(&self) -> Option<(&wgpu::TextureView, (u32, u32))> {
         let s = self.sized.as_ref()?;

@@ -10,6 +10,7 @@
 //! picture stays and is redrawn on resize. The title shows the live fps and
 //! latency.
 
+use crate::engine::analysis_link::AnalysisLink;
 use crate::engine::render::{meta_of, take_frame, Take};
 use crate::engine::ring::frame_ring;
 use crate::engine::stats::{RunReport, Stats};
@@ -276,6 +277,7 @@ fn render_loop_inner(
     let (producer, mut consumer, drops) = frame_ring(options.ring_capacity);
     let source = start_source(options, producer, stop)?;
     let mut stats = Stats::new();
+    let mut analysis = AnalysisLink::start(&ctx, &settings.analysis);
     let mut last_title = Instant::now();
     let mut last_size = window.inner_size();
     let result = loop {
@@ -296,6 +298,11 @@ fn render_loop_inner(
                     break Err(e);
                 }
                 stats.record(meta.captured);
+                if let Some(link) = &mut analysis {
+                    if let Err(e) = link.after_frame(&ctx, &pipeline, &meta, frame.format) {
+                        break Err(e);
+                    }
+                }
                 consumer.recycle(frame.data);
             }
             Take::Idle => {
@@ -329,6 +336,9 @@ fn render_loop_inner(
         "window ({:?}, {:?})",
         screen.config.format, screen.config.present_mode
     );
+    if let Some(link) = analysis {
+        stats.set_analysis(link);
+    }
     let result = result.map(|()| stats).map_err(EngineError::from);
     conclude(source, result, sink, &ctx, &drops)
 }

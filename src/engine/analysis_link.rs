@@ -1,0 +1,316 @@
+//! The render thread's side of the analysis: hands copies of frames to the
+//! models and brings the newest result to every frame.
+//!
+//! How it works, per frame, after the frame's kernel is submitted
+//! ([`AnalysisLink::after_frame`]):
+//! 1. a finished copy (read back without waiting) goes to the worker with
+//!    `try_send`;
+//! 2. if the worker is idle and no copy is on its way, this frame's copy is
+//!    made on the GPU ([`DownscalePass`]) and its readback started;
+//! 3. the newest result is taken from the worker's latest-value slot; its
+//!    faces are predicted forward to this frame's capture time and the masks
+//!    uploaded as a texture when something changed; the result's age (in
+//!    frames and milliseconds) is recorded.
+//!
+//! `--analysis sync` instead waits for the copy and analyses it on the
+//! render thread, so every frame is graded with its own analysis (age 0).
+
+use crate::analysis::{
+    picture::{copy_size, RgbPicture},
+    tracker::TrackedFace,
+    worker::AnalysisWorker,
+    Analysis, AnalysisInput, AnalysisMode, Analyzer, AnalyzerSettings,
+};
+use crate::frame::FrameId;
+use crate::gpu::downscale::DownscalePass;
+use crate::gpu::masks::MaskTexture;
+use crate::gpu::{FramePipeline, GpuContext, GpuError, ReadbackQueue};
+use crate::sink::FrameMeta;
+use hdrhistogram::Histogram;
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// How a run analyses its frames.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalysisOptions {
+    pub mode: AnalysisMode,
+    pub models: AnalyzerSettings,
+    /// Longest side of the copy the models see, in pixels.
+    pub copy_longest: u32,
+    /// Scheduling priority the worker thread drops to (Linux nice, 0..19).
+    pub nice: i32,
+    /// Keep every frame's result for `neurograde analyze`.
+    pub record: bool,
+}
+
+impl Default for AnalysisOptions {
+    fn default() -> AnalysisOptions {
+        AnalysisOptions {
+            mode: AnalysisMode::Off,
+            models: AnalyzerSettings::default(),
+            copy_longest: 640,
+            nice: 10,
+            record: false,
+        }
+    }
+}
+
+/// What one frame was graded with (a line of `neurograde analyze`'s JSON).
+#[derive(Debug, Clone, Serialize)]
+pub struct FrameAnalysis {
+    pub frame: u64,
+    /// The frame the result was computed from.
+    pub analysed_frame: u64,
+    pub age_frames: u64,
+    pub age_ms: f64,
+    /// The result starts a new shot (reported on its first frame only).
+    pub scene_cut: bool,
+    /// The face detector ran for this result (else the mesh tracked).
+    pub detected: bool,
+    /// Faces in frame pixels, predicted to this frame.
+    pub faces: Vec<TrackedFace>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matte_coverage: Option<f32>,
+    /// Smoothed (far, near) inverse-depth range.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub depth_range: Option<(f32, f32)>,
+}
+
+/// The analysis figures of a run (in `--stats-json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct AnalysisReport {
+    pub mode: AnalysisMode,
+    /// Pictures the models analysed.
+    pub analysed: u64,
+    /// Frames graded with a result.
+    pub frames_with_result: u64,
+    pub age_frames_mean: f64,
+    pub age_frames_max: u64,
+    pub age_ms_mean: f64,
+    pub age_ms_p95: f64,
+    /// Mean time in the models and tracker per analysed picture.
+    pub compute_ms_mean: f64,
+    /// Models asked for that could not run, and why.
+    pub problems: Vec<String>,
+}
+
+struct PendingCopy {
+    frame: FrameId,
+    captured: Instant,
+    frame_size: [u32; 2],
+    size: (u32, u32),
+}
+
+enum Runner {
+    Worker(AnalysisWorker),
+    Inline(Box<Analyzer>),
+}
+
+pub struct AnalysisLink {
+    options: AnalysisOptions,
+    runner: Runner,
+    downscale: DownscalePass,
+    copies: ReadbackQueue<PendingCopy>,
+    latest: Option<Arc<Analysis>>,
+    /// The held result has not been drawn into the masks yet.
+    masks_stale: bool,
+    masks: Option<MaskTexture>,
+    age_frames: Histogram<u64>,
+    age_us: Histogram<u64>,
+    compute_total_ms: f64,
+    results_seen: u64,
+    records: Vec<FrameAnalysis>,
+}
+
+impl AnalysisLink {
+    /// Starts the analysis of a run; `None` when the mode is off.
+    pub fn start(ctx: &GpuContext, options: &AnalysisOptions) -> Option<AnalysisLink> {
+        let runner = match options.mode {
+            AnalysisMode::Off => return None,
+            AnalysisMode::Sync => Runner::Inline(Box::new(Analyzer::open(options.models.clone()))),
+            AnalysisMode::Async => {
+                match AnalysisWorker::start(options.models.clone(), options.nice) {
+                    Ok(worker) => Runner::Worker(worker),
+                    Err(e) => {
+                        tracing::warn!("analysis thread could not start: {e}; grading without it");
+                        return None;
+                    }
+                }
+            }
+        };
+        let histogram = || {
+            Histogram::new_with_bounds(1, 60_000_000, 3).expect("static histogram bounds are valid")
+        };
+        Some(AnalysisLink {
+            options: options.clone(),
+            runner,
+            downscale: DownscalePass::new(ctx),
+            copies: ReadbackQueue::new(1, ctx.direct_readback),
+            latest: None,
+            masks_stale: false,
+            masks: None,
+            age_frames: histogram(),
+            age_us: histogram(),
+            compute_total_ms: 0.0,
+            results_seen: 0,
+            records: Vec::new(),
+        })
+    }
+
+    /// Call after the frame's kernel is submitted (see the module comment).
+    pub fn after_frame(
+        &mut self,
+        ctx: &GpuContext,
+        frames: &FramePipeline,
+        frame: &FrameMeta,
+        format: crate::frame::PixelFormat,
+    ) -> Result<(), GpuError> {
+        match &mut self.runner {
+            Runner::Worker(worker) => {
+                self.copies.complete(&ctx.device, false, |copy, bytes| {
+                    worker.offer(input_of(copy, bytes));
+                })?;
+                let newest = worker.latest();
+                if worker.wants_picture() && self.copies.has_room() {
+                    self.request_copy(ctx, frames, frame, format);
+                }
+                self.take(newest);
+            }
+            Runner::Inline(analyzer) if analyzer.is_active() => {
+                self.request_copy(ctx, frames, frame, format);
+                let mut input = None;
+                self.copies.flush(&ctx.device, |copy, bytes| {
+                    input = Some(input_of(copy, bytes))
+                })?;
+                if let (Some(input), Runner::Inline(analyzer)) = (input, &mut self.runner) {
+                    let result = Arc::new(analyzer.analyse(&input));
+                    self.take(Some(result));
+                }
+            }
+            Runner::Inline(_) => {}
+        }
+        self.use_latest(ctx, frame);
+        Ok(())
+    }
+
+    fn request_copy(
+        &mut self,
+        ctx: &GpuContext,
+        frames: &FramePipeline,
+        frame: &FrameMeta,
+        format: crate::frame::PixelFormat,
+    ) {
+        let size = copy_size(frame.width, frame.height, self.options.copy_longest);
+        let mut encoder = ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("analysis copy"),
+            });
+        let out = self
+            .copies
+            .target(&ctx.device, DownscalePass::copy_bytes(size.0, size.1));
+        self.downscale
+            .encode(ctx, &mut encoder, frames, format, out, size);
+        self.copies.submit(
+            &ctx.queue,
+            encoder,
+            PendingCopy {
+                frame: frame.id,
+                captured: frame.captured,
+                frame_size: [frame.width, frame.height],
+                size,
+            },
+        );
+    }
+
+    /// Keeps `newest` if it is newer than the result held.
+    fn take(&mut self, newest: Option<Arc<Analysis>>) {
+        if let Some(newest) = newest {
+            if self.latest.as_ref().is_none_or(|l| l.frame < newest.frame) {
+                self.compute_total_ms += newest.compute.as_secs_f64() * 1000.0;
+                self.results_seen += 1;
+                self.latest = Some(newest);
+                self.masks_stale = true;
+            }
+        }
+    }
+
+    /// Brings the held result to `frame`: ages, masks, the record.
+    fn use_latest(&mut self, ctx: &GpuContext, frame: &FrameMeta) {
+        let Some(result) = self.latest.clone() else {
+            return;
+        };
+        let age_frames = frame.id.0.saturating_sub(result.frame.0);
+        let age = frame.captured.saturating_duration_since(result.captured);
+        let _ = self.age_frames.record(age_frames);
+        let _ = self.age_us.record(age.as_micros() as u64);
+        let faces = result.faces_at(frame.captured);
+        let faces_moving = faces.iter().any(|f| f.velocity != [0.0, 0.0]);
+        if self.masks_stale || (age_frames > 0 && faces_moving) {
+            let masks = result.masks_at(frame.captured);
+            MaskTexture::upload(&mut self.masks, &ctx.device, &ctx.queue, &masks);
+        }
+        let first_use = self.masks_stale;
+        self.masks_stale = false;
+        if self.options.record {
+            self.records.push(FrameAnalysis {
+                frame: frame.id.0,
+                analysed_frame: result.frame.0,
+                age_frames,
+                age_ms: age.as_secs_f64() * 1000.0,
+                scene_cut: result.scene_cut && first_use,
+                detected: result.detected,
+                faces,
+                matte_coverage: result.matte.as_ref().map(|m| m.coverage()),
+                depth_range: result.depth.as_ref().map(|d| d.range),
+            });
+        }
+    }
+}
+
+fn input_of(copy: PendingCopy, rgba: &[u8]) -> AnalysisInput {
+    let (width, height) = copy.size;
+    AnalysisInput {
+        frame: copy.frame,
+        captured: copy.captured,
+        frame_size: copy.frame_size,
+        picture: RgbPicture::from_rgba8(width, height, rgba),
+    }
+}
+
+impl AnalysisLink {
+    /// The mask texture of the newest result, once there is one.
+    pub fn masks(&self) -> Option<&MaskTexture> {
+        self.masks.as_ref()
+    }
+
+    /// The result the last frame was graded with.
+    pub fn latest(&self) -> Option<&Arc<Analysis>> {
+        self.latest.as_ref()
+    }
+
+    /// Every frame's record (with `record` set).
+    pub fn take_records(&mut self) -> Vec<FrameAnalysis> {
+        std::mem::take(&mut self.records)
+    }
+
+    /// Ends the analysis: stops the worker and sums up.
+    pub fn finish(self) -> AnalysisReport {
+        let (analysed, problems) = match self.runner {
+            Runner::Worker(worker) => worker.stop_and_join(),
+            Runner::Inline(analyzer) => (self.results_seen, analyzer.problems.clone()),
+        };
+        AnalysisReport {
+            mode: self.options.mode,
+            analysed,
+            frames_with_result: self.age_frames.len(),
+            age_frames_mean: self.age_frames.mean(),
+            age_frames_max: self.age_frames.max(),
+            age_ms_mean: self.age_us.mean() / 1000.0,
+            age_ms_p95: self.age_us.value_at_quantile(0.95) as f64 / 1000.0,
+            compute_ms_mean: self.compute_total_ms / self.results_seen.max(1) as f64,
+            problems,
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! The analysis masks on the GPU: one RGBA8 texture, a mask a channel
+//! (R face, G skin, B person, A depth; see `analysis::masks`), for the
+//! secondary grades to sample with a filtering sampler.
+//!
+//! How it works: [`MaskTexture::upload`] writes a [`MaskSet`] with one
+//! `queue.write_texture`, re-creating the texture only when the analysis
+//! picture's size changes. The render thread uploads when a new analysis
+//! result arrives or tracked faces move.
+
+use crate::analysis::masks::MaskSet;
+
+pub const MASK_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
+
+pub struct MaskTexture {
+    texture: wgpu::Texture,
+    view: wgpu::TextureView,
+}
+
+impl MaskTexture {
+    fn create(device: &wgpu::Device, width: u32, height: u32) -> MaskTexture {
+        let texture = device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("analysis masks"),
+            size: wgpu::Extent3d {
+                width,
+                height,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: MASK_FORMAT,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING
+                | wgpu::TextureUsages::COPY_DST
+                | wgpu::TextureUsages::COPY_SRC,
+            view_formats: &[],
+        });
+        let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+        MaskTexture { texture, view }
+    }
+
+    /// Writes `masks` into `slot`'s texture, creating or resizing it.
+    pub fn upload(
+        slot: &mut Option<MaskTexture>,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        masks: &MaskSet,
+    ) {
+        let size = wgpu::Extent3d {
+            width: masks.width,
+            height: masks.height,
+            depth_or_array_layers: 1,
+        };
+        if slot.as_ref().is_none_or(|t| t.texture.size() != size) {
+            *slot = Some(MaskTexture::create(device, masks.width, masks.height));
+        }
+        let texture = &slot.as_ref().expect("created above").texture;
+        queue.write_texture(
+            wgpu::TexelCopyTextureInfo {
+                texture,
+                mip_level: 0,
+                origin: wgpu::Origin3d::ZERO,
+                aspect: wgpu::TextureAspect::All,
+            },
+            &masks.rgba,
+            wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(masks.width * 4),
+                rows_per_image: Some(masks.height),
+            },
+            size,
+        );
+    }
+
+    pub fn texture(&self) -> &wgpu::Texture {
+        &self.texture
+    }
+
+    pub fn view(&self) -> &wgpu::TextureView {
+        &self.view
+    }
+}
