@@ -9,10 +9,10 @@
 //
 // 8-bit RGB (the common live case) takes a faster, equally exact route: the
 // per-channel part of the grade is evaluated on the GPU at the 256 possible
-// codes (`bake_channel_table`, 256 invocations a frame) and each pixel reads
-// its three values from that table, then mixes channels (grade_mix). On a CPU rasteriser
-// (lavapipe) transcendental maths per pixel is most of the cost; this keeps
-// it to 768 evaluations a frame. Quantisation is WGSL's pack*unorm rounding,
+// codes (`bake_channel_table`, 256 invocations whenever the look changes) and
+// each pixel reads its three values from that table, then mixes channels
+// (grade_mix). On a CPU rasteriser (lavapipe) transcendental maths per pixel
+// is most of the cost; this keeps it to 768 evaluations a look. Quantisation is WGSL's pack*unorm rounding,
 // mirrored in src/grade/reference.rs. Paired with src/gpu/pipeline.rs;
 // composed after ingest.wgsl and grade.wgsl.
 
@@ -27,8 +27,8 @@ override OUT_FORMAT: u32 = 0u;
 @group(0) @binding(6) var<uniform> channel_lut: array<vec4<f32>, 256>;
 
 // Evaluates the per-channel part of the grade at every 8-bit level. Run
-// before `to_buffer` every frame (256 invocations), so the table always
-// matches the look.
+// before `to_buffer` whenever the look changed (pipeline.rs keeps track), so
+// the table always matches the look.
 @compute @workgroup_size(64)
 fn bake_channel_table(@builtin(global_invocation_id) id: vec3<u32>) {
     if id.x < 256u {
