@@ -20,7 +20,7 @@ demo: setup
 
 ## Unit and integration tests (GPU tests run on Mesa's lavapipe without a GPU).
 test: setup
-	$(CARGO) run --quiet -- models fetch
+	$(CARGO) run --quiet -- models fetch --with rvm
 	$(CARGO) test --all-targets
 
 ## Criterion benches of the grade pass (1080p, 4K) and of each analysis

@@ -54,6 +54,8 @@ pub struct AnalysisConfig {
     pub nice: i32,
     /// Which analyses run: any of faces, mesh, matte, depth.
     pub models: Vec<String>,
+    /// The matte model: selfie (fast) or rvm (recurrent, GPL weights).
+    pub matte_model: String,
 }
 
 impl Default for AnalysisConfig {
@@ -67,6 +69,7 @@ impl Default for AnalysisConfig {
             models: ["faces", "mesh", "matte", "depth"]
                 .map(String::from)
                 .to_vec(),
+            matte_model: "selfie".into(),
         }
     }
 }
@@ -100,6 +103,7 @@ impl AnalysisConfig {
                 faces: has("faces"),
                 face_mesh: has("mesh"),
                 matte: has("matte"),
+                matte_model: self.matte_model.parse().unwrap_or_default(),
                 depth: has("depth"),
                 threads: self.threads,
                 detect_every: self.detect_every,
@@ -197,6 +201,16 @@ impl Config {
                 "analysis.nice",
                 a.nice.to_string(),
                 "0 <= nice <= 19",
+            ));
+        }
+        if a.matte_model
+            .parse::<crate::analysis::MatteModel>()
+            .is_err()
+        {
+            return Err(out_of_range(
+                "analysis.matte_model",
+                format!("{:?}", a.matte_model),
+                "\"selfie\" or \"rvm\"",
             ));
         }
         if let Some(bad) = a

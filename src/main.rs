@@ -62,6 +62,9 @@ struct AnalysisArgs {
     /// Which analyses run, comma-separated: faces, mesh, matte, depth.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     analysis_models: Option<Vec<String>>,
+    /// The person matte: selfie (fast) or rvm (recurrent; `models fetch --with rvm`).
+    #[arg(long, value_name = "M")]
+    matte_model: Option<String>,
     /// Add this many milliseconds to every analysis (a stand-in for a slow
     /// model or machine: shows that the loop reuses results and never waits).
     #[arg(long, value_name = "MS", hide = true)]
@@ -83,6 +86,9 @@ impl AnalysisArgs {
         }
         if let Some(models) = &self.analysis_models {
             section.models = models.clone();
+        }
+        if let Some(model) = &self.matte_model {
+            section.matte_model = model.clone();
         }
         let checked = Config {
             analysis: section,

@@ -16,7 +16,7 @@ use neurograde::analysis::mesh::{FACE_OVAL, LEFT_EYE, LIPS, RIGHT_EYE};
 use neurograde::analysis::picture::RgbPicture;
 use neurograde::analysis::runtime::Runtime;
 use neurograde::analysis::store::ModelStore;
-use neurograde::analysis::{Analysis, AnalysisInput, Analyzer, AnalyzerSettings};
+use neurograde::analysis::{Analysis, AnalysisInput, Analyzer, AnalyzerSettings, MatteModel};
 use neurograde::frame::FrameId;
 use neurograde::source::virtual_camera::VirtualCamera;
 use std::time::{Duration, Instant};
@@ -339,4 +339,54 @@ fn the_face_mesh_places_eyes_lips_and_pose_on_the_portrait() {
     let (before, after) = (face.pose.unwrap().roll, rolled.faces[0].pose.unwrap().roll);
     println!("roll {before:.1} deg, picture turned 20 deg: {after:.1} deg");
     assert!((after - before - 20.0).abs() < 4.0, "{before} -> {after}");
+}
+
+#[test]
+fn robust_video_matting_carries_its_state_and_resets_it_at_a_cut() {
+    let camera = camera();
+    let t0 = Instant::now();
+    let mut pictures = street(3);
+    pictures.extend((0..3u64).map(|i| shot(&camera, i, 0.5 + i as f64 / FPS)));
+    let rvm = || AnalyzerSettings {
+        faces: false,
+        depth: false,
+        matte_model: MatteModel::Rvm,
+        ..AnalyzerSettings::default()
+    };
+    let mut analyzer = open(rvm());
+    let results: Vec<Analysis> = pictures
+        .iter()
+        .enumerate()
+        .map(|(i, p)| analyzer.analyse(&input(i as u64, t0, p.clone())))
+        .collect();
+    assert!(results[3].scene_cut);
+    let alone = |i: usize| {
+        open(rvm())
+            .analyse(&input(i as u64, t0, pictures[i].clone()))
+            .matte
+            .unwrap()
+    };
+    // At the cut the state is reset: the same matte as a fresh start.
+    assert_eq!(results[3].matte.as_ref().unwrap(), &alone(3));
+    // After it, the state carried from the previous picture counts.
+    let carried = results[4].matte.as_ref().unwrap();
+    let fresh = alone(4);
+    let change = carried
+        .alpha
+        .iter()
+        .zip(&fresh.alpha)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
+    assert!(change > 1e-3, "the recurrent state made no difference");
+    // The matte covers her face, not the backdrop's corner.
+    let view = camera.view(0.5 + 4.0 / FPS, f64::from(W) / f64::from(H));
+    let (fx, fy) = view.still_to_frame(FACE_POINT.0 * 512.0, FACE_POINT.1 * 512.0, W, H);
+    let (u, v) = (fx as f32 / W as f32, fy as f32 / H as f32);
+    println!(
+        "RVM: alpha at her face {:.2}, at the top-right corner {:.2}; coverage {:.2}",
+        carried.at(u, v),
+        carried.at(0.98, 0.02),
+        carried.coverage()
+    );
+    assert!(carried.at(u, v) > 0.5 && carried.at(0.98, 0.02) < 0.5);
 }

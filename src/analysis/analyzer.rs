@@ -5,13 +5,14 @@
 //! input) is reported once and left out, so the rest still runs and the
 //! picture never stops. [`Analyzer::analyse`] then, per picture:
 //! 1. checks for a scene cut ([`super::scene_cut`]) and resets every
-//!    temporal state on one;
+//!    temporal state on one (tracks, blending, depth range, RVM's state);
 //! 2. faces: the detector every `detect_every` pictures (or when no face is
 //!    tracked), short or full range by the size of the faces tracked (the
 //!    other range is tried when one finds nothing); the Face Mesh on each
 //!    face, placed by the detection or, between detections, by the track's
 //!    previous landmarks; the tracker gives IDs and smooths;
-//! 3. the person matte, blended over time where the picture is still;
+//! 3. the person matte: selfie segmentation blended over time where the
+//!    picture is still, or Robust Video Matting carrying its recurrent state;
 //! 4. depth, normalised with a smoothed range (2nd to 98th percentile).
 //!
 //! The worker thread ([`super::worker`]) calls this beside the frame loop;
@@ -20,7 +21,7 @@
 use super::depth::DepthEstimator;
 use super::face::{FaceDetector, FaceRange};
 use super::masks::{Field, MaskSet};
-use super::matte::{Matte, PersonSegmenter};
+use super::matte::{Matte, PersonSegmenter, VideoMatting};
 use super::mesh::{FaceMesh, Roi, PRESENCE_THRESHOLD};
 use super::picture::RgbPicture;
 use super::runtime::Runtime;
@@ -38,6 +39,8 @@ pub struct AnalyzerSettings {
     pub faces: bool,
     pub face_mesh: bool,
     pub matte: bool,
+    /// Which model makes the person matte.
+    pub matte_model: MatteModel,
     pub depth: bool,
     /// ONNX Runtime intra-op threads per model.
     pub threads: usize,
@@ -59,11 +62,36 @@ impl Default for AnalyzerSettings {
             faces: true,
             face_mesh: true,
             matte: true,
+            matte_model: MatteModel::Selfie,
             depth: true,
             threads: 1,
             detect_every: 5,
             smoothing: true,
             extra_latency: Duration::ZERO,
+        }
+    }
+}
+
+/// The person-matte model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MatteModel {
+    /// MediaPipe selfie segmentation: fast, blended over time here.
+    #[default]
+    Selfie,
+    /// Robust Video Matting: recurrent (temporally coherent by itself),
+    /// finer edges, slower; GPL-3.0 weights (`models fetch --with rvm`).
+    Rvm,
+}
+
+impl std::str::FromStr for MatteModel {
+    type Err = String;
+    fn from_str(s: &str) -> Result<MatteModel, String> {
+        match s {
+            "selfie" => Ok(MatteModel::Selfie),
+            "rvm" => Ok(MatteModel::Rvm),
+            other => Err(format!(
+                "matte model {other:?}: expected \"selfie\" or \"rvm\""
+            )),
         }
     }
 }
@@ -147,6 +175,7 @@ pub struct Analyzer {
     full: Option<FaceDetector>,
     mesh: Option<FaceMesh>,
     segmenter: Option<PersonSegmenter>,
+    video_matting: Option<VideoMatting>,
     depth: Option<DepthEstimator>,
     /// Why a model asked for is not running, one line each.
     pub problems: Vec<String>,
@@ -193,6 +222,7 @@ impl Analyzer {
             full: None,
             mesh: None,
             segmenter: None,
+            video_matting: None,
             depth: None,
             problems: Vec::new(),
             cuts: SceneCutDetector::default(),
@@ -217,8 +247,13 @@ impl Analyzer {
                 analyzer.mesh = open_or_report(p, s.faces && s.face_mesh, || {
                     FaceMesh::open(&runtime, &store, t)
                 });
-                analyzer.segmenter =
-                    open_or_report(p, s.matte, || PersonSegmenter::open(&runtime, &store, t));
+                let rvm = s.matte_model == MatteModel::Rvm;
+                analyzer.segmenter = open_or_report(p, s.matte && !rvm, || {
+                    PersonSegmenter::open(&runtime, &store, t)
+                });
+                analyzer.video_matting = open_or_report(p, s.matte && rvm, || {
+                    VideoMatting::open(&runtime, &store, t)
+                });
                 analyzer.depth =
                     open_or_report(p, s.depth, || DepthEstimator::open(&runtime, &store, t));
             }
@@ -236,6 +271,7 @@ impl Analyzer {
         self.short.is_some()
             || self.full.is_some()
             || self.segmenter.is_some()
+            || self.video_matting.is_some()
             || self.depth.is_some()
     }
 
@@ -255,6 +291,9 @@ impl Analyzer {
             self.tracker.reset();
             self.matte_smoother.reset();
             self.range_smoother.reset();
+            if let Some(rvm) = &mut self.video_matting {
+                rvm.reset();
+            }
             self.since_detection = u32::MAX;
         }
         let (faces, detected) = self.faces(picture, elapsed);
@@ -393,6 +432,13 @@ impl Analyzer {
     }
 
     fn matte(&mut self, picture: &RgbPicture) -> Option<Matte> {
+        if let Some(rvm) = &mut self.video_matting {
+            // Recurrent: its own state is its temporal smoothing.
+            return rvm
+                .matte(picture)
+                .map_err(|e| tracing::debug!("video matting: {e}"))
+                .ok();
+        }
         let segmenter = self.segmenter.as_mut()?;
         let mut matte = segmenter
             .segment(picture)

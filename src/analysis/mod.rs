@@ -31,7 +31,7 @@ pub mod store;
 pub mod tracker;
 pub mod worker;
 
-pub use analyzer::{Analysis, AnalysisInput, Analyzer, AnalyzerSettings};
+pub use analyzer::{Analysis, AnalysisInput, Analyzer, AnalyzerSettings, MatteModel};
 
 use std::path::PathBuf;
 
