@@ -285,11 +285,6 @@ impl AnalysisLink {
         self.masks.as_ref()
     }
 
-    /// The result the last frame was graded with.
-    pub fn latest(&self) -> Option<&Arc<Analysis>> {
-        self.latest.as_ref()
-    }
-
     /// Every frame's record (with `record` set).
     pub fn take_records(&mut self) -> Vec<FrameAnalysis> {
         std::mem::take(&mut self.records)
