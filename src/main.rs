@@ -377,12 +377,7 @@ fn run(args: RunArgs) -> Result<()> {
 fn grade(args: GradeArgs) -> Result<()> {
     let look = load_look(args.look.as_deref())?;
     let depth: Depth = args.depth.parse().map_err(anyhow::Error::msg)?;
-    let total = if neurograde::source::file::is_still(&args.input) || !args.input.exists() {
-        None
-    } else {
-        neurograde::source::file::probe_video(&args.input)?.frames
-    };
-    let bar = progress_bar(total)?;
+    let bar = progress_bar(frame_count(&args.input)?)?;
     let report = engine::grade_file(
         &args.input,
         &args.output,
@@ -418,12 +413,7 @@ fn analyze(args: AnalyzeArgs) -> Result<()> {
         None => Config::builtin(),
     };
     let options = args.analysis.options(&config, AnalysisMode::Sync)?;
-    let total = if neurograde::source::file::is_still(&args.input) || !args.input.exists() {
-        None
-    } else {
-        neurograde::source::file::probe_video(&args.input)?.frames
-    };
-    let bar = progress_bar(total)?;
+    let bar = progress_bar(frame_count(&args.input)?)?;
     let report = engine::analyze_file(&args.input, options, stop_on_ctrl_c()?, &mut |n| {
         bar.set_position(n)
     });
@@ -473,6 +463,14 @@ fn analyze(args: AnalyzeArgs) -> Result<()> {
         println!("analysis: not running: {problem}");
     }
     Ok(())
+}
+
+/// Frames in a video, for a progress bar (`None` for stills and unknowns).
+fn frame_count(input: &Path) -> Result<Option<u64>> {
+    if neurograde::source::file::is_still(input) || !input.exists() {
+        return Ok(None);
+    }
+    Ok(neurograde::source::file::probe_video(input)?.frames)
 }
 
 fn progress_bar(total: Option<u64>) -> Result<indicatif::ProgressBar> {

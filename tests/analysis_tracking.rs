@@ -308,7 +308,7 @@ fn the_face_mesh_places_eyes_lips_and_pose_on_the_portrait() {
     );
 
     // Masks: the eye is face but not skin; the cheek is both.
-    let masks = result.masks_at(result.captured);
+    let masks = result.masks(&result.faces);
     let at =
         |channel, p: [f32; 2]| masks.channel(channel)[(p[1] as u32 * w + p[0] as u32) as usize];
     assert_eq!(at(MaskChannel::Face, right), 255);

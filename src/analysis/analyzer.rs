@@ -146,13 +146,14 @@ impl Analysis {
         self.faces.iter().map(|f| f.predicted(seconds)).collect()
     }
 
-    /// The masks on the analysis picture's grid, faces predicted to `at`.
-    pub fn masks_at(&self, at: Instant) -> MaskSet {
+    /// The masks on the analysis picture's grid, with `faces` (this
+    /// result's, or as [`Analysis::faces_at`] predicts them).
+    pub fn masks(&self, faces: &[TrackedFace]) -> MaskSet {
         let [w, h] = self.picture_size;
         MaskSet::draw(
             w,
             h,
-            &self.faces_at(at),
+            faces,
             self.frame_size[0] as f32 / w as f32,
             self.matte.as_ref().map(|m| Field {
                 width: m.width,

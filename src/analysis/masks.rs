@@ -8,7 +8,7 @@
 //! normalised depth (1 = nearest), both resampled to the mask grid. Channels:
 //! R face, G skin, B person, A depth.
 
-use super::mesh::{FACE_OVAL, LEFT_BROW, LEFT_EYE, LIPS, RIGHT_BROW, RIGHT_EYE};
+use super::mesh::{region, FACE_OVAL, LEFT_BROW, LEFT_EYE, LIPS, RIGHT_BROW, RIGHT_EYE};
 use super::tracker::TrackedFace;
 
 /// The channel of each mask in [`MaskSet::rgba`].
@@ -59,17 +59,11 @@ impl MaskSet {
             let face = face.scaled(1.0 / faces_scale);
             match &face.landmarks {
                 Some(points) => {
-                    let region = |indices: &[usize]| -> Vec<[f32; 2]> {
-                        indices
-                            .iter()
-                            .map(|i| [points[*i][0], points[*i][1]])
-                            .collect()
-                    };
-                    let oval = region(&FACE_OVAL);
+                    let oval = region(points, &FACE_OVAL);
                     masks.fill(MaskChannel::Face, &oval, 255);
                     masks.fill(MaskChannel::Skin, &oval, 255);
                     for hole in [&LEFT_EYE[..], &RIGHT_EYE, &LEFT_BROW, &RIGHT_BROW, &LIPS] {
-                        masks.fill(MaskChannel::Skin, &region(hole), 0);
+                        masks.fill(MaskChannel::Skin, &region(points, hole), 0);
                     }
                 }
                 None => {

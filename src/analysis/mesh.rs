@@ -151,18 +151,12 @@ pub struct FaceMeshResult {
     pub presence: f32,
 }
 
-impl FaceMeshResult {
-    /// The points of a region loop, in picture pixels.
-    pub fn region(&self, indices: &[usize]) -> Vec<[f32; 2]> {
-        indices
-            .iter()
-            .map(|i| [self.points[*i][0], self.points[*i][1]])
-            .collect()
-    }
-
-    pub fn pose(&self) -> HeadPose {
-        HeadPose::of(&self.points)
-    }
+/// The (x, y) of a region loop (e.g. [`FACE_OVAL`]) of 468 landmarks.
+pub fn region(points: &[[f32; 3]], indices: &[usize]) -> Vec<[f32; 2]> {
+    indices
+        .iter()
+        .map(|i| [points[*i][0], points[*i][1]])
+        .collect()
 }
 
 /// The Face Mesh model, ready to run.

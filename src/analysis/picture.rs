@@ -62,20 +62,13 @@ impl RgbPicture {
     pub fn tensor(&self, width: usize, height: usize, input: &InputSpec) -> Vec<f32> {
         let [lo, hi] = input.range;
         let mut out = vec![0.0; 3 * width * height];
-        let (sx, sy) = (
-            self.width as f32 / width as f32,
-            self.height as f32 / height as f32,
-        );
-        for y in 0..height {
-            for x in 0..width {
-                let rgb = self.sample((x as f32 + 0.5) * sx, (y as f32 + 0.5) * sy);
-                for (c, v) in rgb.iter().enumerate() {
-                    let at = match input.layout {
-                        Layout::Nchw => c * width * height + y * width + x,
-                        Layout::Nhwc => (y * width + x) * 3 + c,
-                    };
-                    out[at] = lo + v * (hi - lo);
-                }
+        for (i, rgb) in self.resampled(width, height).enumerate() {
+            for (c, v) in rgb.iter().enumerate() {
+                let at = match input.layout {
+                    Layout::Nchw => c * width * height + i,
+                    Layout::Nhwc => i * 3 + c,
+                };
+                out[at] = lo + v * (hi - lo);
             }
         }
         out
@@ -84,18 +77,21 @@ impl RgbPicture {
     /// Luma (BT.709 weights on the code values) sampled at the cell centres
     /// of a `width` x `height` grid over the whole picture.
     pub fn luma_grid(&self, width: usize, height: usize) -> Vec<f32> {
+        self.resampled(width, height)
+            .map(|[r, g, b]| 0.2126 * r + 0.7152 * g + 0.0722 * b)
+            .collect()
+    }
+
+    /// The picture sampled at the cell centres of a `width` x `height` grid
+    /// over it, row by row.
+    fn resampled(&self, width: usize, height: usize) -> impl Iterator<Item = [f32; 3]> + '_ {
         let (sx, sy) = (
             self.width as f32 / width as f32,
             self.height as f32 / height as f32,
         );
-        let mut out = Vec::with_capacity(width * height);
-        for y in 0..height {
-            for x in 0..width {
-                let [r, g, b] = self.sample((x as f32 + 0.5) * sx, (y as f32 + 0.5) * sy);
-                out.push(0.2126 * r + 0.7152 * g + 0.0722 * b);
-            }
-        }
-        out
+        (0..height).flat_map(move |y| {
+            (0..width).map(move |x| self.sample((x as f32 + 0.5) * sx, (y as f32 + 0.5) * sy))
+        })
     }
 }
 

@@ -245,10 +245,17 @@ impl AnalysisLink {
         let age = frame.captured.saturating_duration_since(result.captured);
         let _ = self.age_frames.record(age_frames);
         let _ = self.age_us.record(age.as_micros() as u64);
-        let faces = result.faces_at(frame.captured);
-        let faces_moving = faces.iter().any(|f| f.velocity != [0.0, 0.0]);
-        if self.masks_stale || (age_frames > 0 && faces_moving) {
-            let masks = result.masks_at(frame.captured);
+        // Predicting copies every landmark: only when the masks or the
+        // record need it.
+        let faces_moving = result.faces.iter().any(|f| f.velocity != [0.0, 0.0]);
+        let redraw = self.masks_stale || (age_frames > 0 && faces_moving);
+        let faces = if redraw || self.options.record {
+            result.faces_at(frame.captured)
+        } else {
+            Vec::new()
+        };
+        if redraw {
+            let masks = result.masks(&faces);
             MaskTexture::upload(&mut self.masks, &ctx.device, &ctx.queue, &masks);
         }
         let first_use = self.masks_stale;

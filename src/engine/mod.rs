@@ -170,15 +170,15 @@ pub fn grade_file(
     stop: Arc<AtomicBool>,
     on_frame: &mut dyn FnMut(u64),
 ) -> Result<RunReport, EngineError> {
-    SourceSpec::File { path: input.into() }.preflight()?;
-    let source_bits = if is_still(input) {
-        still_bits(input)?
-    } else if input.exists() && probe_video(input)?.deep {
-        16
-    } else {
-        8
-    };
+    // Called by `offline` once the source is open (so the file exists).
     let sink = |fps| -> Result<Box<dyn Sink>, EngineError> {
+        let source_bits = if is_still(input) {
+            still_bits(input)?
+        } else if probe_video(input)?.deep {
+            16
+        } else {
+            8
+        };
         Ok(Box::new(FileSink::create(output, fps, depth, source_bits)?))
     };
     offline(

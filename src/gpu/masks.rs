@@ -13,7 +13,6 @@ pub const MASK_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
 
 pub struct MaskTexture {
     texture: wgpu::Texture,
-    view: wgpu::TextureView,
 }
 
 impl MaskTexture {
@@ -34,8 +33,7 @@ impl MaskTexture {
                 | wgpu::TextureUsages::COPY_SRC,
             view_formats: &[],
         });
-        let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
-        MaskTexture { texture, view }
+        MaskTexture { texture }
     }
 
     /// Writes `masks` into `slot`'s texture, creating or resizing it.
@@ -73,9 +71,5 @@ impl MaskTexture {
 
     pub fn texture(&self) -> &wgpu::Texture {
         &self.texture
-    }
-
-    pub fn view(&self) -> &wgpu::TextureView {
-        &self.view
     }
 }
