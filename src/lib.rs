@@ -17,6 +17,7 @@ pub mod analysis;
 pub mod assets;
 pub mod atomic;
 pub mod config;
+pub mod control;
 pub mod engine;
 pub mod ffmpeg;
 pub mod frame;

@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use neurograde::analysis::store::{Layout, ModelStore, Status};
 use neurograde::analysis::AnalysisMode;
 use neurograde::config::Config;
+use neurograde::control::{ControlOptions, ControlReport, Param, Profile};
 use neurograde::engine::analysis_link::AnalysisReport;
 use neurograde::engine::{self, RunOptions, WindowOptions};
 use neurograde::frame::Size;
@@ -36,7 +37,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Grade a live source and show or record it, with latency figures.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Grade a file offline (still or video), every frame, as fast as possible.
     Grade(GradeArgs),
     /// Move looks to and from ASC CDL (.cc .ccc .cdl) and LUTs (.cube).
@@ -47,6 +48,106 @@ enum Command {
     Models(ModelsCommand),
     /// Find faces, people and depth in every frame of a file; write JSON.
     Analyze(AnalyzeArgs),
+    /// MIDI control surfaces: list ports, watch what a panel sends, learn a
+    /// control into a profile.
+    #[command(subcommand)]
+    Midi(MidiCommand),
+}
+
+#[derive(Subcommand)]
+enum MidiCommand {
+    /// The MIDI input and output ports (indexes for --midi-port).
+    List,
+    /// Print what a panel sends, decoded, and what its profile maps it to.
+    Monitor(MidiMonitorArgs),
+    /// Move a control: its binding to a parameter or action is written to
+    /// the profile (atomically).
+    Learn(MidiLearnArgs),
+}
+
+/// Where MIDI comes from for `midi monitor` and `midi learn`.
+#[derive(Args)]
+struct MidiInputArgs {
+    /// Port: part of its name, its index in `midi list`, or "virtual".
+    #[arg(long, value_name = "P")]
+    port: Option<String>,
+    /// Read a recording instead of a port (Standard MIDI File or the
+    /// .jsonl of run --control-record).
+    #[arg(long, value_name = "FILE", conflicts_with = "port")]
+    from: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct MidiMonitorArgs {
+    #[command(flatten)]
+    input: MidiInputArgs,
+    /// Show what this profile maps each control to.
+    #[arg(long, value_name = "NAME|PATH")]
+    controller: Option<String>,
+    /// Stop after this many seconds (default: Ctrl-C).
+    #[arg(long, value_name = "S")]
+    seconds: Option<f64>,
+}
+
+#[derive(Args)]
+struct MidiLearnArgs {
+    #[command(flatten)]
+    input: MidiInputArgs,
+    /// The profile to write (a path; created if missing).
+    #[arg(long, value_name = "PATH")]
+    controller: PathBuf,
+    /// The parameter to bind (a look key path, e.g. primary/exposure).
+    #[arg(long, value_name = "KEY", required_unless_present = "action")]
+    param: Option<String>,
+    /// Or an action (bypass, compare, undo, redo, fine, bank-next, store:N, recall:N, ...).
+    #[arg(long, value_name = "A", conflicts_with = "param")]
+    action: Option<String>,
+    /// Bind in this bank only (1-based; the profile's `banks`).
+    #[arg(long, value_name = "N")]
+    bank: Option<usize>,
+    /// How long to wait for a control to move, in seconds.
+    #[arg(long, value_name = "S", default_value = "30")]
+    wait: f64,
+}
+
+/// Control surfaces of `run`.
+#[derive(Args)]
+struct ControlArgs {
+    /// Controller profile: a shipped one (nanokontrol2, xtouch-mini, mcu,
+    /// midimix, generic; see config/controllers/) or a path.
+    #[arg(long, value_name = "NAME|PATH")]
+    controller: Option<String>,
+    /// MIDI port: part of its name, its index in `midi list`, or "virtual"
+    /// (default: the profile's `port`).
+    #[arg(long, value_name = "P")]
+    midi_port: Option<String>,
+    /// Do not open MIDI.
+    #[arg(long)]
+    no_midi: bool,
+    /// Listen for OSC on this UDP port (addresses are the look keys:
+    /// /primary/exposure 0.5).
+    #[arg(long, value_name = "N")]
+    osc_port: Option<u16>,
+    /// Address OSC binds to (default 127.0.0.1: this machine only; 0.0.0.0
+    /// for tablets on the network).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    osc_bind: std::net::IpAddr,
+    /// Replay a recorded control session (Standard MIDI File or .jsonl).
+    #[arg(long, value_name = "FILE")]
+    control_replay: Option<PathBuf>,
+    /// Record the control session (timestamped, .jsonl) for replay.
+    #[arg(long, value_name = "FILE")]
+    control_record: Option<PathBuf>,
+    /// Write the live look here when the run ends.
+    #[arg(long, value_name = "PATH")]
+    save_look: Option<PathBuf>,
+    /// Where the live look autosaves (default: autosave.toml in the data
+    /// folder, $NEUROGRADE_DATA or ~/.local/share/neurograde).
+    #[arg(long, value_name = "PATH")]
+    autosave: Option<PathBuf>,
+    /// The snapshot library (default: snapshots/ in the data folder).
+    #[arg(long, value_name = "DIR")]
+    snapshots: Option<PathBuf>,
 }
 
 /// Analysis settings shared by `run` and `analyze` (defaults: `[analysis]`
@@ -230,6 +331,8 @@ struct RunArgs {
     analysis: Option<String>,
     #[command(flatten)]
     analysis_settings: AnalysisArgs,
+    #[command(flatten)]
+    control: ControlArgs,
 }
 
 #[derive(Args)]
@@ -258,7 +361,7 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => run(*args),
         Command::Grade(args) => grade(args),
         Command::Look(LookCommand::Export(args)) => look_export(args),
         Command::Look(LookCommand::Import(args)) => look_import(args),
@@ -266,6 +369,9 @@ fn main() -> ExitCode {
         Command::Models(ModelsCommand::Fetch(args)) => models_fetch(args),
         Command::Models(ModelsCommand::Verify) => models_verify(),
         Command::Analyze(args) => analyze(args),
+        Command::Midi(MidiCommand::List) => midi_list(),
+        Command::Midi(MidiCommand::Monitor(args)) => midi_monitor(args),
+        Command::Midi(MidiCommand::Learn(args)) => midi_learn(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -353,6 +459,7 @@ fn run(args: RunArgs) -> Result<()> {
         },
         file_depth: depth,
         analysis: args.analysis_settings.options(&config, analysis_mode)?,
+        control: control_options(&args.control)?,
     };
     let report = engine::run(options, stop_on_ctrl_c()?)?;
     println!("source: {}", report.source);
@@ -363,6 +470,9 @@ fn run(args: RunArgs) -> Result<()> {
     println!("{}", report.summary());
     if let Some(a) = &report.analysis {
         print_analysis(a);
+    }
+    if let Some(c) = &report.control {
+        print_control(c);
     }
     if let Some(path) = &args.stats_json {
         let json = serde_json::to_vec_pretty(&report)?;
@@ -643,5 +753,284 @@ fn models_verify() -> Result<()> {
             store.dir.display()
         );
     }
+    Ok(())
+}
+
+/// The folder of autosaves and snapshots: $NEUROGRADE_DATA, else
+/// $XDG_DATA_HOME/neurograde, else ~/.local/share/neurograde.
+fn data_dir() -> Option<PathBuf> {
+    let env = |k| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    env("NEUROGRADE_DATA")
+        .or_else(|| env("XDG_DATA_HOME").map(|d| d.join("neurograde")))
+        .or_else(|| env("HOME").map(|h| h.join(".local/share/neurograde")))
+}
+
+/// Shipped controller profiles: config/controllers beside the working
+/// folder, else in the source tree the binary was built from.
+fn profile_path(name: &str) -> Result<PathBuf> {
+    let local = Path::new("config/controllers");
+    let dir = if local.is_dir() {
+        local.to_path_buf()
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/controllers")
+    };
+    Ok(Profile::resolve(name, &dir)?)
+}
+
+fn control_options(args: &ControlArgs) -> Result<ControlOptions> {
+    let profile = args.controller.as_deref().map(profile_path).transpose()?;
+    let mut options = ControlOptions {
+        profile,
+        midi_port: args.midi_port.clone(),
+        midi: !args.no_midi,
+        osc: args
+            .osc_port
+            .map(|port| std::net::SocketAddr::new(args.osc_bind, port)),
+        replay: args.control_replay.clone(),
+        record: args.control_record.clone(),
+        save_look: args.save_look.clone(),
+        autosave: args.autosave.clone(),
+        snapshots: args.snapshots.clone(),
+    };
+    if options.active() {
+        let data = data_dir();
+        if options.autosave.is_none() {
+            options.autosave = data.as_ref().map(|d| d.join("autosave.toml"));
+        }
+        if options.snapshots.is_none() {
+            options.snapshots = data.map(|d| d.join("snapshots"));
+        }
+        if let Some(dir) = &options.snapshots {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("{}: cannot create the snapshot folder", dir.display()))?;
+        }
+    }
+    Ok(options)
+}
+
+fn print_control(c: &ControlReport) {
+    let l = &c.latency_ms;
+    println!(
+        "control: {} events, {} grade changes | control->picture latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} changes shown)",
+        c.events, c.changes, l.p50, l.p99, l.max, c.latency_samples
+    );
+    println!("  MIDI: {}", c.midi);
+    if let Some(osc) = &c.osc {
+        println!("  OSC: listening on {osc}");
+    }
+    if let Some(r) = &c.replay {
+        println!("  replay: {r}");
+    }
+    for s in &c.saved {
+        println!("  saved {s}");
+    }
+    for n in &c.notices {
+        println!("  note: {n}");
+    }
+}
+
+fn midi_list() -> Result<()> {
+    #[cfg(feature = "midi")]
+    {
+        let (inputs, outputs) =
+            neurograde::control::midi_port::list().map_err(anyhow::Error::msg)?;
+        println!("MIDI inputs ({}):", inputs.len());
+        for (i, name) in inputs.iter().enumerate() {
+            println!("  {i}: {name}");
+        }
+        println!("MIDI outputs ({}):", outputs.len());
+        for (i, name) in outputs.iter().enumerate() {
+            println!("  {i}: {name}");
+        }
+        Ok(())
+    }
+    #[cfg(not(feature = "midi"))]
+    bail!("this build has no MIDI (built without the `midi` feature)")
+}
+
+/// Raw MIDI chunks from a recording (all at once) or a port (as they come,
+/// until `until` says stop).
+fn midi_chunks(
+    input: &MidiInputArgs,
+    mut until: impl FnMut(&[u8], Option<std::time::Instant>) -> bool,
+    stop: &AtomicBool,
+) -> Result<()> {
+    if let Some(path) = &input.from {
+        for timed in neurograde::control::replay::read(path)? {
+            if let neurograde::control::replay::ControlInputEvent::Midi(bytes) = timed.event {
+                if until(&bytes, None) {
+                    break;
+                }
+            }
+        }
+        return Ok(());
+    }
+    #[cfg(feature = "midi")]
+    {
+        use neurograde::control::midi_port::{MidiPorts, PortChoice};
+        let port = input.port.as_deref().context(
+            "name a MIDI port with --port (see `neurograde midi list`) or a file with --from",
+        )?;
+        let (tx, rx) = crossbeam_channel::bounded::<(Vec<u8>, std::time::Instant)>(4096);
+        let mut ports = MidiPorts::open(
+            PortChoice::parse(port),
+            Arc::new(move |bytes, at| {
+                let _ = tx.try_send((bytes, at));
+            }),
+        )
+        .map_err(anyhow::Error::msg)?;
+        match ports.connected() {
+            Some(name) => eprintln!("listening to {name} (Ctrl-C ends)"),
+            None => eprintln!("waiting for a port matching `{port}` (Ctrl-C ends)"),
+        }
+        let mut last_poll = std::time::Instant::now();
+        while !stop.load(Ordering::Relaxed) {
+            match rx.recv_timeout(std::time::Duration::from_millis(50)) {
+                Ok((bytes, at)) => {
+                    if until(&bytes, Some(at)) {
+                        break;
+                    }
+                }
+                Err(_) => {
+                    if until(&[], None) {
+                        break;
+                    }
+                }
+            }
+            if last_poll.elapsed() > std::time::Duration::from_secs(1) {
+                last_poll = std::time::Instant::now();
+                if let Some(line) = ports.poll() {
+                    eprintln!("{line}");
+                }
+            }
+        }
+        Ok(())
+    }
+    #[cfg(not(feature = "midi"))]
+    bail!("this build has no MIDI (built without the `midi` feature); use --from FILE")
+}
+
+fn midi_monitor(args: MidiMonitorArgs) -> Result<()> {
+    use neurograde::control::mapping::Mapper;
+    use neurograde::control::midi::{ControlDecoder, MidiParser};
+    let mut mapper = match &args.controller {
+        Some(name) => {
+            let (profile, bindings) = Profile::load(&profile_path(name)?)?;
+            Some(Mapper::new(profile, bindings))
+        }
+        None => None,
+    };
+    let mut parser = MidiParser::new();
+    let mut decoder = ControlDecoder::new(
+        mapper
+            .as_ref()
+            .map(|m| m.cc14_controls())
+            .unwrap_or_default(),
+    );
+    let look = Look::default();
+    let started = std::time::Instant::now();
+    let stop = stop_on_ctrl_c()?;
+    let mut print = |bytes: &[u8]| {
+        for message in parser.parse(bytes) {
+            let mut events = Vec::new();
+            decoder.decode(message, |e| events.push(e));
+            println!("{message:?}");
+            for e in events {
+                let mapped = mapper
+                    .as_mut()
+                    .map(|m| m.handle(e, &look))
+                    .unwrap_or_default();
+                println!("  -> {:?} {:?} {mapped:?}", e.control, e.input);
+            }
+        }
+    };
+    midi_chunks(
+        &args.input,
+        |bytes, _| {
+            print(bytes);
+            args.seconds
+                .is_some_and(|s| started.elapsed().as_secs_f64() > s)
+        },
+        &stop,
+    )?;
+    if parser.errors() > 0 {
+        println!(
+            "{} bytes or messages could not be used (cut short, no status)",
+            parser.errors()
+        );
+    }
+    Ok(())
+}
+
+fn midi_learn(args: MidiLearnArgs) -> Result<()> {
+    use neurograde::control::learn;
+    use neurograde::control::midi::MidiParser;
+    if !args.controller.exists() {
+        let name = args
+            .controller
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let profile = Profile {
+            name,
+            port: args.input.port.clone(),
+            banks: Vec::new(),
+            fine_divisor: 10.0,
+            bindings: Vec::new(),
+        };
+        profile.save(&args.controller)?;
+    }
+    // Check the target before waiting for a control.
+    if let Some(p) = &args.param {
+        Param::parse(p)?;
+    }
+    let mut parser = MidiParser::new();
+    let mut messages = Vec::new();
+    let mut first: Option<std::time::Instant> = None;
+    let started = std::time::Instant::now();
+    let stop = stop_on_ctrl_c()?;
+    if args.input.from.is_none() {
+        eprintln!(
+            "move the control for {}",
+            args.param
+                .as_deref()
+                .or(args.action.as_deref())
+                .unwrap_or("?")
+        );
+    }
+    midi_chunks(
+        &args.input,
+        |bytes, at| {
+            let got = parser.parse(bytes);
+            if !got.is_empty() {
+                first.get_or_insert(at.unwrap_or_else(std::time::Instant::now));
+            }
+            messages.extend(got);
+            // Gather half a second of the move, then stop.
+            let done = first.is_some_and(|t| t.elapsed() > std::time::Duration::from_millis(500));
+            done || started.elapsed().as_secs_f64() > args.wait
+        },
+        &stop,
+    )?;
+    let mut spec = learn::infer(&messages)
+        .context("no control moved (a CC, pitch bend or note) before the wait ran out")?;
+    spec.param = args.param.clone();
+    spec.action = args.action.clone();
+    if spec.note.is_some() && spec.action.is_none() {
+        // A button on a parameter resets it.
+        spec.action = Some("reset".into());
+    }
+    spec.bank = args.bank;
+    let profile = learn::learn_into(&args.controller, spec.clone())?;
+    println!(
+        "{} written to {} ({} bindings)",
+        spec.describe(),
+        args.controller.display(),
+        profile.bindings.len()
+    );
     Ok(())
 }

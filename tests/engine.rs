@@ -29,6 +29,7 @@ fn options(size: Size, fps: f64, frames: Option<u64>, fast: bool) -> RunOptions 
         window: WindowOptions::default(),
         file_depth: Depth::Auto,
         analysis: Default::default(),
+        control: Default::default(),
     }
 }
 

@@ -18,6 +18,7 @@ pub mod ring;
 pub mod source_thread;
 pub mod stats;
 
+use crate::control::ControlOptions;
 use crate::gpu::{GpuContext, GpuError};
 use crate::grade::Look;
 use crate::sink::file::{Depth, FileSink};
@@ -44,6 +45,8 @@ pub enum EngineError {
     Sink(#[from] SinkError),
     #[error(transparent)]
     Gpu(#[from] GpuError),
+    #[error(transparent)]
+    Control(#[from] crate::control::ControlError),
 }
 
 /// Window behaviour.
@@ -73,6 +76,8 @@ pub struct RunOptions {
     pub file_depth: Depth,
     /// Faces, people and depth beside the loop (off by default).
     pub analysis: AnalysisOptions,
+    /// MIDI / OSC panels, replay, autosave (off by default).
+    pub control: ControlOptions,
 }
 
 impl RunOptions {
@@ -83,6 +88,7 @@ impl RunOptions {
             readback_depth: self.readback_depth,
             look: Arc::new(self.look.clone()),
             analysis: self.analysis.clone(),
+            control: self.control.clone(),
         }
     }
 }
@@ -235,6 +241,7 @@ fn offline(
         readback_depth: 2,
         look: Arc::new(look.clone()),
         analysis,
+        control: ControlOptions::default(),
     };
     let result = render::readback_loop(
         &ctx,

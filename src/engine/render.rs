@@ -8,21 +8,23 @@
 //! finished frames to the sink in order. With analysis on, each frame then
 //! passes through the [`AnalysisLink`] (copies to the models, newest result
 //! back). The window sink has its own loop (`src/sink/window.rs`) built from
-//! the same parts.
+//! the same parts. Both take the grade from a [`LiveGrade`]: the run's look,
+//! replaced by each newer one the control surfaces publish.
 
 use super::analysis_link::{AnalysisLink, AnalysisOptions};
 use super::ring::FrameConsumer;
 use super::source_thread::SourceState;
 use super::stats::Stats;
 use super::EngineError;
+use crate::control::{ControlLink, ControlOptions};
 use crate::frame::Frame;
 use crate::gpu::grade::GradeUniforms;
-use crate::gpu::{FramePipeline, GpuContext, ReadbackQueue};
+use crate::gpu::{FramePipeline, GpuContext, GpuError, ReadbackQueue};
 use crate::grade::Look;
 use crate::sink::{FrameMeta, Sink, SinkError};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long the render loop waits for a frame before checking for stop.
 pub const IDLE_WAIT: Duration = Duration::from_millis(20);
@@ -39,6 +41,93 @@ pub struct LoopSettings {
     /// The grade; its uniforms and LUT are uploaded at the start of the loop.
     pub look: Arc<Look>,
     pub analysis: AnalysisOptions,
+    pub control: ControlOptions,
+}
+
+/// The grade a render loop uses; see the module comment.
+pub struct LiveGrade {
+    look: Arc<Look>,
+    pub uniforms: GradeUniforms,
+    control: Option<ControlLink>,
+    /// Arrival of the change the next graded frame is the first to carry.
+    pending: Option<Instant>,
+}
+
+impl LiveGrade {
+    /// Prepares `pipeline` for the run's look and starts the control
+    /// thread when the run has control surfaces (`wake` ends the loop's
+    /// wait for a frame when the grade changes).
+    pub fn start(
+        ctx: &GpuContext,
+        pipeline: &mut FramePipeline,
+        settings: &LoopSettings,
+        wake: crate::control::link::Wake,
+    ) -> Result<LiveGrade, EngineError> {
+        pipeline.set_look(ctx, &settings.look)?;
+        let control = if settings.control.active() {
+            Some(ControlLink::start(&settings.control, &settings.look, wake)?)
+        } else {
+            None
+        };
+        Ok(LiveGrade {
+            look: Arc::clone(&settings.look),
+            uniforms: GradeUniforms::from_look(&settings.look),
+            control,
+            pending: None,
+        })
+    }
+
+    /// Takes a newer look from the control surfaces, if there is one
+    /// (uploading its LUTs only when they changed). True when it changed.
+    pub fn refresh(
+        &mut self,
+        ctx: &GpuContext,
+        pipeline: &mut FramePipeline,
+    ) -> Result<bool, GpuError> {
+        let Some((look, since)) = self.control.as_mut().and_then(|c| c.poll()) else {
+            return Ok(false);
+        };
+        let same = |a: &Option<Arc<crate::grade::lut::Lut>>,
+                    b: &Option<Arc<crate::grade::lut::Lut>>| match (a, b) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        if !same(&look.loaded_lut, &self.look.loaded_lut)
+            || !same(&look.loaded_display_lut, &self.look.loaded_display_lut)
+        {
+            pipeline.set_look(ctx, &look)?;
+        }
+        self.uniforms = GradeUniforms::from_look(&look);
+        self.look = look;
+        self.pending.get_or_insert(since);
+        Ok(true)
+    }
+
+    /// Whether a newer look is waiting (without taking it).
+    pub fn changed(&self) -> bool {
+        self.control.as_ref().is_some_and(|c| c.has_newer())
+    }
+
+    /// For the frame about to be graded: the arrival of the change it is
+    /// the first to carry, to pass to [`Self::ready`] when it is ready.
+    pub fn take_pending(&mut self) -> Option<Instant> {
+        self.pending.take()
+    }
+
+    /// A frame carrying a change that arrived at `since` is ready now.
+    pub fn ready(&mut self, since: Option<Instant>) {
+        if let (Some(since), Some(c)) = (since, &mut self.control) {
+            c.record_latency(since, Instant::now());
+        }
+    }
+
+    /// Ends the control thread (autosave, `--save-look`) into the stats.
+    pub fn finish(self, stats: &mut Stats) {
+        if let Some(c) = self.control {
+            stats.set_control(c);
+        }
+    }
 }
 
 pub enum Take {
@@ -87,11 +176,13 @@ struct Delivery<'a> {
     sink: &'a mut dyn Sink,
     stats: Stats,
     error: Option<SinkError>,
+    grade: LiveGrade,
 }
 
 impl Delivery<'_> {
-    fn deliver(&mut self, meta: FrameMeta, pixels: &[u8]) {
+    fn deliver(&mut self, (meta, control_since): (FrameMeta, Option<Instant>), pixels: &[u8]) {
         self.stats.record(meta.captured);
+        self.grade.ready(control_since);
         if self.error.is_none() {
             if let Err(e) = self.sink.write(&meta, pixels) {
                 self.error = Some(e);
@@ -115,15 +206,17 @@ pub fn readback_loop(
     on_frame: &mut dyn FnMut(u64),
 ) -> Result<Stats, EngineError> {
     let mut pipeline = FramePipeline::new(ctx);
-    pipeline.set_look(ctx, &settings.look)?;
-    let uniforms = GradeUniforms::from_look(&settings.look);
-    let mut readback =
-        ReadbackQueue::<FrameMeta>::new(settings.readback_depth, ctx.direct_readback);
+    let grade = LiveGrade::start(ctx, &mut pipeline, settings, consumer.waker())?;
+    let mut readback = ReadbackQueue::<(FrameMeta, Option<Instant>)>::new(
+        settings.readback_depth,
+        ctx.direct_readback,
+    );
     let format = sink.output_format();
     let mut delivery = Delivery {
         sink,
         stats: Stats::new(),
         error: None,
+        grade,
     };
     let mut analysis = AnalysisLink::start(ctx, &settings.analysis);
     let mut submitted = 0u64;
@@ -146,9 +239,11 @@ pub fn readback_loop(
         if !readback.has_room() {
             readback.complete(&ctx.device, true, |m, p| delivery.deliver(m, p))?;
         }
+        delivery.grade.refresh(ctx, &mut pipeline)?;
         let output = readback.target(&ctx.device, FramePipeline::packed_bytes(&frame, format));
-        pipeline.encode_packed(ctx, &mut encoder, &frame, &uniforms, format, output)?;
-        readback.submit(&ctx.queue, encoder, meta);
+        let uniforms = &delivery.grade.uniforms;
+        pipeline.encode_packed(ctx, &mut encoder, &frame, uniforms, format, output)?;
+        readback.submit(&ctx.queue, encoder, (meta, delivery.grade.take_pending()));
         if let Some(link) = &mut analysis {
             link.after_frame(ctx, &pipeline, &meta, frame.format)?;
         }
@@ -165,5 +260,6 @@ pub fn readback_loop(
     if let Some(link) = analysis {
         stats.set_analysis(link);
     }
+    delivery.grade.finish(&mut stats);
     Ok(stats)
 }

@@ -44,6 +44,8 @@ pub struct FrameConsumer {
     counters: Arc<DropCounters>,
     recycle: Sender<Vec<u8>>,
     frame_ready: Receiver<()>,
+    /// Wakes [`FrameConsumer::wait`] from elsewhere (a control change).
+    wake: Sender<()>,
     room_ready: Sender<()>,
 }
 
@@ -61,7 +63,7 @@ pub fn frame_ring(capacity: usize) -> (FrameProducer, FrameConsumer, Arc<DropCou
             held: None,
             counters: Arc::clone(&counters),
             recycled,
-            frame_ready: frame_ready_tx,
+            frame_ready: frame_ready_tx.clone(),
             room_ready: room_rx,
         },
         FrameConsumer {
@@ -69,6 +71,7 @@ pub fn frame_ring(capacity: usize) -> (FrameProducer, FrameConsumer, Arc<DropCou
             counters: Arc::clone(&counters),
             recycle,
             frame_ready: frame_ready_rx,
+            wake: frame_ready_tx,
             room_ready: room_tx,
         },
         counters,
@@ -156,6 +159,11 @@ impl FrameConsumer {
 
     pub fn is_empty(&self) -> bool {
         self.ring.is_empty()
+    }
+
+    /// A handle that ends a [`Self::wait`] early (for a control change).
+    pub fn waker(&self) -> Sender<()> {
+        self.wake.clone()
     }
 
     /// Hands a frame's buffer back to the source for reuse.

@@ -9,6 +9,7 @@
 
 use super::analysis_link::{AnalysisLink, AnalysisReport, FrameAnalysis};
 use super::ring::DropCounters;
+use crate::control::{ControlLink, ControlReport};
 use crate::gpu::AdapterSummary;
 use hdrhistogram::Histogram;
 use serde::Serialize;
@@ -24,6 +25,7 @@ pub struct Stats {
     latency_us: Histogram<u64>,
     analysis: Option<AnalysisReport>,
     analysis_frames: Vec<FrameAnalysis>,
+    control: Option<ControlReport>,
 }
 
 /// Latency percentiles in milliseconds.
@@ -62,6 +64,9 @@ pub struct RunReport {
     /// With `--analysis sync|async`: result ages, models that could not run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub analysis: Option<AnalysisReport>,
+    /// With control surfaces: events, changes, control-to-picture latency.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub control: Option<ControlReport>,
     /// Every frame's analysis (`neurograde analyze`).
     #[serde(skip)]
     pub analysis_frames: Vec<FrameAnalysis>,
@@ -78,7 +83,13 @@ impl Stats {
                 .expect("static histogram bounds are valid"),
             analysis: None,
             analysis_frames: Vec::new(),
+            control: None,
         }
+    }
+
+    /// Ends the run's control surfaces and keeps their figures.
+    pub fn set_control(&mut self, link: ControlLink) {
+        self.control = Some(link.finish());
     }
 
     /// Ends the run's analysis and keeps its figures and records.
@@ -115,27 +126,8 @@ impl Stats {
         }
     }
 
-    fn ms(&self, quantile: f64) -> f64 {
-        self.latency_us.value_at_quantile(quantile) as f64 / 1000.0
-    }
-
     pub fn latency(&self) -> LatencyMs {
-        if self.frames == 0 {
-            return LatencyMs {
-                p50: 0.0,
-                p95: 0.0,
-                p99: 0.0,
-                max: 0.0,
-                mean: 0.0,
-            };
-        }
-        LatencyMs {
-            p50: self.ms(0.50),
-            p95: self.ms(0.95),
-            p99: self.ms(0.99),
-            max: self.latency_us.max() as f64 / 1000.0,
-            mean: self.latency_us.mean() / 1000.0,
-        }
+        latency_of(&self.latency_us)
     }
 
     pub fn report(
@@ -165,7 +157,30 @@ impl Stats {
             },
             analysis: self.analysis,
             analysis_frames: self.analysis_frames,
+            control: self.control,
         }
+    }
+}
+
+/// Percentiles of a histogram of microseconds, in milliseconds (all zero
+/// when it is empty).
+pub fn latency_of(us: &Histogram<u64>) -> LatencyMs {
+    let ms = |quantile| us.value_at_quantile(quantile) as f64 / 1000.0;
+    if us.is_empty() {
+        return LatencyMs {
+            p50: 0.0,
+            p95: 0.0,
+            p99: 0.0,
+            max: 0.0,
+            mean: 0.0,
+        };
+    }
+    LatencyMs {
+        p50: ms(0.50),
+        p95: ms(0.95),
+        p99: ms(0.99),
+        max: us.max() as f64 / 1000.0,
+        mean: us.mean() / 1000.0,
     }
 }
 

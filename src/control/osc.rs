@@ -1,0 +1,367 @@
+//! OSC over UDP (TouchOSC and other tablet surfaces): the parameter tree
+//! by the look file's key paths, and feedback to every client heard.
+//!
+//! How it works: [`OscServer::bind`] opens a UDP socket (localhost unless
+//! told otherwise) and a receive thread that hands each message, with its
+//! sender, to the control thread. [`interpret`] reads one message:
+//!
+//! - `/primary/exposure 0.5` sets a key; `/cdl/slope 1.1 1.0 0.9` sets its
+//!   three channels; `/primary/gain/r 1.2` one channel; a key with no
+//!   argument is a query, answered with its value.
+//! - `/bypass`, `/compare` (no argument toggles, 0 / 1 sets), `/undo`,
+//!   `/redo`, `/store N`, `/recall N`, `/reset PATH|primary|cdl|grade`,
+//!   `/bank N`, `/fine 0|1`, `/learn PATH` (the next MIDI control moved is
+//!   bound to PATH).
+//!
+//! After every change [`OscServer::feedback`] sends each key whose value
+//! changed to every client heard from, except the one that just set it
+//! (so a dragging fader on a tablet is never pulled back).
+
+use super::mapping::{Action, PanelState};
+use super::params::{Param, Section};
+use crate::grade::Look;
+use rosc::{OscMessage, OscPacket, OscType};
+use std::collections::HashMap;
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Clients remembered for feedback (the newest are kept).
+const MAX_CLIENTS: usize = 8;
+
+/// What one OSC message asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OscCommand {
+    Set {
+        param: Param,
+        values: Vec<f32>,
+    },
+    Query(Param),
+    Action(Action),
+    /// `/bypass 1`, `/compare 0`: a toggle to a given state.
+    Toggle {
+        action: Action,
+        on: bool,
+    },
+    /// `/fine 1`: fine mode on or off.
+    Fine(bool),
+    Learn(Param),
+}
+
+/// Reads one message; the error names the address and what was expected.
+pub fn interpret(message: &OscMessage) -> Result<OscCommand, String> {
+    let numbers: Vec<f32> = message
+        .args
+        .iter()
+        .filter_map(|a| match a {
+            OscType::Float(v) => Some(*v),
+            OscType::Double(v) => Some(*v as f32),
+            OscType::Int(v) => Some(*v as f32),
+            OscType::Long(v) => Some(*v as f32),
+            OscType::Bool(b) => Some(f32::from(u8::from(*b))),
+            _ => None,
+        })
+        .collect();
+    let text = message.args.iter().find_map(|a| match a {
+        OscType::String(s) => Some(s.as_str()),
+        _ => None,
+    });
+    let addr = message.addr.as_str();
+    let slot = |what: &str| -> Result<u8, String> {
+        numbers
+            .first()
+            .filter(|v| v.fract() == 0.0 && (0.0..=255.0).contains(*v))
+            .map(|v| *v as u8)
+            .ok_or_else(|| format!("OSC {addr}: expected a {what} number 0-255"))
+    };
+    let toggle = |action| match numbers.first() {
+        None => Ok(OscCommand::Action(action)),
+        Some(v) => Ok(OscCommand::Toggle {
+            action,
+            on: *v >= 0.5,
+        }),
+    };
+    match addr {
+        "/bypass" => toggle(Action::Bypass),
+        "/compare" => toggle(Action::Compare),
+        "/undo" => Ok(OscCommand::Action(Action::Undo)),
+        "/redo" => Ok(OscCommand::Action(Action::Redo)),
+        "/store" => Ok(OscCommand::Action(Action::Store(slot("snapshot")?))),
+        "/recall" => Ok(OscCommand::Action(Action::Recall(slot("snapshot")?))),
+        "/bank" => match slot("bank")? {
+            0 => Err(format!("OSC {addr}: banks are numbered from 1")),
+            n => Ok(OscCommand::Action(Action::Bank(usize::from(n) - 1))),
+        },
+        "/fine" => Ok(OscCommand::Fine(numbers.first().is_none_or(|v| *v >= 0.5))),
+        "/reset" => {
+            let what = text.ok_or_else(|| {
+                format!("OSC {addr}: expected a string: a key path or primary, cdl, grade")
+            })?;
+            match Section::parse(what) {
+                Some(section) => Ok(OscCommand::Action(Action::ResetSection(section))),
+                None => Param::parse(what)
+                    .map(|p| OscCommand::Action(Action::ResetParam(p)))
+                    .map_err(|e| format!("OSC {addr}: {e}")),
+            }
+        }
+        "/learn" => {
+            let what = text.ok_or_else(|| format!("OSC {addr}: expected the key path to learn"))?;
+            Param::parse(what)
+                .map(OscCommand::Learn)
+                .map_err(|e| format!("OSC {addr}: {e}"))
+        }
+        _ => {
+            let param = Param::parse(addr).map_err(|e| format!("OSC {e}"))?;
+            if message.args.len() != numbers.len() {
+                return Err(format!(
+                    "OSC {addr}: expected numbers, got {:?}",
+                    message.args
+                ));
+            }
+            match numbers.len() {
+                0 => Ok(OscCommand::Query(param)),
+                1 => Ok(OscCommand::Set {
+                    param,
+                    values: numbers,
+                }),
+                3 if param.info().channels && param.channel.is_none() => Ok(OscCommand::Set {
+                    param,
+                    values: numbers,
+                }),
+                n => Err(format!(
+                    "OSC {addr}: expected 1 number{}, got {n}",
+                    if param.info().channels && param.channel.is_none() {
+                        " (the master) or 3 (r g b)"
+                    } else {
+                        ""
+                    }
+                )),
+            }
+        }
+    }
+}
+
+/// A received message and who sent it.
+pub struct Received {
+    pub message: OscMessage,
+    pub from: SocketAddr,
+    pub at: Instant,
+}
+
+/// The OSC socket: receives on its own thread, sends feedback from the
+/// control thread.
+pub struct OscServer {
+    socket: UdpSocket,
+    pub local: SocketAddr,
+    clients: Vec<SocketAddr>,
+    /// What each client was last sent (or sent us), by address.
+    shown: HashMap<String, Vec<f32>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl OscServer {
+    /// Binds `addr` and starts the receive thread, which calls `deliver`
+    /// for every message (bundles are unpacked).
+    pub fn bind(
+        addr: SocketAddr,
+        deliver: impl Fn(Received) + Send + 'static,
+    ) -> std::io::Result<OscServer> {
+        let socket = UdpSocket::bind(addr)?;
+        socket.set_read_timeout(Some(Duration::from_millis(100)))?;
+        let local = socket.local_addr()?;
+        let receiver = socket.try_clone()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread_stop = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name("osc".into())
+            .spawn(move || receive_loop(receiver, &thread_stop, deliver))?;
+        Ok(OscServer {
+            socket,
+            local,
+            clients: Vec::new(),
+            shown: HashMap::new(),
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Remembers a client for feedback.
+    pub fn heard(&mut self, from: SocketAddr) {
+        if !self.clients.contains(&from) {
+            if self.clients.len() == MAX_CLIENTS {
+                self.clients.remove(0);
+            }
+            self.clients.push(from);
+        }
+    }
+
+    /// Sends one message to one address (a query's answer, an error).
+    pub fn reply(&self, to: SocketAddr, addr: &str, args: Vec<OscType>) {
+        let packet = OscPacket::Message(OscMessage {
+            addr: addr.to_string(),
+            args,
+        });
+        if let Ok(bytes) = rosc::encoder::encode(&packet) {
+            let _ = self.socket.send_to(&bytes, to);
+        }
+    }
+
+    /// Sends every key whose value changed to every client except
+    /// `origin`: the client that made the change and the parameter it set.
+    pub fn feedback(
+        &mut self,
+        look: &Look,
+        panel: PanelState,
+        origin: Option<(SocketAddr, Param)>,
+    ) {
+        if self.clients.is_empty() {
+            return;
+        }
+        let mut state: Vec<(String, Vec<f32>)> = Param::all()
+            .map(|p| {
+                let values = if p.info().channels && p.channel.is_none() {
+                    p.get_all(look).to_vec()
+                } else {
+                    vec![p.get(look)]
+                };
+                (format!("/{p}"), values)
+            })
+            .collect();
+        state.push(("/bypass".into(), vec![f32::from(u8::from(panel.bypass))]));
+        state.push(("/compare".into(), vec![f32::from(u8::from(panel.compare))]));
+        for (addr, values) in state {
+            if self.shown.get(&addr) == Some(&values) {
+                continue;
+            }
+            let args: Vec<OscType> = values.iter().map(|v| OscType::Float(*v)).collect();
+            for client in &self.clients {
+                let echo =
+                    origin.is_some_and(|(from, p)| from == *client && format!("/{p}") == addr);
+                if !echo {
+                    self.reply(*client, &addr, args.clone());
+                }
+            }
+            self.shown.insert(addr, values);
+        }
+    }
+}
+
+impl Drop for OscServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        // The receive thread wakes within its read timeout; not joined here
+        // so a drop never blocks.
+        drop(self.thread.take());
+    }
+}
+
+fn receive_loop(socket: UdpSocket, stop: &AtomicBool, deliver: impl Fn(Received)) {
+    let mut buf = vec![0u8; rosc::decoder::MTU];
+    while !stop.load(Ordering::Relaxed) {
+        let (len, from) = match socket.recv_from(&mut buf) {
+            Ok(got) => got,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                continue
+            }
+            Err(e) => {
+                tracing::warn!("OSC receive failed: {e}");
+                std::thread::sleep(Duration::from_millis(100));
+                continue;
+            }
+        };
+        let at = Instant::now();
+        match rosc::decoder::decode_udp(&buf[..len]) {
+            Ok((_, packet)) => unpack(packet, &mut |message| {
+                deliver(Received { message, from, at })
+            }),
+            Err(e) => tracing::warn!("OSC from {from}: not an OSC packet ({e:?})"),
+        }
+    }
+}
+
+fn unpack(packet: OscPacket, out: &mut dyn FnMut(OscMessage)) {
+    match packet {
+        OscPacket::Message(m) => out(m),
+        OscPacket::Bundle(b) => {
+            for p in b.content {
+                unpack(p, out);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(addr: &str, args: Vec<OscType>) -> OscMessage {
+        OscMessage {
+            addr: addr.into(),
+            args,
+        }
+    }
+
+    #[test]
+    fn addresses_are_the_look_keys() {
+        let exposure = Param::parse("primary/exposure").unwrap();
+        assert_eq!(
+            interpret(&msg("/primary/exposure", vec![OscType::Float(0.5)])),
+            Ok(OscCommand::Set {
+                param: exposure,
+                values: vec![0.5]
+            })
+        );
+        let slope = interpret(&msg(
+            "/cdl/slope",
+            vec![OscType::Float(1.1), OscType::Int(1), OscType::Double(0.9)],
+        ));
+        assert!(matches!(slope, Ok(OscCommand::Set { ref values, .. }) if values.len() == 3));
+        assert_eq!(
+            interpret(&msg("/primary/exposure", vec![])),
+            Ok(OscCommand::Query(exposure))
+        );
+        assert_eq!(
+            interpret(&msg("/bypass", vec![OscType::Int(1)])),
+            Ok(OscCommand::Toggle {
+                action: Action::Bypass,
+                on: true
+            })
+        );
+        for (addr, args, expected) in [
+            (
+                "/primary/exposure",
+                vec![OscType::Float(1.0), OscType::Float(2.0)],
+                "expected 1 number",
+            ),
+            (
+                "/primary/nope",
+                vec![OscType::Float(1.0)],
+                "not a grade parameter",
+            ),
+            (
+                "/recall",
+                vec![OscType::Float(1.5)],
+                "expected a snapshot number",
+            ),
+            (
+                "/primary/exposure",
+                vec![OscType::String("x".into())],
+                "expected numbers",
+            ),
+        ] {
+            let e = interpret(&msg(addr, args)).unwrap_err();
+            assert!(
+                e.contains(expected)
+                    && e.contains(addr.trim_start_matches('/').split('/').next().unwrap()),
+                "{e}"
+            );
+        }
+    }
+}

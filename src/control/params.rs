@@ -1,0 +1,466 @@
+//! The parameter tree a control surface drives: the look file's keys.
+//!
+//! How it works: a [`Param`] names one number of the grade by its look-file
+//! key path (`primary/exposure`, `cdl/slope/g`), the same words OSC
+//! addresses use (`/primary/exposure 0.5`). A three-channel key without a
+//! channel (`primary/gain`) is the channel *master*: reading it gives the
+//! mean of the three, setting it moves all three by the same amount, so a
+//! master fader never wipes out a colour balance. Each key has a panel range
+//! (what a fader's throw covers by default) inside the look's validated
+//! range (which a set value is clamped to, so a panel can never make an
+//! invalid look).
+
+use crate::grade::Look;
+use std::fmt;
+
+/// One number (or a channel master) of the look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Param {
+    pub key: Key,
+    /// 0, 1, 2 for red, green, blue; `None` is the master of a
+    /// three-channel key (and the only choice for a scalar key).
+    pub channel: Option<u8>,
+}
+
+/// The look keys a panel can drive (DESIGN.md's look-file contract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Key {
+    Exposure,
+    Contrast,
+    Pivot,
+    Temperature,
+    Tint,
+    PrimarySaturation,
+    Lift,
+    Gamma,
+    Gain,
+    Slope,
+    Offset,
+    Power,
+    CdlSaturation,
+}
+
+/// What a key is: its path, whether it has three channels, its ranges.
+pub struct KeyInfo {
+    pub key: Key,
+    /// The look-file path with `/` (`primary/exposure`).
+    pub path: &'static str,
+    pub channels: bool,
+    /// What a fader covers unless a profile says otherwise.
+    pub panel: (f32, f32),
+    /// The look's validated range (`Look::validate`); set values are clamped.
+    pub limit: (f32, f32),
+    /// The neutral value (what "reset" restores).
+    pub neutral: f32,
+}
+
+/// Every key, in the order `neurograde midi learn` lists them.
+pub const KEYS: [KeyInfo; 13] = [
+    info(
+        Key::Exposure,
+        "primary/exposure",
+        false,
+        (-4.0, 4.0),
+        (-16.0, 16.0),
+        0.0,
+    ),
+    info(
+        Key::Contrast,
+        "primary/contrast",
+        false,
+        (0.25, 4.0),
+        (0.0, 10.0),
+        1.0,
+    ),
+    info(
+        Key::Pivot,
+        "primary/pivot",
+        false,
+        (0.0, 1.0),
+        (-1.0, 2.0),
+        0.435,
+    ),
+    info(
+        Key::Temperature,
+        "primary/temperature",
+        false,
+        (-100.0, 100.0),
+        (-170.0, 170.0),
+        0.0,
+    ),
+    info(
+        Key::Tint,
+        "primary/tint",
+        false,
+        (-30.0, 30.0),
+        (-50.0, 50.0),
+        0.0,
+    ),
+    info(
+        Key::PrimarySaturation,
+        "primary/saturation",
+        false,
+        (0.0, 2.0),
+        (0.0, 10.0),
+        1.0,
+    ),
+    info(
+        Key::Lift,
+        "primary/lift",
+        true,
+        (-0.25, 0.25),
+        (-1.0, 1.0),
+        0.0,
+    ),
+    info(
+        Key::Gamma,
+        "primary/gamma",
+        true,
+        (-1.0, 1.0),
+        (-4.0, 4.0),
+        0.0,
+    ),
+    info(
+        Key::Gain,
+        "primary/gain",
+        true,
+        (0.25, 4.0),
+        (0.0, 16.0),
+        1.0,
+    ),
+    info(
+        Key::Slope,
+        "cdl/slope",
+        true,
+        (0.25, 4.0),
+        (0.0, 100.0),
+        1.0,
+    ),
+    info(
+        Key::Offset,
+        "cdl/offset",
+        true,
+        (-0.25, 0.25),
+        (-10.0, 10.0),
+        0.0,
+    ),
+    info(
+        Key::Power,
+        "cdl/power",
+        true,
+        (0.25, 4.0),
+        (0.01, 100.0),
+        1.0,
+    ),
+    info(
+        Key::CdlSaturation,
+        "cdl/saturation",
+        false,
+        (0.0, 2.0),
+        (0.0, 100.0),
+        1.0,
+    ),
+];
+
+const fn info(
+    key: Key,
+    path: &'static str,
+    channels: bool,
+    panel: (f32, f32),
+    limit: (f32, f32),
+    neutral: f32,
+) -> KeyInfo {
+    KeyInfo {
+        key,
+        path,
+        channels,
+        panel,
+        limit,
+        neutral,
+    }
+}
+
+const CHANNEL_NAMES: [&str; 3] = ["r", "g", "b"];
+
+/// A path that names no look key, with what was expected.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("`{path}` is not a grade parameter: expected one of {expected}, with /r, /g or /b after a three-channel key")]
+pub struct UnknownParam {
+    pub path: String,
+    pub expected: String,
+}
+
+impl Param {
+    /// Parses `primary/exposure`, `/cdl/slope/g`, `primary.gain.r`,
+    /// `cdl/power/2`.
+    pub fn parse(path: &str) -> Result<Param, UnknownParam> {
+        let unknown = || UnknownParam {
+            path: path.to_string(),
+            expected: KEYS.iter().map(|k| k.path).collect::<Vec<_>>().join(", "),
+        };
+        let normalised = path.trim().trim_start_matches('/').replace('.', "/");
+        let parts: Vec<&str> = normalised.split('/').collect();
+        let (key_path, channel) = match parts.as_slice() {
+            [section, key] => (format!("{section}/{key}"), None),
+            [section, key, channel] => (format!("{section}/{key}"), Some(*channel)),
+            _ => return Err(unknown()),
+        };
+        let info = KEYS
+            .iter()
+            .find(|k| k.path == key_path)
+            .ok_or_else(unknown)?;
+        let channel = match channel {
+            None => None,
+            Some(_) if !info.channels => return Err(unknown()),
+            Some(c) => Some(
+                CHANNEL_NAMES
+                    .iter()
+                    .position(|n| *n == c)
+                    .or_else(|| c.parse::<usize>().ok().filter(|i| *i < 3))
+                    .ok_or_else(unknown)? as u8,
+            ),
+        };
+        Ok(Param {
+            key: info.key,
+            channel,
+        })
+    }
+
+    pub fn info(&self) -> &'static KeyInfo {
+        KEYS.iter()
+            .find(|k| k.key == self.key)
+            .expect("every key has an entry in KEYS")
+    }
+
+    /// Every parameter: each key, and each channel of the three-channel keys.
+    pub fn all() -> impl Iterator<Item = Param> {
+        KEYS.iter().flat_map(|k| {
+            let channels: &[Option<u8>] = if k.channels {
+                &[None, Some(0), Some(1), Some(2)]
+            } else {
+                &[None]
+            };
+            channels.iter().map(|&channel| Param {
+                key: k.key,
+                channel,
+            })
+        })
+    }
+
+    /// The value in `look` (a master reads the mean of its channels).
+    pub fn get(&self, look: &Look) -> f32 {
+        match (self.slot(look), self.channel) {
+            (Slot::Scalar(v), _) => v,
+            (Slot::Channels(c), Some(i)) => c[usize::from(i)],
+            (Slot::Channels(c), None) => (c[0] + c[1] + c[2]) / 3.0,
+        }
+    }
+
+    /// The three values of a three-channel key (a scalar key repeated).
+    pub fn get_all(&self, look: &Look) -> [f32; 3] {
+        match self.slot(look) {
+            Slot::Scalar(v) => [v; 3],
+            Slot::Channels(c) => c,
+        }
+    }
+
+    /// Sets the value, clamped to the look's valid range. A master moves
+    /// all three channels by the same amount. Returns the value set.
+    pub fn set(&self, look: &mut Look, value: f32) -> f32 {
+        let (lo, hi) = self.info().limit;
+        let value = if value.is_finite() {
+            value.clamp(lo, hi)
+        } else {
+            self.get(look)
+        };
+        match (self.field(look), self.channel) {
+            (Field::Scalar(v), _) => *v = value,
+            (Field::Channels(c), Some(i)) => c[usize::from(i)] = value,
+            (Field::Channels(c), None) => {
+                let delta = value - (c[0] + c[1] + c[2]) / 3.0;
+                for v in c.iter_mut() {
+                    *v = (*v + delta).clamp(lo, hi);
+                }
+            }
+        }
+        self.get(look)
+    }
+
+    /// Sets all three channels (OSC `/cdl/slope 1.1 1.0 0.9`); a scalar key
+    /// takes the first.
+    pub fn set_all(&self, look: &mut Look, values: [f32; 3]) {
+        let (lo, hi) = self.info().limit;
+        match self.field(look) {
+            Field::Scalar(v) if values[0].is_finite() => *v = values[0].clamp(lo, hi),
+            Field::Scalar(_) => {}
+            Field::Channels(c) => {
+                for (v, new) in c.iter_mut().zip(values) {
+                    if new.is_finite() {
+                        *v = new.clamp(lo, hi);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Back to neutral (all three channels for a master).
+    pub fn reset(&self, look: &mut Look) {
+        let neutral = self.info().neutral;
+        match (self.field(look), self.channel) {
+            (Field::Scalar(v), _) => *v = neutral,
+            (Field::Channels(c), Some(i)) => c[usize::from(i)] = neutral,
+            (Field::Channels(c), None) => *c = [neutral; 3],
+        }
+    }
+
+    fn slot(&self, look: &Look) -> Slot {
+        let (p, c) = (&look.primary, &look.cdl);
+        match self.key {
+            Key::Exposure => Slot::Scalar(p.exposure),
+            Key::Contrast => Slot::Scalar(p.contrast),
+            Key::Pivot => Slot::Scalar(p.pivot),
+            Key::Temperature => Slot::Scalar(p.temperature),
+            Key::Tint => Slot::Scalar(p.tint),
+            Key::PrimarySaturation => Slot::Scalar(p.saturation),
+            Key::Lift => Slot::Channels(p.lift),
+            Key::Gamma => Slot::Channels(p.gamma),
+            Key::Gain => Slot::Channels(p.gain),
+            Key::Slope => Slot::Channels(c.slope),
+            Key::Offset => Slot::Channels(c.offset),
+            Key::Power => Slot::Channels(c.power),
+            Key::CdlSaturation => Slot::Scalar(c.saturation),
+        }
+    }
+
+    fn field<'a>(&self, look: &'a mut Look) -> Field<'a> {
+        let (p, c) = (&mut look.primary, &mut look.cdl);
+        match self.key {
+            Key::Exposure => Field::Scalar(&mut p.exposure),
+            Key::Contrast => Field::Scalar(&mut p.contrast),
+            Key::Pivot => Field::Scalar(&mut p.pivot),
+            Key::Temperature => Field::Scalar(&mut p.temperature),
+            Key::Tint => Field::Scalar(&mut p.tint),
+            Key::PrimarySaturation => Field::Scalar(&mut p.saturation),
+            Key::Lift => Field::Channels(&mut p.lift),
+            Key::Gamma => Field::Channels(&mut p.gamma),
+            Key::Gain => Field::Channels(&mut p.gain),
+            Key::Slope => Field::Channels(&mut c.slope),
+            Key::Offset => Field::Channels(&mut c.offset),
+            Key::Power => Field::Channels(&mut c.power),
+            Key::CdlSaturation => Field::Scalar(&mut c.saturation),
+        }
+    }
+}
+
+enum Slot {
+    Scalar(f32),
+    Channels([f32; 3]),
+}
+
+enum Field<'a> {
+    Scalar(&'a mut f32),
+    Channels(&'a mut [f32; 3]),
+}
+
+impl fmt::Display for Param {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.info().path)?;
+        match self.channel {
+            Some(c) => write!(f, "/{}", CHANNEL_NAMES[usize::from(c)]),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A part of the grade that "reset" can clear at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Primary,
+    Cdl,
+    /// Primary and CDL (the input / output transforms and LUTs stay).
+    Grade,
+}
+
+impl Section {
+    pub fn parse(name: &str) -> Option<Section> {
+        match name.trim_matches('/') {
+            "primary" => Some(Section::Primary),
+            "cdl" => Some(Section::Cdl),
+            "grade" | "all" => Some(Section::Grade),
+            _ => None,
+        }
+    }
+
+    pub fn reset(self, look: &mut Look) {
+        match self {
+            Section::Primary => look.primary = Default::default(),
+            Section::Cdl => {
+                // Keep the clamp style: it is how the CDL is meant, not a value.
+                let clamp = look.cdl.clamp;
+                look.cdl = Default::default();
+                look.cdl.clamp = clamp;
+            }
+            Section::Grade => {
+                Section::Primary.reset(look);
+                Section::Cdl.reset(look);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_parse_in_every_spelling() {
+        let gain_g = Param {
+            key: Key::Gain,
+            channel: Some(1),
+        };
+        for path in [
+            "primary/gain/g",
+            "/primary/gain/g",
+            "primary.gain.g",
+            "primary/gain/1",
+        ] {
+            assert_eq!(Param::parse(path), Ok(gain_g), "{path}");
+        }
+        assert_eq!(Param::parse("primary/gain").unwrap().channel, None);
+        assert_eq!(gain_g.to_string(), "primary/gain/g");
+        for bad in [
+            "primary/exposure/r",
+            "primary/gain/a",
+            "primary",
+            "cdl/slope/3",
+            "x/y",
+        ] {
+            let e = Param::parse(bad).unwrap_err();
+            assert!(e.to_string().contains("primary/exposure"), "{e}");
+        }
+        // Every parameter's display parses back to itself.
+        for p in Param::all() {
+            assert_eq!(Param::parse(&p.to_string()), Ok(p));
+        }
+    }
+
+    #[test]
+    fn master_moves_channels_together_and_values_are_clamped() {
+        let mut look = Look::default();
+        look.primary.gain = [1.2, 1.0, 0.8];
+        let master = Param::parse("primary/gain").unwrap();
+        assert!((master.get(&look) - 1.0).abs() < 1e-6);
+        master.set(&mut look, 1.5);
+        let g = look.primary.gain;
+        assert!(
+            (g[0] - 1.7).abs() < 1e-6 && (g[2] - 1.3).abs() < 1e-6,
+            "{g:?}"
+        );
+        let exposure = Param::parse("primary/exposure").unwrap();
+        assert_eq!(exposure.set(&mut look, 99.0), 16.0);
+        assert_eq!(exposure.set(&mut look, f32::NAN), 16.0);
+        look.validate("test").unwrap();
+        Section::Grade.reset(&mut look);
+        assert_eq!(look, Look::default());
+    }
+}

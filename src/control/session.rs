@@ -1,0 +1,332 @@
+//! The live grade a panel edits: undo / redo, bypass, A/B compare,
+//! snapshots and autosave.
+//!
+//! How it works: [`GradeSession`] holds the live look and applies
+//! [`Command`]s to it. Continuous moves of one parameter within
+//! [`GESTURE_GAP`] are one gesture and one undo step, so undo takes back a
+//! whole fader move, not one MIDI message. [`GradeSession::shown`] is the
+//! look the picture gets: the live one, the grade switched off (bypass keeps
+//! the input / output transforms and the display LUT, so the picture stays
+//! viewable), or the reference being compared (A/B: the last snapshot
+//! stored or recalled). Snapshots are look files in the snapshot folder,
+//! written atomically. The autosave writes the live look (atomically) once
+//! changes have settled for [`AUTOSAVE_SETTLE`], so a crash loses at most
+//! that much of a session.
+
+use super::mapping::{Action, Command, PanelState};
+use super::params::Param;
+use crate::grade::Look;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Moves of one parameter closer than this are one undo step.
+pub const GESTURE_GAP: Duration = Duration::from_millis(700);
+/// The autosave waits for changes to settle this long.
+pub const AUTOSAVE_SETTLE: Duration = Duration::from_millis(500);
+const UNDO_DEPTH: usize = 256;
+
+/// What a command did.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Outcome {
+    /// The shown look changed.
+    pub changed: bool,
+    /// Something the colourist should read (a snapshot missing, a write
+    /// that failed).
+    pub notice: Option<String>,
+}
+
+pub struct GradeSession {
+    live: Look,
+    bypass: bool,
+    comparing: bool,
+    reference: Option<Look>,
+    undo: Vec<Look>,
+    redo: Vec<Look>,
+    gesture: Option<(Param, Instant)>,
+    snapshots: BTreeMap<u8, Look>,
+    snapshot_dir: Option<PathBuf>,
+    autosave: Option<PathBuf>,
+    dirty_since: Option<Instant>,
+}
+
+impl GradeSession {
+    pub fn new(look: Look, snapshot_dir: Option<PathBuf>, autosave: Option<PathBuf>) -> Self {
+        GradeSession {
+            live: look,
+            bypass: false,
+            comparing: false,
+            reference: None,
+            undo: Vec::new(),
+            redo: Vec::new(),
+            gesture: None,
+            snapshots: BTreeMap::new(),
+            snapshot_dir,
+            autosave,
+            dirty_since: None,
+        }
+    }
+
+    pub fn live(&self) -> &Look {
+        &self.live
+    }
+
+    pub fn panel(&self) -> PanelState {
+        PanelState {
+            bypass: self.bypass,
+            compare: self.comparing,
+        }
+    }
+
+    /// The look the picture is graded with.
+    pub fn shown(&self) -> Look {
+        if self.comparing {
+            if let Some(reference) = &self.reference {
+                return reference.clone();
+            }
+        }
+        if self.bypass {
+            let mut look = self.live.clone();
+            super::params::Section::Grade.reset(&mut look);
+            look.lut = None;
+            look.loaded_lut = None;
+            return look;
+        }
+        self.live.clone()
+    }
+
+    /// Applies a command (the mapper's own actions, fine and banks, are not
+    /// the session's and are ignored here).
+    pub fn apply(&mut self, command: Command, now: Instant) -> Outcome {
+        match command {
+            Command::Set { param, value } => self.edit(param, now, |look| {
+                param.set(look, value);
+            }),
+            Command::Nudge { param, delta } => self.edit(param, now, |look| {
+                let v = param.get(look);
+                param.set(look, v + delta);
+            }),
+            Command::Action(action) => self.action(action, now),
+            Command::Learned(_) | Command::FineReleased => Outcome::default(),
+        }
+    }
+
+    /// Sets all three channels of a key (OSC with three arguments).
+    pub fn set_all(&mut self, param: Param, values: [f32; 3], now: Instant) -> Outcome {
+        self.edit(param, now, |look| param.set_all(look, values))
+    }
+
+    /// A change of one parameter, grouped into gestures for undo.
+    fn edit(&mut self, param: Param, now: Instant, change: impl FnOnce(&mut Look)) -> Outcome {
+        let mut next = self.live.clone();
+        change(&mut next);
+        if next == self.live {
+            return Outcome::default();
+        }
+        let same_gesture = self
+            .gesture
+            .is_some_and(|(p, at)| p == param && now.duration_since(at) < GESTURE_GAP);
+        if !same_gesture {
+            self.push_undo();
+        }
+        self.gesture = Some((param, now));
+        self.replace(next, now)
+    }
+
+    fn push_undo(&mut self) {
+        self.undo.push(self.live.clone());
+        if self.undo.len() > UNDO_DEPTH {
+            self.undo.remove(0);
+        }
+        self.redo.clear();
+    }
+
+    /// Makes `next` the live look; moving the grade ends an A/B compare.
+    fn replace(&mut self, next: Look, now: Instant) -> Outcome {
+        self.live = next;
+        self.comparing = false;
+        self.dirty_since = Some(now);
+        Outcome {
+            changed: true,
+            notice: None,
+        }
+    }
+
+    fn action(&mut self, action: Action, now: Instant) -> Outcome {
+        self.gesture = None;
+        match action {
+            Action::Bypass => {
+                self.bypass = !self.bypass;
+                changed()
+            }
+            Action::Compare => {
+                if self.reference.is_none() {
+                    return notice("compare: store or recall a snapshot first (it is the B side)");
+                }
+                self.comparing = !self.comparing;
+                changed()
+            }
+            Action::Undo => match self.undo.pop() {
+                Some(previous) => {
+                    self.redo.push(self.live.clone());
+                    let redo = std::mem::take(&mut self.redo);
+                    let out = self.replace(previous, now);
+                    self.redo = redo;
+                    out
+                }
+                None => notice("undo: nothing to undo"),
+            },
+            Action::Redo => match self.redo.pop() {
+                Some(next) => {
+                    self.undo.push(self.live.clone());
+                    let redo = std::mem::take(&mut self.redo);
+                    let out = self.replace(next, now);
+                    self.redo = redo;
+                    out
+                }
+                None => notice("redo: nothing to redo"),
+            },
+            Action::Store(slot) => {
+                self.snapshots.insert(slot, self.live.clone());
+                self.reference = Some(self.live.clone());
+                match self.snapshot_path(slot) {
+                    Some(path) => match self.live.save(&path) {
+                        Ok(()) => notice(&format!("snapshot {slot} stored in {}", path.display())),
+                        Err(e) => notice(&format!(
+                            "snapshot {slot} kept for this run only: cannot write {}: {e}",
+                            path.display()
+                        )),
+                    },
+                    None => notice(&format!("snapshot {slot} stored (this run only)")),
+                }
+            }
+            Action::Recall(slot) => {
+                let look = match self.snapshots.get(&slot) {
+                    Some(look) => look.clone(),
+                    None => match self.snapshot_path(slot).filter(|p| p.is_file()) {
+                        Some(path) => match Look::load(&path) {
+                            Ok(look) => look,
+                            Err(e) => return notice(&format!("recall {slot}: {e}")),
+                        },
+                        None => {
+                            return notice(&format!(
+                                "recall {slot}: no snapshot stored in slot {slot}"
+                            ))
+                        }
+                    },
+                };
+                self.push_undo();
+                self.reference = Some(self.live.clone());
+                self.replace(look, now)
+            }
+            Action::ResetParam(param) => {
+                let mut next = self.live.clone();
+                param.reset(&mut next);
+                self.commit(next, now)
+            }
+            Action::ResetSection(section) => {
+                let mut next = self.live.clone();
+                section.reset(&mut next);
+                self.commit(next, now)
+            }
+            // The mapper's own (fine mode, banks, learn).
+            Action::FineHold
+            | Action::FineToggle
+            | Action::BankNext
+            | Action::BankPrev
+            | Action::Bank(_)
+            | Action::Learn => Outcome::default(),
+        }
+    }
+
+    /// A one-step change (reset): its own undo step.
+    fn commit(&mut self, next: Look, now: Instant) -> Outcome {
+        if next == self.live {
+            return Outcome::default();
+        }
+        self.push_undo();
+        self.replace(next, now)
+    }
+
+    fn snapshot_path(&self, slot: u8) -> Option<PathBuf> {
+        self.snapshot_dir
+            .as_ref()
+            .map(|d| d.join(format!("snapshot-{slot}.toml")))
+    }
+
+    /// Writes the autosave when changes have settled (or at once with
+    /// `force`). Returns an error message to report, once per failure.
+    pub fn autosave(&mut self, now: Instant, force: bool) -> Option<String> {
+        let since = self.dirty_since?;
+        if !force && now.duration_since(since) < AUTOSAVE_SETTLE {
+            return None;
+        }
+        self.dirty_since = None;
+        let path = self.autosave.as_ref()?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        self.live
+            .save(path)
+            .err()
+            .map(|e| format!("autosave to {} failed: {e}", path.display()))
+    }
+
+    /// Writes the live look to `path` (atomically).
+    pub fn save_to(&self, path: &Path) -> std::io::Result<()> {
+        self.live.save(path)
+    }
+}
+
+fn changed() -> Outcome {
+    Outcome {
+        changed: true,
+        notice: None,
+    }
+}
+
+fn notice(text: &str) -> Outcome {
+    Outcome {
+        changed: false,
+        notice: Some(text.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gestures_undo_as_one_and_bypass_keeps_transforms() {
+        let exposure = Param::parse("primary/exposure").unwrap();
+        let t0 = Instant::now();
+        let mut s = GradeSession::new(Look::default(), None, None);
+        for (i, v) in [0.1, 0.2, 0.3].into_iter().enumerate() {
+            let at = t0 + Duration::from_millis(10 * i as u64);
+            s.apply(
+                Command::Set {
+                    param: exposure,
+                    value: v,
+                },
+                at,
+            );
+        }
+        let later = t0 + Duration::from_secs(2);
+        s.apply(
+            Command::Set {
+                param: exposure,
+                value: 0.5,
+            },
+            later,
+        );
+        s.apply(Command::Action(Action::Undo), later);
+        assert!((s.live().primary.exposure - 0.3).abs() < 1e-6);
+        s.apply(Command::Action(Action::Undo), later);
+        assert_eq!(s.live().primary.exposure, 0.0);
+        s.apply(Command::Action(Action::Redo), later);
+        assert!((s.live().primary.exposure - 0.3).abs() < 1e-6);
+        s.apply(Command::Action(Action::Bypass), later);
+        assert_eq!(s.shown().primary.exposure, 0.0);
+        assert!((s.live().primary.exposure - 0.3).abs() < 1e-6);
+    }
+}
