@@ -18,19 +18,23 @@ demo: setup
 	@target/release/neurograde models fetch
 	@scripts/demo
 
-## Unit and integration tests (GPU tests run on Mesa's lavapipe without a GPU).
+## Unit and integration tests (GPU tests run on Mesa's lavapipe without a GPU),
+## then a short fuzz run of the MIDI parser and mapping.
 test: setup
 	$(CARGO) run --quiet -- models fetch --with rvm
 	$(CARGO) test --all-targets
+	scripts/fuzz-midi 20
 
 ## Criterion benches of the grade pass (1080p, 4K) and of each analysis
 ## model's latency, the whole-loop comparison against ffmpeg's lut3d filter
-## on the same input, and the loop with the analysis on against off.
+## on the same input, the loop with the analysis on against off, and the
+## control-to-picture latency of a replayed panel session.
 bench: setup
 	$(CARGO) bench --bench grade_pass
 	$(CARGO) bench --bench analysis_models
 	scripts/bench-loop
 	scripts/bench-analysis
+	scripts/bench-control
 
 ## What CI and a reviewer check besides the tests.
 check:

@@ -100,6 +100,24 @@ pub struct ControlReport {
     pub saved: Vec<String>,
 }
 
+impl ControlReport {
+    fn empty(midi: String) -> ControlReport {
+        ControlReport {
+            midi,
+            osc: None,
+            profile: None,
+            events: 0,
+            dropped: 0,
+            changes: 0,
+            latency_ms: latency_of(&new_histogram()),
+            latency_samples: 0,
+            replay: None,
+            notices: Vec::new(),
+            saved: Vec::new(),
+        }
+    }
+}
+
 /// The newest look for the picture.
 struct Published {
     look: Arc<Look>,
@@ -224,19 +242,7 @@ impl ControlLink {
             shared: Arc::clone(&shared),
             wake,
             generation: 0,
-            report: ControlReport {
-                midi: String::new(),
-                osc: None,
-                profile: None,
-                events: 0,
-                dropped: 0,
-                changes: 0,
-                latency_ms: latency_of(&new_histogram()),
-                latency_samples: 0,
-                replay: None,
-                notices: Vec::new(),
-                saved: Vec::new(),
-            },
+            report: ControlReport::empty(String::new()),
             replay_total: replay_info,
             replayed: 0,
             save_look: options.save_look.clone(),
@@ -286,19 +292,13 @@ impl ControlLink {
         self.stop.store(true, Ordering::Relaxed);
         let mut report = match self.thread.take().map(|h| h.join()) {
             Some(Ok(report)) => report,
-            _ => ControlReport {
-                midi: "the control thread failed".into(),
-                osc: None,
-                profile: None,
-                events: 0,
-                dropped: 0,
-                changes: 0,
-                latency_ms: latency_of(&new_histogram()),
-                latency_samples: 0,
-                replay: None,
-                notices: vec!["the control thread panicked; see the log".into()],
-                saved: Vec::new(),
-            },
+            _ => {
+                let mut report = ControlReport::empty("the control thread failed".into());
+                report
+                    .notices
+                    .push("the control thread panicked; see the log".into());
+                report
+            }
         };
         report.latency_ms = latency_of(&self.latency_us);
         report.latency_samples = self.latency_us.len();

@@ -169,20 +169,14 @@ impl GradeSession {
             Action::Undo => match self.undo.pop() {
                 Some(previous) => {
                     self.redo.push(self.live.clone());
-                    let redo = std::mem::take(&mut self.redo);
-                    let out = self.replace(previous, now);
-                    self.redo = redo;
-                    out
+                    self.replace(previous, now)
                 }
                 None => notice("undo: nothing to undo"),
             },
             Action::Redo => match self.redo.pop() {
                 Some(next) => {
                     self.undo.push(self.live.clone());
-                    let redo = std::mem::take(&mut self.redo);
-                    let out = self.replace(next, now);
-                    self.redo = redo;
-                    out
+                    self.replace(next, now)
                 }
                 None => notice("redo: nothing to redo"),
             },
