@@ -91,6 +91,11 @@ fn pickup_running_status_and_banks_on_a_nanokontrol2() {
     p.send(&[0, 70]); // crossed the value: picked up
     let e = p.get("primary/exposure");
     assert!((e - (-4.0 + 8.0 * 70.0 / 127.0)).abs() < 1e-4, "{e}");
+    // Through the detent at the centre (snaps to 0) and on: still picked up.
+    p.send(&[0xB0, 0, 64]);
+    assert_eq!(p.get("primary/exposure"), 0.0, "detent");
+    p.send(&[0xB0, 0, 66]);
+    p.send(&[0xB0, 0, 70]);
     // A one-code reversal (pot jitter) is ignored; a real move is not.
     p.send(&[0xB0, 0, 69]);
     assert_eq!(p.get("primary/exposure"), e);

@@ -563,6 +563,9 @@ struct BindingState {
     /// The travel the control itself was moved to: feedback of that value
     /// would only echo the hand's move back (and fight a motor fader).
     moved_to: Option<f32>,
+    /// The last change was this control's own move (a detent may have
+    /// snapped the value off its travel: that is no reason to lose pickup).
+    own_move: bool,
 }
 
 /// Control events to commands, and the grade back to feedback.
@@ -742,6 +745,9 @@ impl Mapper {
             let Target::Param(param) = b.target else {
                 continue;
             };
+            if std::mem::take(&mut s.own_move) {
+                continue;
+            }
             if let Some((t, _)) = s.last {
                 if (b.travel_of(param.get(look)) - t).abs() > PICKUP_TOLERANCE {
                     s.picked_up = false;
@@ -845,6 +851,7 @@ fn absolute(
         state.picked_up = true;
     }
     state.moved_to = Some(t);
+    state.own_move = true;
     let neutral = param.info().neutral;
     let value = if b.detent && (t - b.travel_of(neutral)).abs() < 1.0 / 64.0 {
         neutral
