@@ -17,22 +17,15 @@ pub struct MaskTexture {
 
 impl MaskTexture {
     fn create(device: &wgpu::Device, width: u32, height: u32) -> MaskTexture {
-        let texture = device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("analysis masks"),
-            size: wgpu::Extent3d {
-                width,
-                height,
-                depth_or_array_layers: 1,
-            },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: MASK_FORMAT,
-            usage: wgpu::TextureUsages::TEXTURE_BINDING
+        let texture = super::texture_2d(
+            device,
+            "analysis masks",
+            (width, height),
+            MASK_FORMAT,
+            wgpu::TextureUsages::TEXTURE_BINDING
                 | wgpu::TextureUsages::COPY_DST
                 | wgpu::TextureUsages::COPY_SRC,
-            view_formats: &[],
-        });
+        );
         MaskTexture { texture }
     }
 

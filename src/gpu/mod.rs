@@ -126,6 +126,30 @@ pub(crate) mod bindings {
 }
 
 /// A pipeline layout with one bind group.
+/// A plain 2D texture (one mip level, one sample).
+pub(crate) fn texture_2d(
+    device: &wgpu::Device,
+    label: &str,
+    (width, height): (u32, u32),
+    format: wgpu::TextureFormat,
+    usage: wgpu::TextureUsages,
+) -> wgpu::Texture {
+    device.create_texture(&wgpu::TextureDescriptor {
+        label: Some(label),
+        size: wgpu::Extent3d {
+            width,
+            height,
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format,
+        usage,
+        view_formats: &[],
+    })
+}
+
 pub(crate) fn single_group_layout(
     device: &wgpu::Device,
     label: &str,
