@@ -975,14 +975,7 @@ fn midi_learn(args: MidiLearnArgs) -> Result<()> {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let profile = Profile {
-            name,
-            port: args.input.port.clone(),
-            banks: Vec::new(),
-            fine_divisor: 10.0,
-            bindings: Vec::new(),
-        };
-        profile.save(&args.controller)?;
+        Profile::empty(&name, args.input.port.clone()).save(&args.controller)?;
     }
     // Check the target before waiting for a control.
     if let Some(p) = &args.param {

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{assert_clear_error, bin, neurograde, outcome};
-use neurograde::control::mapping::{Command, Mapper, Profile};
+use neurograde::control::mapping::{Mapper, Profile};
 use neurograde::control::midi::{ControlDecoder, MidiParser};
 use neurograde::control::session::GradeSession;
 use neurograde::control::Param;
@@ -53,14 +53,12 @@ impl Panel {
         self.decoder.flush(|e| events.push(e));
         for e in events {
             for c in self.mapper.handle(e, self.session.live()) {
-                match c {
-                    Command::Action(a) if self.mapper.apply_own(a) => {}
-                    Command::FineReleased => self.mapper.release_fine(),
-                    c => {
-                        if self.session.apply(c, self.clock).changed {
-                            self.mapper.sync(self.session.live());
-                        }
-                    }
+                if self
+                    .session
+                    .dispatch(&mut self.mapper, c, self.clock)
+                    .changed
+                {
+                    self.mapper.sync(self.session.live());
                 }
             }
         }

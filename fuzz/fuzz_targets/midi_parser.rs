@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use neurograde::control::mapping::{Command, Mapper, Profile};
+use neurograde::control::mapping::{Mapper, Profile};
 use neurograde::control::midi::{ControlDecoder, MidiParser};
 use neurograde::control::session::GradeSession;
 use neurograde::grade::Look;
@@ -29,13 +29,7 @@ fuzz_target!(|bytes: &[u8]| {
         decoder.flush(|e| events.push(e));
         for e in events {
             for c in mapper.handle(e, session.live()) {
-                match c {
-                    Command::Action(a) if mapper.apply_own(a) => {}
-                    Command::FineReleased => mapper.release_fine(),
-                    c => {
-                        session.apply(c, now);
-                    }
-                }
+                session.dispatch(&mut mapper, c, now);
             }
             let _ = mapper.feedback(session.live(), session.panel());
         }

@@ -169,7 +169,7 @@ impl ControlLink {
                 let (profile, bindings) = Profile::load(path)?;
                 (profile, bindings, Some(path.clone()))
             }
-            None => (empty_profile(), Vec::new(), None),
+            None => (Profile::empty("none", None), Vec::new(), None),
         };
         let replay = options.replay.as_deref().map(replay::read).transpose()?;
         let start = Instant::now();
@@ -316,16 +316,6 @@ impl Drop for ControlLink {
 
 fn new_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 60_000_000, 3).expect("static histogram bounds are valid")
-}
-
-fn empty_profile() -> Profile {
-    Profile {
-        name: "none".into(),
-        port: None,
-        banks: Vec::new(),
-        fine_divisor: 10.0,
-        bindings: Vec::new(),
-    }
 }
 
 /// Plays a recording's events at their times from `start`.
@@ -534,19 +524,9 @@ impl ControlThread {
 
     fn command(&mut self, command: Command, at: Instant, origin: Option<(SocketAddr, Param)>) {
         match command {
-            Command::Action(action) if self.mapper.apply_own(action) => {
-                if self.mapper.fine() {
-                    tracing::info!("fine mode");
-                }
-                self.feedback(origin);
-            }
-            Command::FineReleased => {
-                self.mapper.release_fine();
-                self.feedback(origin);
-            }
             Command::Learned(control) => self.learned(control),
             command => {
-                let outcome = self.session.apply(command, at);
+                let outcome = self.session.dispatch(&mut self.mapper, command, at);
                 if let Some(n) = outcome.notice {
                     self.notice(n);
                 }
@@ -629,11 +609,7 @@ impl ControlThread {
             }
             OscCommand::Query(param) => {
                 if let (Some(osc), Some(to)) = (&self.osc, from) {
-                    let values = if param.info().channels && param.channel.is_none() {
-                        param.get_all(self.session.live()).to_vec()
-                    } else {
-                        vec![param.get(self.session.live())]
-                    };
+                    let values = param.values(self.session.live());
                     let args = values.into_iter().map(OscType::Float).collect();
                     osc.reply(to, &format!("/{param}"), args);
                 }

@@ -304,6 +304,17 @@ impl Binding {
 }
 
 impl Profile {
+    /// A profile with no bindings (MIDI and OSC with nothing mapped yet).
+    pub fn empty(name: &str, port: Option<String>) -> Profile {
+        Profile {
+            name: name.to_string(),
+            port,
+            banks: Vec::new(),
+            fine_divisor: default_fine(),
+            bindings: Vec::new(),
+        }
+    }
+
     /// Reads and checks a profile file.
     pub fn load(path: &Path) -> Result<(Profile, Vec<Binding>), ProfileError> {
         let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
@@ -592,10 +603,6 @@ impl Mapper {
             fine_toggle: false,
             learning: false,
         }
-    }
-
-    pub fn bindings(&self) -> &[Binding] {
-        &self.bindings
     }
 
     /// The (channel, MSB) pairs the decoder must read as 14-bit.

@@ -131,20 +131,9 @@ impl MidiParser {
         self.errors
     }
 
-    /// Feeds bytes; `out` gets each complete channel message.
-    pub fn feed(&mut self, bytes: &[u8], mut out: impl FnMut(MidiMessage)) {
-        for &b in bytes {
-            if let Some(message) = self.byte(b) {
-                out(message);
-            }
-        }
-    }
-
-    /// Feeds bytes and collects the messages.
+    /// Feeds bytes (in any chunking); returns the messages they complete.
     pub fn parse(&mut self, bytes: &[u8]) -> Vec<MidiMessage> {
-        let mut messages = Vec::new();
-        self.feed(bytes, |m| messages.push(m));
-        messages
+        bytes.iter().filter_map(|&b| self.byte(b)).collect()
     }
 
     fn byte(&mut self, b: u8) -> Option<MidiMessage> {
@@ -411,16 +400,6 @@ impl ControlDecoder {
         if let Some((event, _, _)) = self.pending.take() {
             out(event);
         }
-    }
-
-    /// Decodes a whole byte stream's messages, flushing at the end.
-    pub fn decode_all(&mut self, messages: &[MidiMessage]) -> Vec<ControlEvent> {
-        let mut events = Vec::new();
-        for m in messages {
-            self.decode(*m, |e| events.push(e));
-        }
-        self.flush(|e| events.push(e));
-        events
     }
 
     fn control_change(&mut self, channel: u8, controller: u8, value: u8) -> Option<ControlEvent> {

@@ -125,13 +125,13 @@ pub fn interpret(message: &OscMessage) -> Result<OscCommand, String> {
                     param,
                     values: numbers,
                 }),
-                3 if param.info().channels && param.channel.is_none() => Ok(OscCommand::Set {
+                3 if param.is_master() => Ok(OscCommand::Set {
                     param,
                     values: numbers,
                 }),
                 n => Err(format!(
                     "OSC {addr}: expected 1 number{}, got {n}",
-                    if param.info().channels && param.channel.is_none() {
+                    if param.is_master() {
                         " (the master) or 3 (r g b)"
                     } else {
                         ""
@@ -220,14 +220,7 @@ impl OscServer {
             return;
         }
         let mut state: Vec<(String, Vec<f32>)> = Param::all()
-            .map(|p| {
-                let values = if p.info().channels && p.channel.is_none() {
-                    p.get_all(look).to_vec()
-                } else {
-                    vec![p.get(look)]
-                };
-                (format!("/{p}"), values)
-            })
+            .map(|p| (format!("/{p}"), p.values(look)))
             .collect();
         state.push(("/bypass".into(), vec![f32::from(u8::from(panel.bypass))]));
         state.push(("/compare".into(), vec![f32::from(u8::from(panel.compare))]));

@@ -256,11 +256,17 @@ impl Param {
         }
     }
 
-    /// The three values of a three-channel key (a scalar key repeated).
-    pub fn get_all(&self, look: &Look) -> [f32; 3] {
-        match self.slot(look) {
-            Slot::Scalar(v) => [v; 3],
-            Slot::Channels(c) => c,
+    /// A three-channel key without a channel: it stands for R, G and B.
+    pub fn is_master(&self) -> bool {
+        self.info().channels && self.channel.is_none()
+    }
+
+    /// What OSC sends for the parameter: a master's three channels, else
+    /// its one value.
+    pub fn values(&self, look: &Look) -> Vec<f32> {
+        match (self.slot(look), self.channel) {
+            (Slot::Channels(c), None) => c.to_vec(),
+            _ => vec![self.get(look)],
         }
     }
 

@@ -13,7 +13,7 @@
 //! changes have settled for [`AUTOSAVE_SETTLE`], so a crash loses at most
 //! that much of a session.
 
-use super::mapping::{Action, Command, PanelState};
+use super::mapping::{Action, Command, Mapper, PanelState};
 use super::params::Param;
 use crate::grade::Look;
 use std::collections::BTreeMap;
@@ -108,6 +108,20 @@ impl GradeSession {
             }),
             Command::Action(action) => self.action(action, now),
             Command::Learned(_) | Command::FineReleased => Outcome::default(),
+        }
+    }
+
+    /// Applies a mapper's command: its own actions (fine mode, banks,
+    /// learn) go back to `mapper`, the rest to the session. `Learned` is
+    /// the caller's to handle.
+    pub fn dispatch(&mut self, mapper: &mut Mapper, command: Command, now: Instant) -> Outcome {
+        match command {
+            Command::Action(action) if mapper.apply_own(action) => Outcome::default(),
+            Command::FineReleased => {
+                mapper.release_fine();
+                Outcome::default()
+            }
+            command => self.apply(command, now),
         }
     }
 
