@@ -8,8 +8,10 @@
 // linear-light primaries), the working-space encoding, the same operators,
 // then the display transform (transform.wgsl). The working-space operators,
 // in order: ASC CDL (slope/offset/power, saturation), contrast, lift/gamma/
-// gain, creative LUT. Operators at identity are skipped with uniform
-// branches (every lane takes the same path). Each function has a CPU twin of
+// gain, creative LUT, then the mask-gated secondaries (apply_secondaries,
+// which need the pixel's place: grade_pixel takes it as uv). Operators at
+// identity are skipped with uniform branches (every lane takes the same
+// path). Each function has a CPU twin of
 // the same name in src/grade/reference.rs or src/grade/primary.rs; tests
 // hold the two equal. Paired with src/gpu/grade.rs. Composed with
 // ingest.wgsl, transform.wgsl and pipeline.wgsl.
@@ -83,7 +85,29 @@ override LOG_PRIMARIES: u32 = 0u;
 // are the exposure gain alone.
 override VIDEO_MATRIX: u32 = 0u;
 
+// One secondary (src/grade/secondary.rs): gain with exposure folded in
+// (rgb) and saturation (w); the smooth ramp's ends and the feather radius in
+// uv units (zw); the mask channel, inverted, enabled.
+struct SecondaryParams {
+    gain_saturation: vec4<f32>,
+    ramp_feather: vec4<f32>,
+    flags: vec4<u32>,
+}
+
+struct Secondaries {
+    items: array<SecondaryParams, 4>,
+    // 1 where the run's analysis made the mask channel (R face, G skin,
+    // B person, A depth), 0 where it did not.
+    present: vec4<f32>,
+}
+
+// The number of `[[secondary]]` tables in the look (0 folds them away).
+override SECONDARIES: u32 = 0u;
+
 @group(0) @binding(2) var<uniform> look: GradeParams;
+@group(0) @binding(10) var<uniform> secondaries: Secondaries;
+// The analysis masks (src/gpu/masks.rs); a 1 x 1 empty texture without analysis.
+@group(0) @binding(11) var mask_texture: texture_2d<f32>;
 // The creative LUT (one entry when there is none) then the display LUT, red
 // index fastest, each entry packed into two words: red and green in 21 bits, blue in 22, over
 // the table's own range per channel (src/gpu/pipeline.rs, `pack_lut`). A
@@ -190,17 +214,130 @@ fn grade_channels(rgb: vec3<f32>) -> vec3<f32> {
     return apply_sop(graded);
 }
 
-fn grade_mix(rgb: vec3<f32>) -> vec3<f32> {
+// The channel-mixing part up to the graded working-space value.
+fn grade_mix_working(rgb: vec3<f32>) -> vec3<f32> {
     if SCENE == 1u {
         // Camera linear -> AP1 (linear-light primaries folded in) -> the
-        // working space, grade, out to the display.
+        // working space, grade.
         let working = transfer_encode(WORKING_TRANSFER, xf.input_matrix * rgb);
-        return scene_out(grade_after_sop(apply_sop(working)));
+        return grade_after_sop(apply_sop(working));
     }
     if VIDEO_MATRIX == 1u {
         return grade_after_sop(apply_sop(linear_to_srgb(xf.input_matrix * rgb)));
     }
     return grade_after_sop(rgb);
+}
+
+// The graded working-space value out to the display (video mode: it is).
+fn display_out(working: vec3<f32>) -> vec3<f32> {
+    if SCENE == 1u {
+        return scene_out(working);
+    }
+    return working;
+}
+
+fn grade_mix(rgb: vec3<f32>) -> vec3<f32> {
+    return display_out(grade_mix_working(rgb));
+}
+
+// The working space's encoding and its luminance weights: the display's
+// sRGB curve and Rec. 709 in video mode, the working curve and ACES AP1
+// (S-2014-004's AP1 to XYZ Y row) for scene-referred looks.
+fn working_to_linear(v: vec3<f32>) -> vec3<f32> {
+    if SCENE == 1u {
+        return transfer_decode(WORKING_TRANSFER, v);
+    }
+    return srgb_to_linear(v);
+}
+
+fn linear_to_working(v: vec3<f32>) -> vec3<f32> {
+    if SCENE == 1u {
+        return transfer_encode(WORKING_TRANSFER, v);
+    }
+    return linear_to_srgb(v);
+}
+
+const AP1_LUMA = vec3<f32>(0.2722287, 0.6740818, 0.0536895);
+
+// One mask value, bilinear between texel centres with clamped edges (in
+// code rather than by a sampler, so it is exact on every GPU). CPU twin:
+// MaskSampler::bilinear.
+fn mask_bilinear(uv: vec2<f32>, channel: u32) -> f32 {
+    let size = vec2<i32>(textureDimensions(mask_texture));
+    let p = uv * vec2<f32>(size) - 0.5;
+    let p0 = floor(p);
+    let f = p - p0;
+    let i0 = vec2<i32>(p0);
+    let lo = clamp(i0, vec2<i32>(0), size - 1);
+    let hi = clamp(i0 + 1, vec2<i32>(0), size - 1);
+    let a = textureLoad(mask_texture, lo, 0)[channel];
+    let b = textureLoad(mask_texture, vec2<i32>(hi.x, lo.y), 0)[channel];
+    let c = textureLoad(mask_texture, vec2<i32>(lo.x, hi.y), 0)[channel];
+    let d = textureLoad(mask_texture, hi, 0)[channel];
+    let top = a * (1.0 - f.x) + b * f.x;
+    let bottom = c * (1.0 - f.x) + d * f.x;
+    return top * (1.0 - f.y) + bottom * f.y;
+}
+
+// Nine samples at -r, 0, +r on each axis weighted 1-2-1 (a binomial blur);
+// one sample when the radius is zero. CPU twin: MaskSampler::feathered.
+fn feathered_mask(uv: vec2<f32>, radius: vec2<f32>, channel: u32) -> f32 {
+    if radius.x == 0.0 && radius.y == 0.0 {
+        return mask_bilinear(uv, channel);
+    }
+    var sum = 0.0;
+    for (var j = -1; j <= 1; j++) {
+        for (var i = -1; i <= 1; i++) {
+            let w = f32((2 - abs(i)) * (2 - abs(j)));
+            sum += w * mask_bilinear(uv + vec2<f32>(f32(i), f32(j)) * radius, channel);
+        }
+    }
+    return sum / 16.0;
+}
+
+// The key: the mask (inverted or not) through the smooth ramp, 0 when the
+// run has no such mask. CPU twin: secondary::mask_weight.
+fn mask_weight(sampled: f32, inverted: bool, lo: f32, hi: f32, present: f32) -> f32 {
+    let m = select(sampled, 1.0 - sampled, inverted);
+    return present * clamp((m - lo) / (hi - lo), 0.0, 1.0);
+}
+
+// Gain (exposure folded in), then saturation around luminance, in linear
+// light. CPU twin: secondary::secondary_linear.
+fn secondary_linear(rgb: vec3<f32>, gain: vec3<f32>, saturation: f32, luma: vec3<f32>) -> vec3<f32> {
+    let lit = rgb * gain;
+    let y = dot(lit, luma);
+    return vec3<f32>(y) + saturation * (lit - vec3<f32>(y));
+}
+
+// The secondaries in order on a graded working-space value at `uv` (0..1
+// over the picture): each mixes its correction in by its mask's weight.
+// CPU twin: Grader::secondaries in src/grade/reference.rs.
+fn apply_secondaries(graded: vec3<f32>, uv: vec2<f32>) -> vec3<f32> {
+    let luma = select(REC709_LUMA, AP1_LUMA, SCENE == 1u);
+    var v = graded;
+    for (var i = 0u; i < SECONDARIES; i++) {
+        let s = secondaries.items[i];
+        if s.flags.z == 0u {
+            continue;
+        }
+        let sampled = feathered_mask(uv, s.ramp_feather.zw, s.flags.x);
+        let weight = mask_weight(sampled, s.flags.y == 1u, s.ramp_feather.x, s.ramp_feather.y, secondaries.present[s.flags.x]);
+        if weight == 0.0 {
+            continue;
+        }
+        let corrected = linear_to_working(secondary_linear(working_to_linear(v), s.gain_saturation.rgb, s.gain_saturation.w, luma));
+        v = v + (corrected - v) * weight;
+    }
+    return v;
+}
+
+// The grade of the per-channel part's output at `uv`, secondaries included.
+fn grade_mix_at(rgb: vec3<f32>, uv: vec2<f32>) -> vec3<f32> {
+    if SECONDARIES == 0u {
+        return grade_mix(rgb);
+    }
+    return display_out(apply_secondaries(grade_mix_working(rgb), uv));
 }
 
 fn lut_at(l: LutParams, r: u32, g: u32, b: u32) -> vec3<f32> {
@@ -265,6 +402,6 @@ fn sample_lut(rgb: vec3<f32>, l: LutParams, mode: u32) -> vec3<f32> {
     return (1.0 - d_max) * c000 + (d_max - d_mid) * lut_at(l, p1.x, p1.y, p1.z) + (d_mid - d_min) * lut_at(l, p2.x, p2.y, p2.z) + d_min * c111;
 }
 
-fn grade_pixel(rgb: vec3<f32>) -> vec3<f32> {
-    return grade_mix(grade_channels(rgb));
+fn grade_pixel(rgb: vec3<f32>, uv: vec2<f32>) -> vec3<f32> {
+    return grade_mix_at(grade_channels(rgb), uv);
 }

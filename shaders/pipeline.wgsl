@@ -38,14 +38,19 @@ fn bake_channel_table(@builtin(global_invocation_id) id: vec3<u32>) {
 
 // The graded value of 8-bit codes: exact, since the table holds the
 // per-channel part evaluated at exactly these codes.
-fn graded_codes(r: u32, g: u32, b: u32) -> vec4<f32> {
+fn graded_codes(r: u32, g: u32, b: u32, x: u32, y: u32) -> vec4<f32> {
     let c = vec3<f32>(channel_lut[r].x, channel_lut[g].y, channel_lut[b].z);
-    return vec4<f32>(grade_mix(c), 1.0);
+    return vec4<f32>(grade_mix_at(c, pixel_uv(x, y)), 1.0);
+}
+
+// The pixel centre over the picture, 0..1 (where the masks are sampled).
+fn pixel_uv(x: u32, y: u32) -> vec2<f32> {
+    return (vec2<f32>(f32(x), f32(y)) + 0.5) / vec2<f32>(f32(ingest.width), f32(ingest.height));
 }
 
 fn graded_pixel(x: u32, y: u32) -> vec4<f32> {
     let c = decode_pixel(x, y);
-    return vec4<f32>(grade_pixel(c.rgb), c.a);
+    return vec4<f32>(grade_pixel(c.rgb, pixel_uv(x, y)), c.a);
 }
 
 fn store_packed(p: u32, c: vec4<f32>) {
@@ -90,10 +95,10 @@ fn to_buffer(@builtin(global_invocation_id) id: vec3<u32>) {
         let a = src[w];
         let b = src[w + 1u];
         let c = src[w + 2u];
-        store_packed(p, graded_codes(a & 0xffu, (a >> 8u) & 0xffu, (a >> 16u) & 0xffu));
-        store_packed(p + 1u, graded_codes(a >> 24u, b & 0xffu, (b >> 8u) & 0xffu));
-        store_packed(p + 2u, graded_codes((b >> 16u) & 0xffu, b >> 24u, c & 0xffu));
-        store_packed(p + 3u, graded_codes((c >> 8u) & 0xffu, (c >> 16u) & 0xffu, c >> 24u));
+        store_packed(p, graded_codes(a & 0xffu, (a >> 8u) & 0xffu, (a >> 16u) & 0xffu, x, y));
+        store_packed(p + 1u, graded_codes(a >> 24u, b & 0xffu, (b >> 8u) & 0xffu, x + 1u, y));
+        store_packed(p + 2u, graded_codes((b >> 16u) & 0xffu, b >> 24u, c & 0xffu, x + 2u, y));
+        store_packed(p + 3u, graded_codes((c >> 8u) & 0xffu, (c >> 16u) & 0xffu, c >> 24u, x + 3u, y));
     } else {
         for (var i = 0u; i < 4u && x + i < ingest.width; i++) {
             store_packed(p + i, graded_pixel(x + i, y));

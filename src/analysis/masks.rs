@@ -26,6 +26,9 @@ pub struct MaskSet {
     pub width: u32,
     pub height: u32,
     pub rgba: Vec<u8>,
+    /// Which channels the analysis made (by [`MaskChannel`]): a person
+    /// matte or depth the run has no model for is absent, not empty.
+    pub present: [bool; 4],
 }
 
 /// A grid of values (0..1) covering the whole picture.
@@ -41,6 +44,7 @@ impl MaskSet {
             width,
             height,
             rgba: vec![0; width as usize * height as usize * 4],
+            present: [true; 4],
         }
     }
 
@@ -74,8 +78,9 @@ impl MaskSet {
             }
         }
         for (channel, field) in [(MaskChannel::Person, person), (MaskChannel::Depth, depth)] {
-            if let Some(field) = field {
-                masks.resample(channel, &field);
+            match field {
+                Some(field) => masks.resample(channel, &field),
+                None => masks.present[channel as usize] = false,
             }
         }
         masks

@@ -1,19 +1,21 @@
 //! The render thread's side of the analysis: hands copies of frames to the
 //! models and brings the newest result to every frame.
 //!
-//! How it works, per frame, after the frame's kernel is submitted
-//! ([`AnalysisLink::after_frame`]):
+//! How it works, per frame. Before the frame is graded
+//! ([`AnalysisLink::before_frame`]): the newest result is taken from the
+//! worker's latest-value slot; its faces are predicted forward to this
+//! frame's capture time and the masks uploaded as a texture when something
+//! changed (the frame pipeline's secondaries read it); the result's age (in
+//! frames and milliseconds) is recorded. After the frame's kernel is
+//! submitted ([`AnalysisLink::after_frame`]):
 //! 1. a finished copy (read back without waiting) goes to the worker with
 //!    `try_send`;
 //! 2. if the worker is idle and no copy is on its way, this frame's copy is
-//!    made on the GPU ([`DownscalePass`]) and its readback started;
-//! 3. the newest result is taken from the worker's latest-value slot; its
-//!    faces are predicted forward to this frame's capture time and the masks
-//!    uploaded as a texture when something changed; the result's age (in
-//!    frames and milliseconds) is recorded.
+//!    made on the GPU ([`DownscalePass`]) and its readback started.
 //!
 //! `--analysis sync` instead waits for the copy and analyses it on the
-//! render thread, so every frame is graded with its own analysis (age 0).
+//! render thread after the frame's kernel, so every frame's record has its
+//! own analysis (age 0); its masks grade the next frame.
 
 use crate::analysis::{
     picture::{copy_size, RgbPicture},
@@ -116,6 +118,8 @@ pub struct AnalysisLink {
     /// The held result has not been drawn into the masks yet.
     masks_stale: bool,
     masks: Option<MaskTexture>,
+    /// The masks changed since the frame pipeline was last given them.
+    masks_uploaded: bool,
     age_frames: Histogram<u64>,
     age_us: Histogram<u64>,
     compute_total_ms: f64,
@@ -150,12 +154,33 @@ impl AnalysisLink {
             latest: None,
             masks_stale: false,
             masks: None,
+            masks_uploaded: false,
             age_frames: histogram(),
             age_us: histogram(),
             compute_total_ms: 0.0,
             results_seen: 0,
             records: Vec::new(),
         })
+    }
+
+    /// Call before the frame is graded (see the module comment).
+    pub fn before_frame(
+        &mut self,
+        ctx: &GpuContext,
+        frames: &mut FramePipeline,
+        frame: &FrameMeta,
+    ) {
+        if let Runner::Worker(worker) = &self.runner {
+            let newest = worker.latest();
+            self.take(newest);
+            self.use_latest(ctx, frame);
+        }
+        if self.masks_uploaded {
+            self.masks_uploaded = false;
+            if let Some(masks) = &self.masks {
+                frames.set_masks(masks);
+            }
+        }
     }
 
     /// Call after the frame's kernel is submitted (see the module comment).
@@ -171,11 +196,9 @@ impl AnalysisLink {
                 self.copies.complete(&ctx.device, false, |copy, bytes| {
                     worker.offer(input_of(copy, bytes));
                 })?;
-                let newest = worker.latest();
                 if worker.wants_picture() && self.copies.has_room() {
                     self.request_copy(ctx, frames, frame, format);
                 }
-                self.take(newest);
             }
             Runner::Inline(analyzer) if analyzer.is_active() => {
                 self.request_copy(ctx, frames, frame, format);
@@ -187,10 +210,10 @@ impl AnalysisLink {
                     let result = Arc::new(analyzer.analyse(&input));
                     self.take(Some(result));
                 }
+                self.use_latest(ctx, frame);
             }
             Runner::Inline(_) => {}
         }
-        self.use_latest(ctx, frame);
         Ok(())
     }
 
@@ -257,6 +280,7 @@ impl AnalysisLink {
         if redraw {
             let masks = result.masks(&faces);
             MaskTexture::upload(&mut self.masks, &ctx.device, &ctx.queue, &masks);
+            self.masks_uploaded = true;
         }
         let first_use = self.masks_stale;
         self.masks_stale = false;
@@ -287,11 +311,6 @@ fn input_of(copy: PendingCopy, rgba: &[u8]) -> AnalysisInput {
 }
 
 impl AnalysisLink {
-    /// The mask texture of the newest result, once there is one.
-    pub fn masks(&self) -> Option<&MaskTexture> {
-        self.masks.as_ref()
-    }
-
     /// Every frame's record (with `record` set).
     pub fn take_records(&mut self) -> Vec<FrameAnalysis> {
         std::mem::take(&mut self.records)

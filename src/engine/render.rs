@@ -240,6 +240,9 @@ pub fn readback_loop(
             readback.complete(&ctx.device, true, |m, p| delivery.deliver(m, p))?;
         }
         delivery.grade.refresh(ctx, &mut pipeline)?;
+        if let Some(link) = &mut analysis {
+            link.before_frame(ctx, &mut pipeline, &meta);
+        }
         let output = readback.target(&ctx.device, FramePipeline::packed_bytes(&frame, format));
         let uniforms = &delivery.grade.uniforms;
         pipeline.encode_packed(ctx, &mut encoder, &frame, uniforms, format, output)?;

@@ -6,22 +6,28 @@
 //! parameters, and the matrices and curve constants of the transforms),
 //! written every frame so live changes (control surfaces) take effect on the
 //! next frame. What changes the shader's code is a [`KernelVariant`]: the
-//! LUT mode, the transfer curves and working space, and whether the
+//! LUT mode, the transfer curves and working space, whether the
 //! operators that cost a pow per pixel (CDL power, gamma, video mode's
-//! linear-light matrix) are away from identity.
+//! linear-light matrix) are away from identity, and how many secondaries
+//! the look has (a third block: their parameters, finished per picture).
 
 use crate::grade::gamut::{Gamut, Mat3};
 use crate::grade::lut::{Interpolation, Lut};
 use crate::grade::primary::linear_matrix;
 use crate::grade::reference::linear_to_srgb;
+use crate::grade::secondary::{feather_radius, MAX_SECONDARIES};
 use crate::grade::transfer::Transfer;
 use crate::grade::{Look, Primary};
+use bytemuck::Zeroable;
 
 /// Everything the frame kernel reads about the look, per frame.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GradeUniforms {
     pub params: GradeParams,
     pub transform: TransformParams,
+    /// The secondaries, with the feather still a share of the picture
+    /// height ([`SecondaryBlock::for_picture`] makes it uv units).
+    pub secondaries: SecondaryBlock,
     /// The kernel specialisation these values need.
     pub variant: KernelVariant,
 }
@@ -31,8 +37,65 @@ impl GradeUniforms {
         GradeUniforms {
             params: GradeParams::from_look(look),
             transform: TransformParams::from_look(look),
+            secondaries: SecondaryBlock::from_look(look),
             variant: KernelVariant::of(look),
         }
+    }
+}
+
+/// `SecondaryParams` in WGSL: one secondary (see `src/grade/secondary.rs`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct SecondaryParams {
+    /// Gain with 2^exposure folded in, then saturation.
+    gain_saturation: [f32; 4],
+    /// The smooth ramp's ends, then the feather radius (uv units).
+    ramp_feather: [f32; 4],
+    /// Mask channel, inverted, enabled, unused.
+    flags: [u32; 4],
+}
+
+/// `Secondaries` in WGSL: up to four secondaries and which masks exist.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct SecondaryBlock {
+    items: [SecondaryParams; MAX_SECONDARIES],
+    present: [f32; 4],
+}
+
+impl SecondaryBlock {
+    fn from_look(look: &Look) -> SecondaryBlock {
+        let mut block = SecondaryBlock::zeroed();
+        for (item, s) in block.items.iter_mut().zip(&look.secondaries) {
+            let gain = s.gain.map(|g| g * s.exposure.exp2());
+            let (lo, hi) = s.ramp();
+            let (channel, _) = s.mask.channel();
+            *item = SecondaryParams {
+                gain_saturation: [gain[0], gain[1], gain[2], s.saturation],
+                // The feather stays a share of the height until the
+                // picture's size is known.
+                ramp_feather: [lo, hi, s.feather, 0.0],
+                flags: [
+                    channel as u32,
+                    u32::from(s.inverted()),
+                    u32::from(s.enabled),
+                    0,
+                ],
+            };
+        }
+        block
+    }
+
+    /// The block for a picture of `width` x `height` with the masks
+    /// `present` (by mask channel; all absent without analysis).
+    pub fn for_picture(mut self, width: u32, height: u32, present: [bool; 4]) -> SecondaryBlock {
+        for item in &mut self.items {
+            let radius = feather_radius(item.ramp_feather[2], width, height);
+            item.ramp_feather[2] = radius[0];
+            item.ramp_feather[3] = radius[1];
+        }
+        self.present = present.map(|p| if p { 1.0 } else { 0.0 });
+        self
     }
 }
 
@@ -235,6 +298,8 @@ pub struct KernelVariant {
     pub input_transfer: u32,
     pub working_transfer: u32,
     pub output_transfer: u32,
+    /// The number of secondaries (0 compiles them out).
+    pub secondaries: u32,
 }
 
 impl KernelVariant {
@@ -259,11 +324,12 @@ impl KernelVariant {
             input_transfer: code(|s| s.input, 0),
             working_transfer: code(|s| s.working, Transfer::AcesCct.shader_code()),
             output_transfer: code(|s| s.output, 0),
+            secondaries: look.secondaries.len().min(MAX_SECONDARIES) as u32,
         }
     }
 
     /// The values of the WGSL override constants.
-    pub fn constants(self) -> [(&'static str, f64); 9] {
+    pub fn constants(self) -> [(&'static str, f64); 10] {
         [
             ("LUT_MODE", f64::from(self.lut_mode)),
             ("DISPLAY_LUT_MODE", f64::from(self.display_lut_mode)),
@@ -274,6 +340,7 @@ impl KernelVariant {
             ("INPUT_TRANSFER", f64::from(self.input_transfer)),
             ("WORKING_TRANSFER", f64::from(self.working_transfer)),
             ("OUTPUT_TRANSFER", f64::from(self.output_transfer)),
+            ("SECONDARIES", f64::from(self.secondaries)),
         ]
     }
 }

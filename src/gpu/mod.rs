@@ -125,7 +125,6 @@ pub(crate) mod bindings {
     }
 }
 
-/// A pipeline layout with one bind group.
 /// A plain 2D texture (one mip level, one sample).
 pub(crate) fn texture_2d(
     device: &wgpu::Device,
@@ -150,6 +149,7 @@ pub(crate) fn texture_2d(
     })
 }
 
+/// A pipeline layout with one bind group.
 pub(crate) fn single_group_layout(
     device: &wgpu::Device,
     label: &str,

@@ -7,15 +7,19 @@
 //! resources that depend on the picture size: the input buffer, the packed
 //! output buffer (readback sinks) and the rgba16float working texture (the
 //! window). They are re-created only when a frame of another size arrives.
+//! The secondaries read the analysis masks the render loop last handed to
+//! [`FramePipeline::set_masks`].
 //! Fusing the passes means the picture crosses memory once, which on a CPU
 //! rasteriser is most of the cost; each operation still lives in its own
 //! WGSL function with a CPU twin. New colour operations are new functions
 //! called from `grade_pixel`.
 
 use super::grade::{
-    lut_tables, pack_lut, GradeParams, GradeUniforms, KernelVariant, TransformParams,
+    lut_tables, pack_lut, GradeParams, GradeUniforms, KernelVariant, SecondaryBlock,
+    TransformParams,
 };
 use super::ingest::{input_buffer_size, upload, IngestUniforms};
+use super::masks::MaskTexture;
 use super::{bindings, GpuContext, GpuError, OutputFormat, WORKING_FORMAT};
 use crate::frame::{Frame, PixelFormat};
 use crate::grade::Look;
@@ -67,6 +71,10 @@ pub struct FramePipeline {
     transform_uniforms: wgpu::Buffer,
     ingest_uniforms: wgpu::Buffer,
     grade_uniforms: wgpu::Buffer,
+    secondary_uniforms: wgpu::Buffer,
+    /// The analysis masks the secondaries read and which of them exist; an
+    /// empty 1 x 1 texture, none present, until [`Self::set_masks`].
+    masks: (wgpu::TextureView, [bool; 4]),
     sized: Option<SizedResources>,
 }
 
@@ -92,6 +100,8 @@ impl FramePipeline {
             bindings::uniform(2, wgpu::ShaderStages::COMPUTE),
             bindings::storage_buffer(8, true),
             bindings::uniform(9, wgpu::ShaderStages::COMPUTE),
+            bindings::uniform(10, wgpu::ShaderStages::COMPUTE),
+            bindings::texture(11, wgpu::ShaderStages::COMPUTE),
         ];
         let with = |extra| {
             let mut entries = common.to_vec();
@@ -149,8 +159,19 @@ impl FramePipeline {
                 "grade uniforms",
                 std::mem::size_of::<GradeParams>(),
             ),
+            secondary_uniforms: uniform_buffer(
+                device,
+                "secondary uniforms",
+                std::mem::size_of::<SecondaryBlock>(),
+            ),
+            masks: (MaskTexture::empty(device, &ctx.queue).view(), [false; 4]),
             sized: None,
         }
+    }
+
+    /// The analysis masks the secondaries of the next frames read.
+    pub fn set_masks(&mut self, masks: &MaskTexture) {
+        self.masks = (masks.view(), masks.present());
     }
 
     /// Prepares for grading with `look`: uploads its creative LUT (or none).
@@ -263,6 +284,13 @@ impl FramePipeline {
             0,
             bytemuck::bytes_of(&look.transform),
         );
+        if variant.secondaries > 0 {
+            let block = look
+                .secondaries
+                .for_picture(frame.width, frame.height, self.masks.1);
+            ctx.queue
+                .write_buffer(&self.secondary_uniforms, 0, bytemuck::bytes_of(&block));
+        }
         let mut entries = vec![
             wgpu::BindGroupEntry {
                 binding: 0,
@@ -283,6 +311,14 @@ impl FramePipeline {
             wgpu::BindGroupEntry {
                 binding: 9,
                 resource: self.transform_uniforms.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 10,
+                resource: self.secondary_uniforms.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 11,
+                resource: wgpu::BindingResource::TextureView(&self.masks.0),
             },
         ];
         let layout = match target {

@@ -7,6 +7,7 @@
 //! [`Look::load`], so a broken LUT stops the look from loading at all.
 
 use super::lut::{Interpolation, Lut};
+use super::secondary::{Secondary, MAX_SECONDARIES};
 use super::transfer::logc3_exposure_indices;
 use super::transform::{
     InputSection, InputTransform, OutputSection, SceneTransforms, WorkingSpace,
@@ -31,7 +32,7 @@ pub enum LookError {
     #[error("look {origin}: `{key}` = {value} is out of range: expected {expected}")]
     OutOfRange {
         origin: String,
-        key: &'static str,
+        key: String,
         value: String,
         expected: &'static str,
     },
@@ -76,6 +77,10 @@ pub struct Look {
     /// The `[output] lut` display LUT's contents, read by [`Look::load`].
     #[serde(skip)]
     pub loaded_display_lut: Option<Arc<Lut>>,
+    /// Mask-gated grades (`[[secondary]]`), after the working-space
+    /// operators, in order.
+    #[serde(default, rename = "secondary", skip_serializing_if = "Vec::is_empty")]
+    pub secondaries: Vec<Secondary>,
 }
 
 /// The `[lut]` section: a .cube (1D or 3D) or .spi3d file.
@@ -275,6 +280,27 @@ const GAIN_RANGE: Range = Range {
     expected: "0 <= gain <= 16",
 };
 
+const SECONDARY_EXPOSURE_RANGE: Range = Range {
+    lo: -8.0,
+    hi: 8.0,
+    expected: "-8 <= exposure <= 8 (stops)",
+};
+const SECONDARY_SATURATION_RANGE: Range = Range {
+    lo: 0.0,
+    hi: 4.0,
+    expected: "0 <= saturation <= 4",
+};
+const FEATHER_RANGE: Range = Range {
+    lo: 0.0,
+    hi: 0.25,
+    expected: "0 <= feather <= 0.25 (share of the picture height)",
+};
+const SMOOTH_RANGE: Range = Range {
+    lo: 0.0,
+    hi: 1.0,
+    expected: "0 <= smooth <= 1",
+};
+
 impl Look {
     /// Reads, parses and validates a look file.
     pub fn load(path: &Path) -> Result<Look, LookError> {
@@ -364,7 +390,7 @@ impl Look {
             if output.transform.is_some() == output.lut.is_some() {
                 return Err(LookError::OutOfRange {
                     origin: origin.to_string(),
-                    key: "output",
+                    key: "output".into(),
                     value: if output.lut.is_some() {
                         "both `transform` and `lut`".into()
                     } else {
@@ -380,7 +406,7 @@ impl Look {
                 Some(ei) if !logc3 => {
                     return Err(LookError::OutOfRange {
                         origin: origin.to_string(),
-                        key: "input.ei",
+                        key: "input.ei".into(),
                         value: ei.to_string(),
                         expected: "no exposure index: it applies to arri-logc3 only",
                     })
@@ -388,7 +414,7 @@ impl Look {
                 Some(ei) if !logc3_exposure_indices().any(|e| e == ei) => {
                     return Err(LookError::OutOfRange {
                         origin: origin.to_string(),
-                        key: "input.ei",
+                        key: "input.ei".into(),
                         value: ei.to_string(),
                         expected: "one of ARRI's exposure indices 160, 200, 250, 320, 400, 500, 640, 800, 1000, 1280, 1600",
                     })
@@ -396,15 +422,42 @@ impl Look {
                 _ => {}
             }
         }
-        for (key, values, Range { lo, hi, expected }) in checks {
-            if values.iter().any(|v| !v.is_finite() || *v < lo || *v > hi) {
+        let out_of_range = |key: String, values: &[f32], range: &Range| {
+            if values
+                .iter()
+                .any(|v| !v.is_finite() || *v < range.lo || *v > range.hi)
+            {
                 return Err(LookError::OutOfRange {
                     origin: origin.to_string(),
                     key,
                     value: format!("{values:?}"),
-                    expected,
+                    expected: range.expected,
                 });
             }
+            Ok(())
+        };
+        for (key, values, range) in &checks {
+            out_of_range(key.to_string(), values, range)?;
+        }
+        if self.secondaries.len() > MAX_SECONDARIES {
+            return Err(LookError::OutOfRange {
+                origin: origin.to_string(),
+                key: "secondary".into(),
+                value: format!("{} tables", self.secondaries.len()),
+                expected: "at most 4 [[secondary]] tables",
+            });
+        }
+        for (i, s) in self.secondaries.iter().enumerate() {
+            let key = |name: &str| format!("secondary[{}].{name}", i + 1);
+            out_of_range(key("exposure"), one(&s.exposure), &SECONDARY_EXPOSURE_RANGE)?;
+            out_of_range(
+                key("saturation"),
+                one(&s.saturation),
+                &SECONDARY_SATURATION_RANGE,
+            )?;
+            out_of_range(key("gain"), &s.gain, &GAIN_RANGE)?;
+            out_of_range(key("feather"), one(&s.feather), &FEATHER_RANGE)?;
+            out_of_range(key("smooth"), one(&s.smooth), &SMOOTH_RANGE)?;
         }
         Ok(())
     }

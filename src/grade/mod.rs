@@ -13,7 +13,8 @@
 //! ([`transfer`]), ACES AP1 ([`gamut`]) with the linear-light primaries in
 //! the same matrix, the working space (ACEScct by default), then the display
 //! transform or a display LUT. Both end with the optional creative LUT
-//! ([`lut`]) in the space the grade runs in.
+//! ([`lut`]) in the space the grade runs in, then the mask-gated
+//! [`secondary`] grades.
 
 pub mod bake;
 pub mod cdl_xml;
@@ -22,6 +23,7 @@ pub mod look;
 pub mod lut;
 pub mod primary;
 pub mod reference;
+pub mod secondary;
 pub mod transfer;
 pub mod transform;
 

@@ -7,8 +7,10 @@
 use super::gamut::{mul_vec, Gamut, Mat3};
 use super::look::{Cdl, Look};
 use super::primary::{apply_contrast, apply_lift_gamma_gain, linear_matrix};
+use super::secondary::{feather_radius, mask_weight, secondary_linear, MaskSampler, AP1_LUMA};
 use super::transfer::Transfer;
 use super::transform::SceneTransforms;
+use crate::analysis::masks::MaskSet;
 use crate::frame::{YuvEncoding, YuvMatrix};
 
 /// Rec. 709 luma weights, as ASC CDL v1.2 saturation specifies
@@ -70,10 +72,21 @@ pub fn apply_cdl(rgb: [f32; 3], cdl: &Cdl) -> [f32; 3] {
 /// the working-space operators, then back out to the display (see
 /// `transform.rs`), or through the `[output]` display LUT. The
 /// working-space operators, in order: ASC CDL, contrast, lift/gamma/gain,
-/// creative LUT. For many pixels, resolve the
+/// creative LUT, then the secondaries (which need masks: see
+/// [`Grader::pixel_masked`]). For many pixels, resolve the
 /// look once with [`Grader`].
 pub fn grade_pixel(rgb: [f32; 3], look: &Look) -> [f32; 3] {
     Grader::new(look).pixel(rgb)
+}
+
+/// Where a pixel sits, for the secondaries' masks.
+#[derive(Clone, Copy)]
+pub struct MaskedPixel<'a> {
+    pub masks: &'a MaskSet,
+    /// The pixel centre over the picture, 0..1: ((x + 0.5) / w, (y + 0.5) / h).
+    pub uv: [f32; 2],
+    /// The picture's size in pixels (the feather radius is a share of it).
+    pub picture: (u32, u32),
 }
 
 /// A look with its matrices resolved once (they take a few hundred
@@ -94,6 +107,36 @@ impl<'a> Grader<'a> {
         }
     }
 
+    /// The secondaries, in order, on a working-space value (see
+    /// `secondary.rs`); CPU twin of `apply_secondaries` in grade.wgsl.
+    fn secondaries(&self, graded: [f32; 3], at: Option<MaskedPixel>) -> [f32; 3] {
+        let Some(at) = at else {
+            return graded;
+        };
+        let sampler = MaskSampler::new(at.masks);
+        let (transfer, luma) = match &self.scene {
+            Some(scene) => (scene.working, AP1_LUMA),
+            None => (Transfer::Srgb, REC709_LUMA),
+        };
+        let mut v = graded;
+        for s in self.look.secondaries.iter().filter(|s| s.enabled) {
+            let (channel, _) = s.mask.channel();
+            let radius = feather_radius(s.feather, at.picture.0, at.picture.1);
+            let sampled = sampler.feathered(at.uv, radius, channel);
+            let present = at.masks.present[channel as usize];
+            let weight = mask_weight(sampled, s.inverted(), s.ramp(), present);
+            if weight == 0.0 {
+                continue;
+            }
+            let gain = s.gain.map(|g| g * s.exposure.exp2());
+            let linear = v.map(|c| transfer.decode(c));
+            let corrected =
+                secondary_linear(linear, gain, s.saturation, luma).map(|c| transfer.encode(c));
+            v = [0, 1, 2].map(|c| v[c] + (corrected[c] - v[c]) * weight);
+        }
+        v
+    }
+
     /// The operators of the working space, in order.
     fn working(&self, rgb: [f32; 3]) -> [f32; 3] {
         let look = self.look;
@@ -108,18 +151,28 @@ impl<'a> Grader<'a> {
         }
     }
 
-    /// See [`grade_pixel`].
+    /// See [`grade_pixel`]. Secondaries grade nothing here (no masks).
     pub fn pixel(&self, rgb: [f32; 3]) -> [f32; 3] {
+        self.pixel_masked(rgb, None)
+    }
+
+    /// The whole grade of the pixel at `at`, secondaries included (`None`:
+    /// no analysis in the run, so no secondary grades).
+    pub fn pixel_masked(&self, rgb: [f32; 3], at: Option<MaskedPixel>) -> [f32; 3] {
         match &self.scene {
-            None if self.look.primary.linear_is_gain() => {
-                self.working(apply_exposure(rgb, self.look.primary.exposure))
-            }
-            None => self.working(apply_linear_primaries(rgb, &self.video_matrix)),
+            None if self.look.primary.linear_is_gain() => self.secondaries(
+                self.working(apply_exposure(rgb, self.look.primary.exposure)),
+                at,
+            ),
+            None => self.secondaries(
+                self.working(apply_linear_primaries(rgb, &self.video_matrix)),
+                at,
+            ),
             Some(scene) => {
                 let camera = rgb.map(|c| f64::from(scene.input.decode(c)));
                 let working =
                     mul_vec(&scene.input_matrix, camera).map(|c| scene.working.encode(c as f32));
-                let graded = self.working(working);
+                let graded = self.secondaries(self.working(working), at);
                 if let (Some(lut), Some(output)) =
                     (&self.look.loaded_display_lut, &self.look.output)
                 {

@@ -309,6 +309,9 @@ fn render_loop_inner(
         match take_frame(&mut consumer, settings.live, &source.state, stop) {
             Take::Frame(frame) => {
                 let meta = meta_of(&frame);
+                if let Some(link) = &mut analysis {
+                    link.before_frame(&ctx, &mut pipeline, &meta);
+                }
                 if let Err(e) =
                     grade_and_show(&ctx, &mut screen, window, &mut pipeline, &mut grade, &frame)
                 {

@@ -216,3 +216,48 @@ pub fn assert_clear_error(outcome: &Outcome, needle: &str) {
     );
     println!("{needle}: {}", errors.last().unwrap());
 }
+
+/// Copies the working texture to a buffer and reads it as f32 (from f16).
+pub fn read_working_texture(
+    ctx: &neurograde::gpu::GpuContext,
+    pipeline: &neurograde::gpu::FramePipeline,
+    mut encoder: wgpu::CommandEncoder,
+) -> Vec<f32> {
+    let (view, (w, h)) = pipeline.working().expect("a graded texture");
+    assert_eq!(
+        (w * 8) % 256,
+        0,
+        "test picture rows must be 256-byte aligned"
+    );
+    let buffer = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+        label: None,
+        size: u64::from(w * h * 8),
+        usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+        mapped_at_creation: false,
+    });
+    encoder.copy_texture_to_buffer(
+        view.texture().as_image_copy(),
+        wgpu::TexelCopyBufferInfo {
+            buffer: &buffer,
+            layout: wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(w * 8),
+                rows_per_image: Some(h),
+            },
+        },
+        wgpu::Extent3d {
+            width: w,
+            height: h,
+            depth_or_array_layers: 1,
+        },
+    );
+    ctx.queue.submit([encoder.finish()]);
+    buffer.map_async(wgpu::MapMode::Read, .., |r| r.expect("map"));
+    ctx.device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .unwrap();
+    let view = buffer.get_mapped_range(..).unwrap();
+    view.chunks_exact(2)
+        .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+        .collect()
+}

@@ -1,0 +1,355 @@
+//! Secondaries on real footage with the real models' masks: the GPU's
+//! mask-gated grades equal the CPU reference on both kernel routes (16-bit
+//! analytic, 8-bit table) and the window's texture route, in video and
+//! scene-referred looks; a face secondary brightens her face and nothing
+//! else; without analysis no secondary grades anything.
+
+mod common;
+
+use common::*;
+use neurograde::analysis::masks::{MaskChannel, MaskSet};
+use neurograde::analysis::picture::RgbPicture;
+use neurograde::analysis::{AnalysisInput, Analyzer, AnalyzerSettings};
+use neurograde::frame::{Frame, FrameId};
+use neurograde::gpu::grade::GradeUniforms;
+use neurograde::gpu::masks::MaskTexture;
+use neurograde::gpu::{FramePipeline, GpuContext, OutputFormat, ReadbackQueue};
+use neurograde::grade::reference::{Grader, MaskedPixel};
+use neurograde::grade::secondary::{MaskKind, Secondary};
+use neurograde::grade::Look;
+use std::path::Path;
+use std::time::Instant;
+
+/// The astronaut's masks from the real models (faces, mesh, matte, depth),
+/// on the models' 512 x 512 copy.
+fn astronaut_masks() -> MaskSet {
+    let (w, h, rgb) = astronaut_rgb8();
+    let mut analyzer = Analyzer::open(AnalyzerSettings::default());
+    assert!(analyzer.problems.is_empty(), "{:?}", analyzer.problems);
+    let captured = Instant::now();
+    let input = AnalysisInput {
+        frame: FrameId(0),
+        captured,
+        frame_size: [w, h],
+        picture: RgbPicture::from_rgb8(w, h, &rgb),
+    };
+    // The second picture has the mesh's landmarks for the track.
+    analyzer.analyse(&input);
+    let result = analyzer.analyse(&AnalysisInput {
+        frame: FrameId(1),
+        ..input
+    });
+    assert_eq!(result.faces.len(), 1, "{:?}", result.faces);
+    let masks = result.masks(&result.faces_at(captured));
+    assert_eq!(masks.present, [true; 4]);
+    for channel in [
+        MaskChannel::Face,
+        MaskChannel::Skin,
+        MaskChannel::Person,
+        MaskChannel::Depth,
+    ] {
+        let c = masks.coverage(channel);
+        assert!(c > 0.02 && c < 0.98, "{channel:?} covers {c}");
+    }
+    masks
+}
+
+fn with_secondaries(mut look: Look, secondaries: Vec<Secondary>) -> Look {
+    look.secondaries = secondaries;
+    look.validate("test").unwrap();
+    look
+}
+
+/// Every kind of secondary at once, each with something different set.
+fn four_secondaries() -> Vec<Secondary> {
+    vec![
+        Secondary {
+            feather: 0.02,
+            exposure: 0.6,
+            gain: [1.05, 1.0, 0.95],
+            ..Secondary::new(MaskKind::Skin)
+        },
+        Secondary {
+            saturation: 0.3,
+            exposure: -0.7,
+            ..Secondary::new(MaskKind::Background)
+        },
+        Secondary {
+            smooth: 0.3,
+            saturation: 1.4,
+            ..Secondary::new(MaskKind::DepthNear)
+        },
+        Secondary {
+            invert: true,
+            feather: 0.05,
+            gain: [0.9, 1.0, 1.1],
+            ..Secondary::new(MaskKind::Face)
+        },
+    ]
+}
+
+/// Grades `frame` with `masks` on the GPU: float RGBA, or the working
+/// texture (rgba16float) with `texture`.
+fn gpu_grade(
+    ctx: &GpuContext,
+    frame: &Frame,
+    look: &Look,
+    masks: Option<&MaskSet>,
+    texture: bool,
+) -> Vec<f32> {
+    let mut pipeline = FramePipeline::new(ctx);
+    pipeline.set_look(ctx, look).unwrap();
+    let mut slot = None;
+    if let Some(masks) = masks {
+        MaskTexture::upload(&mut slot, &ctx.device, &ctx.queue, masks);
+        pipeline.set_masks(slot.as_ref().unwrap());
+    }
+    let uniforms = GradeUniforms::from_look(look);
+    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+    if texture {
+        pipeline
+            .encode_texture(ctx, &mut encoder, frame, &uniforms)
+            .unwrap();
+        return read_working_texture(ctx, &pipeline, encoder);
+    }
+    let format = OutputFormat::RgbaF32;
+    let mut readback = ReadbackQueue::<()>::new(1, ctx.direct_readback);
+    let output = readback.target(&ctx.device, FramePipeline::packed_bytes(frame, format));
+    pipeline
+        .encode_packed(ctx, &mut encoder, frame, &uniforms, format, output)
+        .unwrap();
+    readback.submit(&ctx.queue, encoder, ());
+    let mut out = Vec::new();
+    readback
+        .flush(&ctx.device, |_, bytes| {
+            out = bytemuck::cast_slice::<u8, f32>(bytes).to_vec()
+        })
+        .unwrap();
+    out
+}
+
+/// The CPU reference on every other pixel of every other row (the
+/// unoptimised reference is slow; a quarter of the picture still crosses
+/// every mask edge): (pixel index, RGB).
+fn cpu_grade(frame: &Frame, look: &Look, masks: Option<&MaskSet>) -> Vec<(usize, [f32; 3])> {
+    let grader = Grader::new(look);
+    let (w, h) = (frame.width, frame.height);
+    let mut out = Vec::new();
+    for y in (0..h).step_by(2) {
+        for x in (0..w).step_by(2) {
+            let p = frame.pixel(x, y);
+            let at = masks.map(|masks| MaskedPixel {
+                masks,
+                uv: [(x as f32 + 0.5) / w as f32, (y as f32 + 0.5) / h as f32],
+                picture: (w, h),
+            });
+            let index = (y * w + x) as usize;
+            out.push((index, grader.pixel_masked([p[0], p[1], p[2]], at)));
+        }
+    }
+    out
+}
+
+/// The largest GPU/CPU difference, relative to the pixel's brightest
+/// channel when that is above 1. As tests/operators.rs measures it, in the
+/// light the display shows (`in_light`: a scene-referred look's output
+/// encoding undone, where the Rec. 709 toe would magnify f32 rounding near
+/// black), or in code values (for the half-float texture, whose steps are
+/// relative to the code value).
+fn max_error(gpu: &[f32], cpu: &[(usize, [f32; 3])], look: &Look, in_light: bool) -> f32 {
+    let light = |v: f32| match look.scene() {
+        Some(scene) if in_light => scene.output.decode(v),
+        _ => v,
+    };
+    let mut worst = 0f32;
+    for &(i, want) in cpu {
+        let want = want.map(light);
+        let scale = want.iter().fold(1f32, |m, v| m.max(v.abs()));
+        for c in 0..3 {
+            worst = worst.max((light(gpu[i * 4 + c]) - want[c]).abs() / scale);
+        }
+    }
+    worst
+}
+
+#[test]
+fn secondaries_on_real_masks_match_the_cpu_reference() {
+    let ctx = gpu();
+    let masks = astronaut_masks();
+    let (deep, eight) = astronaut_frames();
+    let scene = Look::load(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/looks/logc3-rec709.toml"
+    )))
+    .unwrap();
+    let looks = [
+        (
+            "video",
+            with_secondaries(Look::default(), four_secondaries()),
+        ),
+        (
+            "scene-referred",
+            with_secondaries(scene, four_secondaries()),
+        ),
+    ];
+    for (name, look) in &looks {
+        let cpu = cpu_grade(&deep, look, Some(&masks));
+        let plain = cpu_grade(
+            &deep,
+            &Look {
+                secondaries: Vec::new(),
+                ..look.clone()
+            },
+            None,
+        );
+        let changed = cpu.iter().zip(&plain).filter(|(a, b)| a.1 != b.1).count();
+        assert!(
+            changed > cpu.len() / 4,
+            "{name}: the secondaries changed only {changed} pixels"
+        );
+        for (route, frame, texture, tolerance) in [
+            ("analytic (16-bit in)", &deep, false, 1e-4),
+            ("8-bit table", &eight, false, 1e-4),
+            // Half floats: a step is 2^-10 of the value's power of two
+            // (9.8e-4 from 1 to 2, where brightened skin lands), and the
+            // store may round either way.
+            ("window texture", &deep, true, 1e-3),
+        ] {
+            let cpu = if std::ptr::eq(frame, &eight) {
+                cpu_grade(frame, look, Some(&masks))
+            } else {
+                cpu.clone()
+            };
+            let gpu = gpu_grade(&ctx, frame, look, Some(&masks), texture);
+            let err = max_error(&gpu, &cpu, look, !texture);
+            println!(
+                "secondaries, {name} look, {route}: max abs error {err:.2e} on {}",
+                ctx.summary.name
+            );
+            assert!(err < tolerance, "{name}, {route}: {err}");
+        }
+    }
+}
+
+#[test]
+fn a_face_secondary_grades_her_face_and_nothing_else() {
+    let ctx = gpu();
+    let masks = astronaut_masks();
+    let (deep, _) = astronaut_frames();
+    let face = with_secondaries(
+        Look::default(),
+        vec![Secondary {
+            exposure: 1.0,
+            ..Secondary::new(MaskKind::Face)
+        }],
+    );
+    let graded = gpu_grade(&ctx, &deep, &face, Some(&masks), false);
+    let plain = gpu_grade(&ctx, &deep, &Look::default(), Some(&masks), false);
+    let (w, h) = (deep.width as usize, deep.height as usize);
+    let (mut inside, mut outside, mut brighter, mut untouched) = (0, 0, 0, 0);
+    for y in 0..h {
+        for x in 0..w {
+            // The mask grid is the picture's here (512 x 512).
+            let m = masks.rgba[(y * w + x) * 4 + MaskChannel::Face as usize];
+            let i = (y * w + x) * 4;
+            let luma = |p: &[f32]| p[i] * 0.2126 + p[i + 1] * 0.7152 + p[i + 2] * 0.0722;
+            // Away from the oval's edge (bilinear sampling blends one texel).
+            let edge = (x.saturating_sub(1)..(x + 2).min(w)).any(|xx| {
+                (y.saturating_sub(1)..(y + 2).min(h)).any(|yy| masks.rgba[(yy * w + xx) * 4] != m)
+            });
+            if edge {
+                continue;
+            }
+            if m == 255 {
+                inside += 1;
+                brighter += usize::from(luma(&graded) > luma(&plain) * 1.2 || luma(&plain) > 0.95);
+            } else {
+                outside += 1;
+                untouched += usize::from(graded[i..i + 3] == plain[i..i + 3]);
+            }
+        }
+    }
+    println!("face secondary: {brighter} of {inside} face pixels brighter, {untouched} of {outside} others untouched");
+    assert!(inside > 5000, "{inside}");
+    assert_eq!(brighter, inside);
+    assert_eq!(untouched, outside);
+}
+
+#[test]
+fn without_analysis_no_secondary_grades_anything() {
+    let ctx = gpu();
+    let (deep, eight) = astronaut_frames();
+    let look = with_secondaries(Look::default(), four_secondaries());
+    for frame in [&deep, &eight] {
+        let with = gpu_grade(&ctx, frame, &look, None, false);
+        let without = gpu_grade(&ctx, frame, &Look::default(), None, false);
+        assert_eq!(with, without);
+    }
+    // A run whose analysis has no depth model: depth-near grades nothing
+    // (rather than reading an empty mask), the others still do.
+    let mut masks = astronaut_masks();
+    masks.present[MaskChannel::Depth as usize] = false;
+    let depth_only = with_secondaries(
+        Look::default(),
+        vec![Secondary {
+            exposure: 2.0,
+            ..Secondary::new(MaskKind::DepthFar)
+        }],
+    );
+    assert_eq!(
+        gpu_grade(&ctx, &deep, &depth_only, Some(&masks), false),
+        gpu_grade(&ctx, &deep, &Look::default(), Some(&masks), false)
+    );
+}
+
+#[test]
+fn secondaries_round_trip_through_the_look_file_and_bad_values_are_named() {
+    let text = r#"
+name = "faces up"
+[[secondary]]
+mask = "skin"
+feather = 0.02
+exposure = 0.3
+saturation = 0.9
+smooth = 0.4
+
+[[secondary]]
+mask = "background"
+enabled = false
+gain = [1.0, 1.0, 1.1]
+"#;
+    let look = Look::parse(text, Path::new("faces.toml")).unwrap();
+    look.validate("faces.toml").unwrap();
+    assert_eq!(look.secondaries.len(), 2);
+    assert_eq!(look.secondaries[0].mask, MaskKind::Skin);
+    assert!(!look.secondaries[1].enabled);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("saved.toml");
+    look.save(&path).unwrap();
+    assert_eq!(Look::load(&path).unwrap(), look);
+
+    let bad = text.replace("\"skin\"", "\"hair\"");
+    let err = Look::parse(&bad, Path::new("faces.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("faces.toml") && err.contains("line 4") && err.contains("hair"),
+        "{err}"
+    );
+    assert!(
+        err.contains("depth-near"),
+        "the allowed masks are listed: {err}"
+    );
+    let mut look = look;
+    look.secondaries[1].feather = 0.5;
+    let err = look.validate("faces.toml").unwrap_err().to_string();
+    assert!(
+        err.contains("secondary[2].feather") && err.contains("0 <= feather <= 0.25"),
+        "{err}"
+    );
+    look.secondaries[1].feather = 0.0;
+    look.secondaries
+        .extend(vec![Secondary::new(MaskKind::Face); 3]);
+    let err = look.validate("faces.toml").unwrap_err().to_string();
+    assert!(err.contains("at most 4"), "{err}");
+}
