@@ -602,6 +602,13 @@ fn progress_bar(total: Option<u64>) -> Result<indicatif::ProgressBar> {
 
 fn look_export(args: LookExportArgs) -> Result<()> {
     let look = Look::load(&args.look)?;
+    if !look.secondaries.is_empty() {
+        eprintln!(
+            "note: {}: the {} [[secondary]] table(s) are left out: they grade through the live analysis masks, which no LUT or CDL can carry",
+            args.look.display(),
+            look.secondaries.len()
+        );
+    }
     let is_cube = args
         .output
         .extension()

@@ -126,6 +126,58 @@ fn pickup_running_status_and_banks_on_a_nanokontrol2() {
 }
 
 #[test]
+fn nanokontrol2_banks_drive_the_secondaries() {
+    let mut p = Panel::new("nanokontrol2");
+    let look = Look::parse(
+        "[[secondary]]\nmask = \"skin\"\n[[secondary]]\nmask = \"background\"\n",
+        Path::new("two.toml"),
+    )
+    .unwrap();
+    p.session = GradeSession::new(look, None, None);
+    // Track > three times: bank 4, secondary 2.
+    for _ in 0..3 {
+        p.send(&[0xB0, 59, 127, 0xB0, 59, 0]);
+    }
+    assert_eq!(p.mapper.bank(), 3);
+    // Fader 2 (saturation 0..2, neutral 1 at the centre): picked up at the
+    // centre, then down to a quarter of its travel.
+    p.send(&[0xB0, 1, 64]);
+    p.send(&[0xB0, 1, 32]);
+    let saturation = p.get("secondary/2/saturation");
+    assert!(
+        (saturation - 2.0 * 32.0 / 127.0).abs() < 1e-4,
+        "{saturation}"
+    );
+    assert_eq!(
+        p.get("secondary/1/saturation"),
+        1.0,
+        "secondary 1 untouched"
+    );
+    // S: each press toggles the secondary off and on; its light follows.
+    p.send(&[0xB0, 32, 127, 0xB0, 32, 0]);
+    assert!(!p.session.live().secondaries[1].enabled);
+    let lights = p.mapper.feedback(p.session.live(), p.session.panel());
+    assert!(
+        lights.iter().any(|m| m.to_bytes() == [0xB0, 32, 0]),
+        "{lights:?}"
+    );
+    p.send(&[0xB0, 32, 127, 0xB0, 32, 0]);
+    assert!(p.session.live().secondaries[1].enabled);
+    // M: invert; R: reset the secondary's corrections (the switches stay).
+    p.send(&[0xB0, 48, 127, 0xB0, 48, 0]);
+    assert!(p.session.live().secondaries[1].invert);
+    p.send(&[0xB0, 64, 127, 0xB0, 64, 0]);
+    assert_eq!(p.get("secondary/2/saturation"), 1.0);
+    assert!(p.session.live().secondaries[1].invert);
+    // Bank 5 drives secondary 3, which this look lacks: nothing happens.
+    p.send(&[0xB0, 59, 127, 0xB0, 59, 0]);
+    p.send(&[0xB0, 0, 64]);
+    p.send(&[0xB0, 0, 100]);
+    assert_eq!(p.session.live().secondaries.len(), 2);
+    p.session.live().validate("panel").unwrap();
+}
+
+#[test]
 fn fourteen_bit_nrpn_and_relative_on_the_generic_profile() {
     let mut p = Panel::new("generic");
     // 14-bit CC 1 / 33 (exposure -2..2): MSB 96 LSB 64 = 12352 of 16383.
@@ -389,9 +441,13 @@ fn python_osc_client_drives_a_running_engine() {
     let port = free_port();
     let saved = dir.path().join("live.toml");
     let stats = dir.path().join("stats.json");
+    let start = dir.path().join("start.toml");
+    std::fs::write(&start, "[[secondary]]\nmask = \"skin\"\n").unwrap();
     let mut engine = bin()
         .args([
             "run",
+            "--look",
+            start.to_str().unwrap(),
             "--source",
             "pattern:bars",
             "--size",
@@ -446,14 +502,18 @@ def send(addr, *args):
 send("/primary/exposure", 0.5)
 send("/cdl/slope", 1.1, 1.0, 0.9)
 send("/primary/nope", 1.0)
+send("/secondary/1/exposure", 0.3)
+send("/secondary/1/enabled", 0.0)
+send("/secondary/3/exposure", 1.0)
 send("/primary/exposure")
-got = {{}}
+got, errors = {{}}, []
 deadline = time.time() + 3
-while time.time() < deadline and not ("/primary/exposure" in got and "/error" in got):
+while time.time() < deadline and not ("/primary/exposure" in got and len(errors) == 2):
     m = OscMessage(s.recv(65536))
     got[m.address] = m.params
+    if m.address == "/error": errors.append(m.params[0])
 print("exposure", got["/primary/exposure"][0])
-print("error", got["/error"][0])
+for e in errors: print("error", e)
 "#
     );
     let client = outcome(&mut python(&script));
@@ -461,16 +521,26 @@ print("error", got["/error"][0])
     println!("{}", client.stdout);
     assert!(client.stdout.contains("exposure 0.5"), "{}", client.stdout);
     assert!(client.stdout.contains("primary/nope"), "{}", client.stdout);
+    assert!(
+        client
+            .stdout
+            .contains("/secondary/3/exposure: the look has 1 [[secondary]]"),
+        "{}",
+        client.stdout
+    );
     let status = engine.wait().unwrap();
     assert!(status.success());
     let look = read_look(&saved);
     assert_eq!(look.primary.exposure, 0.5);
     assert_eq!(look.cdl.slope, [1.1, 1.0, 0.9]);
+    assert_eq!(look.secondaries.len(), 1);
+    assert_eq!(look.secondaries[0].exposure, 0.3);
+    assert!(!look.secondaries[0].enabled);
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&stats).unwrap()).unwrap();
     let control = &report["control"];
     println!("{control}");
-    assert_eq!(control["changes"], 2);
+    assert_eq!(control["changes"], 4);
     assert!(control["latency_samples"].as_u64().unwrap() >= 1);
     assert!(control["midi"].as_str().unwrap().starts_with("off"));
 }

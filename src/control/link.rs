@@ -572,11 +572,27 @@ impl ControlThread {
         }
     }
 
+    /// A parameter of a secondary the look lacks is an error to the sender.
+    fn check_exists(&self, command: OscCommand) -> Result<OscCommand, String> {
+        let param = match &command {
+            OscCommand::Set { param, .. } | OscCommand::Query(param) => param,
+            _ => return Ok(command),
+        };
+        let look = self.session.live();
+        if param.exists(look) {
+            return Ok(command);
+        }
+        Err(format!(
+            "OSC /{param}: the look has {} [[secondary]] table(s); secondaries are added in the look file",
+            look.secondaries.len()
+        ))
+    }
+
     fn osc_message(&mut self, message: OscMessage, from: Option<SocketAddr>, at: Instant) {
         if let (Some(osc), Some(from)) = (&mut self.osc, from) {
             osc.heard(from);
         }
-        let command = match osc::interpret(&message) {
+        let command = match osc::interpret(&message).and_then(|c| self.check_exists(c)) {
             Ok(c) => c,
             Err(e) => {
                 if let (Some(osc), Some(to)) = (&self.osc, from) {

@@ -217,7 +217,7 @@ pub enum Action {
     Learn,
 }
 
-const ACTIONS: &str = "bypass, compare, undo, redo, fine, fine-toggle, bank-next, bank-prev, bank:N, store:N, recall:N, reset, reset:primary, reset:cdl, reset:grade, learn";
+const ACTIONS: &str = "bypass, compare, undo, redo, fine, fine-toggle, bank-next, bank-prev, bank:N, store:N, recall:N, reset, reset:primary, reset:cdl, reset:secondary/N, reset:grade, learn";
 
 impl Action {
     /// Parses an action name; `param` is the binding's parameter (for `reset`).
@@ -698,6 +698,20 @@ impl Mapper {
                     param,
                     delta: n as f32 * b.step / fine,
                 }),
+                (Target::Param(param), ControlInput::Position { value, max })
+                    if param.key.is_switch() && b.relative.is_none() =>
+                {
+                    // A switch on a CC button: each press toggles it.
+                    let pressed = u32::from(value) * 2 > u32::from(max);
+                    let was = state.last.is_some_and(|(t, _)| t > 0.5);
+                    state.last = Some((if pressed { 1.0 } else { 0.0 }, value));
+                    if pressed && !was {
+                        commands.push(Command::Set {
+                            param,
+                            value: 1.0 - param.get(look),
+                        });
+                    }
+                }
                 (Target::Param(param), ControlInput::Position { value, .. })
                     if b.relative.is_some() =>
                 {
@@ -711,6 +725,12 @@ impl Mapper {
                     if let Some(c) = absolute(b, state, param, value, max, look, fine) {
                         commands.push(c);
                     }
+                }
+                (Target::Param(param), ControlInput::Button(true)) if param.key.is_switch() => {
+                    commands.push(Command::Set {
+                        param,
+                        value: 1.0 - param.get(look),
+                    });
                 }
                 (Target::Param(param), ControlInput::Button(true)) => {
                     commands.push(Command::Action(Action::ResetParam(param)));

@@ -220,6 +220,7 @@ impl OscServer {
             return;
         }
         let mut state: Vec<(String, Vec<f32>)> = Param::all()
+            .filter(|p| p.exists(look))
             .map(|p| (format!("/{p}"), p.values(look)))
             .collect();
         state.push(("/bypass".into(), vec![f32::from(u8::from(panel.bypass))]));

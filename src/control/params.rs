@@ -8,8 +8,12 @@
 //! master fader never wipes out a colour balance. Each key has a panel range
 //! (what a fader's throw covers by default) inside the look's validated
 //! range (which a set value is clamped to, so a panel can never make an
-//! invalid look).
+//! invalid look). Secondaries are numbered from 1 as in the look file
+//! (`secondary/1/exposure`); a secondary the look does not have is not
+//! there to drive ([`Param::exists`]). Its `enabled` and `invert` switches
+//! are 0 / 1 values, which a button toggles.
 
+use crate::grade::secondary::{Secondary, MAX_SECONDARIES};
 use crate::grade::Look;
 use std::fmt;
 
@@ -20,6 +24,8 @@ pub struct Param {
     /// 0, 1, 2 for red, green, blue; `None` is the master of a
     /// three-channel key (and the only choice for a scalar key).
     pub channel: Option<u8>,
+    /// The secondary (0-based) of a secondary's key; `None` otherwise.
+    pub secondary: Option<u8>,
 }
 
 /// The look keys a panel can drive (DESIGN.md's look-file contract).
@@ -38,12 +44,38 @@ pub enum Key {
     Offset,
     Power,
     CdlSaturation,
+    SecondaryExposure,
+    SecondarySaturation,
+    SecondaryGain,
+    SecondaryFeather,
+    SecondarySmooth,
+    SecondaryEnabled,
+    SecondaryInvert,
+}
+
+impl Key {
+    /// A key of one `[[secondary]]` table.
+    pub fn of_secondary(self) -> bool {
+        self.info().path.starts_with("secondary/")
+    }
+
+    /// A 0 / 1 switch (a button toggles it).
+    pub fn is_switch(self) -> bool {
+        matches!(self, Key::SecondaryEnabled | Key::SecondaryInvert)
+    }
+
+    fn info(self) -> &'static KeyInfo {
+        KEYS.iter()
+            .find(|k| k.key == self)
+            .expect("every key has an entry in KEYS")
+    }
 }
 
 /// What a key is: its path, whether it has three channels, its ranges.
 pub struct KeyInfo {
     pub key: Key,
-    /// The look-file path with `/` (`primary/exposure`).
+    /// The look-file path with `/` (`primary/exposure`); a secondary's
+    /// keys take its number after `secondary/`.
     pub path: &'static str,
     pub channels: bool,
     /// What a fader covers unless a profile says otherwise.
@@ -55,7 +87,7 @@ pub struct KeyInfo {
 }
 
 /// Every key, in the order `neurograde midi learn` lists them.
-pub const KEYS: [KeyInfo; 13] = [
+pub const KEYS: [KeyInfo; 20] = [
     info(
         Key::Exposure,
         "primary/exposure",
@@ -160,6 +192,62 @@ pub const KEYS: [KeyInfo; 13] = [
         (0.0, 100.0),
         1.0,
     ),
+    info(
+        Key::SecondaryExposure,
+        "secondary/exposure",
+        false,
+        (-2.0, 2.0),
+        (-8.0, 8.0),
+        0.0,
+    ),
+    info(
+        Key::SecondarySaturation,
+        "secondary/saturation",
+        false,
+        (0.0, 2.0),
+        (0.0, 4.0),
+        1.0,
+    ),
+    info(
+        Key::SecondaryGain,
+        "secondary/gain",
+        true,
+        (0.5, 2.0),
+        (0.0, 16.0),
+        1.0,
+    ),
+    info(
+        Key::SecondaryFeather,
+        "secondary/feather",
+        false,
+        (0.0, 0.1),
+        (0.0, 0.25),
+        0.0,
+    ),
+    info(
+        Key::SecondarySmooth,
+        "secondary/smooth",
+        false,
+        (0.0, 1.0),
+        (0.0, 1.0),
+        1.0,
+    ),
+    info(
+        Key::SecondaryEnabled,
+        "secondary/enabled",
+        false,
+        (0.0, 1.0),
+        (0.0, 1.0),
+        1.0,
+    ),
+    info(
+        Key::SecondaryInvert,
+        "secondary/invert",
+        false,
+        (0.0, 1.0),
+        (0.0, 1.0),
+        0.0,
+    ),
 ];
 
 const fn info(
@@ -184,7 +272,7 @@ const CHANNEL_NAMES: [&str; 3] = ["r", "g", "b"];
 
 /// A path that names no look key, with what was expected.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("`{path}` is not a grade parameter: expected one of {expected}, with /r, /g or /b after a three-channel key")]
+#[error("`{path}` is not a grade parameter: expected one of {expected}, with /r, /g or /b after a three-channel key and a secondary's number (1-4) after secondary/")]
 pub struct UnknownParam {
     pub path: String,
     pub expected: String,
@@ -192,14 +280,23 @@ pub struct UnknownParam {
 
 impl Param {
     /// Parses `primary/exposure`, `/cdl/slope/g`, `primary.gain.r`,
-    /// `cdl/power/2`.
+    /// `cdl/power/2`, `secondary/1/exposure`.
     pub fn parse(path: &str) -> Result<Param, UnknownParam> {
         let unknown = || UnknownParam {
             path: path.to_string(),
             expected: KEYS.iter().map(|k| k.path).collect::<Vec<_>>().join(", "),
         };
         let normalised = path.trim().trim_start_matches('/').replace('.', "/");
-        let parts: Vec<&str> = normalised.split('/').collect();
+        let mut parts: Vec<&str> = normalised.split('/').collect();
+        let secondary = if parts.first() == Some(&"secondary") && parts.len() > 1 {
+            let n = parts.remove(1).parse::<usize>().map_err(|_| unknown())?;
+            if !(1..=MAX_SECONDARIES).contains(&n) {
+                return Err(unknown());
+            }
+            Some(n as u8 - 1)
+        } else {
+            None
+        };
         let (key_path, channel) = match parts.as_slice() {
             [section, key] => (format!("{section}/{key}"), None),
             [section, key, channel] => (format!("{section}/{key}"), Some(*channel)),
@@ -208,6 +305,7 @@ impl Param {
         let info = KEYS
             .iter()
             .find(|k| k.path == key_path)
+            .filter(|k| k.key.of_secondary() == secondary.is_some())
             .ok_or_else(unknown)?;
         let channel = match channel {
             None => None,
@@ -223,16 +321,16 @@ impl Param {
         Ok(Param {
             key: info.key,
             channel,
+            secondary,
         })
     }
 
     pub fn info(&self) -> &'static KeyInfo {
-        KEYS.iter()
-            .find(|k| k.key == self.key)
-            .expect("every key has an entry in KEYS")
+        self.key.info()
     }
 
-    /// Every parameter: each key, and each channel of the three-channel keys.
+    /// Every parameter: each key, each channel of the three-channel keys,
+    /// and each secondary's keys for as many secondaries as a look can have.
     pub fn all() -> impl Iterator<Item = Param> {
         KEYS.iter().flat_map(|k| {
             let channels: &[Option<u8>] = if k.channels {
@@ -240,19 +338,36 @@ impl Param {
             } else {
                 &[None]
             };
-            channels.iter().map(|&channel| Param {
-                key: k.key,
-                channel,
+            let secondaries: Vec<Option<u8>> = if k.key.of_secondary() {
+                (0..MAX_SECONDARIES as u8).map(Some).collect()
+            } else {
+                vec![None]
+            };
+            secondaries.into_iter().flat_map(move |secondary| {
+                channels.iter().map(move |&channel| Param {
+                    key: k.key,
+                    channel,
+                    secondary,
+                })
             })
         })
     }
 
-    /// The value in `look` (a master reads the mean of its channels).
+    /// Whether `look` has what the parameter names (a secondary's key
+    /// needs that secondary).
+    pub fn exists(&self, look: &Look) -> bool {
+        self.secondary
+            .is_none_or(|i| usize::from(i) < look.secondaries.len())
+    }
+
+    /// The value in `look` (a master reads the mean of its channels; a
+    /// secondary the look lacks reads neutral).
     pub fn get(&self, look: &Look) -> f32 {
         match (self.slot(look), self.channel) {
-            (Slot::Scalar(v), _) => v,
-            (Slot::Channels(c), Some(i)) => c[usize::from(i)],
-            (Slot::Channels(c), None) => (c[0] + c[1] + c[2]) / 3.0,
+            (None, _) => self.info().neutral,
+            (Some(Slot::Scalar(v)), _) => v,
+            (Some(Slot::Channels(c)), Some(i)) => c[usize::from(i)],
+            (Some(Slot::Channels(c)), None) => (c[0] + c[1] + c[2]) / 3.0,
         }
     }
 
@@ -265,13 +380,15 @@ impl Param {
     /// its one value.
     pub fn values(&self, look: &Look) -> Vec<f32> {
         match (self.slot(look), self.channel) {
-            (Slot::Channels(c), None) => c.to_vec(),
+            (Some(Slot::Channels(c)), None) => c.to_vec(),
             _ => vec![self.get(look)],
         }
     }
 
     /// Sets the value, clamped to the look's valid range. A master moves
-    /// all three channels by the same amount. Returns the value set.
+    /// all three channels by the same amount; a switch is on from one half
+    /// up. Returns the value set (neutral, and nothing set, for a secondary
+    /// the look lacks).
     pub fn set(&self, look: &mut Look, value: f32) -> f32 {
         let (lo, hi) = self.info().limit;
         let value = if value.is_finite() {
@@ -280,9 +397,11 @@ impl Param {
             self.get(look)
         };
         match (self.field(look), self.channel) {
-            (Field::Scalar(v), _) => *v = value,
-            (Field::Channels(c), Some(i)) => c[usize::from(i)] = value,
-            (Field::Channels(c), None) => {
+            (None, _) => {}
+            (Some(Field::Switch(b)), _) => *b = value >= 0.5,
+            (Some(Field::Scalar(v)), _) => *v = value,
+            (Some(Field::Channels(c)), Some(i)) => c[usize::from(i)] = value,
+            (Some(Field::Channels(c)), None) => {
                 let delta = value - (c[0] + c[1] + c[2]) / 3.0;
                 for v in c.iter_mut() {
                     *v = (*v + delta).clamp(lo, hi);
@@ -297,9 +416,11 @@ impl Param {
     pub fn set_all(&self, look: &mut Look, values: [f32; 3]) {
         let (lo, hi) = self.info().limit;
         match self.field(look) {
-            Field::Scalar(v) if values[0].is_finite() => *v = values[0].clamp(lo, hi),
-            Field::Scalar(_) => {}
-            Field::Channels(c) => {
+            None => {}
+            Some(Field::Switch(b)) if values[0].is_finite() => *b = values[0] >= 0.5,
+            Some(Field::Scalar(v)) if values[0].is_finite() => *v = values[0].clamp(lo, hi),
+            Some(Field::Switch(_) | Field::Scalar(_)) => {}
+            Some(Field::Channels(c)) => {
                 for (v, new) in c.iter_mut().zip(values) {
                     if new.is_finite() {
                         *v = new.clamp(lo, hi);
@@ -313,15 +434,30 @@ impl Param {
     pub fn reset(&self, look: &mut Look) {
         let neutral = self.info().neutral;
         match (self.field(look), self.channel) {
-            (Field::Scalar(v), _) => *v = neutral,
-            (Field::Channels(c), Some(i)) => c[usize::from(i)] = neutral,
-            (Field::Channels(c), None) => *c = [neutral; 3],
+            (None, _) => {}
+            (Some(Field::Switch(b)), _) => *b = neutral >= 0.5,
+            (Some(Field::Scalar(v)), _) => *v = neutral,
+            (Some(Field::Channels(c)), Some(i)) => c[usize::from(i)] = neutral,
+            (Some(Field::Channels(c)), None) => *c = [neutral; 3],
         }
     }
 
-    fn slot(&self, look: &Look) -> Slot {
+    fn slot(&self, look: &Look) -> Option<Slot> {
         let (p, c) = (&look.primary, &look.cdl);
-        match self.key {
+        if let Some(i) = self.secondary {
+            let s = look.secondaries.get(usize::from(i))?;
+            let switch = |on: bool| Slot::Scalar(if on { 1.0 } else { 0.0 });
+            return Some(match self.key {
+                Key::SecondaryExposure => Slot::Scalar(s.exposure),
+                Key::SecondarySaturation => Slot::Scalar(s.saturation),
+                Key::SecondaryGain => Slot::Channels(s.gain),
+                Key::SecondaryFeather => Slot::Scalar(s.feather),
+                Key::SecondarySmooth => Slot::Scalar(s.smooth),
+                Key::SecondaryEnabled => switch(s.enabled),
+                _ => switch(s.invert),
+            });
+        }
+        Some(match self.key {
             Key::Exposure => Slot::Scalar(p.exposure),
             Key::Contrast => Slot::Scalar(p.contrast),
             Key::Pivot => Slot::Scalar(p.pivot),
@@ -335,12 +471,26 @@ impl Param {
             Key::Offset => Slot::Channels(c.offset),
             Key::Power => Slot::Channels(c.power),
             Key::CdlSaturation => Slot::Scalar(c.saturation),
-        }
+            // Parsing pairs a secondary's key with its number.
+            _ => return None,
+        })
     }
 
-    fn field<'a>(&self, look: &'a mut Look) -> Field<'a> {
+    fn field<'a>(&self, look: &'a mut Look) -> Option<Field<'a>> {
+        if let Some(i) = self.secondary {
+            let s = look.secondaries.get_mut(usize::from(i))?;
+            return Some(match self.key {
+                Key::SecondaryExposure => Field::Scalar(&mut s.exposure),
+                Key::SecondarySaturation => Field::Scalar(&mut s.saturation),
+                Key::SecondaryGain => Field::Channels(&mut s.gain),
+                Key::SecondaryFeather => Field::Scalar(&mut s.feather),
+                Key::SecondarySmooth => Field::Scalar(&mut s.smooth),
+                Key::SecondaryEnabled => Field::Switch(&mut s.enabled),
+                _ => Field::Switch(&mut s.invert),
+            });
+        }
         let (p, c) = (&mut look.primary, &mut look.cdl);
-        match self.key {
+        Some(match self.key {
             Key::Exposure => Field::Scalar(&mut p.exposure),
             Key::Contrast => Field::Scalar(&mut p.contrast),
             Key::Pivot => Field::Scalar(&mut p.pivot),
@@ -354,7 +504,8 @@ impl Param {
             Key::Offset => Field::Channels(&mut c.offset),
             Key::Power => Field::Channels(&mut c.power),
             Key::CdlSaturation => Field::Scalar(&mut c.saturation),
-        }
+            _ => return None,
+        })
     }
 }
 
@@ -366,11 +517,18 @@ enum Slot {
 enum Field<'a> {
     Scalar(&'a mut f32),
     Channels(&'a mut [f32; 3]),
+    Switch(&'a mut bool),
 }
 
 impl fmt::Display for Param {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.info().path)?;
+        match self.secondary {
+            Some(i) => {
+                let key = self.info().path.trim_start_matches("secondary/");
+                write!(f, "secondary/{}/{key}", u16::from(i) + 1)?;
+            }
+            None => f.write_str(self.info().path)?,
+        }
         match self.channel {
             Some(c) => write!(f, "/{}", CHANNEL_NAMES[usize::from(c)]),
             None => Ok(()),
@@ -383,17 +541,27 @@ impl fmt::Display for Param {
 pub enum Section {
     Primary,
     Cdl,
-    /// Primary and CDL (the input / output transforms and LUTs stay).
+    /// One secondary's corrections (0-based; its mask and switch stay).
+    Secondary(u8),
+    /// Primary, CDL and every secondary's corrections (the input / output
+    /// transforms, LUTs and the secondaries' masks stay).
     Grade,
 }
 
 impl Section {
+    /// `primary`, `cdl`, `secondary/N` (from 1), `grade` (or `all`).
     pub fn parse(name: &str) -> Option<Section> {
-        match name.trim_matches('/') {
+        let name = name.trim_matches('/').replace('.', "/");
+        match name.as_str() {
             "primary" => Some(Section::Primary),
             "cdl" => Some(Section::Cdl),
             "grade" | "all" => Some(Section::Grade),
-            _ => None,
+            _ => {
+                let n: usize = name.strip_prefix("secondary/")?.parse().ok()?;
+                (1..=MAX_SECONDARIES)
+                    .contains(&n)
+                    .then(|| Section::Secondary(n as u8 - 1))
+            }
         }
     }
 
@@ -406,9 +574,21 @@ impl Section {
                 look.cdl = Default::default();
                 look.cdl.clamp = clamp;
             }
+            Section::Secondary(i) => {
+                if let Some(s) = look.secondaries.get_mut(usize::from(i)) {
+                    *s = Secondary {
+                        enabled: s.enabled,
+                        invert: s.invert,
+                        ..Secondary::new(s.mask)
+                    };
+                }
+            }
             Section::Grade => {
                 Section::Primary.reset(look);
                 Section::Cdl.reset(look);
+                for i in 0..look.secondaries.len() {
+                    Section::Secondary(i as u8).reset(look);
+                }
             }
         }
     }
@@ -423,6 +603,7 @@ mod tests {
         let gain_g = Param {
             key: Key::Gain,
             channel: Some(1),
+            secondary: None,
         };
         for path in [
             "primary/gain/g",
@@ -448,6 +629,49 @@ mod tests {
         for p in Param::all() {
             assert_eq!(Param::parse(&p.to_string()), Ok(p));
         }
+    }
+
+    #[test]
+    fn secondaries_are_numbered_from_one_and_need_their_table() {
+        let p = Param::parse("/secondary/2/gain/b").unwrap();
+        assert_eq!(
+            (p.key, p.channel, p.secondary),
+            (Key::SecondaryGain, Some(2), Some(1))
+        );
+        assert_eq!(p.to_string(), "secondary/2/gain/b");
+        assert_eq!(
+            Param::parse("secondary.1.exposure").unwrap().secondary,
+            Some(0)
+        );
+        for bad in [
+            "secondary/0/exposure",
+            "secondary/5/exposure",
+            "secondary/exposure",
+            "primary/1/exposure",
+            "secondary/1/contrast",
+        ] {
+            assert!(Param::parse(bad).is_err(), "{bad}");
+        }
+        let mut look = Look {
+            secondaries: vec![crate::grade::secondary::Secondary::new(
+                crate::grade::secondary::MaskKind::Face,
+            )],
+            ..Look::default()
+        };
+        let enabled = Param::parse("secondary/1/enabled").unwrap();
+        assert!(enabled.key.is_switch());
+        assert_eq!(enabled.set(&mut look, 0.2), 0.0);
+        assert!(!look.secondaries[0].enabled);
+        let missing = Param::parse("secondary/2/exposure").unwrap();
+        assert!(!missing.exists(&look));
+        let before = look.clone();
+        missing.set(&mut look, 1.0);
+        assert_eq!(look, before);
+        assert_eq!(Section::parse("secondary/1"), Some(Section::Secondary(0)));
+        look.secondaries[0].exposure = 1.0;
+        Section::Grade.reset(&mut look);
+        assert_eq!(look.secondaries[0].exposure, 0.0);
+        assert!(!look.secondaries[0].enabled, "a reset keeps the switch");
     }
 
     #[test]

@@ -88,6 +88,7 @@ impl GradeSession {
         if self.bypass {
             let mut look = self.live.clone();
             super::params::Section::Grade.reset(&mut look);
+            look.secondaries.clear();
             look.lut = None;
             look.loaded_lut = None;
             return look;

@@ -64,6 +64,7 @@ impl LiveGrade {
         wake: crate::control::link::Wake,
     ) -> Result<LiveGrade, EngineError> {
         pipeline.set_look(ctx, &settings.look)?;
+        warn_unmasked_secondaries(&settings.look, &settings.analysis);
         let control = if settings.control.active() {
             Some(ControlLink::start(&settings.control, &settings.look, wake)?)
         } else {
@@ -126,6 +127,29 @@ impl LiveGrade {
     pub fn finish(self, stats: &mut Stats) {
         if let Some(c) = self.control {
             stats.set_control(c);
+        }
+    }
+}
+
+/// Says once when a secondary of the look has no mask in this run (it then
+/// grades nothing rather than the whole picture).
+fn warn_unmasked_secondaries(look: &Look, analysis: &AnalysisOptions) {
+    use crate::grade::secondary::MaskKind;
+    let models = &analysis.models;
+    let off = analysis.mode == crate::analysis::AnalysisMode::Off;
+    for (i, s) in look.secondaries.iter().enumerate() {
+        let made = !off
+            && match s.mask {
+                MaskKind::Face | MaskKind::Skin => models.faces,
+                MaskKind::Person | MaskKind::Background => models.matte,
+                MaskKind::DepthNear | MaskKind::DepthFar => models.depth,
+            };
+        if !made {
+            tracing::warn!(
+                "secondary {} ({:?}) has no mask in this run and grades nothing: it needs --analysis async or sync with its model",
+                i + 1,
+                s.mask
+            );
         }
     }
 }
