@@ -85,20 +85,12 @@ override LOG_PRIMARIES: u32 = 0u;
 // are the exposure gain alone.
 override VIDEO_MATRIX: u32 = 0u;
 
-// One secondary (src/grade/secondary.rs): gain with exposure folded in
-// (rgb) and saturation (w); the smooth ramp's ends and the feather radius in
-// uv units (zw); the mask channel, inverted, enabled.
-struct SecondaryParams {
-    gain_saturation: vec4<f32>,
-    ramp_feather: vec4<f32>,
-    flags: vec4<u32>,
-}
-
+// One secondary's correction (src/grade/secondary.rs): gain with exposure
+// folded in (rgb) and saturation (w).
 struct Secondaries {
-    items: array<SecondaryParams, 4>,
-    // 1 where the run's analysis made the mask channel (R face, G skin,
-    // B person, A depth), 0 where it did not.
-    present: vec4<f32>,
+    gain_saturation: array<vec4<f32>, 4>,
+    // The weights grid's width and height (x, y).
+    weights_size: vec4<u32>,
 }
 
 // The number of `[[secondary]]` tables in the look (0 folds them away).
@@ -106,8 +98,10 @@ override SECONDARIES: u32 = 0u;
 
 @group(0) @binding(2) var<uniform> look: GradeParams;
 @group(0) @binding(10) var<uniform> secondaries: Secondaries;
-// The analysis masks (src/gpu/masks.rs); a 1 x 1 empty texture without analysis.
-@group(0) @binding(11) var mask_texture: texture_2d<f32>;
+// Each secondary's weight on the analysis masks' grid, secondary i in
+// byte i of a word per texel, row by row (the keying pass, masks.wgsl);
+// one zero without analysis.
+@group(0) @binding(11) var<storage, read> secondary_weights: array<u32>;
 // The creative LUT (one entry when there is none) then the display LUT, red
 // index fastest, each entry packed into two words: red and green in 21 bits, blue in 22, over
 // the table's own range per channel (src/gpu/pipeline.rs, `pack_lut`). A
@@ -259,47 +253,23 @@ fn linear_to_working(v: vec3<f32>) -> vec3<f32> {
 
 const AP1_LUMA = vec3<f32>(0.2722287, 0.6740818, 0.0536895);
 
-// One mask value, bilinear between texel centres with clamped edges (in
-// code rather than by a sampler, so it is exact on every GPU). CPU twin:
-// MaskSampler::bilinear.
-fn mask_bilinear(uv: vec2<f32>, channel: u32) -> f32 {
-    let size = vec2<i32>(textureDimensions(mask_texture));
+// The secondaries' weights at `uv`, bilinear between the grid's texel
+// centres with clamped edges. CPU twin: SecondaryWeights::at.
+fn weights_at(uv: vec2<f32>) -> vec4<f32> {
+    let size = vec2<i32>(secondaries.weights_size.xy);
     let p = uv * vec2<f32>(size) - 0.5;
     let p0 = floor(p);
     let f = p - p0;
     let i0 = vec2<i32>(p0);
     let lo = clamp(i0, vec2<i32>(0), size - 1);
     let hi = clamp(i0 + 1, vec2<i32>(0), size - 1);
-    let a = textureLoad(mask_texture, lo, 0)[channel];
-    let b = textureLoad(mask_texture, vec2<i32>(hi.x, lo.y), 0)[channel];
-    let c = textureLoad(mask_texture, vec2<i32>(lo.x, hi.y), 0)[channel];
-    let d = textureLoad(mask_texture, hi, 0)[channel];
+    let a = unpack4x8unorm(secondary_weights[lo.y * size.x + lo.x]);
+    let b = unpack4x8unorm(secondary_weights[lo.y * size.x + hi.x]);
+    let c = unpack4x8unorm(secondary_weights[hi.y * size.x + lo.x]);
+    let d = unpack4x8unorm(secondary_weights[hi.y * size.x + hi.x]);
     let top = a * (1.0 - f.x) + b * f.x;
     let bottom = c * (1.0 - f.x) + d * f.x;
     return top * (1.0 - f.y) + bottom * f.y;
-}
-
-// Nine samples at -r, 0, +r on each axis weighted 1-2-1 (a binomial blur);
-// one sample when the radius is zero. CPU twin: MaskSampler::feathered.
-fn feathered_mask(uv: vec2<f32>, radius: vec2<f32>, channel: u32) -> f32 {
-    if radius.x == 0.0 && radius.y == 0.0 {
-        return mask_bilinear(uv, channel);
-    }
-    var sum = 0.0;
-    for (var j = -1; j <= 1; j++) {
-        for (var i = -1; i <= 1; i++) {
-            let w = f32((2 - abs(i)) * (2 - abs(j)));
-            sum += w * mask_bilinear(uv + vec2<f32>(f32(i), f32(j)) * radius, channel);
-        }
-    }
-    return sum / 16.0;
-}
-
-// The key: the mask (inverted or not) through the smooth ramp, 0 when the
-// run has no such mask. CPU twin: secondary::mask_weight.
-fn mask_weight(sampled: f32, inverted: bool, lo: f32, hi: f32, present: f32) -> f32 {
-    let m = select(sampled, 1.0 - sampled, inverted);
-    return present * clamp((m - lo) / (hi - lo), 0.0, 1.0);
 }
 
 // Gain (exposure folded in), then saturation around luminance, in linear
@@ -311,25 +281,21 @@ fn secondary_linear(rgb: vec3<f32>, gain: vec3<f32>, saturation: f32, luma: vec3
 }
 
 // The secondaries in order on a graded working-space value at `uv` (0..1
-// over the picture): each mixes its correction in by its mask's weight.
-// CPU twin: Grader::secondaries in src/grade/reference.rs.
+// over the picture): each mixes its correction in by its weight, in linear
+// light; a pixel no secondary weighs is left exactly as it is. CPU twin:
+// Grader::secondaries in src/grade/reference.rs.
 fn apply_secondaries(graded: vec3<f32>, uv: vec2<f32>) -> vec3<f32> {
-    let luma = select(REC709_LUMA, AP1_LUMA, SCENE == 1u);
-    var v = graded;
-    for (var i = 0u; i < SECONDARIES; i++) {
-        let s = secondaries.items[i];
-        if s.flags.z == 0u {
-            continue;
-        }
-        let sampled = feathered_mask(uv, s.ramp_feather.zw, s.flags.x);
-        let weight = mask_weight(sampled, s.flags.y == 1u, s.ramp_feather.x, s.ramp_feather.y, secondaries.present[s.flags.x]);
-        if weight == 0.0 {
-            continue;
-        }
-        let corrected = linear_to_working(secondary_linear(working_to_linear(v), s.gain_saturation.rgb, s.gain_saturation.w, luma));
-        v = v + (corrected - v) * weight;
+    let weights = weights_at(uv);
+    if all(weights == vec4<f32>(0.0)) {
+        return graded;
     }
-    return v;
+    let luma = select(REC709_LUMA, AP1_LUMA, SCENE == 1u);
+    var linear = working_to_linear(graded);
+    for (var i = 0u; i < SECONDARIES; i++) {
+        let s = secondaries.gain_saturation[i];
+        linear = linear + (secondary_linear(linear, s.rgb, s.w, luma) - linear) * weights[i];
+    }
+    return linear_to_working(linear);
 }
 
 // The grade of the per-channel part's output at `uv`, secondaries included.

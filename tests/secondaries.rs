@@ -15,7 +15,7 @@ use neurograde::gpu::grade::GradeUniforms;
 use neurograde::gpu::masks::MaskTexture;
 use neurograde::gpu::{FramePipeline, GpuContext, OutputFormat, ReadbackQueue};
 use neurograde::grade::reference::{Grader, MaskedPixel};
-use neurograde::grade::secondary::{MaskKind, Secondary};
+use neurograde::grade::secondary::{MaskKind, Secondary, SecondaryWeights};
 use neurograde::grade::Look;
 use std::path::Path;
 use std::time::Instant;
@@ -134,14 +134,14 @@ fn gpu_grade(
 fn cpu_grade(frame: &Frame, look: &Look, masks: Option<&MaskSet>) -> Vec<(usize, [f32; 3])> {
     let grader = Grader::new(look);
     let (w, h) = (frame.width, frame.height);
+    let weights = masks.map(|m| SecondaryWeights::key(m, &look.secondaries, (w, h)));
     let mut out = Vec::new();
     for y in (0..h).step_by(2) {
         for x in (0..w).step_by(2) {
             let p = frame.pixel(x, y);
-            let at = masks.map(|masks| MaskedPixel {
-                masks,
+            let at = weights.as_ref().map(|weights| MaskedPixel {
+                weights,
                 uv: [(x as f32 + 0.5) / w as f32, (y as f32 + 0.5) / h as f32],
-                picture: (w, h),
             });
             let index = (y * w + x) as usize;
             out.push((index, grader.pixel_masked([p[0], p[1], p[2]], at)));

@@ -19,7 +19,7 @@ fn validate(name: &str, source: &str) {
 #[test]
 fn frame_kernel_validates() {
     validate(
-        "frame kernel (ingest + grade + pipeline)",
+        "frame kernel (ingest + grade + transform + pipeline)",
         neurograde::gpu::pipeline::FRAME_KERNEL_WGSL,
     );
 }
@@ -29,6 +29,14 @@ fn downscale_pass_validates() {
     validate(
         "downscale (ingest + downscale)",
         neurograde::gpu::downscale::DOWNSCALE_WGSL,
+    );
+}
+
+#[test]
+fn mask_keying_pass_validates() {
+    validate(
+        "masks.wgsl (mask keying)",
+        neurograde::gpu::masks::KEY_PASS_WGSL,
     );
 }
 
@@ -52,6 +60,7 @@ fn every_shader_file_is_used() {
             "downscale.wgsl",
             "grade.wgsl",
             "ingest.wgsl",
+            "masks.wgsl",
             "pipeline.wgsl",
             "present.wgsl",
             "transform.wgsl"

@@ -9,7 +9,8 @@
 //! LUT mode, the transfer curves and working space, whether the
 //! operators that cost a pow per pixel (CDL power, gamma, video mode's
 //! linear-light matrix) are away from identity, and how many secondaries
-//! the look has (a third block: their parameters, finished per picture).
+//! the look has (their corrections are a third block; their keys go to the
+//! mask keying pass, `src/gpu/masks.rs`).
 
 use crate::grade::gamut::{Gamut, Mat3};
 use crate::grade::lut::{Interpolation, Lut};
@@ -25,9 +26,11 @@ use bytemuck::Zeroable;
 pub struct GradeUniforms {
     pub params: GradeParams,
     pub transform: TransformParams,
-    /// The secondaries, with the feather still a share of the picture
-    /// height ([`SecondaryBlock::for_picture`] makes it uv units).
-    pub secondaries: SecondaryBlock,
+    /// The secondaries' corrections.
+    pub secondaries: SecondaryGains,
+    /// Their keying, with the feather still a share of the picture height
+    /// ([`KeyBlock::for_picture`] makes it uv units).
+    pub keys: KeyBlock,
     /// The kernel specialisation these values need.
     pub variant: KernelVariant,
 }
@@ -37,41 +40,64 @@ impl GradeUniforms {
         GradeUniforms {
             params: GradeParams::from_look(look),
             transform: TransformParams::from_look(look),
-            secondaries: SecondaryBlock::from_look(look),
+            secondaries: SecondaryGains::from_look(look),
+            keys: KeyBlock::from_look(look),
             variant: KernelVariant::of(look),
         }
     }
 }
 
-/// `SecondaryParams` in WGSL: one secondary (see `src/grade/secondary.rs`).
+/// `Secondaries` in WGSL: each secondary's correction, gain with 2^exposure
+/// folded in, then saturation.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct SecondaryParams {
-    /// Gain with 2^exposure folded in, then saturation.
-    gain_saturation: [f32; 4],
+pub struct SecondaryGains {
+    gain_saturation: [[f32; 4]; MAX_SECONDARIES],
+    /// The weights grid's width and height (set per frame).
+    weights_size: [u32; 4],
+}
+
+impl SecondaryGains {
+    fn from_look(look: &Look) -> SecondaryGains {
+        let mut block = SecondaryGains::zeroed();
+        for (item, s) in block.gain_saturation.iter_mut().zip(&look.secondaries) {
+            let gain = s.gain.map(|g| g * s.exposure.exp2());
+            *item = [gain[0], gain[1], gain[2], s.saturation];
+        }
+        block
+    }
+
+    /// The block for a weights grid of `(width, height)`.
+    pub fn with_weights(mut self, (width, height): (u32, u32)) -> SecondaryGains {
+        self.weights_size = [width, height, 0, 0];
+        self
+    }
+}
+
+/// `Key` in shaders/masks.wgsl: how one secondary keys its mask.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+struct Key {
     /// The smooth ramp's ends, then the feather radius (uv units).
     ramp_feather: [f32; 4],
-    /// Mask channel, inverted, enabled, unused.
+    /// Mask channel, inverted, on, unused.
     flags: [u32; 4],
 }
 
-/// `Secondaries` in WGSL: up to four secondaries and which masks exist.
+/// `Keys` in shaders/masks.wgsl: the keying of every secondary.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct SecondaryBlock {
-    items: [SecondaryParams; MAX_SECONDARIES],
-    present: [f32; 4],
+pub struct KeyBlock {
+    items: [Key; MAX_SECONDARIES],
 }
 
-impl SecondaryBlock {
-    fn from_look(look: &Look) -> SecondaryBlock {
-        let mut block = SecondaryBlock::zeroed();
+impl KeyBlock {
+    fn from_look(look: &Look) -> KeyBlock {
+        let mut block = KeyBlock::zeroed();
         for (item, s) in block.items.iter_mut().zip(&look.secondaries) {
-            let gain = s.gain.map(|g| g * s.exposure.exp2());
             let (lo, hi) = s.ramp();
             let (channel, _) = s.mask.channel();
-            *item = SecondaryParams {
-                gain_saturation: [gain[0], gain[1], gain[2], s.saturation],
+            *item = Key {
                 // The feather stays a share of the height until the
                 // picture's size is known.
                 ramp_feather: [lo, hi, s.feather, 0.0],
@@ -86,15 +112,16 @@ impl SecondaryBlock {
         block
     }
 
-    /// The block for a picture of `width` x `height` with the masks
-    /// `present` (by mask channel; all absent without analysis).
-    pub fn for_picture(mut self, width: u32, height: u32, present: [bool; 4]) -> SecondaryBlock {
+    /// The keys for a picture of `width` x `height` with the masks
+    /// `present` (by mask channel): a secondary whose mask is absent is off.
+    pub fn for_picture(mut self, width: u32, height: u32, present: [bool; 4]) -> KeyBlock {
         for item in &mut self.items {
             let radius = feather_radius(item.ramp_feather[2], width, height);
             item.ramp_feather[2] = radius[0];
             item.ramp_feather[3] = radius[1];
+            let channel_present = present[item.flags[0] as usize];
+            item.flags[2] = u32::from(item.flags[2] == 1 && channel_present);
         }
-        self.present = present.map(|p| if p { 1.0 } else { 0.0 });
         self
     }
 }

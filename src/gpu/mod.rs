@@ -108,14 +108,32 @@ pub(crate) mod bindings {
         entry(binding, visibility, ty)
     }
 
-    /// `texture_storage_2d<rgba16float, write>` in a compute shader.
-    pub fn working_texture_write(binding: u32) -> BindGroupLayoutEntry {
+    /// `texture_2d<f32>` read with `textureLoad` only, in a compute shader.
+    pub fn unfilterable_texture(binding: u32) -> BindGroupLayoutEntry {
+        let ty = BindingType::Texture {
+            sample_type: wgpu::TextureSampleType::Float { filterable: false },
+            view_dimension: wgpu::TextureViewDimension::D2,
+            multisampled: false,
+        };
+        entry(binding, ShaderStages::COMPUTE, ty)
+    }
+
+    /// `texture_storage_2d<FORMAT, write>` in a compute shader.
+    pub fn storage_texture_write(
+        binding: u32,
+        format: wgpu::TextureFormat,
+    ) -> BindGroupLayoutEntry {
         let ty = BindingType::StorageTexture {
             access: wgpu::StorageTextureAccess::WriteOnly,
-            format: super::WORKING_FORMAT,
+            format,
             view_dimension: wgpu::TextureViewDimension::D2,
         };
         entry(binding, ShaderStages::COMPUTE, ty)
+    }
+
+    /// `texture_storage_2d<rgba16float, write>` in a compute shader.
+    pub fn working_texture_write(binding: u32) -> BindGroupLayoutEntry {
+        storage_texture_write(binding, super::WORKING_FORMAT)
     }
 
     /// A filtering sampler for the fragment stage.

@@ -15,11 +15,11 @@
 //! called from `grade_pixel`.
 
 use super::grade::{
-    lut_tables, pack_lut, GradeParams, GradeUniforms, KernelVariant, SecondaryBlock,
+    lut_tables, pack_lut, GradeParams, GradeUniforms, KernelVariant, SecondaryGains,
     TransformParams,
 };
 use super::ingest::{input_buffer_size, upload, IngestUniforms};
-use super::masks::MaskTexture;
+use super::masks::{KeyPass, MaskInput, MaskTexture};
 use super::{bindings, GpuContext, GpuError, OutputFormat, WORKING_FORMAT};
 use crate::frame::{Frame, PixelFormat};
 use crate::grade::Look;
@@ -72,9 +72,12 @@ pub struct FramePipeline {
     ingest_uniforms: wgpu::Buffer,
     grade_uniforms: wgpu::Buffer,
     secondary_uniforms: wgpu::Buffer,
-    /// The analysis masks the secondaries read and which of them exist; an
-    /// empty 1 x 1 texture, none present, until [`Self::set_masks`].
-    masks: (wgpu::TextureView, [bool; 4]),
+    /// The analysis masks the secondaries are keyed from (none until
+    /// [`Self::set_masks`]), and how many times they were set.
+    masks: Option<MaskInput>,
+    mask_generation: u64,
+    /// Keys the secondaries from the masks (shaders/masks.wgsl).
+    key_pass: KeyPass,
     sized: Option<SizedResources>,
 }
 
@@ -101,7 +104,7 @@ impl FramePipeline {
             bindings::storage_buffer(8, true),
             bindings::uniform(9, wgpu::ShaderStages::COMPUTE),
             bindings::uniform(10, wgpu::ShaderStages::COMPUTE),
-            bindings::texture(11, wgpu::ShaderStages::COMPUTE),
+            bindings::storage_buffer(11, true),
         ];
         let with = |extra| {
             let mut entries = common.to_vec();
@@ -162,16 +165,19 @@ impl FramePipeline {
             secondary_uniforms: uniform_buffer(
                 device,
                 "secondary uniforms",
-                std::mem::size_of::<SecondaryBlock>(),
+                std::mem::size_of::<SecondaryGains>(),
             ),
-            masks: (MaskTexture::empty(device, &ctx.queue).view(), [false; 4]),
+            masks: None,
+            mask_generation: 0,
+            key_pass: KeyPass::new(device),
             sized: None,
         }
     }
 
     /// The analysis masks the secondaries of the next frames read.
     pub fn set_masks(&mut self, masks: &MaskTexture) {
-        self.masks = (masks.view(), masks.present());
+        self.mask_generation += 1;
+        self.masks = Some(MaskInput::of(masks, self.mask_generation));
     }
 
     /// Prepares for grading with `look`: uploads its creative LUT (or none).
@@ -285,11 +291,13 @@ impl FramePipeline {
             bytemuck::bytes_of(&look.transform),
         );
         if variant.secondaries > 0 {
-            let block = look
-                .secondaries
-                .for_picture(frame.width, frame.height, self.masks.1);
+            let present = self.masks.as_ref().map_or([false; 4], |m| m.present);
+            let keys = look.keys.for_picture(frame.width, frame.height, present);
+            self.key_pass
+                .update(ctx, encoder, self.masks.as_ref(), keys);
+            let gains = look.secondaries.with_weights(self.key_pass.weights().1);
             ctx.queue
-                .write_buffer(&self.secondary_uniforms, 0, bytemuck::bytes_of(&block));
+                .write_buffer(&self.secondary_uniforms, 0, bytemuck::bytes_of(&gains));
         }
         let mut entries = vec![
             wgpu::BindGroupEntry {
@@ -318,7 +326,7 @@ impl FramePipeline {
             },
             wgpu::BindGroupEntry {
                 binding: 11,
-                resource: wgpu::BindingResource::TextureView(&self.masks.0),
+                resource: self.key_pass.weights().0.as_entire_binding(),
             },
         ];
         let layout = match target {

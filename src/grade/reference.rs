@@ -7,10 +7,9 @@
 use super::gamut::{mul_vec, Gamut, Mat3};
 use super::look::{Cdl, Look};
 use super::primary::{apply_contrast, apply_lift_gamma_gain, linear_matrix};
-use super::secondary::{feather_radius, mask_weight, secondary_linear, MaskSampler, AP1_LUMA};
+use super::secondary::{secondary_linear, SecondaryWeights, AP1_LUMA};
 use super::transfer::Transfer;
 use super::transform::SceneTransforms;
-use crate::analysis::masks::MaskSet;
 use crate::frame::{YuvEncoding, YuvMatrix};
 
 /// Rec. 709 luma weights, as ASC CDL v1.2 saturation specifies
@@ -79,14 +78,13 @@ pub fn grade_pixel(rgb: [f32; 3], look: &Look) -> [f32; 3] {
     Grader::new(look).pixel(rgb)
 }
 
-/// Where a pixel sits, for the secondaries' masks.
+/// Where a pixel sits, for the secondaries: their weights keyed from the
+/// analysis masks ([`SecondaryWeights::key`]) and the pixel's place.
 #[derive(Clone, Copy)]
 pub struct MaskedPixel<'a> {
-    pub masks: &'a MaskSet,
+    pub weights: &'a SecondaryWeights,
     /// The pixel centre over the picture, 0..1: ((x + 0.5) / w, (y + 0.5) / h).
     pub uv: [f32; 2],
-    /// The picture's size in pixels (the feather radius is a share of it).
-    pub picture: (u32, u32),
 }
 
 /// A look with its matrices resolved once (they take a few hundred
@@ -108,33 +106,30 @@ impl<'a> Grader<'a> {
     }
 
     /// The secondaries, in order, on a working-space value (see
-    /// `secondary.rs`); CPU twin of `apply_secondaries` in grade.wgsl.
+    /// `secondary.rs`): each mixes its correction in by its weight, in
+    /// linear light. CPU twin of `apply_secondaries` in grade.wgsl.
     fn secondaries(&self, graded: [f32; 3], at: Option<MaskedPixel>) -> [f32; 3] {
         let Some(at) = at else {
             return graded;
         };
-        let sampler = MaskSampler::new(at.masks);
+        let weights = at.weights.at(at.uv);
+        if weights == [0.0; 4] {
+            return graded;
+        }
         let (transfer, luma) = match &self.scene {
             Some(scene) => (scene.working, AP1_LUMA),
             None => (Transfer::Srgb, REC709_LUMA),
         };
-        let mut v = graded;
-        for s in self.look.secondaries.iter().filter(|s| s.enabled) {
-            let (channel, _) = s.mask.channel();
-            let radius = feather_radius(s.feather, at.picture.0, at.picture.1);
-            let sampled = sampler.feathered(at.uv, radius, channel);
-            let present = at.masks.present[channel as usize];
-            let weight = mask_weight(sampled, s.inverted(), s.ramp(), present);
+        let mut linear = graded.map(|c| transfer.decode(c));
+        for (s, weight) in self.look.secondaries.iter().zip(weights) {
             if weight == 0.0 {
                 continue;
             }
             let gain = s.gain.map(|g| g * s.exposure.exp2());
-            let linear = v.map(|c| transfer.decode(c));
-            let corrected =
-                secondary_linear(linear, gain, s.saturation, luma).map(|c| transfer.encode(c));
-            v = [0, 1, 2].map(|c| v[c] + (corrected[c] - v[c]) * weight);
+            let corrected = secondary_linear(linear, gain, s.saturation, luma);
+            linear = [0, 1, 2].map(|c| linear[c] + (corrected[c] - linear[c]) * weight);
         }
-        v
+        linear.map(|c| transfer.encode(c))
     }
 
     /// The operators of the working space, in order.

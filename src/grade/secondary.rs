@@ -6,16 +6,20 @@
 //! blur over a radius that is a share of the picture height) and in value
 //! (`smooth`, a linear ramp around one half: 1 takes the mask as it is, 0
 //! keys it hard at one half), and mixes its own correction into the
-//! graded picture by that weight, in the working space:
-//! `out = mix(v, correction(v), weight)`. The correction decodes the
-//! working-space value to linear light, applies gain (per channel) and
-//! exposure (2^stops), then saturation around luminance, and encodes back.
+//! graded picture by that weight, in the working space's linear light:
+//! `out = mix(v, correction(v), weight)`, one secondary after the other.
+//! The correction applies gain (per channel) and exposure (2^stops), then
+//! saturation around luminance.
 //!
-//! This file holds the look's part and the CPU reference of the mask
-//! sampling and the correction; `shaders/grade.wgsl` (`apply_secondaries`)
-//! mirrors each function, and `src/gpu/grade.rs` packs the uniforms. The
-//! masks are the analysis's [`MaskSet`], sampled with bilinear filtering
-//! and clamped edges, as the GPU's sampler reads the mask texture.
+//! The keying (feather, invert, smooth) happens once per mask update on
+//! the masks' own grid ([`SecondaryWeights`], the GPU's `key_masks` pass in
+//! shaders/masks.wgsl): one weight per secondary and mask texel. Each pixel
+//! then reads its four weights bilinearly, so the per-pixel cost does not
+//! grow with the feather. This file holds the look's part and the CPU
+//! reference of the keying and the correction; the WGSL mirrors each
+//! function, and `src/gpu/grade.rs` packs the uniforms. The masks are the
+//! analysis's [`MaskSet`], read bilinearly between texel centres with
+//! clamped edges (in code on the GPU, so it equals this reference).
 //! A mask the run has no analysis for (analysis off, no depth model) gives
 //! weight 0, inverted or not: a secondary never grades the whole picture
 //! because a model is missing.
@@ -127,13 +131,9 @@ impl Secondary {
 }
 
 /// The mask value a secondary keys: the feathered sample, inverted if the
-/// secondary says so, through the `smooth` ramp. `present` is false when the
-/// run has no analysis for this mask: the weight is 0 then. CPU twin of
-/// `mask_weight` in grade.wgsl.
-pub fn mask_weight(sampled: f32, inverted: bool, ramp: (f32, f32), present: bool) -> f32 {
-    if !present {
-        return 0.0;
-    }
+/// secondary says so, through the `smooth` ramp. CPU twin of `mask_weight`
+/// in masks.wgsl.
+pub fn mask_weight(sampled: f32, inverted: bool, ramp: (f32, f32)) -> f32 {
     let m = if inverted { 1.0 - sampled } else { sampled };
     ((m - ramp.0) / (ramp.1 - ramp.0)).clamp(0.0, 1.0)
 }
@@ -156,8 +156,32 @@ pub fn secondary_linear(
 /// ACES AP1 luminance weights (ACES S-2014-004, the Y row of AP1 to XYZ).
 pub const AP1_LUMA: [f32; 3] = [0.272_228_7, 0.674_081_8, 0.053_689_5];
 
-/// The analysis masks as the GPU samples them: bilinear between texel
-/// centres, edges clamped, 8-bit values as unorm.
+/// Bilinear interpolation between texel centres with clamped edges, of a
+/// `width` x `height` grid of four-channel texels at `uv` (0..1). CPU twin
+/// of `bilinear_load` in shaders/bilinear.wgsl.
+pub fn bilinear(
+    width: u32,
+    height: u32,
+    texel: impl Fn(u32, u32) -> [f32; 4],
+    uv: [f32; 2],
+) -> [f32; 4] {
+    let x = uv[0] * width as f32 - 0.5;
+    let y = uv[1] * height as f32 - 0.5;
+    let (x0, y0) = (x.floor(), y.floor());
+    let (fx, fy) = (x - x0, y - y0);
+    let clamp = |v: f32, n: u32| (v as i64).clamp(0, i64::from(n) - 1) as u32;
+    let (lx, hx) = (clamp(x0, width), clamp(x0 + 1.0, width));
+    let (ly, hy) = (clamp(y0, height), clamp(y0 + 1.0, height));
+    let (a, b, c, d) = (texel(lx, ly), texel(hx, ly), texel(lx, hy), texel(hx, hy));
+    [0, 1, 2, 3].map(|i| {
+        let top = a[i] * (1.0 - fx) + b[i] * fx;
+        let bottom = c[i] * (1.0 - fx) + d[i] * fx;
+        top * (1.0 - fy) + bottom * fy
+    })
+}
+
+/// The analysis masks as the GPU reads them: 8-bit values as unorm,
+/// bilinear between texel centres.
 pub struct MaskSampler<'a> {
     masks: &'a MaskSet,
 }
@@ -167,23 +191,14 @@ impl<'a> MaskSampler<'a> {
         MaskSampler { masks }
     }
 
-    fn texel(&self, x: i64, y: i64, channel: usize) -> f32 {
-        let (w, h) = (i64::from(self.masks.width), i64::from(self.masks.height));
-        let (x, y) = (x.clamp(0, w - 1), y.clamp(0, h - 1));
-        f32::from(self.masks.rgba[((y * w + x) * 4) as usize + channel]) / 255.0
-    }
-
     /// One bilinear sample at `uv` (0..1 over the picture).
     pub fn bilinear(&self, uv: [f32; 2], channel: MaskChannel) -> f32 {
-        let c = channel as usize;
-        let x = uv[0] * self.masks.width as f32 - 0.5;
-        let y = uv[1] * self.masks.height as f32 - 0.5;
-        let (x0, y0) = (x.floor(), y.floor());
-        let (fx, fy) = (x - x0, y - y0);
-        let (x0, y0) = (x0 as i64, y0 as i64);
-        let top = self.texel(x0, y0, c) * (1.0 - fx) + self.texel(x0 + 1, y0, c) * fx;
-        let bottom = self.texel(x0, y0 + 1, c) * (1.0 - fx) + self.texel(x0 + 1, y0 + 1, c) * fx;
-        top * (1.0 - fy) + bottom * fy
+        let m = self.masks;
+        let texel = |x: u32, y: u32| {
+            let i = ((y * m.width + x) * 4) as usize;
+            [0, 1, 2, 3].map(|c| f32::from(m.rgba[i + c]) / 255.0)
+        };
+        bilinear(m.width, m.height, texel, uv)[channel as usize]
     }
 
     /// The feathered mask: nine bilinear samples at -r, 0, +r on each
@@ -210,6 +225,63 @@ pub fn feather_radius(feather: f32, width: u32, height: u32) -> [f32; 2] {
     [feather * height as f32 / width.max(1) as f32, feather]
 }
 
+/// WGSL's `pack4x8unorm` then `unpack4x8unorm` of one value: the nearest of
+/// the 256 steps from 0 to 1.
+fn unorm8(v: f32) -> f32 {
+    (0.5 + 255.0 * v.clamp(0.0, 1.0)).floor() / 255.0
+}
+
+/// Each secondary's weight on the masks' grid (secondary `i` in channel
+/// `i`), as the GPU stores it: 8-bit steps. The key is made once per mask
+/// update rather than per pixel, then read bilinearly at each pixel. CPU twin of `key_masks` in
+/// shaders/masks.wgsl and `secondary_weights` in grade.wgsl.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecondaryWeights {
+    pub width: u32,
+    pub height: u32,
+    pub values: Vec<[f32; 4]>,
+}
+
+impl SecondaryWeights {
+    /// Keys `masks` for `secondaries` on a picture of `picture` pixels.
+    pub fn key(
+        masks: &MaskSet,
+        secondaries: &[Secondary],
+        picture: (u32, u32),
+    ) -> SecondaryWeights {
+        let sampler = MaskSampler::new(masks);
+        let (w, h) = (masks.width, masks.height);
+        let mut values = Vec::with_capacity((w * h) as usize);
+        for y in 0..h {
+            for x in 0..w {
+                let uv = [(x as f32 + 0.5) / w as f32, (y as f32 + 0.5) / h as f32];
+                let mut texel = [0.0; 4];
+                for (weight, s) in texel.iter_mut().zip(secondaries) {
+                    let (channel, _) = s.mask.channel();
+                    if !s.enabled || !masks.present[channel as usize] {
+                        continue;
+                    }
+                    let radius = feather_radius(s.feather, picture.0, picture.1);
+                    let sampled = sampler.feathered(uv, radius, channel);
+                    *weight = unorm8(mask_weight(sampled, s.inverted(), s.ramp()));
+                }
+                values.push(texel);
+            }
+        }
+        SecondaryWeights {
+            width: w,
+            height: h,
+            values,
+        }
+    }
+
+    /// The weights at `uv` (0..1 over the picture), bilinear.
+    pub fn at(&self, uv: [f32; 2]) -> [f32; 4] {
+        let texel = |x: u32, y: u32| self.values[(y * self.width + x) as usize];
+        bilinear(self.width, self.height, texel, uv)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,18 +289,21 @@ mod tests {
     #[test]
     fn weight_ramps_inverts_and_needs_its_mask() {
         let mut s = Secondary::new(MaskKind::Person);
-        assert_eq!(mask_weight(0.25, s.inverted(), s.ramp(), true), 0.25);
+        assert_eq!(mask_weight(0.25, s.inverted(), s.ramp()), 0.25);
         s.smooth = 0.0;
-        assert_eq!(mask_weight(0.49, s.inverted(), s.ramp(), true), 0.0);
-        assert_eq!(mask_weight(0.51, s.inverted(), s.ramp(), true), 1.0);
+        assert_eq!(mask_weight(0.49, s.inverted(), s.ramp()), 0.0);
+        assert_eq!(mask_weight(0.51, s.inverted(), s.ramp()), 1.0);
         let background = Secondary::new(MaskKind::Background);
         assert!(background.inverted());
-        assert_eq!(mask_weight(0.0, true, background.ramp(), true), 1.0);
-        // No person matte in the run: the background is not "everything".
-        assert_eq!(mask_weight(0.0, true, background.ramp(), false), 0.0);
+        assert_eq!(mask_weight(0.0, true, background.ramp()), 1.0);
         let mut not_background = background.clone();
         not_background.invert = true;
         assert!(!not_background.inverted());
+        // No person matte in the run: the background is not "everything".
+        let mut masks = MaskSet::empty(2, 2);
+        masks.present[MaskChannel::Person as usize] = false;
+        let weights = SecondaryWeights::key(&masks, &[background], (2, 2));
+        assert!(weights.values.iter().all(|w| *w == [0.0; 4]));
     }
 
     #[test]
