@@ -76,7 +76,7 @@ impl MaskTexture {
         &self.texture
     }
 
-    pub fn view(&self) -> wgpu::TextureView {
+    fn view(&self) -> wgpu::TextureView {
         self.texture
             .create_view(&wgpu::TextureViewDescriptor::default())
     }
@@ -121,6 +121,7 @@ struct KeyedWeights {
     generation: u64,
 }
 
+/// The keying pass's WGSL (also validated by naga in tests).
 pub const KEY_PASS_WGSL: &str = include_str!("../../shaders/masks.wgsl");
 
 fn weights_buffer(device: &wgpu::Device, (width, height): (u32, u32)) -> wgpu::Buffer {

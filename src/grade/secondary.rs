@@ -158,7 +158,8 @@ pub const AP1_LUMA: [f32; 3] = [0.272_228_7, 0.674_081_8, 0.053_689_5];
 
 /// Bilinear interpolation between texel centres with clamped edges, of a
 /// `width` x `height` grid of four-channel texels at `uv` (0..1). CPU twin
-/// of `bilinear_load` in shaders/bilinear.wgsl.
+/// of `mask_bilinear` in shaders/masks.wgsl and `weights_at` in
+/// shaders/grade.wgsl.
 pub fn bilinear(
     width: u32,
     height: u32,
