@@ -256,20 +256,15 @@ const AP1_LUMA = vec3<f32>(0.2722287, 0.6740818, 0.0536895);
 // The secondaries' weights at `uv`, bilinear between the grid's texel
 // centres with clamped edges. CPU twin: SecondaryWeights::at.
 fn weights_at(uv: vec2<f32>) -> vec4<f32> {
-    let size = vec2<i32>(secondaries.weights_size.xy);
-    let p = uv * vec2<f32>(size) - 0.5;
-    let p0 = floor(p);
-    let f = p - p0;
-    let i0 = vec2<i32>(p0);
-    let lo = clamp(i0, vec2<i32>(0), size - 1);
-    let hi = clamp(i0 + 1, vec2<i32>(0), size - 1);
-    let a = unpack4x8unorm(secondary_weights[lo.y * size.x + lo.x]);
-    let b = unpack4x8unorm(secondary_weights[lo.y * size.x + hi.x]);
-    let c = unpack4x8unorm(secondary_weights[hi.y * size.x + lo.x]);
-    let d = unpack4x8unorm(secondary_weights[hi.y * size.x + hi.x]);
-    let top = a * (1.0 - f.x) + b * f.x;
-    let bottom = c * (1.0 - f.x) + d * f.x;
-    return top * (1.0 - f.y) + bottom * f.y;
+    let w = i32(secondaries.weights_size.x);
+    let t = bilinear_taps(uv, vec2<i32>(secondaries.weights_size.xy));
+    return bilinear_mix(
+        t,
+        unpack4x8unorm(secondary_weights[t.lo.y * w + t.lo.x]),
+        unpack4x8unorm(secondary_weights[t.lo.y * w + t.hi.x]),
+        unpack4x8unorm(secondary_weights[t.hi.y * w + t.lo.x]),
+        unpack4x8unorm(secondary_weights[t.hi.y * w + t.hi.x]),
+    );
 }
 
 // Gain (exposure folded in), then saturation around luminance, in linear

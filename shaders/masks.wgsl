@@ -8,7 +8,7 @@
 // the masks or the keys change, not per frame; the frame kernel then reads
 // four weights per pixel (secondary_weights in grade.wgsl). CPU twin:
 // SecondaryWeights::key in src/grade/secondary.rs. Paired with
-// src/gpu/masks.rs.
+// src/gpu/masks.rs; composed after bilinear.wgsl.
 
 struct Key {
     // The smooth ramp's ends, then the feather radius in uv units.
@@ -30,23 +30,16 @@ struct Keys {
 // one gather where a vec4 would be four.
 @group(0) @binding(2) var<storage, read_write> weights: array<u32>;
 
-// The masks between texel centres, edges clamped, in code (a sampler may
-// filter at reduced precision). CPU twin: secondary::bilinear.
+// The masks between texel centres, edges clamped (bilinear.wgsl).
 fn mask_bilinear(uv: vec2<f32>) -> vec4<f32> {
-    let size = vec2<i32>(textureDimensions(masks));
-    let p = uv * vec2<f32>(size) - 0.5;
-    let p0 = floor(p);
-    let f = p - p0;
-    let i0 = vec2<i32>(p0);
-    let lo = clamp(i0, vec2<i32>(0), size - 1);
-    let hi = clamp(i0 + 1, vec2<i32>(0), size - 1);
-    let a = textureLoad(masks, lo, 0);
-    let b = textureLoad(masks, vec2<i32>(hi.x, lo.y), 0);
-    let c = textureLoad(masks, vec2<i32>(lo.x, hi.y), 0);
-    let d = textureLoad(masks, hi, 0);
-    let top = a * (1.0 - f.x) + b * f.x;
-    let bottom = c * (1.0 - f.x) + d * f.x;
-    return top * (1.0 - f.y) + bottom * f.y;
+    let t = bilinear_taps(uv, vec2<i32>(textureDimensions(masks)));
+    return bilinear_mix(
+        t,
+        textureLoad(masks, t.lo, 0),
+        textureLoad(masks, vec2<i32>(t.hi.x, t.lo.y), 0),
+        textureLoad(masks, vec2<i32>(t.lo.x, t.hi.y), 0),
+        textureLoad(masks, t.hi, 0),
+    );
 }
 
 fn mask_at(uv: vec2<f32>, channel: u32) -> f32 {

@@ -19,7 +19,7 @@ fn validate(name: &str, source: &str) {
 #[test]
 fn frame_kernel_validates() {
     validate(
-        "frame kernel (ingest + grade + transform + pipeline)",
+        "frame kernel (bilinear + ingest + grade + transform + pipeline)",
         neurograde::gpu::pipeline::FRAME_KERNEL_WGSL,
     );
 }
@@ -35,7 +35,7 @@ fn downscale_pass_validates() {
 #[test]
 fn mask_keying_pass_validates() {
     validate(
-        "masks.wgsl (mask keying)",
+        "mask keying (bilinear + masks)",
         neurograde::gpu::masks::KEY_PASS_WGSL,
     );
 }
@@ -57,6 +57,7 @@ fn every_shader_file_is_used() {
     assert_eq!(
         names,
         [
+            "bilinear.wgsl",
             "downscale.wgsl",
             "grade.wgsl",
             "ingest.wgsl",

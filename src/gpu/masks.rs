@@ -122,7 +122,11 @@ struct KeyedWeights {
 }
 
 /// The keying pass's WGSL (also validated by naga in tests).
-pub const KEY_PASS_WGSL: &str = include_str!("../../shaders/masks.wgsl");
+pub const KEY_PASS_WGSL: &str = concat!(
+    include_str!("../../shaders/bilinear.wgsl"),
+    "\n",
+    include_str!("../../shaders/masks.wgsl"),
+);
 
 fn weights_buffer(device: &wgpu::Device, (width, height): (u32, u32)) -> wgpu::Buffer {
     device.create_buffer(&wgpu::BufferDescriptor {

@@ -27,6 +27,8 @@ use std::collections::HashMap;
 
 /// The composed WGSL of the frame kernel (also validated by naga in tests).
 pub const FRAME_KERNEL_WGSL: &str = concat!(
+    include_str!("../../shaders/bilinear.wgsl"),
+    "\n",
     include_str!("../../shaders/ingest.wgsl"),
     "\n",
     include_str!("../../shaders/grade.wgsl"),
