@@ -5,7 +5,10 @@
 //! idle or done. [`readback_loop`] is the loop for file and null sinks: it
 //! uploads each frame and records the frame kernel (decode + grade + pack),
 //! keeps a few frames in flight on the GPU ([`ReadbackQueue`]), and hands
-//! finished frames to the sink in order. With analysis on, each frame then
+//! finished frames to the sink in order. Live, when no newer frame is
+//! waiting, it waits for the frame just submitted and hands it on at once:
+//! the loop's latency is then the frame's own GPU time, not the wait for
+//! the next frame. With analysis on, each frame then
 //! passes through the [`AnalysisLink`] (copies to the models, newest result
 //! back). The window sink has its own loop (`src/sink/window.rs`) built from
 //! the same parts. Both take the grade from a [`LiveGrade`]: the run's look,
@@ -276,7 +279,13 @@ pub fn readback_loop(
         }
         consumer.recycle(frame.data);
         submitted += 1;
-        readback.complete(&ctx.device, false, |m, p| delivery.deliver(m, p))?;
+        if settings.live && consumer.is_empty() {
+            // No newer frame waiting: finish this one now rather than when
+            // the next one comes, up to a frame interval later.
+            readback.flush(&ctx.device, |m, p| delivery.deliver(m, p))?;
+        } else {
+            readback.complete(&ctx.device, false, |m, p| delivery.deliver(m, p))?;
+        }
         delivery.check()?;
         on_frame(delivery.stats.frames());
     }
