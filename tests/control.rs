@@ -178,6 +178,38 @@ fn nanokontrol2_banks_drive_the_secondaries() {
 }
 
 #[test]
+fn mackie_control_secondaries_bank() {
+    let mut p = Panel::new("mcu");
+    let look = Look::parse("[[secondary]]\nmask = \"face\"\n", Path::new("one.toml")).unwrap();
+    p.session = GradeSession::new(look, None, None);
+    // Bank > twice: bank 3. Every secondary control there is sent its value.
+    p.send(&[0x90, 47, 127, 0x90, 47, 0]);
+    p.send(&[0x90, 47, 127, 0x90, 47, 0]);
+    assert_eq!(p.mapper.bank(), 2);
+    let shown = p.mapper.feedback(p.session.live(), p.session.panel());
+    assert!(
+        shown.iter().any(|m| m.to_bytes() == [0x90, 16, 127]),
+        "MUTE 1 lit: {shown:?}"
+    );
+    // Fader 1 (pitch bend, exposure -2..2) from the centre up: picked up at
+    // once (motor faders sit on the value), then a quarter of the travel up.
+    p.send(&[0xE0, 0, 64]);
+    p.send(&[0xE0, 0, 96]);
+    let exposure = p.get("secondary/1/exposure");
+    assert!((exposure - 1.0).abs() < 0.01, "{exposure}");
+    // V-pot 1 (saturation) three steps down; MUTE 1 turns the secondary
+    // off; V-pot push resets it, the switch kept.
+    p.send(&[0xB0, 16, 0x43]);
+    assert!(p.get("secondary/1/saturation") < 1.0);
+    p.send(&[0x90, 16, 127, 0x90, 16, 0]);
+    assert!(!p.session.live().secondaries[0].enabled);
+    p.send(&[0x90, 32, 127, 0x90, 32, 0]);
+    assert_eq!(p.get("secondary/1/exposure"), 0.0);
+    assert_eq!(p.get("secondary/1/saturation"), 1.0);
+    assert!(!p.session.live().secondaries[0].enabled);
+}
+
+#[test]
 fn fourteen_bit_nrpn_and_relative_on_the_generic_profile() {
     let mut p = Panel::new("generic");
     // 14-bit CC 1 / 33 (exposure -2..2): MSB 96 LSB 64 = 12352 of 16383.
