@@ -579,6 +579,17 @@ struct BindingState {
     own_move: bool,
 }
 
+impl BindingState {
+    /// A CC used as a button: pressed above half travel, let go below.
+    /// Returns the new state when it changed.
+    fn cc_button(&mut self, value: u16, max: u16) -> Option<bool> {
+        let pressed = u32::from(value) * 2 > u32::from(max);
+        let was = self.last.is_some_and(|(t, _)| t > 0.5);
+        self.last = Some((if pressed { 1.0 } else { 0.0 }, value));
+        (pressed != was).then_some(pressed)
+    }
+}
+
 /// Control events to commands, and the grade back to feedback.
 #[derive(Debug)]
 pub struct Mapper {
@@ -682,11 +693,7 @@ impl Mapper {
                     }
                 }
                 (Target::Action(action), ControlInput::Position { value, max }) => {
-                    // A CC button: pressed above half travel, let go below.
-                    let pressed = u32::from(value) * 2 > u32::from(max);
-                    let was = state.last.is_some_and(|(t, _)| t > 0.5);
-                    state.last = Some((if pressed { 1.0 } else { 0.0 }, value));
-                    if pressed != was {
+                    if let Some(pressed) = state.cc_button(value, max) {
                         commands.extend(action_command(action, pressed));
                     }
                 }
@@ -702,14 +709,8 @@ impl Mapper {
                     if param.key.is_switch() && b.relative.is_none() =>
                 {
                     // A switch on a CC button: each press toggles it.
-                    let pressed = u32::from(value) * 2 > u32::from(max);
-                    let was = state.last.is_some_and(|(t, _)| t > 0.5);
-                    state.last = Some((if pressed { 1.0 } else { 0.0 }, value));
-                    if pressed && !was {
-                        commands.push(Command::Set {
-                            param,
-                            value: 1.0 - param.get(look),
-                        });
+                    if state.cc_button(value, max) == Some(true) {
+                        commands.push(toggle(param, look));
                     }
                 }
                 (Target::Param(param), ControlInput::Position { value, .. })
@@ -727,10 +728,7 @@ impl Mapper {
                     }
                 }
                 (Target::Param(param), ControlInput::Button(true)) if param.key.is_switch() => {
-                    commands.push(Command::Set {
-                        param,
-                        value: 1.0 - param.get(look),
-                    });
+                    commands.push(toggle(param, look));
                 }
                 (Target::Param(param), ControlInput::Button(true)) => {
                     commands.push(Command::Action(Action::ResetParam(param)));
@@ -826,6 +824,14 @@ const PICKUP_TOLERANCE: f32 = 1.5 / 127.0;
 
 fn is_movement(input: ControlInput) -> bool {
     !matches!(input, ControlInput::Button(false))
+}
+
+/// Flips a 0 / 1 switch.
+fn toggle(param: Param, look: &Look) -> Command {
+    Command::Set {
+        param,
+        value: 1.0 - param.get(look),
+    }
 }
 
 fn action_command(action: Action, pressed: bool) -> Option<Command> {

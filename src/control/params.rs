@@ -338,12 +338,10 @@ impl Param {
             } else {
                 &[None]
             };
-            let secondaries: Vec<Option<u8>> = if k.key.of_secondary() {
-                (0..MAX_SECONDARIES as u8).map(Some).collect()
-            } else {
-                vec![None]
-            };
-            secondaries.into_iter().flat_map(move |secondary| {
+            let of_secondary = k.key.of_secondary();
+            let count = if of_secondary { MAX_SECONDARIES } else { 1 };
+            let secondaries = (0..count as u8).map(move |i| of_secondary.then_some(i));
+            secondaries.flat_map(move |secondary| {
                 channels.iter().map(move |&channel| Param {
                     key: k.key,
                     channel,

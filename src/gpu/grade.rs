@@ -61,7 +61,7 @@ impl SecondaryGains {
     fn from_look(look: &Look) -> SecondaryGains {
         let mut block = SecondaryGains::zeroed();
         for (item, s) in block.gain_saturation.iter_mut().zip(&look.secondaries) {
-            let gain = s.gain.map(|g| g * s.exposure.exp2());
+            let gain = s.linear_gain();
             *item = [gain[0], gain[1], gain[2], s.saturation];
         }
         block

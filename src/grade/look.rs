@@ -118,7 +118,7 @@ pub struct Cdl {
     pub clamp: bool,
 }
 
-fn is_true(v: &bool) -> bool {
+pub(super) fn is_true(v: &bool) -> bool {
     *v
 }
 

@@ -125,8 +125,7 @@ impl<'a> Grader<'a> {
             if weight == 0.0 {
                 continue;
             }
-            let gain = s.gain.map(|g| g * s.exposure.exp2());
-            let corrected = secondary_linear(linear, gain, s.saturation, luma);
+            let corrected = secondary_linear(linear, s.linear_gain(), s.saturation, luma);
             linear = [0, 1, 2].map(|c| linear[c] + (corrected[c] - linear[c]) * weight);
         }
         linear.map(|c| transfer.encode(c))

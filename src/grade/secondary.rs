@@ -24,6 +24,7 @@
 //! weight 0, inverted or not: a secondary never grades the whole picture
 //! because a model is missing.
 
+use super::look::is_true;
 use crate::analysis::masks::{MaskChannel, MaskSet};
 use serde::{Deserialize, Serialize};
 
@@ -95,9 +96,6 @@ fn one() -> f32 {
 fn ones() -> [f32; 3] {
     [1.0; 3]
 }
-fn is_true(v: &bool) -> bool {
-    *v
-}
 fn is_false(v: &bool) -> bool {
     !*v
 }
@@ -115,6 +113,12 @@ impl Secondary {
             saturation: 1.0,
             gain: [1.0; 3],
         }
+    }
+
+    /// The linear-light gain inside the mask: `gain` times 2^`exposure`.
+    pub fn linear_gain(&self) -> [f32; 3] {
+        let exposure = self.exposure.exp2();
+        self.gain.map(|g| g * exposure)
     }
 
     /// Whether the mask is read inverted (the kind's own inversion and
