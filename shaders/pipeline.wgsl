@@ -89,8 +89,10 @@ fn to_buffer(@builtin(global_invocation_id) id: vec3<u32>) {
         return;
     }
     let p = y * ingest.width + x;
-    if FORMAT == 0u && x + 3u < ingest.width {
-        // 3-byte RGB: four pixels are exactly three words.
+    if FORMAT == 0u && x + 3u < ingest.width && (p & 3u) == 0u {
+        // 3-byte RGB: four pixels starting on a word boundary are exactly
+        // three words. (A row of a picture whose width is not a multiple of
+        // 4 starts inside a word: those rows take the byte-wise route below.)
         let w = p * 3u / 4u;
         let a = src[w];
         let b = src[w + 1u];
@@ -99,6 +101,12 @@ fn to_buffer(@builtin(global_invocation_id) id: vec3<u32>) {
         store_packed(p + 1u, graded_codes(a >> 24u, b & 0xffu, (b >> 8u) & 0xffu, x + 1u, y));
         store_packed(p + 2u, graded_codes((b >> 16u) & 0xffu, b >> 24u, c & 0xffu, x + 2u, y));
         store_packed(p + 3u, graded_codes((c >> 8u) & 0xffu, (c >> 16u) & 0xffu, c >> 24u, x + 3u, y));
+    } else if FORMAT == 0u {
+        // 3-byte RGB at any byte offset: the same table route, byte by byte.
+        for (var i = 0u; i < 4u && x + i < ingest.width; i++) {
+            let b = (p + i) * 3u;
+            store_packed(p + i, graded_codes(byte_at(b), byte_at(b + 1u), byte_at(b + 2u), x + i, y));
+        }
     } else {
         for (var i = 0u; i < 4u && x + i < ingest.width; i++) {
             store_packed(p + i, graded_pixel(x + i, y));
