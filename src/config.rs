@@ -29,48 +29,87 @@ pub enum ConfigError {
     },
 }
 
+/// The settings. A file may set any part of them: every key it leaves
+/// out keeps its built-in value (`config/default.toml`, the one place the
+/// defaults are written).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    #[serde(default = "builtin::run")]
     pub run: RunConfig,
+    #[serde(default = "builtin::window")]
     pub window: WindowConfig,
-    #[serde(default)]
+    #[serde(default = "builtin::analysis")]
     pub analysis: AnalysisConfig,
+}
+
+/// Built-in values for keys a settings file leaves out, read from
+/// `config/default.toml` (which sets every key, so reading it never needs
+/// these).
+mod builtin {
+    use super::*;
+    use std::sync::LazyLock;
+
+    static BUILTIN: LazyLock<Config> = LazyLock::new(|| {
+        toml::from_str(DEFAULT_CONFIG).expect("config/default.toml sets every key")
+    });
+
+    macro_rules! defaults {
+        ($($name:ident: $ty:ty = $($field:ident).+;)*) => {
+            $(pub fn $name() -> $ty { BUILTIN.$($field).+.clone() })*
+        };
+    }
+
+    defaults! {
+        run: RunConfig = run;
+        window: WindowConfig = window;
+        analysis: AnalysisConfig = analysis;
+        size: Size = run.size;
+        fps: f64 = run.fps;
+        ring_capacity: usize = run.ring_capacity;
+        readback_depth: usize = run.readback_depth;
+        vsync: bool = window.vsync;
+        fullscreen: bool = window.fullscreen;
+        mode: String = analysis.mode;
+        threads: usize = analysis.threads;
+        detect_every: u32 = analysis.detect_every;
+        copy_size: u32 = analysis.copy_size;
+        nice: i32 = analysis.nice;
+        models: Vec<String> = analysis.models;
+        matte_model: String = analysis.matte_model;
+    }
 }
 
 /// `[analysis]`: the models beside the loop.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(deny_unknown_fields)]
 pub struct AnalysisConfig {
     /// off, sync or async (`run --analysis` overrides).
+    #[serde(default = "builtin::mode")]
     pub mode: String,
     /// ONNX Runtime intra-op threads per model (1..=16).
+    #[serde(default = "builtin::threads")]
     pub threads: usize,
     /// Run the face detector every N analysed pictures (1..=60).
+    #[serde(default = "builtin::detect_every")]
     pub detect_every: u32,
     /// Longest side of the copy the models see (64..=1920).
+    #[serde(default = "builtin::copy_size")]
     pub copy_size: u32,
     /// How far the worker thread lowers its priority (Linux nice, 0..=19).
+    #[serde(default = "builtin::nice")]
     pub nice: i32,
     /// Which analyses run: any of faces, mesh, matte, depth.
+    #[serde(default = "builtin::models")]
     pub models: Vec<String>,
     /// The matte model: selfie (fast) or rvm (recurrent, GPL weights).
+    #[serde(default = "builtin::matte_model")]
     pub matte_model: String,
 }
 
 impl Default for AnalysisConfig {
     fn default() -> AnalysisConfig {
-        AnalysisConfig {
-            mode: "off".into(),
-            threads: 1,
-            detect_every: 5,
-            copy_size: 640,
-            nice: 10,
-            models: ["faces", "mesh", "matte", "depth"]
-                .map(String::from)
-                .to_vec(),
-            matte_model: "selfie".into(),
-        }
+        builtin::analysis()
     }
 }
 
@@ -80,16 +119,22 @@ pub const ANALYSIS_MODELS: [&str; 4] = ["faces", "mesh", "matte", "depth"];
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RunConfig {
+    #[serde(default = "builtin::size")]
     pub size: Size,
+    #[serde(default = "builtin::fps")]
     pub fps: f64,
+    #[serde(default = "builtin::ring_capacity")]
     pub ring_capacity: usize,
+    #[serde(default = "builtin::readback_depth")]
     pub readback_depth: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WindowConfig {
+    #[serde(default = "builtin::vsync")]
     pub vsync: bool,
+    #[serde(default = "builtin::fullscreen")]
     pub fullscreen: bool,
 }
 
@@ -112,6 +157,7 @@ impl AnalysisConfig {
             copy_longest: self.copy_size,
             nice: self.nice,
             record: false,
+            required: false,
         }
     }
 }
@@ -236,6 +282,24 @@ mod tests {
     fn builtin_is_valid() {
         let c = Config::builtin();
         assert_eq!(c.run.size, Size::HD);
+    }
+
+    #[test]
+    fn a_partial_file_layers_over_the_builtin() {
+        let c = Config::parse("[run]\nfps = 60.0\n", Path::new("mine.toml")).unwrap();
+        assert_eq!(c.run.fps, 60.0);
+        let builtin = Config::builtin();
+        assert_eq!(c.run.size, builtin.run.size);
+        assert_eq!(
+            (&c.window, &c.analysis),
+            (&builtin.window, &builtin.analysis)
+        );
+        let c = Config::parse("", Path::new("empty.toml")).unwrap();
+        assert_eq!(c, builtin);
+        let err = Config::parse("[run]\nfsp = 60.0\n", Path::new("mine.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2") && err.contains("fsp"), "{err}");
     }
 
     #[test]

@@ -3,8 +3,12 @@
 //!
 //! How it works: the child's stderr is drained by a small thread into a
 //! string, so a chatty ffmpeg never blocks and its last words are at hand for
-//! error messages. Dropping an [`FfmpegProcess`] kills the child (used on
-//! error paths); a clean encode closes stdin and waits instead.
+//! error messages. The child runs in a process group of its own, so Ctrl-C
+//! in a terminal reaches neurograde only, which then ends the child the
+//! right way (an encoder is given the frames so far and closed; see
+//! `crate::shutdown`). Dropping an [`FfmpegProcess`] kills the child (used
+//! on error paths); a clean encode closes stdin and waits instead.
+//! [`ColourTags`] are the colour properties of a stream in ffmpeg's words.
 
 use std::io::Read;
 use std::process::{Child, Command, Stdio};
@@ -17,15 +21,27 @@ pub struct FfmpegProcess {
 
 impl FfmpegProcess {
     /// Spawns `command` with piped stdout/stderr (and stdin if `with_stdin`).
-    pub fn spawn(mut command: Command, with_stdin: bool) -> std::io::Result<FfmpegProcess> {
+    pub fn spawn(command: Command, with_stdin: bool) -> std::io::Result<FfmpegProcess> {
+        FfmpegProcess::spawn_with(command, with_stdin, Stdio::piped())
+    }
+
+    /// As [`Self::spawn`], with the child's stdout given (an encoder
+    /// writing to this process's stdout inherits it).
+    pub fn spawn_with(
+        mut command: Command,
+        with_stdin: bool,
+        stdout: Stdio,
+    ) -> std::io::Result<FfmpegProcess> {
         command
             .stdin(if with_stdin {
                 Stdio::piped()
             } else {
                 Stdio::null()
             })
-            .stdout(Stdio::piped())
+            .stdout(stdout)
             .stderr(Stdio::piped());
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let mut child = command.spawn()?;
         let stderr = Arc::new(Mutex::new(String::new()));
         if let Some(mut pipe) = child.stderr.take() {
@@ -58,5 +74,70 @@ impl Drop for FfmpegProcess {
             let _ = self.child.kill();
         }
         let _ = self.child.wait();
+    }
+}
+
+/// A stream's colour properties, in ffmpeg's (and ITU-T H.273's) names:
+/// `bt709`, `smpte170m`, `bt2020nc`, `smpte2084`, `arib-std-b67`, ...
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ColourTags {
+    pub primaries: Option<String>,
+    pub transfer: Option<String>,
+    /// The Y'CbCr matrix (ffmpeg's `colorspace`).
+    pub matrix: Option<String>,
+    /// Full range (`pc`) rather than studio range (`tv`), when tagged.
+    pub full_range: Option<bool>,
+}
+
+impl ColourTags {
+    /// The matrix for swscale's `in_color_matrix` / `out_color_matrix`:
+    /// the tagged one, else the usual convention (BT.709 from 720 lines up,
+    /// BT.601 below).
+    pub fn scale_matrix(&self, height: u32) -> &'static str {
+        match self.matrix.as_deref() {
+            Some("bt709") => "bt709",
+            Some("bt2020nc" | "bt2020c") => "bt2020",
+            Some("smpte170m" | "bt470bg") => "bt601",
+            Some("smpte240m") => "smpte240m",
+            Some("fcc") => "fcc",
+            _ if height >= 720 => "bt709",
+            _ => "bt601",
+        }
+    }
+
+    /// The tag for the matrix [`Self::scale_matrix`] picks.
+    pub fn matrix_tag(&self, height: u32) -> &'static str {
+        match self.scale_matrix(height) {
+            "bt2020" => "bt2020nc",
+            "bt601" => "smpte170m",
+            other => other,
+        }
+    }
+
+    /// `tv` or `pc` for swscale and the tags (untagged is studio range).
+    pub fn range(&self) -> &'static str {
+        if self.full_range == Some(true) {
+            "pc"
+        } else {
+            "tv"
+        }
+    }
+
+    /// The tags as ffmpeg output options.
+    pub fn output_args(&self, height: u32) -> Vec<String> {
+        let mut args = Vec::new();
+        if let Some(p) = &self.primaries {
+            args.extend(["-color_primaries".to_string(), p.clone()]);
+        }
+        if let Some(t) = &self.transfer {
+            args.extend(["-color_trc".to_string(), t.clone()]);
+        }
+        args.extend([
+            "-colorspace".to_string(),
+            self.matrix_tag(height).to_string(),
+            "-color_range".to_string(),
+            self.range().to_string(),
+        ]);
+        args
     }
 }

@@ -215,6 +215,12 @@ impl TryFrom<String> for Size {
     }
 }
 
+impl From<Size> for (u32, u32) {
+    fn from(s: Size) -> (u32, u32) {
+        (s.width, s.height)
+    }
+}
+
 impl From<Size> for String {
     fn from(s: Size) -> String {
         s.to_string()

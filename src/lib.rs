@@ -11,11 +11,12 @@
 //! - [`sink`]: window, file and null outputs.
 //! - [`config`]: engine settings (`config/default.toml`), validated.
 //! - [`analysis`]: the neural-model runtime (ONNX Runtime through `ort`).
-//! - [`assets`], [`atomic`], [`ffmpeg`]: fetched files, atomic writes, the ffmpeg child.
+//! - [`output`]: writing files safely (partial + rename, links, streams, sequences).
+//! - [`shutdown`]: signals stop a command cleanly, with the shell's exit status.
+//! - [`assets`], [`ffmpeg`]: fetched files, the ffmpeg child.
 
 pub mod analysis;
 pub mod assets;
-pub mod atomic;
 pub mod config;
 pub mod control;
 pub mod engine;
@@ -23,5 +24,7 @@ pub mod ffmpeg;
 pub mod frame;
 pub mod gpu;
 pub mod grade;
+pub mod output;
+pub mod shutdown;
 pub mod sink;
 pub mod source;

@@ -3,7 +3,6 @@
 use neurograde::engine::{run, RunOptions, WindowOptions};
 use neurograde::frame::Size;
 use neurograde::grade::Look;
-use neurograde::sink::file::Depth;
 use neurograde::sink::SinkSpec;
 use neurograde::source::{SourceOptions, SourceSpec};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,7 +26,7 @@ fn options(size: Size, fps: f64, frames: Option<u64>, fast: bool) -> RunOptions 
         ring_capacity: 3,
         readback_depth: 2,
         window: WindowOptions::default(),
-        file_depth: Depth::Auto,
+        file: Default::default(),
         analysis: Default::default(),
         control: Default::default(),
     }

@@ -83,6 +83,15 @@ pub enum MatteModel {
     Rvm,
 }
 
+impl std::fmt::Display for MatteModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            MatteModel::Selfie => "selfie",
+            MatteModel::Rvm => "rvm",
+        })
+    }
+}
+
 impl std::str::FromStr for MatteModel {
     type Err = String;
     fn from_str(s: &str) -> Result<MatteModel, String> {

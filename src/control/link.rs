@@ -22,7 +22,7 @@
 //! `--save-look` file and the recording, then reports.
 
 use super::learn;
-use super::mapping::{Binding, BindingSpec, Command, Mapper, Profile};
+use super::mapping::{Binding, BindingSpec, Command, Mapper, Profile, ProfileSource};
 use super::midi::{ControlDecoder, ControlEvent, ControlId, MidiParser};
 use super::osc::{self, OscCommand, OscServer};
 use super::params::Param;
@@ -37,7 +37,7 @@ use hdrhistogram::Histogram;
 use rosc::{OscMessage, OscType};
 use serde::Serialize;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -46,8 +46,8 @@ use std::time::{Duration, Instant};
 /// What a run's control surfaces are.
 #[derive(Debug, Clone, Default)]
 pub struct ControlOptions {
-    /// A controller profile (`config/controllers/*.toml` or a path).
-    pub profile: Option<PathBuf>,
+    /// A controller profile (shipped or a file).
+    pub profile: Option<ProfileSource>,
     /// MIDI port: a name part, an index, or "virtual"; default the
     /// profile's `port`.
     pub midi_port: Option<String>,
@@ -165,9 +165,9 @@ impl ControlLink {
         wake: Wake,
     ) -> Result<ControlLink, ControlError> {
         let (profile, bindings, profile_path) = match &options.profile {
-            Some(path) => {
-                let (profile, bindings) = Profile::load(path)?;
-                (profile, bindings, Some(path.clone()))
+            Some(source) => {
+                let (profile, bindings) = Profile::load_from(source)?;
+                (profile, bindings, source.file().map(Path::to_path_buf))
             }
             None => (Profile::empty("none", None), Vec::new(), None),
         };

@@ -62,6 +62,67 @@ pub enum ProfileError {
     Unknown { name: String, known: String },
 }
 
+/// The profiles shipped inside the binary (config/controllers/), by name.
+pub const SHIPPED_PROFILES: [(&str, &str); 5] = [
+    (
+        "generic",
+        include_str!("../../config/controllers/generic.toml"),
+    ),
+    ("mcu", include_str!("../../config/controllers/mcu.toml")),
+    (
+        "midimix",
+        include_str!("../../config/controllers/midimix.toml"),
+    ),
+    (
+        "nanokontrol2",
+        include_str!("../../config/controllers/nanokontrol2.toml"),
+    ),
+    (
+        "xtouch-mini",
+        include_str!("../../config/controllers/xtouch-mini.toml"),
+    ),
+];
+
+/// Where a profile comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProfileSource {
+    /// One of [`SHIPPED_PROFILES`], by name.
+    Shipped(&'static str),
+    /// A profile file (the one `learn` writes to).
+    File(PathBuf),
+}
+
+impl ProfileSource {
+    /// The file a learnt binding is written to (none for a shipped profile).
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            ProfileSource::File(p) => Some(p),
+            ProfileSource::Shipped(_) => None,
+        }
+    }
+
+    /// How errors name it.
+    pub fn origin(&self) -> PathBuf {
+        match self {
+            ProfileSource::File(p) => p.clone(),
+            ProfileSource::Shipped(name) => {
+                PathBuf::from(format!("config/controllers/{name}.toml (built in)"))
+            }
+        }
+    }
+}
+
+fn unknown_profile(name: &str) -> ProfileError {
+    ProfileError::Unknown {
+        name: name.to_string(),
+        known: SHIPPED_PROFILES
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
 /// A controller profile as written in TOML.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -321,40 +382,44 @@ impl Profile {
             path: path.to_path_buf(),
             source,
         })?;
+        Profile::parse(&text, path)
+    }
+
+    /// Reads and checks a shipped profile or a profile file.
+    pub fn load_from(source: &ProfileSource) -> Result<(Profile, Vec<Binding>), ProfileError> {
+        match source {
+            ProfileSource::Shipped(name) => {
+                let text = SHIPPED_PROFILES
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, text)| *text)
+                    .ok_or_else(|| unknown_profile(name))?;
+                Profile::parse(text, &source.origin())
+            }
+            ProfileSource::File(path) => Profile::load(path),
+        }
+    }
+
+    /// Parses and checks profile TOML; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &Path) -> Result<(Profile, Vec<Binding>), ProfileError> {
         let profile: Profile =
-            toml::from_str(&text).map_err(|e| ProfileError::Parse(toml_error(path, &text, &e)))?;
-        let bindings = profile.check(path)?;
+            toml::from_str(text).map_err(|e| ProfileError::Parse(toml_error(origin, text, &e)))?;
+        let bindings = profile.check(origin)?;
         Ok((profile, bindings))
     }
 
-    /// Finds a profile by file path or by the name of a shipped profile
-    /// (`nanokontrol2`, `xtouch-mini`, `mcu`, `midimix`, `generic`) in `dir`.
-    pub fn resolve(name: &str, dir: &Path) -> Result<PathBuf, ProfileError> {
+    /// Finds a profile by file path, else by the name of a shipped profile
+    /// (`nanokontrol2`, `xtouch-mini`, `mcu`, `midimix`, `generic`).
+    pub fn resolve(name: &str) -> Result<ProfileSource, ProfileError> {
         let as_path = Path::new(name);
         if as_path.is_file() {
-            return Ok(as_path.to_path_buf());
+            return Ok(ProfileSource::File(as_path.to_path_buf()));
         }
-        let shipped = dir.join(format!("{name}.toml"));
-        if shipped.is_file() {
-            return Ok(shipped);
-        }
-        let mut known: Vec<String> = std::fs::read_dir(dir)
-            .map(|entries| {
-                entries
-                    .filter_map(|e| e.ok())
-                    .filter_map(|e| {
-                        let p = e.path();
-                        (p.extension()? == "toml")
-                            .then(|| p.file_stem()?.to_str().map(String::from))?
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        known.sort();
-        Err(ProfileError::Unknown {
-            name: name.to_string(),
-            known: known.join(", "),
-        })
+        SHIPPED_PROFILES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(n, _)| ProfileSource::Shipped(n))
+            .ok_or_else(|| unknown_profile(name))
     }
 
     /// Writes the profile as TOML, atomically.
@@ -364,10 +429,7 @@ impl Profile {
             source,
         };
         let text = toml::to_string(self).map_err(|e| write_error(std::io::Error::other(e)))?;
-        crate::atomic::write_atomically(path, |tmp| {
-            crate::atomic::write_bytes(tmp, text.as_bytes())
-        })
-        .map_err(write_error)
+        crate::output::write_file(path, text.as_bytes()).map_err(write_error)
     }
 
     /// Checks every binding; names the first wrong one.

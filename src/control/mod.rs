@@ -22,7 +22,7 @@ pub mod replay;
 pub mod session;
 
 pub use link::{ControlLink, ControlOptions, ControlReport};
-pub use mapping::{Profile, ProfileError};
+pub use mapping::{Profile, ProfileError, ProfileSource};
 pub use params::Param;
 
 use std::net::SocketAddr;

@@ -13,9 +13,10 @@
 //! 2. if the worker is idle and no copy is on its way, this frame's copy is
 //!    made on the GPU ([`DownscalePass`]) and its readback started.
 //!
-//! `--analysis sync` instead waits for the copy and analyses it on the
-//! render thread after the frame's kernel, so every frame's record has its
-//! own analysis (age 0); its masks grade the next frame.
+//! `--analysis sync` (and offline renders, `analyze`) instead analyse
+//! each frame on the render thread before it is graded: the frame is
+//! uploaded, its copy made and read back, the models run, and the frame is
+//! graded with its own masks (age 0).
 
 use crate::analysis::{
     picture::{copy_size, RgbPicture},
@@ -23,7 +24,7 @@ use crate::analysis::{
     worker::AnalysisWorker,
     Analysis, AnalysisInput, AnalysisMode, Analyzer, AnalyzerSettings,
 };
-use crate::frame::FrameId;
+use crate::frame::{Frame, FrameId};
 use crate::gpu::downscale::DownscalePass;
 use crate::gpu::masks::MaskTexture;
 use crate::gpu::{FramePipeline, GpuContext, GpuError, ReadbackQueue};
@@ -44,6 +45,9 @@ pub struct AnalysisOptions {
     pub nice: i32,
     /// Keep every frame's result for `neurograde analyze`.
     pub record: bool,
+    /// Every model asked for must run (an offline render of a look with
+    /// secondaries): one that cannot is an error, not a warning.
+    pub required: bool,
 }
 
 impl Default for AnalysisOptions {
@@ -54,9 +58,14 @@ impl Default for AnalysisOptions {
             copy_longest: 640,
             nice: 10,
             record: false,
+            required: false,
         }
     }
 }
+
+/// The models an offline render needs cannot run (why, per model).
+#[derive(Debug, Clone)]
+pub struct AnalysisUnavailable(pub String);
 
 /// What one frame was graded with (a line of `neurograde analyze`'s JSON).
 #[derive(Debug, Clone, Serialize)]
@@ -128,17 +137,27 @@ pub struct AnalysisLink {
 }
 
 impl AnalysisLink {
-    /// Starts the analysis of a run; `None` when the mode is off.
-    pub fn start(ctx: &GpuContext, options: &AnalysisOptions) -> Option<AnalysisLink> {
+    /// Starts the analysis of a run; `None` when the mode is off. With
+    /// `required`, a model that cannot run is an error.
+    pub fn start(
+        ctx: &GpuContext,
+        options: &AnalysisOptions,
+    ) -> Result<Option<AnalysisLink>, AnalysisUnavailable> {
         let runner = match options.mode {
-            AnalysisMode::Off => return None,
-            AnalysisMode::Sync => Runner::Inline(Box::new(Analyzer::open(options.models.clone()))),
+            AnalysisMode::Off => return Ok(None),
+            AnalysisMode::Sync => {
+                let analyzer = Analyzer::open(options.models.clone());
+                if options.required && !analyzer.problems.is_empty() {
+                    return Err(AnalysisUnavailable(analyzer.problems.join("; ")));
+                }
+                Runner::Inline(Box::new(analyzer))
+            }
             AnalysisMode::Async => {
                 match AnalysisWorker::start(options.models.clone(), options.nice) {
                     Ok(worker) => Runner::Worker(worker),
                     Err(e) => {
                         tracing::warn!("analysis thread could not start: {e}; grading without it");
-                        return None;
+                        return Ok(None);
                     }
                 }
             }
@@ -146,7 +165,7 @@ impl AnalysisLink {
         let histogram = || {
             Histogram::new_with_bounds(1, 60_000_000, 3).expect("static histogram bounds are valid")
         };
-        Some(AnalysisLink {
+        Ok(Some(AnalysisLink {
             options: options.clone(),
             runner,
             downscale: DownscalePass::new(ctx),
@@ -160,7 +179,7 @@ impl AnalysisLink {
             compute_total_ms: 0.0,
             results_seen: 0,
             records: Vec::new(),
-        })
+        }))
     }
 
     /// Call before the frame is graded (see the module comment).
@@ -168,12 +187,29 @@ impl AnalysisLink {
         &mut self,
         ctx: &GpuContext,
         frames: &mut FramePipeline,
-        frame: &FrameMeta,
-    ) {
-        if let Runner::Worker(worker) = &self.runner {
-            let newest = worker.latest();
-            self.take(newest);
-            self.use_latest(ctx, frame);
+        frame: &Frame,
+    ) -> Result<(), GpuError> {
+        let meta = crate::engine::render::meta_of(frame);
+        match &mut self.runner {
+            Runner::Worker(worker) => {
+                let newest = worker.latest();
+                self.take(newest);
+                self.use_latest(ctx, &meta);
+            }
+            Runner::Inline(analyzer) if analyzer.is_active() => {
+                frames.upload(ctx, frame)?;
+                self.request_copy(ctx, frames, &meta, frame.format);
+                let mut input = None;
+                self.copies.flush(&ctx.device, |copy, bytes| {
+                    input = Some(input_of(copy, bytes))
+                })?;
+                if let (Some(input), Runner::Inline(analyzer)) = (input, &mut self.runner) {
+                    let result = Arc::new(analyzer.analyse(&input));
+                    self.take(Some(result));
+                }
+                self.use_latest(ctx, &meta);
+            }
+            Runner::Inline(_) => {}
         }
         if self.masks_uploaded {
             self.masks_uploaded = false;
@@ -181,6 +217,7 @@ impl AnalysisLink {
                 frames.set_masks(masks);
             }
         }
+        Ok(())
     }
 
     /// Call after the frame's kernel is submitted (see the module comment).
@@ -200,18 +237,7 @@ impl AnalysisLink {
                     self.request_copy(ctx, frames, frame, format);
                 }
             }
-            Runner::Inline(analyzer) if analyzer.is_active() => {
-                self.request_copy(ctx, frames, frame, format);
-                let mut input = None;
-                self.copies.flush(&ctx.device, |copy, bytes| {
-                    input = Some(input_of(copy, bytes))
-                })?;
-                if let (Some(input), Runner::Inline(analyzer)) = (input, &mut self.runner) {
-                    let result = Arc::new(analyzer.analyse(&input));
-                    self.take(Some(result));
-                }
-                self.use_latest(ctx, frame);
-            }
+            // Analysed before the frame was graded.
             Runner::Inline(_) => {}
         }
         Ok(())

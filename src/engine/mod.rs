@@ -21,17 +21,18 @@ pub mod stats;
 use crate::control::ControlOptions;
 use crate::gpu::{GpuContext, GpuError};
 use crate::grade::Look;
-use crate::sink::file::{Depth, FileSink};
+use crate::sink::file::{fps_rate, Depth, FileSink, FileSinkOptions, Timing};
 use crate::sink::null::NullSink;
+use crate::sink::video::VideoOptions;
 use crate::sink::{Sink, SinkError, SinkSpec};
-use crate::source::file::{is_still, probe_video, still_bits};
+use crate::source::file::InputKind;
 use crate::source::{SourceError, SourceOptions, SourceSpec};
 use analysis_link::AnalysisOptions;
 use render::LoopSettings;
 use ring::{frame_ring, DropCounters, FrameProducer};
 use source_thread::SourceThread;
 use stats::{RunReport, Stats};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -47,6 +48,18 @@ pub enum EngineError {
     Gpu(#[from] GpuError),
     #[error(transparent)]
     Control(#[from] crate::control::ControlError),
+    #[error(
+        "interrupted after {frames} frames: {output} is not written, its partial files removed"
+    )]
+    Interrupted { frames: u64, output: String },
+    #[error("the look's secondaries need analysis models that cannot run: {0}; `neurograde models verify` says what to fetch")]
+    AnalysisMissing(String),
+}
+
+impl From<analysis_link::AnalysisUnavailable> for EngineError {
+    fn from(e: analysis_link::AnalysisUnavailable) -> EngineError {
+        EngineError::AnalysisMissing(e.0)
+    }
 }
 
 /// Window behaviour.
@@ -55,6 +68,22 @@ pub struct WindowOptions {
     /// Wait for the display's refresh (no tearing, a frame more latency).
     pub vsync: bool,
     pub fullscreen: bool,
+}
+
+/// How a file sink writes (`--depth`, `--codec`, `--crf`, `--bitrate`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileOptions {
+    pub depth: Depth,
+    pub video: VideoOptions,
+}
+
+impl Default for FileOptions {
+    fn default() -> FileOptions {
+        FileOptions {
+            depth: Depth::Auto,
+            video: VideoOptions::default(),
+        }
+    }
 }
 
 /// Everything a run needs.
@@ -72,8 +101,8 @@ pub struct RunOptions {
     pub ring_capacity: usize,
     pub readback_depth: usize,
     pub window: WindowOptions,
-    /// Bit depth of still/video files written by a file sink.
-    pub file_depth: Depth,
+    /// How a file sink writes.
+    pub file: FileOptions,
     /// Faces, people and depth beside the loop (off by default).
     pub analysis: AnalysisOptions,
     /// MIDI / OSC panels, replay, autosave (off by default).
@@ -143,14 +172,41 @@ pub(crate) fn conclude(
     Ok(stats.report(description, sink, Some(ctx.summary.clone()), drops))
 }
 
+/// The file sink of a run's `file:PATH`: a live run writes in real time
+/// (frames at their capture time), `--fast` every frame once.
+fn run_file_sink(options: &RunOptions, path: &Path, fps: f64) -> Result<FileSink, EngineError> {
+    let input = match &options.source {
+        SourceSpec::File { path } => {
+            let info = crate::source::file::inspect(path)?;
+            (info.kind == InputKind::Video).then(|| (path.clone(), info))
+        }
+        _ => None,
+    };
+    let rate = input
+        .as_ref()
+        .and_then(|(_, i)| i.rate.clone())
+        .unwrap_or_else(|| fps_rate(fps));
+    let sink = FileSinkOptions {
+        depth: options.file.depth,
+        video: options.file.video.clone(),
+        colour: options.look.output_colour_tags(),
+        timing: if options.fast {
+            Timing::EveryFrame
+        } else {
+            Timing::CaptureTime
+        },
+        input,
+        ..FileSinkOptions::new(path, &rate)
+    };
+    Ok(FileSink::create(sink, options.source_options.size.into())?)
+}
+
 fn run_headless(options: RunOptions, stop: Arc<AtomicBool>) -> Result<RunReport, EngineError> {
     let ctx = GpuContext::headless()?;
     let (producer, mut consumer, drops) = frame_ring(options.ring_capacity);
     let source = start_source(&options, producer, &stop)?;
     let mut sink: Box<dyn Sink> = match &options.sink {
-        SinkSpec::File { path } => {
-            Box::new(FileSink::create(path, source.fps, options.file_depth, 8)?)
-        }
+        SinkSpec::File { path } => Box::new(run_file_sink(&options, path, source.fps)?),
         _ => Box::new(NullSink::default()),
     };
     let settings = options.loop_settings();
@@ -162,36 +218,92 @@ fn run_headless(options: RunOptions, stop: Arc<AtomicBool>) -> Result<RunReport,
         &source.state,
         &stop,
         &mut |_| {},
-    );
-    conclude(source, result, sink.describe(), &ctx, &drops)
+    )
+    .and_then(|(stats, _)| {
+        // A live run stopped by a signal keeps what it graded: the
+        // recording is finalised like one that reached its end.
+        sink.finish()?;
+        Ok(stats)
+    });
+    if result.is_err() {
+        sink.abort();
+    }
+    conclude(source, result, sink.kept(), &ctx, &drops)
+}
+
+/// An offline render: every frame of a file, in order, into an output.
+#[derive(Debug, Clone)]
+pub struct GradeJob {
+    pub input: PathBuf,
+    pub output: PathBuf,
+    pub look: Look,
+    pub file: FileOptions,
+    /// The rate of a video made from stills or a sequence.
+    pub fps: f64,
+    /// How the analysis runs when the look's secondaries need masks (its
+    /// mode and models are set from the look).
+    pub analysis: AnalysisOptions,
+}
+
+/// The analysis a look needs: every frame analysed before it is graded
+/// (`sync`), with the models its enabled secondaries' masks come from;
+/// off when it has none.
+pub fn analysis_for_look(look: &Look, base: &AnalysisOptions) -> AnalysisOptions {
+    use crate::grade::secondary::MaskKind;
+    let masks: Vec<MaskKind> = look
+        .secondaries
+        .iter()
+        .filter(|s| s.enabled)
+        .map(|s| s.mask)
+        .collect();
+    let needs = |kinds: &[MaskKind]| masks.iter().any(|m| kinds.contains(m));
+    let mut options = base.clone();
+    options.mode = if masks.is_empty() {
+        crate::analysis::AnalysisMode::Off
+    } else {
+        crate::analysis::AnalysisMode::Sync
+    };
+    options.models.faces = needs(&[MaskKind::Face, MaskKind::Skin]);
+    options.models.face_mesh = needs(&[MaskKind::Face, MaskKind::Skin]);
+    options.models.matte = needs(&[MaskKind::Person, MaskKind::Background]);
+    options.models.depth = needs(&[MaskKind::DepthNear, MaskKind::DepthFar]);
+    options.required = true;
+    options
 }
 
 /// Grades a file offline: every frame, in order, as fast as possible, into
-/// `output` (a still or a video). `on_frame` sees the count of frames done.
+/// the job's output (a still, a sequence or a video), with the whole look
+/// (the analysis runs on every frame when its secondaries need masks).
+/// Stopped by `stop`, it writes nothing and says so. `on_frame` sees the
+/// count of frames done.
 pub fn grade_file(
-    input: &Path,
-    output: &Path,
-    look: &Look,
-    depth: Depth,
+    job: &GradeJob,
     stop: Arc<AtomicBool>,
     on_frame: &mut dyn FnMut(u64),
 ) -> Result<RunReport, EngineError> {
-    // Called by `offline` once the source is open (so the file exists).
-    let sink = |fps| -> Result<Box<dyn Sink>, EngineError> {
-        let source_bits = if is_still(input) {
-            still_bits(input)?
-        } else if probe_video(input)?.deep {
-            16
-        } else {
-            8
-        };
-        Ok(Box::new(FileSink::create(output, fps, depth, source_bits)?))
+    let info = crate::source::file::inspect(&job.input)?;
+    let rate = info.rate.clone().unwrap_or_else(|| fps_rate(job.fps));
+    let first_number = match &info.kind {
+        InputKind::Sequence { first, .. } => *first,
+        _ => 1,
     };
+    let sink = FileSinkOptions {
+        depth: job.file.depth,
+        video: job.file.video.clone(),
+        colour: job.look.output_colour_tags(),
+        timing: Timing::EveryFrame,
+        first_number,
+        input: Some((job.input.clone(), info.clone())),
+        ..FileSinkOptions::new(&job.output, &rate)
+    };
+    let sink = FileSink::create(sink, (info.width, info.height))?;
+    let analysis = analysis_for_look(&job.look, &job.analysis);
     offline(
-        input,
-        &sink,
-        look,
-        AnalysisOptions::default(),
+        &job.input,
+        Box::new(sink),
+        &job.look,
+        analysis,
+        job.fps,
         stop,
         on_frame,
     )
@@ -206,21 +318,30 @@ pub fn analyze_file(
     stop: Arc<AtomicBool>,
     on_frame: &mut dyn FnMut(u64),
 ) -> Result<RunReport, EngineError> {
-    let sink = |_| -> Result<Box<dyn Sink>, EngineError> { Ok(Box::new(NullSink::default())) };
     let analysis = AnalysisOptions {
         record: true,
         ..analysis
     };
-    offline(input, &sink, &Look::default(), analysis, stop, on_frame)
+    let sink = Box::new(NullSink::default());
+    offline(
+        input,
+        sink,
+        &Look::default(),
+        analysis,
+        24.0,
+        stop,
+        on_frame,
+    )
 }
 
-/// Runs every frame of a file, in order, into the sink `make_sink` opens
-/// for the source's frame rate.
+/// Runs every frame of a file, in order, into `sink`; an interrupted or
+/// failed run aborts the sink (nothing half-done keeps a final name).
 fn offline(
     input: &Path,
-    make_sink: &dyn Fn(f64) -> Result<Box<dyn Sink>, EngineError>,
+    mut sink: Box<dyn Sink>,
     look: &Look,
     analysis: AnalysisOptions,
+    fps: f64,
     stop: Arc<AtomicBool>,
     on_frame: &mut dyn FnMut(u64),
 ) -> Result<RunReport, EngineError> {
@@ -230,11 +351,10 @@ fn offline(
     let (producer, mut consumer, drops) = frame_ring(4);
     let options = SourceOptions {
         size: crate::frame::Size::HD,
-        fps: 24.0,
+        fps,
         looping: false,
     };
     let source = SourceThread::start(spec, options, producer, true, Arc::clone(&stop))?;
-    let mut sink = make_sink(source.fps)?;
     let settings = LoopSettings {
         frames: None,
         live: false,
@@ -251,6 +371,20 @@ fn offline(
         &source.state,
         &stop,
         on_frame,
-    );
-    conclude(source, result, sink.describe(), &ctx, &drops)
+    )
+    .and_then(|(stats, stopped)| {
+        if stopped {
+            return Err(EngineError::Interrupted {
+                frames: stats.frames(),
+                output: sink.describe(),
+            });
+        }
+        sink.finish()?;
+        Ok(stats)
+    });
+    if let Err(e) = &result {
+        tracing::debug!("render abandoned: {e}");
+        sink.abort();
+    }
+    conclude(source, result, sink.kept(), &ctx, &drops)
 }

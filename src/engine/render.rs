@@ -222,7 +222,9 @@ impl Delivery<'_> {
     }
 }
 
-/// The loop for readback sinks (file, null). Returns the run's stats.
+/// The loop for readback sinks (file, null). Returns the run's stats and
+/// whether it was stopped by the stop flag before its source ended (the
+/// caller then finishes or aborts the sink).
 pub fn readback_loop(
     ctx: &GpuContext,
     consumer: &mut FrameConsumer,
@@ -231,7 +233,7 @@ pub fn readback_loop(
     source: &SourceState,
     stop: &AtomicBool,
     on_frame: &mut dyn FnMut(u64),
-) -> Result<Stats, EngineError> {
+) -> Result<(Stats, bool), EngineError> {
     let mut pipeline = FramePipeline::new(ctx);
     let grade = LiveGrade::start(ctx, &mut pipeline, settings, consumer.waker())?;
     let mut readback = ReadbackQueue::<(FrameMeta, Option<Instant>)>::new(
@@ -245,7 +247,7 @@ pub fn readback_loop(
         error: None,
         grade,
     };
-    let mut analysis = AnalysisLink::start(ctx, &settings.analysis);
+    let mut analysis = AnalysisLink::start(ctx, &settings.analysis)?;
     let mut submitted = 0u64;
     while settings.frames.is_none_or(|n| submitted < n) {
         let frame = match take_frame(consumer, settings.live, source, stop) {
@@ -268,7 +270,7 @@ pub fn readback_loop(
         }
         delivery.grade.refresh(ctx, &mut pipeline)?;
         if let Some(link) = &mut analysis {
-            link.before_frame(ctx, &mut pipeline, &meta);
+            link.before_frame(ctx, &mut pipeline, &frame)?;
         }
         let output = readback.target(&ctx.device, FramePipeline::packed_bytes(&frame, format));
         let uniforms = &delivery.grade.uniforms;
@@ -291,11 +293,13 @@ pub fn readback_loop(
     }
     readback.flush(&ctx.device, |m, p| delivery.deliver(m, p))?;
     delivery.check()?;
-    delivery.sink.finish()?;
+    let complete = settings.frames.is_some_and(|n| submitted >= n)
+        || (source.exhausted.load(Ordering::Acquire) && consumer.is_empty());
+    let stopped = stop.load(Ordering::Relaxed) && !complete;
     let mut stats = delivery.stats;
     if let Some(link) = analysis {
         stats.set_analysis(link);
     }
     delivery.grade.finish(&mut stats);
-    Ok(stats)
+    Ok((stats, stopped))
 }

@@ -20,7 +20,10 @@ use std::time::{Duration, Instant};
 /// How the source ended, for the render thread.
 #[derive(Default)]
 pub struct SourceState {
+    /// The thread has stopped sending frames (for whatever reason).
     pub ended: AtomicBool,
+    /// The source itself ran out: every frame it had was sent.
+    pub exhausted: AtomicBool,
     pub error: Mutex<Option<SourceError>>,
 }
 
@@ -71,7 +74,10 @@ impl SourceThread {
                                 producer.push_live(frame);
                             }
                         }
-                        Ok(None) => break,
+                        Ok(None) => {
+                            thread_state.exhausted.store(true, Ordering::Release);
+                            break;
+                        }
                         Err(e) if matches!(pacing, Pacing::Device { .. }) => {
                             tracing::warn!("{e}; reopening");
                             std::thread::sleep(REOPEN_DELAY);

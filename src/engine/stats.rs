@@ -57,6 +57,9 @@ pub struct RunReport {
     pub frames: u64,
     /// Seconds from start to the last ready frame.
     pub duration_s: f64,
+    /// Seconds from start to the first ready frame (opening the source,
+    /// compiling the GPU kernels).
+    pub startup_s: f64,
     /// Frames a second, measured from the first ready frame to the last.
     pub fps: f64,
     pub latency_ms: LatencyMs,
@@ -148,6 +151,10 @@ impl Stats {
                 .last_ready
                 .map_or(Duration::ZERO, |t| t - self.started)
                 .as_secs_f64(),
+            startup_s: self
+                .first_ready
+                .map_or(Duration::ZERO, |t| t - self.started)
+                .as_secs_f64(),
             fps: self.fps(),
             latency_ms: self.latency(),
             dropped: Dropped {
@@ -194,9 +201,17 @@ impl RunReport {
     /// The human summary printed at the end of `run`.
     pub fn summary(&self) -> String {
         let l = &self.latency_ms;
+        let count = match self.frames {
+            0 => "no frames".to_string(),
+            1 => format!("1 frame in {:.2} s", self.duration_s),
+            n => format!(
+                "{n} frames in {:.2} s ({:.2} s to the first, then {:.1} fps)",
+                self.duration_s, self.startup_s, self.fps
+            ),
+        };
         format!(
-            "{} frames in {:.2} s: {:.1} fps | capture->ready latency p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms | dropped {} (ring full {}, superseded {})",
-            self.frames, self.duration_s, self.fps, l.p50, l.p95, l.p99, self.dropped.total, self.dropped.ring_full, self.dropped.superseded
+            "{count} | capture->ready latency p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms | dropped {} (ring full {}, superseded {})",
+            l.p50, l.p95, l.p99, self.dropped.total, self.dropped.ring_full, self.dropped.superseded
         )
     }
 }

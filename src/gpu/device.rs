@@ -35,8 +35,17 @@ pub struct GpuContext {
 impl GpuContext {
     /// Opens the best adapter for headless work (file / null sinks, tests).
     pub fn headless() -> Result<GpuContext, GpuError> {
-        let instance = new_instance();
-        GpuContext::open(instance, None)
+        match GpuContext::open(new_instance(), None) {
+            // GL is probed only when nothing else is there: its EGL probe
+            // prints errors of its own on machines without a display.
+            Err(GpuError::NoAdapter) if std::env::var_os("WGPU_BACKEND").is_none() => {
+                let mut descriptor =
+                    wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+                descriptor.backends = wgpu::Backends::GL;
+                GpuContext::open(wgpu::Instance::new(descriptor), None)
+            }
+            result => result,
+        }
     }
 
     /// Opens the best adapter able to draw to `surface` (when given).
@@ -112,9 +121,14 @@ impl GpuContext {
     }
 }
 
-/// A wgpu instance honouring `WGPU_BACKEND` and the other wgpu variables.
+/// A wgpu instance honouring `WGPU_BACKEND` and the other wgpu variables;
+/// without `WGPU_BACKEND`, Vulkan, Metal and DX12 only (see `headless`).
 pub fn new_instance() -> wgpu::Instance {
-    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env())
+    let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+    if std::env::var_os("WGPU_BACKEND").is_none() {
+        descriptor.backends = wgpu::Backends::PRIMARY;
+    }
+    wgpu::Instance::new(descriptor)
 }
 
 fn kind_rank(device_type: wgpu::DeviceType) -> u32 {
@@ -144,12 +158,7 @@ fn choose_adapter(
             .filter(|a| surface.is_none_or(|s| a.is_surface_supported(s)))
             .collect()
     };
-    // Vulkan / Metal / DX12 first; GL only when none of them has an adapter
-    // (or WGPU_BACKEND asks for it), which also spares GL's probe messages.
-    let mut adapters = list(wgpu::Backends::PRIMARY);
-    if adapters.is_empty() {
-        adapters = list(wgpu::Backends::all());
-    }
+    let mut adapters = list(wgpu::Backends::all());
     if let Ok(wanted) = std::env::var("WGPU_ADAPTER_NAME") {
         let needle = wanted.to_lowercase();
         let found: Vec<String> = adapters

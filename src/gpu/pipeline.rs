@@ -202,6 +202,44 @@ impl FramePipeline {
         Ok(())
     }
 
+    /// Makes sure the input buffer fits `frame` (re-creating the
+    /// size-dependent resources for a new size).
+    fn ensure_input(&mut self, ctx: &GpuContext, frame: &Frame) {
+        let needed = input_buffer_size(frame.data.len());
+        let same_size = self.sized.as_ref().is_some_and(|s| {
+            s.width == frame.width && s.height == frame.height && s.input.size() >= needed
+        });
+        if !same_size {
+            self.sized = Some(SizedResources {
+                width: frame.width,
+                height: frame.height,
+                input: ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("frame input"),
+                    size: needed,
+                    usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                }),
+                working: None,
+            });
+        }
+    }
+
+    /// Uploads `frame` without grading it, for passes that read it before
+    /// the frame kernel (the analysis copy of an offline render).
+    pub fn upload(&mut self, ctx: &GpuContext, frame: &Frame) -> Result<(), GpuError> {
+        let needed = input_buffer_size(frame.data.len());
+        ctx.check_size(frame.width, frame.height, needed)?;
+        self.ensure_input(ctx, frame);
+        let sized = self.sized.as_ref().expect("created above");
+        upload(&ctx.queue, &sized.input, &frame.data);
+        ctx.queue.write_buffer(
+            &self.ingest_uniforms,
+            0,
+            bytemuck::bytes_of(&IngestUniforms::of(frame)),
+        );
+        Ok(())
+    }
+
     /// Makes sure the size-dependent resources fit `frame` and `target`.
     fn prepare(
         &mut self,
@@ -219,22 +257,7 @@ impl FramePipeline {
         };
         ctx.check_size(frame.width, frame.height, needed.max(out_bytes))?;
         let device = &ctx.device;
-        let same_size = self.sized.as_ref().is_some_and(|s| {
-            s.width == frame.width && s.height == frame.height && s.input.size() >= needed
-        });
-        if !same_size {
-            self.sized = Some(SizedResources {
-                width: frame.width,
-                height: frame.height,
-                input: device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some("frame input"),
-                    size: needed,
-                    usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
-                    mapped_at_creation: false,
-                }),
-                working: None,
-            });
-        }
+        self.ensure_input(ctx, frame);
         let sized = self.sized.as_mut().expect("created above");
         if target == Target::Texture && sized.working.is_none() {
             sized.working = Some(working_texture(device, frame.width, frame.height));

@@ -10,7 +10,7 @@
 //! shortest round-trip float formatting, so export then import gives the
 //! identical numbers.
 
-use super::look::Cdl;
+use super::look::{Cdl, Look};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +24,10 @@ pub enum CdlError {
         line: u32,
         message: String,
     },
+    #[error("CDL file {path}: cannot write: {message}")]
+    Write { path: PathBuf, message: String },
+    #[error("{look}: {what} cannot be carried by ASC CDL (slope, offset, power and saturation, clamped); reset it or export a .cube, which bakes the whole look")]
+    NotCarried { look: String, what: String },
     #[error("CDL file {path}: unknown type; expected .cc, .ccc or .cdl")]
     UnknownType { path: PathBuf },
     #[error("CDL file {path}: no ColorCorrection with id `{id}`; ids in the file: {found}")]
@@ -205,12 +209,27 @@ fn child<'a, 'input>(
         .find(|c| c.is_element() && names.contains(&c.tag_name().name()))
 }
 
+/// Text for an XML attribute or element. Markup characters become
+/// entities, tab and line breaks character references (kept through an
+/// attribute), and the control characters XML 1.0 cannot carry at all
+/// (section 2.2) become spaces, so the file always parses.
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            c if c.is_control() || c == '\u{fffe}' || c == '\u{ffff}' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn color_correction(cc: &ColorCorrection, indent: &str) -> String {
@@ -275,11 +294,44 @@ pub fn to_xml(corrections: &[ColorCorrection], format: CdlFormat) -> String {
 pub fn write(path: &Path, corrections: &[ColorCorrection]) -> Result<(), CdlError> {
     let format = CdlFormat::of(path)?;
     let text = to_xml(corrections, format);
-    crate::atomic::write_atomically(path, |tmp| crate::atomic::write_bytes(tmp, text.as_bytes()))
-        .map_err(|e| CdlError::Read {
-            path: path.into(),
-            message: e.to_string(),
+    crate::output::write_file(path, text.as_bytes()).map_err(|e| CdlError::Write {
+        path: path.into(),
+        message: e.to_string(),
+    })
+}
+
+impl ColorCorrection {
+    /// The look as one ColorCorrection (id: `id`, else the look's name),
+    /// or why ASC CDL v1.2 cannot carry it: it holds slope, offset, power
+    /// and saturation, always clamped, and nothing else. (`origin` names
+    /// the look in the error.) Secondaries are left out by the caller's
+    /// choice: they need the live masks, which no CDL or LUT can carry.
+    pub fn from_look(look: &Look, origin: &str, id: Option<String>) -> Result<Self, CdlError> {
+        let refuse = |what: String| CdlError::NotCarried {
+            look: origin.to_string(),
+            what,
+        };
+        if !look.cdl.clamp {
+            return Err(refuse("`cdl.clamp = false`".into()));
+        }
+        let primaries = look.primary.changed_keys();
+        if !primaries.is_empty() {
+            return Err(refuse(format!("[primary] {}", primaries.join(", "))));
+        }
+        if look.lut.is_some() {
+            return Err(refuse("the [lut]".into()));
+        }
+        Ok(ColorCorrection {
+            id: id
+                .or_else(|| Some(look.name.clone()))
+                .filter(|i| !i.is_empty()),
+            descriptions: Some(look.name.clone())
+                .filter(|n| !n.is_empty())
+                .into_iter()
+                .collect(),
+            cdl: look.cdl.clone(),
         })
+    }
 }
 
 #[cfg(test)]

@@ -341,12 +341,19 @@ impl Look {
         })
     }
 
+    /// The colour tags of what this look outputs, when its `[output]`
+    /// transform says (a display LUT or video mode keep the input's).
+    pub fn output_colour_tags(&self) -> Option<crate::ffmpeg::ColourTags> {
+        self.output
+            .as_ref()
+            .and_then(|o| o.transform)
+            .map(|t| t.colour_tags())
+    }
+
     /// Writes the look as TOML, atomically.
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
         let text = toml::to_string(self).map_err(std::io::Error::other)?;
-        crate::atomic::write_atomically(path, |tmp| {
-            crate::atomic::write_bytes(tmp, text.as_bytes())
-        })
+        crate::output::write_file(path, text.as_bytes())
     }
 
     /// Parses TOML text; `path` only names the origin in errors.

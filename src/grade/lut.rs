@@ -266,9 +266,7 @@ impl Lut3d {
     /// Writes this LUT as a `.cube` file, atomically.
     pub fn write_cube(&self, path: &Path) -> std::io::Result<()> {
         let text = self.to_cube();
-        crate::atomic::write_atomically(path, |tmp| {
-            crate::atomic::write_bytes(tmp, text.as_bytes())
-        })
+        crate::output::write_file(path, text.as_bytes())
     }
 }
 

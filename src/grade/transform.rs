@@ -55,6 +55,26 @@ pub enum OutputTransform {
     Rec2100Hlg,
 }
 
+impl OutputTransform {
+    /// The colour tags (ITU-T H.273 names, as ffmpeg writes them) of a
+    /// picture this transform encodes.
+    pub fn colour_tags(self) -> crate::ffmpeg::ColourTags {
+        let (primaries, transfer, matrix) = match self {
+            OutputTransform::Linear => ("bt709", "linear", "bt709"),
+            OutputTransform::Srgb => ("bt709", "iec61966-2-1", "bt709"),
+            OutputTransform::Rec709 => ("bt709", "bt709", "bt709"),
+            OutputTransform::Rec2100Pq => ("bt2020", "smpte2084", "bt2020nc"),
+            OutputTransform::Rec2100Hlg => ("bt2020", "arib-std-b67", "bt2020nc"),
+        };
+        crate::ffmpeg::ColourTags {
+            primaries: Some(primaries.into()),
+            transfer: Some(transfer.into()),
+            matrix: Some(matrix.into()),
+            full_range: Some(false),
+        }
+    }
+}
+
 /// The log or linear encoding of ACES AP1 the grade runs in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -1,26 +1,44 @@
-//! The file sink: stills (PNG 8/16, TIFF 8/16, OpenEXR half/float) and video
-//! (an `ffmpeg` encoder fed raw frames on a pipe).
+//! The file sink: a still, an image sequence or a video, written so that
+//! nothing half-done ever carries the final name.
 //!
-//! How it works: a still is written when the run ends, from the last graded
-//! frame; a video gets every frame. Both are written under a temporary
-//! `.name.partial.ext` and renamed into place only when complete, so an
-//! interrupted run never leaves a broken file under the real name.
+//! How it works: [`FileSink::create`] looks at the output path
+//! ([`crate::output::destination`]: a file, a stream or stdout) and its
+//! name (a still extension, a `%06d` sequence pattern, or a video
+//! container) and fixes the depth and codec before the first frame.
+//! - A still is written when the run ends, from the last graded frame.
+//! - A sequence writes each frame as its own still, each atomically; an
+//!   aborted render removes the frames it wrote.
+//! - A video is encoded by ffmpeg into a partial file (a stream or stdout
+//!   directly) and renamed into place by [`Sink::finish`]; [`Sink::abort`]
+//!   (an interrupted render, a failed encode) kills the encoder and removes
+//!   the partial.
+//!
+//! Live recordings ([`Timing::CaptureTime`]) keep real time: each frame is
+//! placed at its capture time on the file's constant frame rate, repeated
+//! to fill the slots of frames dropped live and skipped when two land in
+//! one slot, so ten seconds captured play for ten seconds.
 
+use super::still::{StillFormat, StillType};
+use super::video::{Container, EncodeJob, Encoder, VideoOptions, VideoPlan};
 use super::{FrameMeta, Sink, SinkError};
-use crate::atomic::{partial_path, write_atomically};
-use crate::ffmpeg::FfmpegProcess;
+use crate::ffmpeg::ColourTags;
 use crate::gpu::OutputFormat;
+use crate::output::sequence::Pattern;
+use crate::output::{Destination, PendingFile};
+use crate::source::file::InputInfo;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{ChildStdin, Command};
+use std::time::Instant;
 
-/// Bits a channel of the written file.
+/// Bits a channel of the written file (`--depth`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Depth {
-    /// As the file type and the source suggest: 16-bit for TIFF or a 16-bit
-    /// source, half for EXR, else 8-bit.
+    /// As the input: its real depth (8-bit stays 8, 10-bit and deeper
+    /// stay deep, float stays float where the file type takes it).
     Auto,
     Eight,
+    /// 10-bit (DPX; video codecs' high-bit depth).
+    Ten,
     Sixteen,
     Half,
     Float,
@@ -32,50 +50,137 @@ impl std::str::FromStr for Depth {
         match s {
             "auto" => Ok(Depth::Auto),
             "8" => Ok(Depth::Eight),
+            "10" => Ok(Depth::Ten),
             "16" => Ok(Depth::Sixteen),
             "half" => Ok(Depth::Half),
             "float" => Ok(Depth::Float),
-            _ => Err(format!("depth `{s}`: expected auto, 8, 16, half or float")),
+            _ => Err(format!(
+                "depth `{s}`: expected auto, 8, 10, 16, half or float"
+            )),
         }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Png,
-    Tiff,
-    Exr,
-    Video,
-}
-
-fn kind_of(path: &Path) -> Result<Kind, SinkError> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    match ext.as_deref() {
-        Some("png") => Ok(Kind::Png),
-        Some("tif" | "tiff") => Ok(Kind::Tiff),
-        Some("exr") => Ok(Kind::Exr),
-        Some("mp4" | "mov" | "mkv" | "avi" | "nut") => Ok(Kind::Video),
-        _ => Err(SinkError::UnknownExtension { path: path.into() }),
+impl std::fmt::Display for Depth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Depth::Auto => "auto",
+            Depth::Eight => "8",
+            Depth::Ten => "10",
+            Depth::Sixteen => "16",
+            Depth::Half => "half",
+            Depth::Float => "float",
+        })
     }
 }
 
-/// A running video encode.
-struct Encoder {
-    process: FfmpegProcess,
-    stdin: Option<ChildStdin>,
+/// How frames are placed in time in a video.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timing {
+    /// Every frame once, in order (offline renders, `--fast`).
+    EveryFrame,
+    /// At their capture time on a constant rate (live recordings).
+    CaptureTime,
+}
+
+/// What a file sink is asked to write.
+#[derive(Debug, Clone)]
+pub struct FileSinkOptions {
+    pub path: PathBuf,
+    /// The frame rate of a video, as ffmpeg reads it (`25`, `24000/1001`).
+    pub rate: String,
+    pub depth: Depth,
+    pub video: VideoOptions,
+    /// The file being graded (its depth, layout, audio, timecode, tags).
+    pub input: Option<(PathBuf, InputInfo)>,
+    /// The colour tags of the graded picture (from the look's output
+    /// transform); `None` keeps the input's.
+    pub colour: Option<ColourTags>,
+    pub timing: Timing,
+    /// The number of the first frame of a sequence.
+    pub first_number: u64,
+}
+
+impl FileSinkOptions {
+    /// Options for `path` at `rate`, nothing else asked.
+    pub fn new(path: &Path, rate: &str) -> FileSinkOptions {
+        FileSinkOptions {
+            path: path.into(),
+            rate: rate.into(),
+            depth: Depth::Auto,
+            video: VideoOptions::default(),
+            input: None,
+            colour: None,
+            timing: Timing::EveryFrame,
+            first_number: 0,
+        }
+    }
+
+    fn input_bits(&self) -> u32 {
+        self.input.as_ref().map_or(8, |(_, i)| i.bits)
+    }
+}
+
+/// Frames per second of a rate string (`24000/1001`).
+pub fn rate_fps(rate: &str) -> Option<f64> {
+    let (n, d) = rate.split_once('/').unwrap_or((rate, "1"));
+    let (n, d): (f64, f64) = (n.trim().parse().ok()?, d.trim().parse().ok()?);
+    (n > 0.0 && d > 0.0 && (n / d).is_finite()).then_some(n / d)
+}
+
+/// A rate string for `fps` (exact for the usual NTSC rates).
+pub fn fps_rate(fps: f64) -> String {
+    for (n, d) in [
+        (24000u64, 1001u64),
+        (30000, 1001),
+        (60000, 1001),
+        (48000, 1001),
+    ] {
+        if (fps - n as f64 / d as f64).abs() < 1e-3 {
+            return format!("{n}/{d}");
+        }
+    }
+    if (fps - fps.round()).abs() < 1e-6 {
+        format!("{}", fps.round())
+    } else {
+        format!("{}/1000000", (fps * 1e6).round())
+    }
+}
+
+enum Kind {
+    Still(StillFormat),
+    Sequence(Pattern, StillFormat),
+    Video(Container, VideoPlan),
+}
+
+/// A running encode and where it writes.
+struct Encoding {
+    encoder: Encoder,
+    partial: Option<PendingFile>,
+}
+
+/// Placing live frames on the file's constant rate.
+struct Clock {
+    fps: f64,
+    start: Option<Instant>,
+    /// The next slot of the file to fill.
+    next_slot: u64,
+    /// The last frame written, to repeat into the slots of dropped frames.
+    last: Vec<u8>,
+    repeated: u64,
+    skipped: u64,
 }
 
 pub struct FileSink {
-    path: PathBuf,
+    options: FileSinkOptions,
+    dest: Destination,
     kind: Kind,
-    format: OutputFormat,
-    fps: f64,
     /// Last frame, for stills.
     last: Option<(FrameMeta, Vec<u8>)>,
-    encoder: Option<Encoder>,
+    encoding: Option<Encoding>,
+    clock: Option<Clock>,
+    /// Sequence frames this run wrote, in order.
+    written: Vec<PathBuf>,
     frames: u64,
 }
 
@@ -87,236 +192,287 @@ fn write_error(path: &Path, e: impl ToString) -> SinkError {
 }
 
 impl FileSink {
-    /// `source_bits` (8, 16, 32) guides [`Depth::Auto`].
-    pub fn create(
-        path: &Path,
-        fps: f64,
-        depth: Depth,
-        source_bits: u32,
-    ) -> Result<FileSink, SinkError> {
-        let kind = kind_of(path)?;
-        let depth = match (depth, kind) {
-            (Depth::Auto, Kind::Exr) => Depth::Half,
-            (Depth::Auto, Kind::Tiff) => Depth::Sixteen,
-            (Depth::Auto, Kind::Png) if source_bits > 8 => Depth::Sixteen,
-            (Depth::Auto, _) => Depth::Eight,
-            (d, _) => d,
+    /// Checks the output and fixes its type, depth and codec; writes
+    /// nothing yet. `size` is the picture size when known (a video's
+    /// codec layout depends on it).
+    pub fn create(options: FileSinkOptions, size: (u32, u32)) -> Result<FileSink, SinkError> {
+        let path = options.path.clone();
+        let dest = crate::output::destination(&path).map_err(|e| SinkError::Write {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        let still = |kind| {
+            StillFormat::new(kind, options.depth, options.input_bits()).map_err(|message| {
+                SinkError::DepthNotSupported {
+                    path: path.clone(),
+                    message,
+                }
+            })
         };
-        let format = match (kind, depth) {
-            (Kind::Png | Kind::Tiff | Kind::Video, Depth::Eight) => OutputFormat::Rgba8,
-            (Kind::Png | Kind::Tiff | Kind::Video, Depth::Sixteen) => OutputFormat::Rgba16,
-            (Kind::Exr, Depth::Half) => OutputFormat::RgbaF16,
-            (Kind::Exr, Depth::Float) => OutputFormat::RgbaF32,
-            (kind, depth) => {
-                return Err(SinkError::DepthNotSupported {
-                    path: path.into(),
-                    depth: format!("{depth:?}"),
-                    allowed: if kind == Kind::Exr {
-                        "half or float"
-                    } else {
-                        "8 or 16"
-                    },
-                })
+        let pattern = Pattern::parse(&path);
+        let kind = match (ext.as_deref(), &dest) {
+            (Some(e), _) if StillType::of_extension(e).is_some() => {
+                let format = still(StillType::of_extension(e).expect("checked"))?;
+                match pattern {
+                    Some(p) if dest.is_file() => Kind::Sequence(p, format),
+                    Some(_) => return Err(write_error(
+                        &path,
+                        "an image sequence needs a folder to write its files into, not a stream",
+                    )),
+                    None => Kind::Still(format),
+                }
             }
+            (Some(e), _) if Container::of_extension(e).is_some() => {
+                let container = Container::of_extension(e).expect("checked");
+                video_kind(&options, container, size)?
+            }
+            (_, Destination::Stdout | Destination::Stream(_)) => {
+                video_kind(&options, Container::Mkv, size)?
+            }
+            _ => return Err(SinkError::UnknownExtension { path }),
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if !dir.is_dir() {
-                return Err(write_error(
-                    path,
-                    format!("folder {} does not exist", dir.display()),
-                ));
-            }
-        }
+        let clock = (options.timing == Timing::CaptureTime).then(|| Clock {
+            fps: rate_fps(&options.rate).unwrap_or(30.0),
+            start: None,
+            next_slot: 0,
+            last: Vec::new(),
+            repeated: 0,
+            skipped: 0,
+        });
         Ok(FileSink {
-            path: path.into(),
+            options,
+            dest,
             kind,
-            format,
-            fps,
             last: None,
-            encoder: None,
+            encoding: None,
+            clock,
+            written: Vec::new(),
             frames: 0,
         })
     }
 
-    fn start_encoder(&self, meta: &FrameMeta) -> Result<Encoder, SinkError> {
-        let deep = self.format == OutputFormat::Rgba16;
-        let mut cmd = Command::new("ffmpeg");
-        cmd.args(["-y", "-v", "error", "-f", "rawvideo", "-pix_fmt"])
-            .arg(if deep { "rgba64le" } else { "rgba" })
-            .args(["-s", &format!("{}x{}", meta.width, meta.height)])
-            .args(["-framerate", &format!("{:.6}", self.fps)])
-            .args(["-i", "-"]);
-        let ext = self
-            .path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        match (ext.as_deref(), deep) {
-            (Some("mp4" | "mkv" | "mov"), false) => {
-                cmd.args([
-                    "-c:v", "libx264", "-preset", "veryfast", "-crf", "14", "-pix_fmt", "yuv420p",
-                ]);
-            }
-            (Some("mov"), true) => {
-                cmd.args([
-                    "-c:v",
-                    "prores_ks",
-                    "-profile:v",
-                    "3",
-                    "-pix_fmt",
-                    "yuv422p10le",
-                ]);
-            }
-            (_, true) => {
-                cmd.args(["-c:v", "ffv1", "-pix_fmt", "rgb48le"]);
-            }
-            _ => {}
-        }
-        cmd.arg(partial_path(&self.path));
-        let mut process =
-            FfmpegProcess::spawn(cmd, true).map_err(|e| SinkError::FfmpegMissing(e.to_string()))?;
-        let stdin = process.child.stdin.take();
-        Ok(Encoder { process, stdin })
+    fn path(&self) -> &Path {
+        &self.options.path
     }
 
-    fn write_still(&self, meta: &FrameMeta, pixels: &[u8]) -> Result<(), SinkError> {
-        let (w, h) = (meta.width, meta.height);
-        let result = match self.format {
-            OutputFormat::Rgba8 => {
-                let rgb: Vec<u8> = pixels
-                    .chunks_exact(4)
-                    .flat_map(|p| [p[0], p[1], p[2]])
-                    .collect();
-                let format = if self.kind == Kind::Png {
-                    image::ImageFormat::Png
-                } else {
-                    image::ImageFormat::Tiff
-                };
-                let img = image::RgbImage::from_raw(w, h, rgb)
-                    .ok_or_else(|| write_error(&self.path, "frame size mismatch"))?;
-                write_atomically(&self.path, |tmp| {
-                    img.save_with_format(tmp, format)
-                        .map_err(std::io::Error::other)
-                })
-            }
-            OutputFormat::Rgba16 => {
-                let rgb: Vec<u16> = pixels
-                    .chunks_exact(8)
-                    .flat_map(|p| [0, 2, 4].map(|i| u16::from_le_bytes([p[i], p[i + 1]])))
-                    .collect();
-                let format = if self.kind == Kind::Png {
-                    image::ImageFormat::Png
-                } else {
-                    image::ImageFormat::Tiff
-                };
-                let img = image::ImageBuffer::<image::Rgb<u16>, _>::from_raw(w, h, rgb)
-                    .ok_or_else(|| write_error(&self.path, "frame size mismatch"))?;
-                write_atomically(&self.path, |tmp| {
-                    img.save_with_format(tmp, format)
-                        .map_err(std::io::Error::other)
-                })
-            }
-            OutputFormat::RgbaF16 | OutputFormat::RgbaF32 => {
-                write_atomically(&self.path, |tmp| write_exr(tmp, self.format, w, h, pixels))
-            }
+    /// Frames in the file so far (with repeats for live gaps).
+    pub fn frames_written(&self) -> u64 {
+        self.frames
+    }
+
+    fn start_encoder(&self, meta: &FrameMeta) -> Result<Encoding, SinkError> {
+        let Kind::Video(container, plan) = &self.kind else {
+            unreachable!("only videos encode");
         };
-        result.map_err(|e| write_error(&self.path, e))
+        let partial = match &self.dest {
+            Destination::File(real) => {
+                Some(PendingFile::new(real).map_err(|e| write_error(self.path(), e))?)
+            }
+            _ => None,
+        };
+        let colour = self.options.colour.clone().unwrap_or_else(|| {
+            self.options
+                .input
+                .as_ref()
+                .map(|(_, i)| i.colour.clone())
+                .unwrap_or_default()
+        });
+        let job = EncodeJob {
+            plan,
+            options: &self.options.video,
+            container: *container,
+            target: &self.dest,
+            width: meta.width,
+            height: meta.height,
+            rate: self.options.rate.clone(),
+            input: self.options.input.as_ref().map(|(p, i)| (p.as_path(), i)),
+            colour: &colour,
+        };
+        let encoder = Encoder::start(
+            &job,
+            partial.as_ref().map(|p| p.path().to_path_buf()).as_ref(),
+        )?;
+        Ok(Encoding { encoder, partial })
+    }
+
+    fn encode(&mut self, meta: &FrameMeta, pixels: &[u8]) -> Result<(), SinkError> {
+        if self.encoding.is_none() {
+            self.encoding = Some(self.start_encoder(meta)?);
+        }
+        let encoding = self.encoding.as_mut().expect("started above");
+        let stdin = encoding
+            .encoder
+            .stdin
+            .as_mut()
+            .ok_or_else(|| write_error(&self.options.path, "encoder closed"))?;
+        if let Err(e) = stdin.write_all(pixels) {
+            let _ = encoding.encoder.process.child.wait();
+            let why = encoding.encoder.process.messages();
+            return Err(write_error(
+                &self.options.path,
+                format!("ffmpeg stopped ({e}): {why}"),
+            ));
+        }
+        self.frames += 1;
+        Ok(())
+    }
+
+    /// A live frame onto the constant rate: repeats for the slots of
+    /// dropped frames, nothing when its slot is already filled.
+    fn encode_timed(&mut self, meta: &FrameMeta, pixels: &[u8]) -> Result<(), SinkError> {
+        let clock = self.clock.as_mut().expect("timed sinks have a clock");
+        let start = *clock.start.get_or_insert(meta.captured);
+        let slot = (meta.captured.saturating_duration_since(start).as_secs_f64() * clock.fps)
+            .round() as u64;
+        if slot < clock.next_slot {
+            clock.skipped += 1;
+            return Ok(());
+        }
+        let repeats = slot - clock.next_slot;
+        clock.next_slot = slot + 1;
+        clock.repeated += repeats;
+        let last = std::mem::take(&mut clock.last);
+        for _ in 0..repeats {
+            self.encode(meta, &last)?;
+        }
+        self.encode(meta, pixels)?;
+        let clock = self.clock.as_mut().expect("timed sinks have a clock");
+        clock.last = last;
+        clock.last.clear();
+        clock.last.extend_from_slice(pixels);
+        Ok(())
+    }
+
+    fn close_encoder(&mut self) -> Result<(), SinkError> {
+        let Some(mut encoding) = self.encoding.take() else {
+            return Err(write_error(self.path(), "no frame reached the sink"));
+        };
+        drop(encoding.encoder.stdin.take());
+        let status = encoding
+            .encoder
+            .process
+            .child
+            .wait()
+            .map_err(|e| write_error(self.path(), e))?;
+        if !status.success() {
+            return Err(write_error(
+                self.path(),
+                format!("ffmpeg failed: {}", encoding.encoder.process.messages()),
+            ));
+        }
+        if let Some(partial) = encoding.partial.take() {
+            partial.commit().map_err(|e| write_error(self.path(), e))?;
+        }
+        Ok(())
     }
 }
 
-fn write_exr(
-    path: &Path,
-    format: OutputFormat,
-    width: u32,
-    height: u32,
-    pixels: &[u8],
-) -> std::io::Result<()> {
-    use exr::prelude::*;
-    let w = width as usize;
-    let result = if format == OutputFormat::RgbaF16 {
-        let at = |x: usize, y: usize, c: usize| {
-            let i = ((y * w + x) * 4 + c) * 2;
-            f16::from_le_bytes([pixels[i], pixels[i + 1]])
-        };
-        write_rgb_file(path, w, height as usize, |x, y| {
-            (at(x, y, 0), at(x, y, 1), at(x, y, 2))
-        })
-    } else {
-        let at = |x: usize, y: usize, c: usize| {
-            let i = ((y * w + x) * 4 + c) * 4;
-            f32::from_le_bytes([pixels[i], pixels[i + 1], pixels[i + 2], pixels[i + 3]])
-        };
-        write_rgb_file(path, w, height as usize, |x, y| {
-            (at(x, y, 0), at(x, y, 1), at(x, y, 2))
-        })
-    };
-    result.map_err(std::io::Error::other)
+/// The video kind for `container`, or why it cannot be written.
+fn video_kind(
+    options: &FileSinkOptions,
+    container: Container,
+    size: (u32, u32),
+) -> Result<Kind, SinkError> {
+    let input = options.input.as_ref().map(|(_, i)| i);
+    let plan = VideoPlan::new(container, &options.video, options.depth, input, size).map_err(
+        |message| SinkError::DepthNotSupported {
+            path: options.path.clone(),
+            message,
+        },
+    )?;
+    Ok(Kind::Video(container, plan))
 }
 
 impl Sink for FileSink {
     fn describe(&self) -> String {
-        format!(
-            "file {} ({:?}, {:?})",
-            self.path.display(),
-            self.kind,
-            self.format
-        )
+        let what = match &self.kind {
+            Kind::Still(f) => format!("{:?} still, {}-bit", f.kind, f.depth),
+            Kind::Sequence(p, f) => format!("{:?} sequence {p}, {}-bit", f.kind, f.depth),
+            Kind::Video(c, plan) => format!("{c:?} video, {:?} {}", plan.codec, plan.pix_fmt),
+        };
+        let timing = match &self.clock {
+            Some(c) => format!(
+                "; real time at {:.3} fps: {} frames repeated for live drops, {} skipped",
+                c.fps, c.repeated, c.skipped
+            ),
+            None => String::new(),
+        };
+        format!("file {} ({what}{timing})", self.dest.display())
     }
 
     fn output_format(&self) -> OutputFormat {
-        self.format
+        match &self.kind {
+            Kind::Still(f) | Kind::Sequence(_, f) => f.readback(),
+            Kind::Video(_, plan) => plan.readback(),
+        }
     }
 
     fn write(&mut self, meta: &FrameMeta, pixels: &[u8]) -> Result<(), SinkError> {
-        self.frames += 1;
-        if self.kind != Kind::Video {
-            let (_, buf) = self.last.get_or_insert_with(|| (*meta, Vec::new()));
-            buf.clear();
-            buf.extend_from_slice(pixels);
-            self.last.as_mut().expect("set above").0 = *meta;
-            return Ok(());
+        match &self.kind {
+            Kind::Still(_) => {
+                let (m, buf) = self.last.get_or_insert_with(|| (*meta, Vec::new()));
+                *m = *meta;
+                buf.clear();
+                buf.extend_from_slice(pixels);
+                self.frames = 1;
+                Ok(())
+            }
+            Kind::Sequence(pattern, format) => {
+                let path =
+                    pattern.frame_path(self.options.first_number + self.written.len() as u64);
+                format.write(&path, meta.width, meta.height, pixels)?;
+                self.written.push(path);
+                self.frames += 1;
+                Ok(())
+            }
+            Kind::Video(..) if self.clock.is_some() => self.encode_timed(meta, pixels),
+            Kind::Video(..) => self.encode(meta, pixels),
         }
-        if self.encoder.is_none() {
-            self.encoder = Some(self.start_encoder(meta)?);
-        }
-        let encoder = self.encoder.as_mut().expect("started above");
-        let stdin = encoder
-            .stdin
-            .as_mut()
-            .ok_or_else(|| write_error(&self.path, "encoder closed"))?;
-        if let Err(e) = stdin.write_all(pixels) {
-            let _ = encoder.process.child.wait();
-            let why = encoder.process.messages();
-            return Err(write_error(
-                &self.path,
-                format!("ffmpeg stopped ({e}): {why}"),
-            ));
-        }
-        Ok(())
     }
 
     fn finish(&mut self) -> Result<(), SinkError> {
-        if let Some((meta, pixels)) = self.last.take() {
-            return self.write_still(&meta, &pixels);
+        match &self.kind {
+            Kind::Still(format) => {
+                let Some((meta, pixels)) = self.last.take() else {
+                    return Err(write_error(self.path(), "no frame reached the sink"));
+                };
+                format.write(self.path(), meta.width, meta.height, &pixels)
+            }
+            Kind::Sequence(..) if self.written.is_empty() => {
+                Err(write_error(self.path(), "no frame reached the sink"))
+            }
+            Kind::Sequence(..) => Ok(()),
+            Kind::Video(..) => {
+                let result = self.close_encoder();
+                if result.is_err() {
+                    self.abort();
+                }
+                result
+            }
         }
-        let Some(mut encoder) = self.encoder.take() else {
-            return Err(write_error(&self.path, "no frame reached the sink"));
-        };
-        drop(encoder.stdin.take());
-        let status = encoder
-            .process
-            .child
-            .wait()
-            .map_err(|e| write_error(&self.path, e))?;
-        let partial = partial_path(&self.path);
-        if !status.success() {
-            let _ = std::fs::remove_file(&partial);
-            return Err(write_error(
-                &self.path,
-                format!("ffmpeg failed: {}", encoder.process.messages()),
-            ));
+    }
+
+    fn abort(&mut self) {
+        self.last = None;
+        if let Some(mut encoding) = self.encoding.take() {
+            drop(encoding.encoder.stdin.take());
+            let _ = encoding.encoder.process.child.kill();
+            // Dropping the pending file removes the partial.
         }
-        std::fs::rename(&partial, &self.path).map_err(|e| write_error(&self.path, e))
+        for path in self.written.drain(..) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    fn kept(&self) -> String {
+        match &self.kind {
+            Kind::Sequence(p, _) => format!("{} frames of {p}", self.written.len()),
+            _ => format!("{} ({} frames)", self.dest.display(), self.frames),
+        }
     }
 }
 
@@ -325,27 +481,48 @@ mod tests {
     use super::*;
 
     #[test]
-    fn depth_and_type_checks() {
-        assert!(matches!(
-            kind_of(Path::new("a.jpg")),
-            Err(SinkError::UnknownExtension { .. })
-        ));
-        let png16 = FileSink::create(Path::new("a.png"), 24.0, Depth::Auto, 16).unwrap();
-        assert_eq!(png16.output_format(), OutputFormat::Rgba16);
-        let exr = FileSink::create(Path::new("a.exr"), 24.0, Depth::Auto, 8).unwrap();
+    fn type_and_depth_come_from_the_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let sink = |name: &str, depth| {
+            let mut o = FileSinkOptions::new(&dir.path().join(name), "24");
+            o.depth = depth;
+            FileSink::create(o, (16, 16))
+        };
+        let png = sink("a.png", Depth::Auto).unwrap();
+        assert_eq!(png.output_format(), OutputFormat::Rgba8);
+        let exr = sink("a.exr", Depth::Auto).unwrap();
         assert_eq!(exr.output_format(), OutputFormat::RgbaF16);
-        let err = FileSink::create(Path::new("a.exr"), 24.0, Depth::Eight, 8)
-            .err()
-            .unwrap()
-            .to_string();
+        let err = sink("a.exr", Depth::Eight).err().unwrap().to_string();
         assert!(
-            err.contains("a.exr") && err.contains("half or float"),
+            err.contains("a.exr") && err.contains("half, float"),
             "{err}"
         );
-        let err = FileSink::create(Path::new("/no/such/dir/a.png"), 24.0, Depth::Auto, 8)
-            .err()
-            .unwrap()
-            .to_string();
+        let err = FileSink::create(
+            FileSinkOptions::new(Path::new("/no/such/dir/a.png"), "24"),
+            (16, 16),
+        )
+        .err()
+        .unwrap()
+        .to_string();
         assert!(err.contains("does not exist"), "{err}");
+        assert!(matches!(
+            sink("a.jpg", Depth::Auto),
+            Err(SinkError::UnknownExtension { .. })
+        ));
+        assert!(matches!(
+            sink("s_%04d.dpx", Depth::Auto).unwrap().kind,
+            Kind::Sequence(..)
+        ));
+    }
+
+    #[test]
+    fn rates_round_trip() {
+        assert_eq!(fps_rate(24000.0 / 1001.0), "24000/1001");
+        assert_eq!(fps_rate(25.0), "25");
+        assert_eq!(
+            rate_fps("30000/1001").map(|f| (f * 1000.0).round()),
+            Some(29970.0)
+        );
+        assert_eq!(rate_fps("x"), None);
     }
 }

@@ -8,6 +8,8 @@
 
 pub mod file;
 pub mod null;
+pub mod still;
+pub mod video;
 #[cfg(feature = "window")]
 pub mod window;
 
@@ -24,14 +26,10 @@ pub enum SinkError {
     BadSpec(String),
     #[error("{path}: cannot write: {message}")]
     Write { path: PathBuf, message: String },
-    #[error("{path}: unknown output type; expected a still (.png, .tif, .tiff, .exr) or a video (.mp4, .mov, .mkv, .avi, .nut)")]
+    #[error("{path}: unknown output type; expected a still (.png, .tif, .tiff, .exr, .dpx), an image sequence (name_%06d.exr) or a video (.mp4, .mov, .mkv, .avi, .nut)")]
     UnknownExtension { path: PathBuf },
-    #[error("{path}: {depth} output is not possible for this file type ({allowed})")]
-    DepthNotSupported {
-        path: PathBuf,
-        depth: String,
-        allowed: &'static str,
-    },
+    #[error("{path}: {message}")]
+    DepthNotSupported { path: PathBuf, message: String },
     #[error("`ffmpeg` is needed to encode video but could not be started ({0}); on Debian/Ubuntu: apt-get install ffmpeg")]
     FfmpegMissing(String),
     #[error("window: {0}")]
@@ -57,6 +55,13 @@ pub trait Sink {
     fn write(&mut self, meta: &FrameMeta, pixels: &[u8]) -> Result<(), SinkError>;
     /// Called once after the last frame: close encoders, rename into place.
     fn finish(&mut self) -> Result<(), SinkError>;
+    /// Called instead of `finish` when the work is abandoned (an
+    /// interrupted render): nothing half-done keeps a final name.
+    fn abort(&mut self) {}
+    /// What the sink holds now, in words (for the run's last lines).
+    fn kept(&self) -> String {
+        self.describe()
+    }
 }
 
 /// Which sink, as given on the command line.

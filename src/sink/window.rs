@@ -299,7 +299,7 @@ fn render_loop_inner(
     // The frame on screen, kept to grade again when the grade changes.
     let mut held: Option<Frame> = None;
     let mut stats = Stats::new();
-    let mut analysis = AnalysisLink::start(&ctx, &settings.analysis);
+    let mut analysis = AnalysisLink::start(&ctx, &settings.analysis)?;
     let mut last_title = Instant::now();
     let mut last_size = window.inner_size();
     let result = loop {
@@ -310,7 +310,9 @@ fn render_loop_inner(
             Take::Frame(frame) => {
                 let meta = meta_of(&frame);
                 if let Some(link) = &mut analysis {
-                    link.before_frame(&ctx, &mut pipeline, &meta);
+                    if let Err(e) = link.before_frame(&ctx, &mut pipeline, &frame) {
+                        break Err(e);
+                    }
                 }
                 if let Err(e) =
                     grade_and_show(&ctx, &mut screen, window, &mut pipeline, &mut grade, &frame)

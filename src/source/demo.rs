@@ -7,7 +7,7 @@
 //! requested size. The cut between them is a real scene cut, which the
 //! analysis work uses. Both files are fetched by `scripts/setup`.
 
-use super::file::{load_still, FileSource};
+use super::file::{load_still, Decode, FileSource};
 use super::virtual_camera::VirtualCamera;
 use super::{sized, Pacing, Source, SourceError, SourceOptions};
 use crate::assets;
@@ -69,7 +69,7 @@ impl DemoSource {
         };
         Ok(DemoSource {
             camera: VirtualCamera::new(still.width, still.height, rgb, PORTRAIT_FACE),
-            street: FileSource::open(&street_path, &looping, Some(options.size))?,
+            street: FileSource::open(&street_path, &looping, Some(options.size), Decode::Rgb8)?,
             size: options.size,
             fps: options.fps,
             shot: Shot::Portrait,

@@ -161,7 +161,12 @@ impl SourceSpec {
             SourceSpec::Camera { index } => Box::new(camera::CameraSource::open(*index, options)?),
             #[cfg(not(feature = "camera"))]
             SourceSpec::Camera { .. } => return Err(SourceError::CameraDisabled),
-            SourceSpec::File { path } => Box::new(file::FileSource::open(path, options, None)?),
+            SourceSpec::File { path } => Box::new(file::FileSource::open(
+                path,
+                options,
+                None,
+                file::Decode::Exact,
+            )?),
             SourceSpec::Pattern { name } => Box::new(pattern::PatternSource::new(name, options)?),
             SourceSpec::Demo => Box::new(demo::DemoSource::open(options)?),
         })

@@ -1,0 +1,171 @@
+//! `neurograde grade`: an offline render of a still, an image sequence or a
+//! video, every frame, with the whole look.
+
+use super::options::{self, AnalysisArgs};
+use super::{load_look, progress_bar};
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use neurograde::analysis::AnalysisMode;
+use neurograde::engine::{self, FileOptions, GradeJob};
+use neurograde::output::{self, sequence::Pattern};
+use neurograde::shutdown::Shutdown;
+use neurograde::sink::file::Depth;
+use neurograde::sink::video::{Codec, VideoOptions};
+use neurograde::source::file::{inspect, InputInfo, InputKind};
+use std::path::{Path, PathBuf};
+
+#[derive(Args)]
+pub struct GradeArgs {
+    /// Input: a still (PNG, TIFF, JPEG, EXR, DPX), an image sequence
+    /// (shot_%06d.exr) or a video (anything ffmpeg reads).
+    #[arg(long, value_name = "IN")]
+    input: PathBuf,
+    /// Output: a still (.png .tif .exr .dpx), an image sequence
+    /// (out_%06d.png), a video (.mp4 .mov .mkv .avi .nut), or - for a
+    /// Matroska stream on stdout. A single still takes a single picture.
+    #[arg(long, value_name = "OUT")]
+    output: PathBuf,
+    /// Look file to apply (default: no grade, a straight pass-through).
+    #[arg(long, value_name = "L")]
+    look: Option<PathBuf>,
+    /// Bit depth: auto (the input's), 8, 10, 16, half or float.
+    #[arg(long, value_name = "D", default_value = "auto")]
+    depth: Depth,
+    /// Video codec: h264, h265, prores (422 HQ), prores4444 or ffv1
+    /// (default: by container and depth, see the README).
+    #[arg(long, value_name = "C")]
+    codec: Option<Codec>,
+    /// Constant quality for H.264 / H.265 (lower is better; default 14 / 16).
+    #[arg(long, value_name = "N", conflicts_with = "bitrate")]
+    crf: Option<u32>,
+    /// Target video bitrate instead, e.g. 50M.
+    #[arg(long, value_name = "RATE")]
+    bitrate: Option<String>,
+    /// Frame rate of a video made from stills or a sequence.
+    #[arg(long, value_name = "FPS", default_value_t = 24.0)]
+    fps: f64,
+    /// Replace an existing output, even the input itself (the new file
+    /// replaces it only once complete).
+    #[arg(long)]
+    overwrite: bool,
+    /// Engine settings file (the analysis settings a look's secondaries use).
+    #[arg(long, value_name = "C")]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    analysis: AnalysisArgs,
+}
+
+/// Refuses an output that would destroy or lose a picture: the input
+/// itself, an existing file (without --overwrite), one still for many
+/// frames, a sequence written over the sequence being read.
+fn check_output(args: &GradeArgs, info: &InputInfo) -> Result<()> {
+    let out = &args.output;
+    let out_pattern = Pattern::parse(out);
+    let still_out = out_pattern.is_none() && neurograde::source::file::is_still(out);
+    if still_out && info.is_moving() {
+        bail!(
+            "--output {}: a single still cannot hold the input's {} frames; name an image sequence (e.g. {}) or a video",
+            out.display(),
+            info.frames.map_or("many".to_string(), |n| n.to_string()),
+            sequence_example(out)
+        );
+    }
+    match (&info.kind, &out_pattern) {
+        (InputKind::Sequence { pattern, first }, Some(p))
+            if output::same_file(&pattern.frame_path(*first), &p.frame_path(*first)) =>
+        {
+            bail!(
+                "--output {}: is the sequence being graded; write it to another name (a sequence cannot be replaced frame by frame safely)",
+                out.display()
+            );
+        }
+        _ if output::same_file(&args.input, out) && !args.overwrite => {
+            bail!(
+                "--output {}: is the input; refusing to write over it (--overwrite replaces it once the new file is complete)",
+                out.display()
+            );
+        }
+        _ => {}
+    }
+    if !args.overwrite {
+        let existing = match &out_pattern {
+            Some(p) => p.existing()?.first().map(|(_, path)| path.clone()),
+            None => out
+                .exists()
+                .then(|| out.clone())
+                .filter(|_| output::destination(out).is_ok_and(|d| d.is_file())),
+        };
+        if let Some(path) = existing {
+            bail!(
+                "--output {}: {} exists; --overwrite replaces it (only once the new picture is complete)",
+                out.display(),
+                path.display()
+            );
+        }
+    }
+    output::check_writable(
+        match &out_pattern {
+            Some(p) => p.frame_path(0),
+            None => out.clone(),
+        }
+        .as_path(),
+    )
+    .with_context(|| format!("--output {}", out.display()))?;
+    Ok(())
+}
+
+fn sequence_example(still: &Path) -> String {
+    let stem = still
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let ext = still
+        .extension()
+        .map(|e| e.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "png".into());
+    still
+        .with_file_name(format!("{stem}_%06d.{ext}"))
+        .display()
+        .to_string()
+}
+
+pub fn grade(args: GradeArgs, shutdown: &Shutdown) -> Result<()> {
+    let look = load_look(args.look.as_deref())?;
+    if !(args.fps.is_finite() && (1.0..=240.0).contains(&args.fps)) {
+        bail!("--fps {}: expected 1 <= fps <= 240", args.fps);
+    }
+    let info = inspect(&args.input)?;
+    check_output(&args, &info)?;
+    let config = options::config(args.config.as_deref())?;
+    let job = GradeJob {
+        input: args.input.clone(),
+        output: args.output.clone(),
+        look,
+        file: FileOptions {
+            depth: args.depth,
+            video: VideoOptions {
+                codec: args.codec,
+                crf: args.crf,
+                bitrate: args.bitrate.clone(),
+            },
+        },
+        fps: args.fps,
+        analysis: args.analysis.options(&config, AnalysisMode::Sync)?,
+    };
+    let bar = progress_bar(info.frames.filter(|n| *n > 1))?;
+    let report = engine::grade_file(&job, shutdown.stop_flag(), &mut |n| bar.set_position(n));
+    bar.finish_and_clear();
+    let report = report?;
+    let line = format!(
+        "{} -> {}: {}",
+        args.input.display(),
+        args.output.display(),
+        report.summary()
+    );
+    if args.output.as_os_str() == "-" {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
+    }
+    Ok(())
+}

@@ -1,0 +1,253 @@
+//! `neurograde run`: grade a live source and show or record it.
+
+use super::analyze::print_analysis;
+use super::load_look;
+use super::options::{self, AnalysisArgs, ControlArgs};
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use neurograde::analysis::AnalysisMode;
+use neurograde::control::ControlReport;
+use neurograde::engine::{self, FileOptions, RunOptions, WindowOptions};
+use neurograde::frame::Size;
+use neurograde::output;
+use neurograde::shutdown::Shutdown;
+use neurograde::sink::file::Depth;
+use neurograde::sink::video::{Codec, VideoOptions};
+use neurograde::sink::{display_available, SinkSpec};
+use neurograde::source::{SourceOptions, SourceSpec};
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// Picture source: camera[:INDEX] (default when a camera exists),
+    /// file:PATH (still, image sequence or video), pattern:bars|ramp|gradient,
+    /// or demo (real footage; the default when no camera is found).
+    #[arg(long, value_name = "S")]
+    source: Option<SourceSpec>,
+    /// Output: window (default with a display), null (grade and read back,
+    /// then discard: for benchmarks), or file:PATH (a video .mp4 .mov .mkv
+    /// .avi .nut, an image sequence out_%06d.png, a still for a still
+    /// source or --frames 1, or - for stdout). Without a display the
+    /// default is null.
+    #[arg(long, value_name = "K")]
+    sink: Option<SinkSpec>,
+    /// Look file (TOML, keys as in config/looks/demo.toml).
+    #[arg(long, value_name = "L")]
+    look: Option<PathBuf>,
+    /// Stop after N graded frames (default: run until the source ends, the
+    /// window closes, Esc, or Ctrl-C).
+    #[arg(long, value_name = "N")]
+    frames: Option<u64>,
+    /// Picture size for patterns and the demo, asked of cameras (e.g. 1920x1080).
+    #[arg(long, value_name = "WxH")]
+    size: Option<Size>,
+    /// Frame rate for patterns, the demo and stills; asked of cameras.
+    #[arg(long, value_name = "FPS")]
+    fps: Option<f64>,
+    /// Ignore the source's frame rate: grade every frame in order as fast as
+    /// the GPU allows (benchmarks, offline). Live sources never drop then.
+    #[arg(long)]
+    fast: bool,
+    /// Play a video file again from the start when it ends.
+    #[arg(long = "loop")]
+    looping: bool,
+    /// Write the run's figures (fps, latency percentiles, drops) as JSON here.
+    #[arg(long, value_name = "P")]
+    stats_json: Option<PathBuf>,
+    /// Engine settings file: any part of config/default.toml, the rest as
+    /// built in.
+    #[arg(long, value_name = "C")]
+    config: Option<PathBuf>,
+    /// Do not wait for the display's refresh (lowest latency; may tear).
+    #[arg(long)]
+    no_vsync: bool,
+    /// Start the window fullscreen (F toggles, Esc quits).
+    #[arg(long)]
+    fullscreen: bool,
+    /// Bit depth of a file sink: auto, 8, 10, 16 (PNG/TIFF/DPX/video), half or float (EXR).
+    #[arg(long, value_name = "D", default_value = "auto")]
+    depth: Depth,
+    /// Video codec of a file sink: h264, h265, prores, prores4444, ffv1.
+    #[arg(long, value_name = "C")]
+    codec: Option<Codec>,
+    /// Constant quality for H.264 / H.265 (lower is better).
+    #[arg(long, value_name = "N", conflicts_with = "bitrate")]
+    crf: Option<u32>,
+    /// Target video bitrate instead, e.g. 50M.
+    #[arg(long, value_name = "RATE")]
+    bitrate: Option<String>,
+    /// Replace an existing file sink output (once the new one is complete).
+    #[arg(long)]
+    overwrite: bool,
+    /// Faces, people and depth: off, sync (each frame waits for its own
+    /// analysis) or async (beside the loop, newest result reused). Default:
+    /// `[analysis] mode` of the config (off).
+    #[arg(long, value_name = "MODE")]
+    analysis: Option<AnalysisMode>,
+    #[command(flatten)]
+    analysis_settings: AnalysisArgs,
+    #[command(flatten)]
+    control: ControlArgs,
+}
+
+/// The source to use when none was given: a camera if there is one, else the demo.
+fn default_source() -> SourceSpec {
+    #[cfg(feature = "camera")]
+    if neurograde::source::camera::list().is_ok_and(|c| !c.is_empty()) {
+        return SourceSpec::Camera { index: 0 };
+    }
+    tracing::info!("no camera found: showing the demo footage");
+    SourceSpec::Demo
+}
+
+/// Refuses a recording that would destroy or lose a picture (see `grade`).
+fn check_file_sink(args: &RunArgs, source: &SourceSpec, path: &std::path::Path) -> Result<()> {
+    let pattern = output::sequence::Pattern::parse(path);
+    let source_file = match source {
+        SourceSpec::File { path } => Some(path),
+        _ => None,
+    };
+    let single_picture = args.frames == Some(1)
+        || source_file.is_some_and(|p| neurograde::source::file::is_still(p) && !args.looping);
+    if pattern.is_none() && neurograde::source::file::is_still(path) && !single_picture {
+        bail!(
+            "--sink file:{}: a single still holds one picture; name an image sequence (out_%06d.png) or a video, or add --frames 1",
+            path.display()
+        );
+    }
+    if let Some(src) = source_file {
+        if output::same_file(src, path) && !args.overwrite {
+            bail!(
+                "--sink file:{}: is the source; refusing to write over it (--overwrite replaces it once the recording is complete)",
+                path.display()
+            );
+        }
+    }
+    if !args.overwrite {
+        let existing = match &pattern {
+            Some(p) => p.existing()?.first().map(|(_, f)| f.clone()),
+            None => output::destination(path)
+                .is_ok_and(|d| d.is_file())
+                .then(|| path.to_path_buf())
+                .filter(|p| p.exists()),
+        };
+        if let Some(file) = existing {
+            bail!(
+                "--sink file:{}: {} exists; --overwrite replaces it (only once the new recording is complete)",
+                path.display(),
+                file.display()
+            );
+        }
+    }
+    let probe = pattern.map_or(path.to_path_buf(), |p| p.frame_path(0));
+    output::check_writable(&probe).with_context(|| format!("--sink file:{}", path.display()))?;
+    Ok(())
+}
+
+pub fn run(args: RunArgs, shutdown: &Shutdown) -> Result<()> {
+    let config = options::config(args.config.as_deref())?;
+    let look = load_look(args.look.as_deref())?;
+    let size = args.size.unwrap_or(config.run.size);
+    let fps = args.fps.unwrap_or(config.run.fps);
+    if !(fps.is_finite() && (1.0..=240.0).contains(&fps)) {
+        bail!("--fps {fps}: expected 1 <= fps <= 240");
+    }
+    let analysis_mode = match args.analysis {
+        Some(mode) => mode,
+        None => config.analysis.mode.parse().map_err(anyhow::Error::msg)?,
+    };
+    let source = args.source.clone().unwrap_or_else(default_source);
+    source.preflight()?;
+    let sink = match &args.sink {
+        Some(s) => s.clone(),
+        None if display_available() && cfg!(feature = "window") => SinkSpec::Window,
+        None => {
+            tracing::info!("no display: grading to the null sink (use --sink file:PATH to record)");
+            SinkSpec::Null
+        }
+    };
+    if let SinkSpec::File { path } = &sink {
+        check_file_sink(&args, &source, path)?;
+    }
+    if let Some(path) = &args.stats_json {
+        output::check_writable(path).with_context(|| format!("--stats-json {}", path.display()))?;
+    }
+    let to_stdout = matches!(&sink, SinkSpec::File { path } if path.as_os_str() == "-");
+    let looping = args.looping
+        || matches!(&source, SourceSpec::File { path } if neurograde::source::file::is_still(path));
+    let options = RunOptions {
+        source,
+        source_options: SourceOptions { size, fps, looping },
+        sink,
+        look,
+        frames: args.frames,
+        fast: args.fast,
+        ring_capacity: config.run.ring_capacity,
+        readback_depth: config.run.readback_depth,
+        window: WindowOptions {
+            vsync: config.window.vsync && !args.no_vsync,
+            fullscreen: config.window.fullscreen || args.fullscreen,
+        },
+        file: FileOptions {
+            depth: args.depth,
+            video: VideoOptions {
+                codec: args.codec,
+                crf: args.crf,
+                bitrate: args.bitrate.clone(),
+            },
+        },
+        analysis: args.analysis_settings.options(&config, analysis_mode)?,
+        control: args.control.options()?,
+    };
+    let report = engine::run(options, shutdown.stop_flag())?;
+    let mut lines = vec![
+        format!("source: {}", report.source),
+        format!("sink:   {}", report.sink),
+    ];
+    if let Some(a) = &report.adapter {
+        lines.push(format!(
+            "GPU:    {} ({}, {})",
+            a.name, a.backend, a.device_type
+        ));
+    }
+    lines.push(report.summary());
+    if let Some(a) = &report.analysis {
+        lines.extend(print_analysis(a));
+    }
+    if let Some(c) = &report.control {
+        lines.extend(control_lines(c));
+    }
+    for line in lines {
+        if to_stdout {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    }
+    if let Some(path) = &args.stats_json {
+        let json = serde_json::to_vec_pretty(&report)?;
+        output::write_file(path, &json)
+            .with_context(|| format!("{}: cannot write stats", path.display()))?;
+    }
+    Ok(())
+}
+
+fn control_lines(c: &ControlReport) -> Vec<String> {
+    let l = &c.latency_ms;
+    let mut lines = vec![
+        format!(
+            "control: {} events, {} grade changes | control->picture latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} changes shown)",
+            c.events, c.changes, l.p50, l.p99, l.max, c.latency_samples
+        ),
+        format!("  MIDI: {}", c.midi),
+    ];
+    if let Some(osc) = &c.osc {
+        lines.push(format!("  OSC: listening on {osc}"));
+    }
+    if let Some(r) = &c.replay {
+        lines.push(format!("  replay: {r}"));
+    }
+    lines.extend(c.saved.iter().map(|s| format!("  saved {s}")));
+    lines.extend(c.notices.iter().map(|n| format!("  note: {n}")));
+    lines
+}
