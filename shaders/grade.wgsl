@@ -84,6 +84,13 @@ override LOG_PRIMARIES: u32 = 0u;
 // or saturation set; in the transform uniforms' input_matrix), 0 when they
 // are the exposure gain alone.
 override VIDEO_MATRIX: u32 = 0u;
+// 1 when a video-mode look's exposure is not 0 (and its other linear-light
+// primaries neutral). A pipeline constant rather than a test of the
+// uniform: no branch in the kernels tests a value that moves with the look,
+// because Mesa's lavapipe compiles a kernel again for each new value of a
+// uniform a branch tests, keeping every variant (~250 KB a look change,
+// tests/memory.rs).
+override EXPOSURE: u32 = 0u;
 
 // One secondary's correction (src/grade/secondary.rs): gain with exposure
 // folded in (rgb) and saturation (w).
@@ -202,7 +209,7 @@ fn grade_channels(rgb: vec3<f32>) -> vec3<f32> {
         return srgb_to_linear(rgb);
     }
     var graded = rgb;
-    if look.exposure_gain != 1.0 {
+    if EXPOSURE == 1u {
         graded = apply_exposure(graded, look.exposure_gain);
     }
     return apply_sop(graded);

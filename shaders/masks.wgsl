@@ -46,11 +46,9 @@ fn mask_at(uv: vec2<f32>, channel: u32) -> f32 {
     return mask_bilinear(uv)[channel];
 }
 
-// CPU twin: MaskSampler::feathered.
+// CPU twin: MaskSampler::feathered. (No branch on the radius: see
+// key_masks.)
 fn feathered_mask(uv: vec2<f32>, radius: vec2<f32>, channel: u32) -> f32 {
-    if radius.x == 0.0 && radius.y == 0.0 {
-        return mask_at(uv, channel);
-    }
     var sum = 0.0;
     for (var j = -1; j <= 1; j++) {
         for (var i = -1; i <= 1; i++) {
@@ -58,7 +56,7 @@ fn feathered_mask(uv: vec2<f32>, radius: vec2<f32>, channel: u32) -> f32 {
             sum += w * mask_at(uv + vec2<f32>(f32(i), f32(j)) * radius, channel);
         }
     }
-    return sum / 16.0;
+    return select(sum / 16.0, mask_at(uv, channel), radius.x == 0.0 && radius.y == 0.0);
 }
 
 // The key: the mask (inverted or not) through the smooth ramp. CPU twin:
@@ -75,13 +73,17 @@ fn key_masks(@builtin(global_invocation_id) id: vec3<u32>) {
         return;
     }
     let uv = (vec2<f32>(id.xy) + 0.5) / vec2<f32>(size);
+    // Every key is computed and the ones that are off selected away, not
+    // branched around: Mesa's lavapipe compiles a small shader again for
+    // every new value of a uniform one of its branches tests, and keeps
+    // every variant, so a branch on a key grew memory at every change of a
+    // feather or a switch (tests/memory.rs).
     var out = vec4<f32>(0.0);
     for (var i = 0u; i < 4u; i++) {
         let k = keys.items[i];
-        if k.flags.z == 1u {
-            let sampled = feathered_mask(uv, k.ramp_feather.zw, k.flags.x);
-            out[i] = mask_weight(sampled, k.flags.y == 1u, k.ramp_feather.x, k.ramp_feather.y);
-        }
+        let sampled = feathered_mask(uv, k.ramp_feather.zw, k.flags.x);
+        let weight = mask_weight(sampled, k.flags.y == 1u, k.ramp_feather.x, k.ramp_feather.y);
+        out[i] = select(0.0, weight, k.flags.z == 1u);
     }
     weights[id.y * size.x + id.x] = pack4x8unorm(out);
 }

@@ -7,34 +7,26 @@
 // invocation; `to_texture` writes the rgba16float working texture that the
 // window draws from. One pass means the picture crosses memory once.
 //
-// 8-bit RGB (the common live case) takes a faster, equally exact route: the
-// per-channel part of the grade is evaluated on the GPU at the 256 possible
-// codes (`bake_channel_table`, 256 invocations whenever the look changes) and
-// each pixel reads its three values from that table, then mixes channels
-// (grade_mix). On a CPU rasteriser (lavapipe) transcendental maths per pixel
-// is most of the cost; this keeps it to 768 evaluations a look. Quantisation is WGSL's pack*unorm rounding,
-// mirrored in src/grade/reference.rs. Paired with src/gpu/pipeline.rs;
-// composed after ingest.wgsl and grade.wgsl.
+// 8-bit RGB (the common live case) takes a faster route: the per-channel
+// part of the grade (grade_channels) at the 256 possible codes is a table,
+// made on the CPU when the look changes (reference::channel_table: 768
+// evaluations a look), and each pixel reads its three values from it, then
+// mixes channels (grade_mix). On a CPU rasteriser (lavapipe) transcendental
+// maths per pixel is most of the cost. (The table used to be baked by a
+// small GPU pass: lavapipe compiles a small shader again for every new
+// value of the uniforms it can fold in and keeps every variant, so each
+// look change cost ~100 KB for good; tests/memory.rs holds memory flat.)
+// Quantisation is WGSL's pack*unorm rounding, mirrored in
+// src/grade/reference.rs. Paired with src/gpu/pipeline.rs; composed after
+// ingest.wgsl and grade.wgsl.
 
 override OUT_FORMAT: u32 = 0u;
 
 @group(0) @binding(3) var<storage, read_write> packed: array<u32>;
 @group(0) @binding(4) var working: texture_storage_2d<rgba16float, write>;
-// grade_channels at the 256 8-bit levels: written by `bake_channel_table`
-// into a storage buffer, copied into a uniform buffer, read by `to_buffer`
-// (uniform reads are the cheapest table lookups on a CPU rasteriser).
-@group(0) @binding(5) var<storage, read_write> channel_table: array<vec4<f32>, 256>;
+// grade_channels at the 256 8-bit levels (uniform reads are the cheapest
+// table lookups on a CPU rasteriser).
 @group(0) @binding(6) var<uniform> channel_lut: array<vec4<f32>, 256>;
-
-// Evaluates the per-channel part of the grade at every 8-bit level. Run
-// before `to_buffer` whenever the look changed (pipeline.rs keeps track), so
-// the table always matches the look.
-@compute @workgroup_size(64)
-fn bake_channel_table(@builtin(global_invocation_id) id: vec3<u32>) {
-    if id.x < 256u {
-        channel_table[id.x] = vec4<f32>(grade_channels(vec3<f32>(f32(id.x) / 255.0)), 0.0);
-    }
-}
 
 // The graded value of 8-bit codes: exact, since the table holds the
 // per-channel part evaluated at exactly these codes.

@@ -682,3 +682,151 @@ fn midi_learn_writes_the_binding_from_a_recording() {
         assert_clear_error(&list, "no MIDI subsystem");
     }
 }
+
+/// A hostile or runaway OSC client: thousands of packets that are not OSC,
+/// a burst of valid values for one key, values out of range and not a
+/// number. The engine logs a summary a second at most, applies only the
+/// newest of the queued values, clamps and says so in short replies, and
+/// answers a bare `/bypass` as the query the README says it is.
+#[test]
+fn osc_floods_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let saved = dir.path().join("live.toml");
+    let stats = dir.path().join("stats.json");
+    let mut engine = bin()
+        .args([
+            "run",
+            "--source",
+            "pattern:bars",
+            "--size",
+            "160x90",
+            "--fps",
+            "30",
+            "--frames",
+            "150",
+            "--sink",
+            "null",
+            "--no-midi",
+            "--osc-port",
+            &port.to_string(),
+            "--save-look",
+            saved.to_str().unwrap(),
+            "--autosave",
+            dir.path().join("autosave.toml").to_str().unwrap(),
+            "--snapshots",
+            dir.path().join("snaps").to_str().unwrap(),
+            "--stats-json",
+            stats.to_str().unwrap(),
+        ])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(engine.stderr.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "engine ended");
+        if line.contains("OSC listening") {
+            break;
+        }
+    }
+    let log = std::thread::spawn(move || {
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+        rest
+    });
+    let script = format!(
+        r#"
+import socket, time, struct
+from pythonosc.osc_message_builder import OscMessageBuilder
+from pythonosc.osc_message import OscMessage
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+dest = ("127.0.0.1", {port})
+def send(addr, *args):
+    b = OscMessageBuilder(address=addr)
+    for a in args: b.add_arg(a)
+    s.sendto(b.build().dgram, dest)
+for i in range(5000):
+    s.sendto(bytes([7, 1, 2, i % 256]) * 64, dest)
+for i in range(3000):
+    send("/primary/exposure", i / 3000.0)
+send("/primary/exposure", 0.25)
+time.sleep(0.5)
+send("/primary/" + "x" * 1200, 1.0)
+send("/primary/exposure", float("nan"))
+time.sleep(0.2)
+send("/primary/exposure", 99.0)
+send("/bypass")
+replies = []
+s.settimeout(0.5)
+deadline = time.time() + 3
+while time.time() < deadline:
+    try:
+        data = s.recv(65536)
+    except socket.timeout:
+        break
+    m = OscMessage(data)
+    if m.address in ("/error", "/bypass"):
+        replies.append((m.address, m.params, len(data)))
+for r in replies: print(r)
+"#
+    );
+    let client = outcome(&mut python(&script));
+    assert_eq!(client.code, 0, "{}", client.stderr);
+    println!("{}", client.stdout);
+    // Replies: short, naming the range, the value clamped, bypass off.
+    assert!(
+        client.stdout.contains("('/bypass', [0.0]"),
+        "{}",
+        client.stdout
+    );
+    assert!(
+        client
+            .stdout
+            .contains("99 is outside -16 to 16: clamped to [16.0]"),
+        "{}",
+        client.stdout
+    );
+    assert!(
+        client.stdout.contains("NaN is outside"),
+        "{}",
+        client.stdout
+    );
+    assert!(
+        client.stdout.contains("xxx...: not a grade parameter"),
+        "{}",
+        client.stdout
+    );
+    for reply in client.stdout.lines().filter(|l| l.contains("/error")) {
+        let size: usize = reply
+            .trim_end_matches(')')
+            .rsplit(", ")
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(size < 300, "a reply of {size} bytes: {reply}");
+    }
+    let status = engine.wait().unwrap();
+    assert!(status.success());
+    let log = log.join().unwrap();
+    let bad_lines = log
+        .lines()
+        .filter(|l| l.contains("not an OSC packet"))
+        .count();
+    println!(
+        "log: {} bytes, {bad_lines} lines about bad packets",
+        log.len()
+    );
+    assert!(bad_lines <= 6, "{bad_lines} lines for 5000 bad packets");
+    assert!(log.len() < 20_000, "{} bytes of log", log.len());
+    assert_eq!(read_look(&saved).primary.exposure, 16.0);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&stats).unwrap()).unwrap();
+    let control = &report["control"];
+    println!("{control}");
+    assert!(control["coalesced"].as_u64().unwrap() > 0, "{control}");
+    assert!(control["changes"].as_u64().unwrap() < 3000, "{control}");
+}

@@ -270,7 +270,7 @@ impl Analyzer {
             Err(e) => problems.push(e.to_string()),
         }
         for problem in &problems {
-            tracing::warn!("analysis: {problem}; grading goes on without it");
+            tracing::warn!("analysis: {problem}");
         }
         analyzer.problems = problems;
         analyzer

@@ -87,6 +87,9 @@ pub struct ControlReport {
     pub events: u64,
     /// Inputs lost because the control thread was behind (should be 0).
     pub dropped: u64,
+    /// OSC values not applied because a newer one for the same key was
+    /// already queued.
+    pub coalesced: u64,
     /// Grade changes published to the picture.
     pub changes: u64,
     /// Event arrival to the first frame ready with the change.
@@ -108,6 +111,7 @@ impl ControlReport {
             profile: None,
             events: 0,
             dropped: 0,
+            coalesced: 0,
             changes: 0,
             latency_ms: latency_of(&new_histogram()),
             latency_samples: 0,
@@ -246,6 +250,7 @@ impl ControlLink {
             replay_total: replay_info,
             replayed: 0,
             save_look: options.save_look.clone(),
+            notice_log: super::throttle::LogThrottle::new(Duration::from_secs(1)),
         };
         let thread_stop = Arc::clone(&stop);
         let handle = std::thread::Builder::new()
@@ -423,10 +428,46 @@ struct ControlThread {
     replay_total: Option<usize>,
     replayed: usize,
     save_look: Option<PathBuf>,
+    /// Notes are logged once a second at most (a flood of bad messages).
+    notice_log: super::throttle::LogThrottle,
 }
 
 /// How often the control thread looks for ports and the autosave.
 const HOUSEKEEPING: Duration = Duration::from_millis(50);
+/// The most queued inputs taken in one batch.
+const MAX_BATCH: usize = 4096;
+
+/// For each input of a batch, whether it is an OSC value for a key that a
+/// later OSC value in the same batch sets again (only the newest is
+/// applied). Queries, actions and MIDI are never skipped.
+fn superseded_sets(batch: &[Input]) -> Vec<bool> {
+    let set_address = |input: &Input| match input {
+        Input::Event {
+            event: ControlInputEvent::Osc(m),
+            ..
+        } if !m.args.is_empty()
+            && m.args.iter().all(|a| {
+                matches!(
+                    a,
+                    OscType::Float(_) | OscType::Double(_) | OscType::Int(_) | OscType::Long(_)
+                )
+            })
+            && Param::parse(&m.addr).is_ok() =>
+        {
+            Some(m.addr.clone())
+        }
+        _ => None,
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut skip = vec![false; batch.len()];
+    for (i, input) in batch.iter().enumerate().rev() {
+        if let Some(addr) = set_address(input) {
+            skip[i] = !seen.insert(addr);
+        }
+    }
+    skip
+}
+
 /// How long a held 14-bit MSB waits for its LSB.
 const MSB_WAIT: Duration = Duration::from_millis(2);
 
@@ -440,25 +481,17 @@ impl ControlThread {
         loop {
             let timeout = if held_msb { MSB_WAIT } else { HOUSEKEEPING };
             match rx.recv_timeout(timeout) {
-                Ok(Input::Event { event, from, at }) => {
-                    self.report.events += 1;
-                    let failed = self.recorder.as_mut().and_then(|r| {
-                        let e = r.record(at, &event).err()?;
-                        Some(format!("recording to {} stopped: {e}", r.path().display()))
-                    });
-                    if let Some(e) = failed {
-                        self.notice(e);
-                        self.recorder = None;
-                    }
-                    if from.is_none() && self.replay_total.is_some() {
-                        self.replayed += 1;
-                    }
-                    match event {
-                        ControlInputEvent::Midi(bytes) => held_msb = self.midi_bytes(&bytes, at),
-                        ControlInputEvent::Osc(message) => self.osc_message(message, from, at),
+                Ok(first) => {
+                    // Whatever else is already queued goes in the same
+                    // batch, so a flood of values for one key costs one
+                    // change (the newest), not one each.
+                    let mut batch = vec![first];
+                    batch.extend(rx.try_iter().take(MAX_BATCH));
+                    let superseded = superseded_sets(&batch);
+                    for (input, skip) in batch.into_iter().zip(superseded) {
+                        self.handle(input, skip, &mut held_msb);
                     }
                 }
-                Ok(Input::ReplayDone) => tracing::info!("control replay finished"),
                 Err(RecvTimeoutError::Timeout) => {
                     if held_msb {
                         held_msb = false;
@@ -482,6 +515,32 @@ impl ControlThread {
             self.housekeeping();
         }
         self.conclude()
+    }
+
+    /// One input: recorded, then applied unless a newer value for the same
+    /// key is in the same batch (`superseded`).
+    fn handle(&mut self, input: Input, superseded: bool, held_msb: &mut bool) {
+        let Input::Event { event, from, at } = input else {
+            tracing::info!("control replay finished");
+            return;
+        };
+        self.report.events += 1;
+        let failed = self.recorder.as_mut().and_then(|r| {
+            let e = r.record(at, &event).err()?;
+            Some(format!("recording to {} stopped: {e}", r.path().display()))
+        });
+        if let Some(e) = failed {
+            self.notice(e);
+            self.recorder = None;
+        }
+        if from.is_none() && self.replay_total.is_some() {
+            self.replayed += 1;
+        }
+        match event {
+            ControlInputEvent::Midi(bytes) => *held_msb = self.midi_bytes(&bytes, at),
+            ControlInputEvent::Osc(_) if superseded => self.report.coalesced += 1,
+            ControlInputEvent::Osc(message) => self.osc_message(message, from, at),
+        }
     }
 
     fn housekeeping(&mut self) {
@@ -605,6 +664,8 @@ impl ControlThread {
         match command {
             OscCommand::Set { param, values } => {
                 let origin = from.map(|f| (f, param));
+                let (lo, hi) = param.info().limit;
+                let refused = values.iter().find(|v| !(**v >= lo && **v <= hi)).copied();
                 if let [r, g, b] = values[..] {
                     let outcome = self.session.set_all(param, [r, g, b], at);
                     if outcome.changed {
@@ -622,6 +683,36 @@ impl ControlThread {
                     );
                 }
                 self.learn_param = self.learn_param.map(|_| param);
+                if let Some(bad) = refused {
+                    let now = param.values(self.session.live());
+                    let e = format!(
+                        "OSC /{param}: {bad} is outside {lo} to {hi}: {} {now:?}",
+                        if bad.is_nan() {
+                            "ignored, it stays"
+                        } else {
+                            "clamped to"
+                        }
+                    );
+                    if let (Some(osc), Some(to)) = (&self.osc, from) {
+                        osc.reply(to, "/error", vec![OscType::String(e.clone())]);
+                    }
+                    self.notice(e);
+                }
+            }
+            OscCommand::PanelQuery(switch) => {
+                if let (Some(osc), Some(to)) = (&self.osc, from) {
+                    let panel = self.session.panel();
+                    let on = match switch {
+                        osc::PanelSwitch::Bypass => panel.bypass,
+                        osc::PanelSwitch::Compare => panel.compare,
+                        osc::PanelSwitch::Fine => self.mapper.fine(),
+                    };
+                    osc.reply(
+                        to,
+                        switch.address(),
+                        vec![OscType::Float(f32::from(u8::from(on)))],
+                    );
+                }
             }
             OscCommand::Query(param) => {
                 if let (Some(osc), Some(to)) = (&self.osc, from) {
@@ -689,7 +780,13 @@ impl ControlThread {
     }
 
     fn notice(&mut self, text: String) {
-        tracing::info!("{text}");
+        if let Some(held) = self.notice_log.admit(Instant::now()) {
+            if held > 0 {
+                tracing::info!("{text} ({held} more notes in the last second, not shown)");
+            } else {
+                tracing::info!("{text}");
+            }
+        }
         if self.report.notices.len() < 50 {
             self.report.notices.push(text);
         }

@@ -20,6 +20,7 @@ pub mod osc;
 pub mod params;
 pub mod replay;
 pub mod session;
+pub mod throttle;
 
 pub use link::{ControlLink, ControlOptions, ControlReport};
 pub use mapping::{Profile, ProfileError, ProfileSource};

@@ -8,10 +8,15 @@
 //! - `/primary/exposure 0.5` sets a key; `/cdl/slope 1.1 1.0 0.9` sets its
 //!   three channels; `/primary/gain/r 1.2` one channel; a key with no
 //!   argument is a query, answered with its value.
-//! - `/bypass`, `/compare` (no argument toggles, 0 / 1 sets), `/undo`,
-//!   `/redo`, `/store N`, `/recall N`, `/reset PATH|primary|cdl|grade`,
-//!   `/bank N`, `/fine 0|1`, `/learn PATH` (the next MIDI control moved is
-//!   bound to PATH).
+//! - `/bypass`, `/compare`, `/fine` (0 / 1 sets; no argument is a query,
+//!   like every key), `/undo`, `/redo`, `/store N`, `/recall N`,
+//!   `/reset PATH|primary|cdl|grade`, `/bank N`, `/learn PATH` (the next
+//!   MIDI control moved is bound to PATH).
+//!
+//! A flood cannot hurt: packets that are not OSC are counted and logged
+//! once a second at most, `/error` replies are short (a hostile address or
+//! argument is never echoed whole), and the control thread applies only
+//! the newest of several queued values for one key.
 //!
 //! After every change [`OscServer::feedback`] sends each key whose value
 //! changed to every client heard from, except the one that just set it
@@ -46,7 +51,43 @@ pub enum OscCommand {
     },
     /// `/fine 1`: fine mode on or off.
     Fine(bool),
+    /// `/bypass`, `/compare`, `/fine` without an argument: their state.
+    PanelQuery(PanelSwitch),
     Learn(Param),
+}
+
+/// The switches of the panel that OSC can ask about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PanelSwitch {
+    Bypass,
+    Compare,
+    Fine,
+}
+
+impl PanelSwitch {
+    pub fn address(self) -> &'static str {
+        match self {
+            PanelSwitch::Bypass => "/bypass",
+            PanelSwitch::Compare => "/compare",
+            PanelSwitch::Fine => "/fine",
+        }
+    }
+}
+
+/// The longest part of a received address or argument an error echoes.
+const ECHO: usize = 64;
+
+/// What an argument is, in words (never its value: a hostile client's
+/// blob is not sent back).
+fn kind_of(arg: &OscType) -> &'static str {
+    match arg {
+        OscType::Int(_) | OscType::Long(_) => "an integer",
+        OscType::Float(_) | OscType::Double(_) => "a number",
+        OscType::String(_) => "a string",
+        OscType::Blob(_) => "a blob",
+        OscType::Bool(_) => "a boolean",
+        _ => "a value of another type",
+    }
 }
 
 /// Reads one message; the error names the address and what was expected.
@@ -67,7 +108,8 @@ pub fn interpret(message: &OscMessage) -> Result<OscCommand, String> {
         OscType::String(s) => Some(s.as_str()),
         _ => None,
     });
-    let addr = message.addr.as_str();
+    let short = super::throttle::shorten(&message.addr, ECHO);
+    let addr = short.as_str();
     let slot = |what: &str| -> Result<u8, String> {
         numbers
             .first()
@@ -75,16 +117,16 @@ pub fn interpret(message: &OscMessage) -> Result<OscCommand, String> {
             .map(|v| *v as u8)
             .ok_or_else(|| format!("OSC {addr}: expected a {what} number 0-255"))
     };
-    let toggle = |action| match numbers.first() {
-        None => Ok(OscCommand::Action(action)),
+    let toggle = |action, switch| match numbers.first() {
+        None => Ok(OscCommand::PanelQuery(switch)),
         Some(v) => Ok(OscCommand::Toggle {
             action,
             on: *v >= 0.5,
         }),
     };
-    match addr {
-        "/bypass" => toggle(Action::Bypass),
-        "/compare" => toggle(Action::Compare),
+    match message.addr.as_str() {
+        "/bypass" => toggle(Action::Bypass, PanelSwitch::Bypass),
+        "/compare" => toggle(Action::Compare, PanelSwitch::Compare),
         "/undo" => Ok(OscCommand::Action(Action::Undo)),
         "/redo" => Ok(OscCommand::Action(Action::Redo)),
         "/store" => Ok(OscCommand::Action(Action::Store(slot("snapshot")?))),
@@ -93,7 +135,10 @@ pub fn interpret(message: &OscMessage) -> Result<OscCommand, String> {
             0 => Err(format!("OSC {addr}: banks are numbered from 1")),
             n => Ok(OscCommand::Action(Action::Bank(usize::from(n) - 1))),
         },
-        "/fine" => Ok(OscCommand::Fine(numbers.first().is_none_or(|v| *v >= 0.5))),
+        "/fine" => match numbers.first() {
+            None => Ok(OscCommand::PanelQuery(PanelSwitch::Fine)),
+            Some(v) => Ok(OscCommand::Fine(*v >= 0.5)),
+        },
         "/reset" => {
             let what = text.ok_or_else(|| {
                 format!("OSC {addr}: expected a string: a key path or primary, cdl, grade")
@@ -102,21 +147,40 @@ pub fn interpret(message: &OscMessage) -> Result<OscCommand, String> {
                 Some(section) => Ok(OscCommand::Action(Action::ResetSection(section))),
                 None => Param::parse(what)
                     .map(|p| OscCommand::Action(Action::ResetParam(p)))
-                    .map_err(|e| format!("OSC {addr}: {e}")),
+                    .map_err(|e| {
+                        format!(
+                            "OSC {addr}: {}",
+                            super::throttle::shorten(&e.to_string(), 2 * ECHO)
+                        )
+                    }),
             }
         }
         "/learn" => {
             let what = text.ok_or_else(|| format!("OSC {addr}: expected the key path to learn"))?;
-            Param::parse(what)
-                .map(OscCommand::Learn)
-                .map_err(|e| format!("OSC {addr}: {e}"))
+            Param::parse(what).map(OscCommand::Learn).map_err(|e| {
+                format!(
+                    "OSC {addr}: {}",
+                    super::throttle::shorten(&e.to_string(), 2 * ECHO)
+                )
+            })
         }
         _ => {
-            let param = Param::parse(addr).map_err(|e| format!("OSC {e}"))?;
-            if message.args.len() != numbers.len() {
+            let param = Param::parse(&message.addr).map_err(|_| {
+                format!("OSC {addr}: not a grade parameter or action (addresses are the look's keys, e.g. /primary/exposure)")
+            })?;
+            if let Some(other) = message.args.iter().find(|a| {
+                !matches!(
+                    a,
+                    OscType::Float(_)
+                        | OscType::Double(_)
+                        | OscType::Int(_)
+                        | OscType::Long(_)
+                        | OscType::Bool(_)
+                )
+            }) {
                 return Err(format!(
-                    "OSC {addr}: expected numbers, got {:?}",
-                    message.args
+                    "OSC {addr}: expected numbers, got {}",
+                    kind_of(other)
                 ));
             }
             match numbers.len() {
@@ -253,6 +317,7 @@ impl Drop for OscServer {
 
 fn receive_loop(socket: UdpSocket, stop: &AtomicBool, deliver: impl Fn(Received)) {
     let mut buf = vec![0u8; rosc::decoder::MTU];
+    let mut bad_packets = super::throttle::LogThrottle::new(Duration::from_secs(1));
     while !stop.load(Ordering::Relaxed) {
         let (len, from) = match socket.recv_from(&mut buf) {
             Ok(got) => got,
@@ -275,7 +340,19 @@ fn receive_loop(socket: UdpSocket, stop: &AtomicBool, deliver: impl Fn(Received)
             Ok((_, packet)) => unpack(packet, &mut |message| {
                 deliver(Received { message, from, at })
             }),
-            Err(e) => tracing::warn!("OSC from {from}: not an OSC packet ({e:?})"),
+            Err(e) => {
+                if let Some(held) = bad_packets.admit(at) {
+                    let reason = super::throttle::shorten(&format!("{e:?}"), ECHO);
+                    tracing::warn!(
+                        "OSC from {from}: not an OSC packet ({reason}){}",
+                        if held > 0 {
+                            format!("; {held} more such packets in the last second")
+                        } else {
+                            String::new()
+                        }
+                    );
+                }
+            }
         }
     }
 }

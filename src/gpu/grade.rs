@@ -22,7 +22,7 @@ use crate::grade::{Look, Primary};
 use bytemuck::Zeroable;
 
 /// Everything the frame kernel reads about the look, per frame.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GradeUniforms {
     pub params: GradeParams,
     pub transform: TransformParams,
@@ -33,6 +33,10 @@ pub struct GradeUniforms {
     pub keys: KeyBlock,
     /// The kernel specialisation these values need.
     pub variant: KernelVariant,
+    /// The per-channel grade at the 256 8-bit codes, for the 8-bit route
+    /// (`reference::channel_table`); shared, so a frame pipeline tells a
+    /// new table from the one it holds without comparing them.
+    pub channel_table: std::sync::Arc<Vec<[f32; 4]>>,
 }
 
 impl GradeUniforms {
@@ -43,6 +47,7 @@ impl GradeUniforms {
             secondaries: SecondaryGains::from_look(look),
             keys: KeyBlock::from_look(look),
             variant: KernelVariant::of(look),
+            channel_table: std::sync::Arc::new(crate::grade::reference::channel_table(look)),
         }
     }
 }
@@ -322,6 +327,8 @@ pub struct KernelVariant {
     pub log_primaries: u32,
     /// 1 for a video-mode look whose linear-light primaries are a matrix.
     pub video_matrix: u32,
+    /// 1 for a video-mode look whose exposure alone is set.
+    pub exposure: u32,
     pub input_transfer: u32,
     pub working_transfer: u32,
     pub output_transfer: u32,
@@ -348,6 +355,9 @@ impl KernelVariant {
             cdl_power: u32::from(look.cdl.power != [1.0; 3]),
             log_primaries: log_primaries(&look.primary),
             video_matrix: u32::from(scene.is_none() && !look.primary.linear_is_gain()),
+            exposure: u32::from(
+                scene.is_none() && look.primary.linear_is_gain() && look.primary.exposure != 0.0,
+            ),
             input_transfer: code(|s| s.input, 0),
             working_transfer: code(|s| s.working, Transfer::AcesCct.shader_code()),
             output_transfer: code(|s| s.output, 0),
@@ -356,7 +366,7 @@ impl KernelVariant {
     }
 
     /// The values of the WGSL override constants.
-    pub fn constants(self) -> [(&'static str, f64); 10] {
+    pub fn constants(self) -> [(&'static str, f64); 11] {
         [
             ("LUT_MODE", f64::from(self.lut_mode)),
             ("DISPLAY_LUT_MODE", f64::from(self.display_lut_mode)),
@@ -364,6 +374,7 @@ impl KernelVariant {
             ("CDL_POWER", f64::from(self.cdl_power)),
             ("LOG_PRIMARIES", f64::from(self.log_primaries)),
             ("VIDEO_MATRIX", f64::from(self.video_matrix)),
+            ("EXPOSURE", f64::from(self.exposure)),
             ("INPUT_TRANSFER", f64::from(self.input_transfer)),
             ("WORKING_TRANSFER", f64::from(self.working_transfer)),
             ("OUTPUT_TRANSFER", f64::from(self.output_transfer)),

@@ -59,14 +59,9 @@ pub struct FramePipeline {
     /// One pipeline per input layout, output and LUT mode.
     pipelines: HashMap<(PixelFormat, Target, KernelVariant), wgpu::ComputePipeline>,
     /// The per-channel grade at the 256 8-bit codes (see pipeline.wgsl).
-    channel_table: wgpu::Buffer,
     channel_lut: wgpu::Buffer,
-    /// What the channel table holds now: the grade it was baked for and
-    /// the LUT upload it read (`None`: not baked yet).
-    channel_table_of: Option<(Vec<u8>, KernelVariant, u64)>,
-    /// Counts LUT uploads, so a new LUT re-bakes the table.
-    lut_generation: u64,
-    bake_pipelines: HashMap<KernelVariant, wgpu::ComputePipeline>,
+    /// The table `channel_lut` holds (`None`: none uploaded yet).
+    channel_table_of: Option<std::sync::Arc<Vec<[f32; 4]>>>,
     /// The look's creative LUT, one vec4 an entry (one entry when there is none).
     lut: wgpu::Buffer,
     /// The look's scene-referred matrices and curve constants.
@@ -119,10 +114,7 @@ impl FramePipeline {
                 "frame kernel (packed)",
                 &[
                     with(bindings::storage_buffer(3, false)),
-                    vec![
-                        bindings::storage_buffer(5, false),
-                        bindings::uniform(6, wgpu::ShaderStages::COMPUTE),
-                    ],
+                    vec![bindings::uniform(6, wgpu::ShaderStages::COMPUTE)],
                 ]
                 .concat(),
             ),
@@ -133,21 +125,13 @@ impl FramePipeline {
             ),
             module,
             pipelines: HashMap::new(),
-            channel_table: device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("channel table"),
-                size: 256 * 16,
-                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-                mapped_at_creation: false,
-            }),
             channel_lut: device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("channel lut"),
                 size: 256 * 16,
                 usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             }),
-            bake_pipelines: HashMap::new(),
             channel_table_of: None,
-            lut_generation: 0,
             lut: lut_buffer(device, &pack_lut(&[[0.0; 3]]).words),
             transform_uniforms: uniform_buffer(
                 device,
@@ -198,7 +182,6 @@ impl FramePipeline {
             });
         }
         self.lut = lut_buffer(&ctx.device, &words);
-        self.lut_generation += 1;
         Ok(())
     }
 
@@ -276,17 +259,6 @@ impl FramePipeline {
             let pipeline = kernel_pipeline(device, &self.module, layout, entry, &constants);
             self.pipelines.insert(key, pipeline);
         }
-        if uses_channel_table(frame.format, target) && !self.bake_pipelines.contains_key(&variant) {
-            let constants = variant.constants();
-            let pipeline = kernel_pipeline(
-                device,
-                &self.module,
-                &self.packed_layout.1,
-                "bake_channel_table",
-                &constants,
-            );
-            self.bake_pipelines.insert(variant, pipeline);
-        }
         Ok(())
     }
 
@@ -363,10 +335,6 @@ impl FramePipeline {
                         .as_entire_binding(),
                 });
                 entries.push(wgpu::BindGroupEntry {
-                    binding: 5,
-                    resource: self.channel_table.as_entire_binding(),
-                });
-                entries.push(wgpu::BindGroupEntry {
                     binding: 6,
                     resource: self.channel_lut.as_entire_binding(),
                 });
@@ -387,28 +355,18 @@ impl FramePipeline {
             layout,
             entries: &entries,
         });
-        // The table depends on the look only: bake it when the look changes.
-        // (Baking every frame also made lavapipe's memory grow by about
-        // 110 KB a frame, measured with `run --frames 300` vs `3000`.)
-        let bake = self.bake_pipelines.get(&variant);
-        if let (true, Some(bake)) = (uses_channel_table(frame.format, target), bake) {
-            let grade = [
-                bytemuck::bytes_of(&look.params),
-                bytemuck::bytes_of(&look.transform),
-            ]
-            .concat();
-            let baked_for = Some((grade, variant, self.lut_generation));
-            if self.channel_table_of != baked_for {
-                super::dispatch_pixels(encoder, "bake channel table", bake, &bind_group, 256, 1);
-                encoder.copy_buffer_to_buffer(
-                    &self.channel_table,
-                    0,
-                    &self.channel_lut,
-                    0,
-                    256 * 16,
-                );
-                self.channel_table_of = baked_for;
-            }
+        // The table depends on the look only: upload it when it changes.
+        let table_is_new = self
+            .channel_table_of
+            .as_ref()
+            .is_none_or(|t| !std::sync::Arc::ptr_eq(t, &look.channel_table));
+        if uses_channel_table(frame.format, target) && table_is_new {
+            ctx.queue.write_buffer(
+                &self.channel_lut,
+                0,
+                bytemuck::cast_slice(look.channel_table.as_slice()),
+            );
+            self.channel_table_of = Some(std::sync::Arc::clone(&look.channel_table));
         }
         let pipeline = &self.pipelines[&(frame.format, target, variant)];
         // `to_buffer` covers four pixels an invocation, `to_texture` one.
@@ -493,7 +451,7 @@ fn lut_buffer(device: &wgpu::Device, words: &[[u32; 2]]) -> wgpu::Buffer {
 }
 
 /// Only `to_buffer` with 8-bit RGB input reads the channel table
-/// (shaders/pipeline.wgsl), so only then is it baked.
+/// (shaders/pipeline.wgsl), so only then is it uploaded.
 fn uses_channel_table(format: PixelFormat, target: Target) -> bool {
     format == PixelFormat::Rgb8 && matches!(target, Target::Packed(_))
 }

@@ -109,12 +109,70 @@ pub fn read_one(path: &Path, id: Option<&str>) -> Result<ColorCorrection, CdlErr
     }
 }
 
+/// Deepest element nesting a CDL file may have: a ColorDecisionList is
+/// five levels deep; the margin allows vendors' wrappers.
+const MAX_DEPTH: usize = 64;
+
+/// The line of the first element nested deeper than `limit`, found by a
+/// quick scan of the tags (comments, CDATA, processing instructions and
+/// declarations skipped) before the real parse, whose tree building
+/// recurses and would exhaust the stack on a hostile file.
+fn too_deep(text: &str, limit: usize) -> Option<u32> {
+    let bytes = text.as_bytes();
+    let (mut depth, mut line, mut i) = (0usize, 1u32, 0usize);
+    let skip_to = |from: usize, end: &str| {
+        text[from..]
+            .find(end)
+            .map_or(bytes.len(), |k| from + k + end.len())
+    };
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => {
+                line += 1;
+                i += 1;
+            }
+            b'<' => {
+                let rest = &text[i..];
+                let end = if rest.starts_with("<!--") {
+                    skip_to(i, "-->")
+                } else if rest.starts_with("<![CDATA[") {
+                    skip_to(i, "]]>")
+                } else if rest.starts_with("<?") || rest.starts_with("<!") {
+                    skip_to(i, ">")
+                } else {
+                    let close = skip_to(i, ">");
+                    let tag = &text[i..close];
+                    if tag.starts_with("</") {
+                        depth = depth.saturating_sub(1);
+                    } else if !tag.ends_with("/>") {
+                        depth += 1;
+                        if depth > limit {
+                            return Some(line);
+                        }
+                    }
+                    close
+                };
+                line += text[i..end].matches('\n').count() as u32;
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 pub fn parse(text: &str, path: &Path) -> Result<Vec<ColorCorrection>, CdlError> {
     let syntax = |line: u32, message: String| CdlError::Syntax {
         path: path.into(),
         line,
         message,
     };
+    if let Some(line) = too_deep(text, MAX_DEPTH) {
+        return Err(syntax(
+            line,
+            format!("elements nested more than {MAX_DEPTH} deep; a CDL file needs five"),
+        ));
+    }
     let doc = roxmltree::Document::parse(text).map_err(|e| syntax(e.pos().row, e.to_string()))?;
     let line_of = |node: roxmltree::Node| doc.text_pos_at(node.range().start).row;
     let root = doc.root_element();
@@ -388,6 +446,24 @@ mod tests {
         assert_eq!(all[0].descriptions, ["from the set"]);
         assert_eq!(all[1].cdl.saturation, 1.0);
         assert_eq!(all[1].cdl.offset, [0.1; 3]);
+    }
+
+    #[test]
+    fn hostile_nesting_is_refused_by_line() {
+        let deep = format!(
+            "<ColorCorrection>\n{}{}</ColorCorrection>",
+            "<a>".repeat(20_000),
+            "</a>".repeat(20_000)
+        );
+        let err = parse(&deep, Path::new("deep.cc")).unwrap_err().to_string();
+        assert!(
+            err.contains("deep.cc, line 2") && err.contains("nested"),
+            "{err}"
+        );
+        // Comments, CDATA and empty elements do not count.
+        let fine = "<!-- <a><a> --><ColorCorrection id=\"x\"><SOPNode><Slope>1 1 1</Slope><Offset>0 0 0</Offset><Power>1 1 1</Power></SOPNode><SatNode><Saturation>1</Saturation></SatNode><Description><![CDATA[<<<]]></Description><e/></ColorCorrection>";
+        assert!(too_deep(fine, 4).is_none());
+        assert_eq!(parse(fine, Path::new("ok.cc")).unwrap().len(), 1);
     }
 
     #[test]

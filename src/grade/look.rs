@@ -107,8 +107,11 @@ impl LutRef {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Cdl {
+    #[serde(deserialize_with = "rgb")]
     pub slope: [f32; 3],
+    #[serde(deserialize_with = "rgb")]
     pub offset: [f32; 3],
+    #[serde(deserialize_with = "rgb")]
     pub power: [f32; 3],
     pub saturation: f32,
     /// ASC CDL v1.2 clamps to [0, 1] after slope/offset and after
@@ -116,6 +119,18 @@ pub struct Cdl {
     /// values below 0 pass the power untouched and nothing is clipped.
     #[serde(skip_serializing_if = "is_true")]
     pub clamp: bool,
+}
+
+/// Exactly three numbers (r, g, b): a fourth is a mistake to report, not
+/// to drop.
+pub(super) fn rgb<'de, D: serde::Deserializer<'de>>(d: D) -> Result<[f32; 3], D::Error> {
+    let values = Vec::<f32>::deserialize(d)?;
+    <[f32; 3]>::try_from(values.as_slice()).map_err(|_| {
+        serde::de::Error::custom(format!(
+            "expected 3 numbers (r, g, b), got {}",
+            values.len()
+        ))
+    })
 }
 
 pub(super) fn is_true(v: &bool) -> bool {
@@ -154,9 +169,12 @@ pub struct Primary {
     /// Saturation in linear light around luminance (1 = none), after the
     /// white balance; the CDL's saturation is separate.
     pub saturation: f32,
+    #[serde(deserialize_with = "rgb")]
     pub lift: [f32; 3],
     /// 0 is neutral; +1 brightens the mid-tones (exponent 1/2).
+    #[serde(deserialize_with = "rgb")]
     pub gamma: [f32; 3],
+    #[serde(deserialize_with = "rgb")]
     pub gain: [f32; 3],
 }
 
@@ -350,9 +368,23 @@ impl Look {
             .map(|t| t.colour_tags())
     }
 
-    /// Writes the look as TOML, atomically.
+    /// Writes the look as TOML, atomically. The LUT files it names are
+    /// written relative to the new file's folder (or absolute where no
+    /// relative path leads there), so the saved look loads from wherever
+    /// it is written.
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        let text = toml::to_string(self).map_err(std::io::Error::other)?;
+        let folder = crate::output::resolve(path)?
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut portable = self.clone();
+        if let Some(lut) = &mut portable.lut {
+            lut.file = relative_to(&lut.file, &folder);
+        }
+        if let Some(file) = portable.output.as_mut().and_then(|o| o.lut.as_mut()) {
+            *file = relative_to(file, &folder);
+        }
+        let text = toml::to_string(&portable).map_err(std::io::Error::other)?;
         crate::output::write_file(path, text.as_bytes())
     }
 
@@ -393,6 +425,14 @@ impl Look {
             ("primary.gamma", &p.gamma, GAMMA_RANGE),
             ("primary.gain", &p.gain, GAIN_RANGE),
         ];
+        if self.name.chars().any(char::is_control) {
+            return Err(LookError::OutOfRange {
+                origin: origin.to_string(),
+                key: "name".into(),
+                value: format!("{:?}", self.name),
+                expected: "text without control characters (tabs, line breaks, escapes)",
+            });
+        }
         if let Some(output) = &self.output {
             if output.transform.is_some() == output.lut.is_some() {
                 return Err(LookError::OutOfRange {
@@ -470,6 +510,33 @@ impl Look {
     }
 }
 
+/// `file` (relative to the working folder, or absolute) as a path from
+/// `folder` (absolute), e.g. `../luts/show.cube`; absolute when they share
+/// no root.
+fn relative_to(file: &Path, folder: &Path) -> PathBuf {
+    let absolute = std::fs::canonicalize(file).unwrap_or_else(|_| {
+        std::env::current_dir()
+            .map(|cwd| cwd.join(file))
+            .unwrap_or_else(|_| file.to_path_buf())
+    });
+    let (a, b): (Vec<_>, Vec<_>) = (
+        absolute.components().collect(),
+        folder.components().collect(),
+    );
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return absolute;
+    }
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &a[common..] {
+        out.push(c);
+    }
+    out
+}
+
 /// Turns a TOML error into one line naming the file and line.
 pub(crate) fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> TomlError {
     let line = e
@@ -516,6 +583,58 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("primary.exposure"));
+    }
+
+    #[test]
+    fn saved_looks_find_their_luts_from_anywhere() {
+        let dir = tempfile::tempdir().unwrap();
+        let looks = dir.path().join("looks");
+        let elsewhere = dir.path().join("saved/deeper");
+        std::fs::create_dir_all(&looks).unwrap();
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        crate::grade::lut::Lut3d::identity(2)
+            .write_cube(&looks.join("show.cube"))
+            .unwrap();
+        std::fs::write(
+            looks.join("a.toml"),
+            "name = \"a\"\n[lut]\nfile = \"show.cube\"\n",
+        )
+        .unwrap();
+        let look = Look::load(&looks.join("a.toml")).unwrap();
+        look.save(&elsewhere.join("b.toml")).unwrap();
+        let text = std::fs::read_to_string(elsewhere.join("b.toml")).unwrap();
+        assert!(text.contains("../../looks/show.cube"), "{text}");
+        let again = Look::load(&elsewhere.join("b.toml")).unwrap();
+        assert_eq!(again.loaded_lut, look.loaded_lut);
+        // Saved beside the LUT, the path is the bare name again.
+        again.save(&looks.join("c.toml")).unwrap();
+        let text = std::fs::read_to_string(looks.join("c.toml")).unwrap();
+        assert!(text.contains("file = \"show.cube\""), "{text}");
+    }
+
+    #[test]
+    fn three_channel_keys_take_exactly_three() {
+        for bad in ["[primary]\ngain = [1, 1, 1, 1]", "[cdl]\nslope = [1, 1]"] {
+            let err = Look::parse(bad, Path::new("d.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("line 2") && err.contains("expected 3 numbers"),
+                "{err}"
+            );
+        }
+        let text = "[[secondary]]\nmask = \"face\"\ngain = [1, 1, 1, 2]";
+        let err = Look::parse(text, Path::new("d.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn names_with_control_characters_are_refused() {
+        let look = Look::parse("name = \"day\\u0007ext\"", Path::new("e.toml")).unwrap();
+        let err = look.validate("e.toml").unwrap_err().to_string();
+        assert!(err.contains("name") && err.contains("control"), "{err}");
     }
 
     #[test]

@@ -50,18 +50,53 @@ pub fn apply_linear_primaries(rgb: [f32; 3], matrix: &Mat3) -> [f32; 3] {
 /// scene-linear data) nothing is clipped and negative values pass the power
 /// unchanged.
 pub fn apply_cdl(rgb: [f32; 3], cdl: &Cdl) -> [f32; 3] {
-    let (lo, hi) = if cdl.clamp {
+    let (lo, hi) = cdl_bounds(cdl);
+    let sop = apply_sop(rgb, cdl);
+    let luma = sop[0] * REC709_LUMA[0] + sop[1] * REC709_LUMA[1] + sop[2] * REC709_LUMA[2];
+    sop.map(|c| (luma + cdl.saturation * (c - luma)).clamp(lo, hi))
+}
+
+fn cdl_bounds(cdl: &Cdl) -> (f32, f32) {
+    if cdl.clamp {
         (0.0, 1.0)
     } else {
         (f32::MIN, f32::MAX)
-    };
-    let mut sop = [0.0f32; 3];
-    for c in 0..3 {
-        let v = (rgb[c] * cdl.slope[c] + cdl.offset[c]).clamp(lo, hi);
-        sop[c] = if v >= 0.0 { v.powf(cdl.power[c]) } else { v };
     }
-    let luma = sop[0] * REC709_LUMA[0] + sop[1] * REC709_LUMA[1] + sop[2] * REC709_LUMA[2];
-    sop.map(|c| (luma + cdl.saturation * (c - luma)).clamp(lo, hi))
+}
+
+/// The slope / offset / power part of [`apply_cdl`], per channel.
+pub fn apply_sop(rgb: [f32; 3], cdl: &Cdl) -> [f32; 3] {
+    let (lo, hi) = cdl_bounds(cdl);
+    [0, 1, 2].map(|c| {
+        let v = (rgb[c] * cdl.slope[c] + cdl.offset[c]).clamp(lo, hi);
+        if v >= 0.0 {
+            v.powf(cdl.power[c])
+        } else {
+            v
+        }
+    })
+}
+
+/// The per-channel part of the grade (each output channel depends on the
+/// same input channel only) at the 256 8-bit codes: the table the frame
+/// kernel's 8-bit route reads before it mixes channels
+/// (`shaders/pipeline.wgsl`). CPU twin of `grade_channels` in grade.wgsl:
+/// the camera decode of a scene-referred look; the sRGB decode when video
+/// mode's linear-light primaries are a matrix; else exposure, then the
+/// CDL's slope / offset / power.
+pub fn channel_table(look: &Look) -> Vec<[f32; 4]> {
+    let scene = look.scene();
+    (0..256)
+        .map(|code| {
+            let v = code as f32 / 255.0;
+            let [r, g, b] = match &scene {
+                Some(scene) => [scene.input.decode(v); 3],
+                None if !look.primary.linear_is_gain() => [srgb_to_linear(v); 3],
+                None => apply_sop(apply_exposure([v; 3], look.primary.exposure), &look.cdl),
+            };
+            [r, g, b, 0.0]
+        })
+        .collect()
 }
 
 /// The whole grade of one pixel. Video mode (no `[input]`/`[output]`):

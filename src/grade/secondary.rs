@@ -83,7 +83,7 @@ pub struct Secondary {
     #[serde(default = "one")]
     pub saturation: f32,
     /// Per-channel gain inside the mask, in linear light.
-    #[serde(default = "ones")]
+    #[serde(default = "ones", deserialize_with = "super::look::rgb")]
     pub gain: [f32; 3],
 }
 

@@ -25,7 +25,7 @@ use crate::ffmpeg::ColourTags;
 use crate::gpu::OutputFormat;
 use crate::output::sequence::Pattern;
 use crate::output::{Destination, PendingFile};
-use crate::source::file::InputInfo;
+use crate::source::file::{Chroma, InputInfo};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -274,12 +274,18 @@ impl FileSink {
             }
             _ => None,
         };
+        // The look's output tags, else the input's (its matrix and range
+        // only when it was Y'CbCr: an RGB file's range is not a video range).
         let colour = self.options.colour.clone().unwrap_or_else(|| {
-            self.options
-                .input
-                .as_ref()
-                .map(|(_, i)| i.colour.clone())
-                .unwrap_or_default()
+            match self.options.input.as_ref().map(|(_, i)| i) {
+                Some(i) if matches!(i.chroma, Chroma::Rgb | Chroma::Gray) => ColourTags {
+                    primaries: i.colour.primaries.clone(),
+                    transfer: i.colour.transfer.clone(),
+                    ..ColourTags::default()
+                },
+                Some(i) => i.colour.clone(),
+                None => ColourTags::default(),
+            }
         });
         let job = EncodeJob {
             plan,
@@ -469,9 +475,16 @@ impl Sink for FileSink {
     }
 
     fn kept(&self) -> String {
+        let timing = match &self.clock {
+            Some(c) if c.repeated + c.skipped > 0 => format!(
+                ": real time, {} repeated for frames dropped live, {} skipped",
+                c.repeated, c.skipped
+            ),
+            _ => String::new(),
+        };
         match &self.kind {
             Kind::Sequence(p, _) => format!("{} frames of {p}", self.written.len()),
-            _ => format!("{} ({} frames)", self.dest.display(), self.frames),
+            _ => format!("{} ({} frames{timing})", self.dest.display(), self.frames),
         }
     }
 }

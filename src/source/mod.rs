@@ -141,16 +141,13 @@ impl SourceSpec {
     /// fetched and (with the camera feature) the camera index exists.
     pub fn preflight(&self) -> Result<(), SourceError> {
         match self {
-            SourceSpec::File { path } if !path.exists() => {
-                Err(SourceError::NotFound { path: path.clone() })
-            }
+            SourceSpec::File { path } => file::inspect(path).map(|_| ()),
             SourceSpec::Pattern { name } => pattern::PatternKind::parse(name).map(|_| ()),
             SourceSpec::Demo => demo::footage().map(|_| ()),
             #[cfg(feature = "camera")]
             SourceSpec::Camera { index } => camera::check_index(*index),
             #[cfg(not(feature = "camera"))]
             SourceSpec::Camera { .. } => Err(SourceError::CameraDisabled),
-            _ => Ok(()),
         }
     }
 
