@@ -19,11 +19,11 @@ demo: setup
 	@scripts/demo
 
 ## Unit and integration tests (GPU tests run on Mesa's lavapipe without a GPU),
-## then a short fuzz run of the MIDI parser and mapping.
+## then a short fuzz run of every parser of outside input (MIDI, OSC, LUTs, CDL, looks).
 test: setup
 	$(CARGO) run --quiet -- models fetch --with rvm
 	$(CARGO) test --all-targets
-	scripts/fuzz-midi 20
+	scripts/fuzz 20
 
 ## Criterion benches of the grade pass (1080p, 4K) and of each analysis
 ## model's latency, the whole-loop comparison against ffmpeg's lut3d filter

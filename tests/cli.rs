@@ -184,6 +184,10 @@ fn window_sink_runs_under_a_virtual_display() {
     let out = std::process::Command::new("xvfb-run")
         .args(["-a", "-s", "-screen 0 1280x720x24"])
         .arg(env!("CARGO_BIN_EXE_neurograde"))
+        .env(
+            "NEUROGRADE_DATA",
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("neurograde-data"),
+        )
         .args([
             "run",
             "--source",

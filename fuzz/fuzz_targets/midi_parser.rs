@@ -14,7 +14,9 @@ const GENERIC: &str = include_str!("../../config/controllers/generic.toml");
 
 fuzz_target!(|bytes: &[u8]| {
     let profile: Profile = toml::from_str(GENERIC).expect("the shipped profile parses");
-    let bindings = profile.check(std::path::Path::new("generic.toml")).expect("and checks");
+    let bindings = profile
+        .check(std::path::Path::new("generic.toml"))
+        .expect("and checks");
     let mut mapper = Mapper::new(profile, bindings);
     let mut parser = MidiParser::new();
     let mut decoder = ControlDecoder::new(mapper.cc14_controls());
@@ -34,5 +36,8 @@ fuzz_target!(|bytes: &[u8]| {
             let _ = mapper.feedback(session.live(), session.panel());
         }
     }
-    session.live().validate("fuzzed").expect("the live look stays valid");
+    session
+        .live()
+        .validate("fuzzed")
+        .expect("the live look stays valid");
 });

@@ -249,7 +249,7 @@ impl Lut3d {
     pub fn to_cube(&self) -> String {
         let mut out = String::new();
         if !self.title.is_empty() {
-            out.push_str(&format!("TITLE \"{}\"\n", self.title.replace('"', "'")));
+            out.push_str(&format!("TITLE \"{}\"\n", cube_title(&self.title)));
         }
         out.push_str(&format!("LUT_3D_SIZE {}\n", self.size));
         if self.domain_min != [0.0; 3] || self.domain_max != [1.0; 3] {
@@ -268,6 +268,19 @@ impl Lut3d {
         let text = self.to_cube();
         crate::output::write_file(path, text.as_bytes())
     }
+}
+
+/// A title as a .cube can carry it: no double quotes (they end it) and no
+/// control characters.
+pub fn cube_title(title: &str) -> String {
+    title
+        .chars()
+        .map(|c| match c {
+            '"' => '\'',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect()
 }
 
 /// Parses the whole text of a `.cube` file.

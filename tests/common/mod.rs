@@ -146,8 +146,15 @@ pub fn ffmpeg_raw(input: &std::path::Path, pix_fmt: &str, extra: &[&str]) -> Vec
 }
 
 /// The neurograde binary built for these tests.
+/// Its data folder (autosave, snapshots) is one under the build's
+/// temporary folder, never the user's `~/.local/share/neurograde`.
 pub fn bin() -> std::process::Command {
-    std::process::Command::new(env!("CARGO_BIN_EXE_neurograde"))
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_neurograde"));
+    command.env(
+        "NEUROGRADE_DATA",
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("neurograde-data"),
+    );
+    command
 }
 
 /// A smooth, clearly non-identity look as a cube LUT: channel mixing, an
