@@ -27,7 +27,8 @@ pub struct RunArgs {
     /// Output: window (default with a display), null (grade and read back,
     /// then discard: for benchmarks), or file:PATH (a video .mp4 .mov .mkv
     /// .avi .nut, an image sequence out_%06d.png, a still for a still
-    /// source or --frames 1, or - for stdout). Without a display the
+    /// source or --frames 1 (the run ends once it is written), or - for
+    /// stdout). Without a display the
     /// default is null.
     #[arg(long, value_name = "K")]
     sink: Option<SinkSpec>,
@@ -101,7 +102,9 @@ fn default_source() -> SourceSpec {
 }
 
 /// Refuses a recording that would destroy or lose a picture (see `grade`).
-fn check_file_sink(args: &RunArgs, source: &SourceSpec, path: &std::path::Path) -> Result<()> {
+/// Says whether the sink is a single still (the run then ends after its
+/// one frame).
+fn check_file_sink(args: &RunArgs, source: &SourceSpec, path: &std::path::Path) -> Result<bool> {
     let pattern = output::sequence::Pattern::parse(path);
     let source_file = match source {
         SourceSpec::File { path } => Some(path),
@@ -109,7 +112,8 @@ fn check_file_sink(args: &RunArgs, source: &SourceSpec, path: &std::path::Path) 
     };
     let single_picture = args.frames == Some(1)
         || source_file.is_some_and(|p| neurograde::source::file::is_still(p) && !args.looping);
-    if pattern.is_none() && neurograde::source::file::is_still(path) && !single_picture {
+    let still_sink = pattern.is_none() && neurograde::source::file::is_still(path);
+    if still_sink && !single_picture {
         bail!(
             "--sink file:{}: a single still holds one picture; name an image sequence (out_%06d.png) or a video, or add --frames 1",
             path.display()
@@ -141,7 +145,7 @@ fn check_file_sink(args: &RunArgs, source: &SourceSpec, path: &std::path::Path) 
     }
     let probe = pattern.map_or(path.to_path_buf(), |p| p.frame_path(0));
     output::check_writable(&probe).with_context(|| format!("--sink file:{}", path.display()))?;
-    Ok(())
+    Ok(still_sink)
 }
 
 pub fn run(args: RunArgs, shutdown: &Shutdown) -> Result<()> {
@@ -166,9 +170,10 @@ pub fn run(args: RunArgs, shutdown: &Shutdown) -> Result<()> {
             SinkSpec::Null
         }
     };
-    if let SinkSpec::File { path } = &sink {
-        check_file_sink(&args, &source, path)?;
-    }
+    let still_sink = match &sink {
+        SinkSpec::File { path } => check_file_sink(&args, &source, path)?,
+        _ => false,
+    };
     if let Some(path) = &args.stats_json {
         output::check_writable(path).with_context(|| format!("--stats-json {}", path.display()))?;
     }
@@ -180,7 +185,8 @@ pub fn run(args: RunArgs, shutdown: &Shutdown) -> Result<()> {
         source_options: SourceOptions { size, fps, looping },
         sink,
         look,
-        frames: args.frames,
+        // A still holds one picture: the run ends once it is written.
+        frames: args.frames.or(still_sink.then_some(1)),
         fast: args.fast,
         ring_capacity: config.run.ring_capacity,
         readback_depth: config.run.readback_depth,

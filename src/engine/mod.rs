@@ -20,12 +20,13 @@ pub mod stats;
 
 use crate::control::ControlOptions;
 use crate::gpu::{GpuContext, GpuError};
+use crate::grade::reference::keeps_grey;
 use crate::grade::Look;
 use crate::sink::file::{fps_rate, Depth, FileSink, FileSinkOptions, Timing};
 use crate::sink::null::NullSink;
 use crate::sink::video::VideoOptions;
 use crate::sink::{Sink, SinkError, SinkSpec};
-use crate::source::file::InputKind;
+use crate::source::file::{Chroma, InputInfo, InputKind};
 use crate::source::{SourceError, SourceOptions, SourceSpec};
 use analysis_link::AnalysisOptions;
 use render::LoopSettings;
@@ -173,19 +174,26 @@ pub(crate) fn conclude(
 }
 
 /// The file sink of a run's `file:PATH`: a live run writes in real time
-/// (frames at their capture time), `--fast` every frame once.
+/// (frames at their capture time), `--fast` every frame once. A file
+/// source gives the sink its size, depth and layout (and a video's audio,
+/// timecode and tags), as `grade` does.
 fn run_file_sink(options: &RunOptions, path: &Path, fps: f64) -> Result<FileSink, EngineError> {
     let input = match &options.source {
-        SourceSpec::File { path } => {
-            let info = crate::source::file::inspect(path)?;
-            (info.kind == InputKind::Video).then(|| (path.clone(), info))
-        }
+        SourceSpec::File { path } => Some((path.clone(), crate::source::file::inspect(path)?)),
         _ => None,
     };
+    let size = input
+        .as_ref()
+        .map_or(options.source_options.size.into(), |(_, i)| {
+            (i.width, i.height)
+        });
     let rate = input
         .as_ref()
+        .filter(|(_, i)| i.kind == InputKind::Video)
         .and_then(|(_, i)| i.rate.clone())
         .unwrap_or_else(|| fps_rate(fps));
+    // The look can move during a run: a grey source is recorded in colour.
+    let input = input.map(|(path, info)| (path, in_colour(info)));
     let sink = FileSinkOptions {
         depth: options.file.depth,
         video: options.file.video.clone(),
@@ -198,7 +206,16 @@ fn run_file_sink(options: &RunOptions, path: &Path, fps: f64) -> Result<FileSink
         input,
         ..FileSinkOptions::new(path, &rate)
     };
-    Ok(FileSink::create(sink, options.source_options.size.into())?)
+    Ok(FileSink::create(sink, size)?)
+}
+
+/// The input as the graded picture is laid out: a grey input that the look
+/// tints is written as full-resolution colour (4:4:4), not grey.
+fn in_colour(mut info: InputInfo) -> InputInfo {
+    if info.chroma == Chroma::Gray {
+        info.chroma = Chroma::Yuv444;
+    }
+    info
 }
 
 fn run_headless(options: RunOptions, stop: Arc<AtomicBool>) -> Result<RunReport, EngineError> {
@@ -293,7 +310,14 @@ pub fn grade_file(
         colour: job.look.output_colour_tags(),
         timing: Timing::EveryFrame,
         first_number,
-        input: Some((job.input.clone(), info.clone())),
+        input: Some((
+            job.input.clone(),
+            if keeps_grey(&job.look) {
+                info.clone()
+            } else {
+                in_colour(info.clone())
+            },
+        )),
         ..FileSinkOptions::new(&job.output, &rate)
     };
     let sink = FileSink::create(sink, (info.width, info.height))?;

@@ -137,6 +137,23 @@ pub(super) fn is_true(v: &bool) -> bool {
     *v
 }
 
+impl Cdl {
+    /// The range the CDL clips to: [0, 1] when it clamps (ASC CDL v1.2) and
+    /// does something; an identity CDL is no operator at all, so a look
+    /// without one passes highlights and negative values untouched.
+    pub fn bounds(&self) -> (f32, f32) {
+        let identity = Cdl {
+            clamp: self.clamp,
+            ..Cdl::default()
+        };
+        if self.clamp && *self != identity {
+            (0.0, 1.0)
+        } else {
+            (f32::MIN, f32::MAX)
+        }
+    }
+}
+
 impl Default for Cdl {
     fn default() -> Self {
         Cdl {

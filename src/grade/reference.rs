@@ -45,28 +45,21 @@ pub fn apply_linear_primaries(rgb: [f32; 3], matrix: &Mat3) -> [f32; 3] {
 /// ASC CDL v1.2 (ASC Technology Committee, "ASC Color Decision List (ASC CDL)
 /// Transfer Functions and Interchange Syntax", 2009):
 /// `out = clamp(in * slope + offset)^power`, then saturation around Rec. 709
-/// luma, `out = luma + sat * (in - luma)`, clamped to [0, 1].
+/// luma, `out = luma + sat * (in - luma)`, clamped to [0, 1] (an identity
+/// CDL clamps nothing: see [`Cdl::bounds`]).
 /// With `clamp = false` (the no-clamp style ACES and OpenColorIO use for
 /// scene-linear data) nothing is clipped and negative values pass the power
 /// unchanged.
 pub fn apply_cdl(rgb: [f32; 3], cdl: &Cdl) -> [f32; 3] {
-    let (lo, hi) = cdl_bounds(cdl);
+    let (lo, hi) = cdl.bounds();
     let sop = apply_sop(rgb, cdl);
     let luma = sop[0] * REC709_LUMA[0] + sop[1] * REC709_LUMA[1] + sop[2] * REC709_LUMA[2];
     sop.map(|c| (luma + cdl.saturation * (c - luma)).clamp(lo, hi))
 }
 
-fn cdl_bounds(cdl: &Cdl) -> (f32, f32) {
-    if cdl.clamp {
-        (0.0, 1.0)
-    } else {
-        (f32::MIN, f32::MAX)
-    }
-}
-
 /// The slope / offset / power part of [`apply_cdl`], per channel.
 pub fn apply_sop(rgb: [f32; 3], cdl: &Cdl) -> [f32; 3] {
-    let (lo, hi) = cdl_bounds(cdl);
+    let (lo, hi) = cdl.bounds();
     [0, 1, 2].map(|c| {
         let v = (rgb[c] * cdl.slope[c] + cdl.offset[c]).clamp(lo, hi);
         if v >= 0.0 {
@@ -111,6 +104,21 @@ pub fn channel_table(look: &Look) -> Vec<[f32; 4]> {
 /// look once with [`Grader`].
 pub fn grade_pixel(rgb: [f32; 3], look: &Look) -> [f32; 3] {
     Grader::new(look).pixel(rgb)
+}
+
+/// Whether the look leaves a grey picture grey: every grey from black to
+/// above white comes out with equal channels, and no secondary can tint a
+/// region. A grey source graded so stays grey in a file; otherwise the file
+/// carries colour.
+pub fn keeps_grey(look: &Look) -> bool {
+    if !look.secondaries.is_empty() {
+        return false;
+    }
+    let grader = Grader::new(look);
+    (0..=40).all(|i| {
+        let [r, g, b] = grader.pixel([i as f32 / 32.0; 3]);
+        (r - g).abs() <= 1e-5 && (g - b).abs() <= 1e-5
+    })
 }
 
 /// Where a pixel sits, for the secondaries: their weights keyed from the

@@ -25,7 +25,7 @@ use super::SinkError;
 use crate::ffmpeg::{ColourTags, FfmpegProcess};
 use crate::gpu::OutputFormat;
 use crate::output::Destination;
-use crate::source::file::{Chroma, InputInfo};
+use crate::source::file::{Chroma, InputInfo, InputKind};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -108,8 +108,10 @@ pub struct VideoPlan {
     pub codec: Codec,
     /// ffmpeg's pixel format of the coded picture.
     pub pix_fmt: &'static str,
-    /// Whether frames are read back at 16 bits (else 8).
+    /// Whether the picture is coded at more than 8 bits.
     pub deep: bool,
+    /// The picture size.
+    pub size: (u32, u32),
 }
 
 impl VideoPlan {
@@ -182,11 +184,16 @@ impl VideoPlan {
             pix_fmt,
             // ProRes is 10-bit whatever is asked.
             deep: deep || matches!(codec, Codec::Prores | Codec::Prores4444),
+            size: (width, height),
         })
     }
 
+    /// Frames come back at 16 bits for a deep codec, and for any Y'CbCr one
+    /// too: the RGB to Y'CbCr step (and its chroma filter) then starts from
+    /// the graded values, not from 8-bit RGB, and loses no more than an
+    /// ffmpeg-only conversion of the same picture.
     pub fn readback(&self) -> OutputFormat {
-        if self.deep {
+        if self.deep || self.is_yuv() {
             OutputFormat::Rgba16
         } else {
             OutputFormat::Rgba8
@@ -212,7 +219,15 @@ impl VideoPlan {
             ]),
             Codec::Prores => s(&["-c:v", "prores_ks", "-profile:v", "3", "-vendor", "apl0"]),
             Codec::Prores4444 => s(&["-c:v", "prores_ks", "-profile:v", "4", "-vendor", "apl0"]),
-            Codec::Ffv1 => s(&["-c:v", "ffv1", "-level", "3", "-g", "1", "-slicecrc", "1"]),
+            Codec::Ffv1 => {
+                let mut args = s(&["-c:v", "ffv1", "-level", "3", "-g", "1", "-slicecrc", "1"]);
+                // FFV1's own choice of slices fails on some small pictures
+                // (5x7 4:2:0, 2x2 4:2:2); one slice always fits.
+                if self.size.0 < 128 || self.size.1 < 128 {
+                    args.extend(s(&["-slices", "1"]));
+                }
+                args
+            }
         };
         if matches!(self.codec, Codec::H264 | Codec::H265) {
             match &options.bitrate {
@@ -344,12 +359,18 @@ impl Encoder {
         cmd.args([
             "-y", "-v", "error", "-nostdin", "-f", "rawvideo", "-pix_fmt",
         ])
-        .arg(if plan.deep { "rgba64le" } else { "rgba" })
+        .arg(match plan.readback() {
+            OutputFormat::Rgba16 => "rgba64le",
+            _ => "rgba",
+        })
         .args(["-s", &format!("{}x{}", job.width, job.height)])
         .args(["-framerate", &job.rate])
         .args(["-i", "pipe:0"]);
         let mut maps = vec!["-map".to_string(), "0:v:0".to_string()];
-        if let Some((path, info)) = job.input {
+        // A video's other streams and metadata come along; a still or a
+        // sequence has none to give.
+        let video_input = job.input.filter(|(_, info)| info.kind == InputKind::Video);
+        if let Some((path, info)) = video_input {
             cmd.arg("-i").arg(path);
             maps.extend(audio_args(job.container, info));
             maps.extend(subtitle_args(job.container, info));
@@ -370,7 +391,12 @@ impl Encoder {
             ]);
         }
         cmd.args(plan.codec_args(job.options));
-        cmd.args(job.colour.output_args(job.height));
+        // Grey and RGB are written as they come: full range.
+        let mut colour = job.colour.clone();
+        if !plan.is_yuv() {
+            colour.full_range = Some(true);
+        }
+        cmd.args(colour.output_args(job.height));
         let stdout = match job.target {
             Destination::File(_) => {
                 if matches!(job.container, Container::Mp4 | Container::Mov) {
@@ -408,7 +434,6 @@ fn stream_args(cmd: &mut Command, container: Container) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::file::InputKind;
 
     fn input(chroma: Chroma, bits: u32) -> InputInfo {
         InputInfo {

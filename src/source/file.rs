@@ -11,7 +11,7 @@
 //! decoded as a still; a missing number or a frame of another size is an
 //! error naming the file. Video is decoded by an `ffmpeg` subprocess that
 //! writes raw frames to a pipe: `rgb24` for 8-bit RGB, `gray` for 8-bit
-//! grey, and `rgb48le` for everything else (so Y'CbCr is turned into RGB
+//! full-range grey, and `rgb48le` for everything else (so Y'CbCr is turned into RGB
 //! with 16 bits, using the stream's own matrix and range, and deeper
 //! sources keep their depth). The bytes go to the GPU as they are.
 
@@ -187,7 +187,7 @@ fn still_info(path: &Path) -> Result<InputInfo, SourceError> {
     match extension(path).as_deref() {
         Some("exr") => {
             let still = load_exr(path)?;
-            Ok(info(still.width, still.height, 32, Chroma::Rgb))
+            Ok(info(still.width, still.height, still.bits, Chroma::Rgb))
         }
         Some("dpx") => {
             let video = probe_video(path)?;
@@ -359,13 +359,18 @@ fn load_exr(path: &Path) -> Result<Still, SourceError> {
     )
     .map_err(|e| unreadable(path, "OpenEXR", e))?;
     let size = image.layer_data.size;
+    // Half-float pictures say 16 bits, so `--depth auto` writes half again.
+    let bits = match image.layer_data.channel_data.channels.0.sample_type {
+        SampleType::F16 => 16,
+        _ => 32,
+    };
     let (_, pixels) = image.layer_data.channel_data.pixels;
     Ok(Still {
         width: size.width() as u32,
         height: size.height() as u32,
         format: PixelFormat::RgbaF32,
         data: pixels.iter().flat_map(|v| v.to_le_bytes()).collect(),
-        bits: 32,
+        bits,
     })
 }
 
@@ -589,7 +594,7 @@ fn layout_of(pix_fmt: &str) -> (Chroma, u32) {
 fn decode_layout(info: &InputInfo) -> (PixelFormat, &'static str) {
     match (info.chroma, info.bits) {
         (Chroma::Rgb, 8) => (PixelFormat::Rgb8, "rgb24"),
-        (Chroma::Gray, 8) => (PixelFormat::Gray8, "gray"),
+        (Chroma::Gray, 8) if info.colour.full_range != Some(false) => (PixelFormat::Gray8, "gray"),
         _ => (PixelFormat::Rgb16, "rgb48le"),
     }
 }
@@ -617,6 +622,11 @@ impl Decoder {
         // Y'CbCr to RGB with the stream's own matrix and range, every
         // chroma sample interpolated, rounded accurately.
         let size = scale.map_or(String::new(), |s| format!("{}:{}:", s.width, s.height));
+        // Grey is full range unless tagged studio range (RGB always is).
+        let range = match (info.chroma, info.colour.full_range) {
+            (Chroma::Gray, None) => "pc",
+            _ => info.colour.range(),
+        };
         let flags = if scale.is_some() {
             "bicubic+accurate_rnd"
         } else {
@@ -627,9 +637,8 @@ impl Decoder {
             "0:v:0",
             "-vf",
             &format!(
-                "scale={size}in_color_matrix={}:in_range={}:flags={flags}",
+                "scale={size}in_color_matrix={}:in_range={range}:flags={flags}",
                 info.colour.scale_matrix(info.height),
-                info.colour.range()
             ),
         ]);
         cmd.args(["-fps_mode", "passthrough", "-an", "-sn", "-dn"]);
