@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 pub struct FfmpegProcess {
     pub child: Child,
     stderr: Arc<Mutex<String>>,
+    stderr_reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl FfmpegProcess {
@@ -44,19 +45,52 @@ impl FfmpegProcess {
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let mut child = command.spawn()?;
         let stderr = Arc::new(Mutex::new(String::new()));
+        let mut stderr_reader = None;
         if let Some(mut pipe) = child.stderr.take() {
             let text = Arc::clone(&stderr);
-            std::thread::Builder::new()
-                .name("ffmpeg-stderr".into())
-                .spawn(move || {
-                    let mut buf = String::new();
-                    let _ = pipe.read_to_string(&mut buf);
-                    if let Ok(mut t) = text.lock() {
-                        t.push_str(buf.trim());
-                    }
-                })?;
+            stderr_reader = Some(
+                std::thread::Builder::new()
+                    .name("ffmpeg-stderr".into())
+                    .spawn(move || {
+                        let mut buf = String::new();
+                        let _ = pipe.read_to_string(&mut buf);
+                        if let Ok(mut t) = text.lock() {
+                            t.push_str(buf.trim());
+                        }
+                    })?,
+            );
         }
-        Ok(FfmpegProcess { child, stderr })
+        Ok(FfmpegProcess {
+            child,
+            stderr,
+            stderr_reader,
+        })
+    }
+
+    /// Waits for the child to end, with everything it printed. A run that
+    /// exits 0 but reports a failed write (ffmpeg 5 does so when the disk
+    /// fills while it writes the trailer) is a failure.
+    pub fn finish(&mut self) -> Result<(), String> {
+        let status = self.child.wait().map_err(|e| e.to_string())?;
+        if let Some(reader) = self.stderr_reader.take() {
+            let _ = reader.join();
+        }
+        let messages = self.messages();
+        let write_failed = [
+            "Error writing",
+            "Error closing",
+            "No space left",
+            "File too large",
+        ]
+        .iter()
+        .any(|m| messages.contains(m));
+        if status.success() && !write_failed {
+            Ok(())
+        } else {
+            Err(format!("ffmpeg failed ({status}) {messages}")
+                .trim_end()
+                .to_string())
+        }
     }
 
     /// What ffmpeg printed on stderr (complete once it has exited), on one line.
@@ -121,6 +155,24 @@ impl ColourTags {
         } else {
             "tv"
         }
+    }
+
+    /// The tags as an ffmpeg `setparams` filter: the frames carry them into
+    /// the encoder (some, e.g. ProRes, take the frames' tags and ignore the
+    /// output options).
+    pub fn setparams_filter(&self, height: u32) -> String {
+        let mut filter = format!(
+            "setparams=colorspace={}:range={}",
+            self.matrix_tag(height),
+            self.range()
+        );
+        if let Some(p) = &self.primaries {
+            filter.push_str(&format!(":color_primaries={p}"));
+        }
+        if let Some(t) = &self.transfer {
+            filter.push_str(&format!(":color_trc={t}"));
+        }
+        filter
     }
 
     /// The tags as ffmpeg output options.

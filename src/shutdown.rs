@@ -65,6 +65,13 @@ impl Shutdown {
     pub fn install() -> std::io::Result<Shutdown> {
         use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
         let shutdown = Shutdown::manual();
+        // A file larger than the process may write (`ulimit -f`) then fails
+        // as a write error (EFBIG), as a full disk does, instead of killing
+        // the process with its partial files in place.
+        signal_hook::flag::register(
+            signal_hook::consts::SIGXFSZ,
+            Arc::new(AtomicBool::new(false)),
+        )?;
         let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
         let (stop, signal) = (Arc::clone(&shutdown.stop), Arc::clone(&shutdown.signal));
         std::thread::Builder::new()

@@ -316,11 +316,18 @@ impl FileSink {
             .as_mut()
             .ok_or_else(|| write_error(&self.options.path, "encoder closed"))?;
         if let Err(e) = stdin.write_all(pixels) {
-            let _ = encoding.encoder.process.child.wait();
-            let why = encoding.encoder.process.messages();
+            // The pipe broke because ffmpeg ended: say how it ended.
+            let ended = match encoding.encoder.process.child.wait() {
+                Ok(status) => status.to_string(),
+                Err(_) => e.to_string(),
+            };
             return Err(write_error(
                 &self.options.path,
-                format!("ffmpeg stopped ({e}): {why}"),
+                format!(
+                    "ffmpeg stopped ({ended}) {}",
+                    encoding.encoder.process.messages()
+                )
+                .trim_end(),
             ));
         }
         self.frames += 1;
@@ -358,18 +365,11 @@ impl FileSink {
             return Err(write_error(self.path(), "no frame reached the sink"));
         };
         drop(encoding.encoder.stdin.take());
-        let status = encoding
+        encoding
             .encoder
             .process
-            .child
-            .wait()
+            .finish()
             .map_err(|e| write_error(self.path(), e))?;
-        if !status.success() {
-            return Err(write_error(
-                self.path(),
-                format!("ffmpeg failed: {}", encoding.encoder.process.messages()),
-            ));
-        }
         if let Some(partial) = encoding.partial.take() {
             partial.commit().map_err(|e| write_error(self.path(), e))?;
         }

@@ -12,7 +12,7 @@ use super::SinkError;
 use crate::gpu::OutputFormat;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// A still file type, from its extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,21 +199,13 @@ fn write_dpx(path: &Path, depth: Depth, w: u32, h: u32, pixels: &[u8]) -> std::i
             "image2",
         ])
         .args(["-update", "1"])
-        .arg(path)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn()?;
-    let mut stdin = child.stdin.take().expect("stdin is piped");
+        .arg(path);
+    let mut process = crate::ffmpeg::FfmpegProcess::spawn(command, true)?;
+    let mut stdin = process.child.stdin.take().expect("stdin is piped");
     let written = stdin.write_all(pixels);
     drop(stdin);
-    let out = child.wait_with_output()?;
+    let finished = process.finish();
     written?;
-    if !out.status.success() {
-        return Err(std::io::Error::other(format!(
-            "ffmpeg's DPX encoder failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
+    finished.map_err(|e| std::io::Error::other(format!("DPX encoder: {e}")))?;
     Ok(())
 }

@@ -380,22 +380,22 @@ impl Encoder {
             }
         }
         cmd.args(&maps);
-        if plan.is_yuv() {
-            cmd.args([
-                "-vf",
-                &format!(
-                    "scale=out_color_matrix={}:out_range={}:flags=accurate_rnd",
-                    job.colour.scale_matrix(job.height),
-                    job.colour.range()
-                ),
-            ]);
-        }
-        cmd.args(plan.codec_args(job.options));
         // Grey and RGB are written as they come: full range.
         let mut colour = job.colour.clone();
         if !plan.is_yuv() {
             colour.full_range = Some(true);
         }
+        let mut filters = Vec::new();
+        if plan.is_yuv() {
+            filters.push(format!(
+                "scale=out_color_matrix={}:out_range={}:flags=accurate_rnd",
+                colour.scale_matrix(job.height),
+                colour.range()
+            ));
+        }
+        filters.push(colour.setparams_filter(job.height));
+        cmd.args(["-vf", &filters.join(",")]);
+        cmd.args(plan.codec_args(job.options));
         cmd.args(colour.output_args(job.height));
         let stdout = match job.target {
             Destination::File(_) => {

@@ -1,0 +1,549 @@
+//! What a DIT relies on, tried as a hostile tester would: originals are
+//! never written over, a signal or a full disk at any moment leaves a
+//! complete file or none at the final name (and no partial file), a live
+//! recording stopped by a signal is finalised, the live look is saved on
+//! every terminating signal, and a graded clip keeps its audio, timecode,
+//! colour tags and depth.
+//!
+//! The moments signals arrive at are drawn from a fixed seed, so every run
+//! tries the same ones.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A repeatable moment generator (SplitMix64).
+struct Moments(u64);
+
+impl Moments {
+    /// A moment between `lo` and `hi` seconds.
+    fn between(&mut self, lo: f64, hi: f64) -> Duration {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        let unit = ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64;
+        Duration::from_secs_f64(lo + (hi - lo) * unit)
+    }
+}
+
+fn ffmpeg(args: &[&str]) {
+    let out = Command::new("ffmpeg")
+        .args(["-y", "-v", "error"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A camera-like clip: 10-bit ProRes 422 HQ with a sine on two channels,
+/// a timecode and BT.709 colour tags.
+fn camera_clip(path: &Path, seconds: u32) {
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        &format!("testsrc2=s=320x180:r=25:d={seconds}"),
+        "-f",
+        "lavfi",
+        "-i",
+        &format!("sine=f=440:d={seconds}"),
+        "-vf",
+        "setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv",
+        "-pix_fmt",
+        "yuv422p10le",
+        "-c:v",
+        "prores_ks",
+        "-profile:v",
+        "3",
+        "-c:a",
+        "pcm_s24le",
+        "-ac",
+        "2",
+        "-timecode",
+        "01:02:03:04",
+        path.to_str().unwrap(),
+    ]);
+}
+
+/// ffprobe's `entries` (e.g. `stream=codec_type`) as `key=value` lines.
+fn probe(path: &Path, entries: &str) -> String {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            entries,
+            "-of",
+            "default=nw=1",
+        ])
+        .arg(path)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The frames ffmpeg decodes from `path`, or `None` when it reports any
+/// error (a truncated or damaged file).
+fn decoded_frames(path: &Path) -> Option<u64> {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
+        .args(["-show_entries", "stream=nb_read_frames", "-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .unwrap();
+    let errors = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() || !errors.trim().is_empty() {
+        return None;
+    }
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}
+
+/// Files in `dir` that are partial writes (`.NAME.PID.partial.EXT`).
+fn partials(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".partial."))
+        .collect()
+}
+
+fn spawn(args: &[&str]) -> Child {
+    bin()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{name}");
+}
+
+/// Sends `name` after `after` (unless the command ended first), then waits:
+/// the exit code and stderr.
+fn interrupt(child: Child, name: &str, after: Duration) -> (Option<i32>, String) {
+    let start = Instant::now();
+    let mut child = child;
+    while start.elapsed() < after {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if child.try_wait().unwrap().is_none() {
+        signal(&child, name);
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn exit_code_for(name: &str) -> i32 {
+    match name {
+        "INT" => 130,
+        "TERM" => 143,
+        "HUP" => 129,
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn a_graded_clip_keeps_audio_timecode_colour_tags_and_depth() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("A001C003.mov");
+    camera_clip(&clip, 2);
+    for name in ["graded.mov", "graded.mkv", "graded.mp4"] {
+        let output = dir.path().join(name);
+        let o = neurograde(&[
+            "grade",
+            "--input",
+            clip.to_str().unwrap(),
+            "--output",
+            output.to_str().unwrap(),
+        ]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let streams = probe(
+            &output,
+            "stream=codec_type,pix_fmt,color_primaries,color_transfer,color_space:stream_tags=timecode:format_tags=timecode",
+        );
+        println!("{name}:\n{streams}");
+        assert!(streams.contains("codec_type=audio"), "{name}: audio kept");
+        assert!(streams.contains("01:02:03:04"), "{name}: timecode kept");
+        for tag in [
+            "color_primaries=bt709",
+            "color_transfer=bt709",
+            "color_space=bt709",
+        ] {
+            assert!(streams.contains(tag), "{name}: {tag}");
+        }
+        let pix_fmt = streams
+            .lines()
+            .find_map(|l| l.strip_prefix("pix_fmt="))
+            .unwrap();
+        assert!(
+            pix_fmt.contains("10"),
+            "{name}: 10-bit stays 10-bit ({pix_fmt})"
+        );
+        assert_eq!(decoded_frames(&output), Some(50), "{name}: every frame");
+    }
+}
+
+#[test]
+fn the_input_is_never_written_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("clip.mov");
+    camera_clip(&clip, 1);
+    let original = std::fs::read(&clip).unwrap();
+    std::os::unix::fs::symlink(&clip, dir.path().join("link.mov")).unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let d = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    for output in [d("clip.mov"), d("sub/../clip.mov"), d("link.mov")] {
+        let o = neurograde(&["grade", "--input", &d("clip.mov"), "--output", &output]);
+        assert_clear_error(&o, "refusing to write over it");
+        assert_eq!(std::fs::read(&clip).unwrap(), original, "{output}");
+    }
+    // An existing output is kept too, unless asked.
+    std::fs::write(d("taken.mov"), b"someone's file").unwrap();
+    let o = neurograde(&[
+        "grade",
+        "--input",
+        &d("clip.mov"),
+        "--output",
+        &d("taken.mov"),
+    ]);
+    assert_clear_error(&o, "--overwrite");
+    assert_eq!(std::fs::read(d("taken.mov")).unwrap(), b"someone's file");
+    // Asked, the input is replaced once the new file is complete; through
+    // a link, the link stays a link and its target is replaced.
+    let o = neurograde(&[
+        "grade",
+        "--input",
+        &d("link.mov"),
+        "--output",
+        &d("link.mov"),
+        "--overwrite",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(std::fs::symlink_metadata(d("link.mov"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(decoded_frames(&clip), Some(25));
+    assert!(partials(dir.path()).is_empty());
+}
+
+#[test]
+fn signals_at_any_moment_of_a_grade_leave_a_complete_file_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("clip.mov");
+    camera_clip(&clip, 12);
+    let mut moments = Moments(0x0516_7a15);
+    let mut interrupted = 0;
+    for (trial, name) in ["INT", "TERM", "HUP", "INT", "TERM"].iter().enumerate() {
+        let output = dir.path().join(format!("graded{trial}.mov"));
+        let child = spawn(&[
+            "grade",
+            "--input",
+            clip.to_str().unwrap(),
+            "--output",
+            output.to_str().unwrap(),
+        ]);
+        // From 0.2 s: the signal handlers are in place by then.
+        let after = moments.between(0.2, 2.5);
+        let (code, stderr) = interrupt(child, name, after);
+        match code {
+            Some(0) => assert_eq!(decoded_frames(&output), Some(300), "finished: complete"),
+            Some(c) => {
+                assert_eq!(c, exit_code_for(name), "SIG{name} at {after:?}: {stderr}");
+                assert!(
+                    !output.exists(),
+                    "SIG{name} at {after:?}: nothing published"
+                );
+                assert!(stderr.contains("stopped by SIG"), "{stderr}");
+                interrupted += 1;
+            }
+            None => panic!("SIG{name} at {after:?} killed the process: {stderr}"),
+        }
+        assert!(partials(dir.path()).is_empty(), "SIG{name} at {after:?}");
+        println!("SIG{name} at {after:.2?}: exit {code:?}");
+    }
+    assert!(
+        interrupted >= 2,
+        "the signals came too late to test anything"
+    );
+    // SIGKILL cannot be caught: the final name still holds nothing or a
+    // complete file, and the next run removes the dead run's partial.
+    for trial in 0..2 {
+        let output = dir.path().join(format!("killed{trial}.mov"));
+        let child = spawn(&[
+            "grade",
+            "--input",
+            clip.to_str().unwrap(),
+            "--output",
+            output.to_str().unwrap(),
+        ]);
+        let after = moments.between(0.5, 3.0);
+        let (code, _) = interrupt(child, "KILL", after);
+        assert!(
+            !output.exists() || decoded_frames(&output) == Some(300),
+            "SIGKILL at {after:?} (exit {code:?}): a truncated file at the final name"
+        );
+        let o = neurograde(&[
+            "grade",
+            "--input",
+            clip.to_str().unwrap(),
+            "--output",
+            output.to_str().unwrap(),
+            "--overwrite",
+        ]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert_eq!(decoded_frames(&output), Some(300));
+        assert!(partials(dir.path()).is_empty(), "stale partials removed");
+    }
+}
+
+#[test]
+fn signals_during_analyze_publish_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("clip.mov");
+    camera_clip(&clip, 6);
+    let mut moments = Moments(0xa7a1);
+    for name in ["INT", "TERM"] {
+        let output = dir.path().join(format!("analysis-{name}.json"));
+        let child = spawn(&[
+            "analyze",
+            "--input",
+            clip.to_str().unwrap(),
+            "--json",
+            output.to_str().unwrap(),
+        ]);
+        let after = moments.between(0.3, 2.0);
+        let (code, stderr) = interrupt(child, name, after);
+        if code == Some(0) {
+            let json: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&output).unwrap()).unwrap();
+            assert!(json.is_object() || json.is_array());
+        } else {
+            assert_eq!(code, Some(exit_code_for(name)), "{stderr}");
+            assert!(
+                !output.exists(),
+                "SIG{name} at {after:?}: nothing published"
+            );
+        }
+        assert!(partials(dir.path()).is_empty());
+        println!("analyze, SIG{name} at {after:.2?}: exit {code:?}");
+    }
+}
+
+#[test]
+fn a_live_recording_stopped_by_a_signal_is_finalised_and_the_look_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut moments = Moments(0x11fe);
+    for (name, container) in [("INT", "mp4"), ("TERM", "mov"), ("HUP", "mkv")] {
+        let record = dir.path().join(format!("rec-{name}.{container}"));
+        let saved = dir.path().join(format!("looks/saved-{name}.toml"));
+        std::fs::create_dir_all(saved.parent().unwrap()).unwrap();
+        let child = spawn(&[
+            "run",
+            "--source",
+            "pattern:bars",
+            "--size",
+            "320x180",
+            "--fps",
+            "25",
+            "--no-midi",
+            "--sink",
+            &format!("file:{}", record.display()),
+            "--look",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/config/looks/demo.toml"),
+            "--save-look",
+            saved.to_str().unwrap(),
+        ]);
+        let after = moments.between(1.5, 3.0);
+        let (code, stderr) = interrupt(child, name, after);
+        assert_eq!(code, Some(exit_code_for(name)), "{stderr}");
+        let frames = decoded_frames(&record);
+        assert!(
+            frames.is_some_and(|f| f > 0),
+            "SIG{name} at {after:?}: the recording is playable ({frames:?}): {stderr}"
+        );
+        let look = neurograde::grade::Look::load(&saved).expect("the live look is saved");
+        assert_eq!(look.primary.exposure, 0.25);
+        assert!(partials(dir.path()).is_empty());
+        println!("run --sink file:, SIG{name} at {after:.2?}: {frames:?} frames kept, look saved");
+    }
+}
+
+#[test]
+fn a_full_disk_leaves_no_file_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("clip.mov");
+    camera_clip(&clip, 2);
+    let still = dir.path().join("still.png");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=640x360",
+        "-frames:v",
+        "1",
+        still.to_str().unwrap(),
+    ]);
+    // A file size limit (ulimit -f) fails writes as a full disk does.
+    for (input, output) in [
+        (&clip, "big.mov"),
+        (&still, "big.png"),
+        (&still, "big.exr"),
+        (&still, "big.dpx"),
+    ] {
+        let output = dir.path().join(output);
+        let out = Command::new("prlimit")
+            .arg("--fsize=20000")
+            .arg(env!("CARGO_BIN_EXE_neurograde"))
+            .env(
+                "NEUROGRADE_DATA",
+                Path::new(env!("CARGO_TARGET_TMPDIR")).join("neurograde-data"),
+            )
+            .args(["grade", "--input"])
+            .arg(input)
+            .arg("--output")
+            .arg(&output)
+            .output()
+            .unwrap();
+        let o = Outcome {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        assert_clear_error(&o, output.file_name().unwrap().to_str().unwrap());
+        assert!(
+            !output.exists(),
+            "{}: nothing at the final name",
+            output.display()
+        );
+        assert!(partials(dir.path()).is_empty());
+    }
+    // A device that is always full.
+    let o = neurograde(&[
+        "grade",
+        "--input",
+        still.to_str().unwrap(),
+        "--output",
+        "/dev/full",
+    ]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("/dev/full"), "{}", o.stderr);
+}
+
+#[test]
+fn paths_that_cannot_be_written_are_refused_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/folder/x");
+    let m = |ext: &str| format!("{}.{ext}", missing.display());
+    let started = Instant::now();
+    for args in [
+        vec![
+            "run",
+            "--source",
+            "pattern:bars",
+            "--frames",
+            "2000",
+            "--sink",
+            "null",
+            "--no-midi",
+            "--save-look",
+            &m("toml"),
+        ],
+        vec![
+            "run",
+            "--source",
+            "pattern:bars",
+            "--frames",
+            "2000",
+            "--sink",
+            "null",
+            "--no-midi",
+            "--stats-json",
+            &m("json"),
+        ],
+        vec![
+            "run",
+            "--source",
+            "pattern:bars",
+            "--frames",
+            "2000",
+            "--sink",
+            "null",
+            "--no-midi",
+            "--autosave",
+            &m("toml"),
+        ],
+        vec![
+            "run",
+            "--source",
+            "pattern:bars",
+            "--frames",
+            "2000",
+            "--no-midi",
+            "--sink",
+            &format!("file:{}", m("mp4")),
+        ],
+    ] {
+        assert_clear_error(&neurograde(&args), "no/such/folder");
+    }
+    // Refused at once, not after 2000 frames.
+    println!("refused in {:.2?}", started.elapsed());
+}
+
+#[test]
+fn a_saved_look_keeps_its_lut_from_another_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let looks = dir.path().join("show/looks");
+    std::fs::create_dir_all(&looks).unwrap();
+    look_with_cube(&looks, "name = \"lut look\"\n[lut]\nfile = \"look.cube\"\n");
+    let saved = dir.path().join("day2/saved.toml");
+    std::fs::create_dir_all(saved.parent().unwrap()).unwrap();
+    let o = neurograde(&[
+        "run",
+        "--source",
+        "pattern:bars",
+        "--size",
+        "64x36",
+        "--frames",
+        "3",
+        "--sink",
+        "null",
+        "--no-midi",
+        "--look",
+        looks.join("look.toml").to_str().unwrap(),
+        "--save-look",
+        saved.to_str().unwrap(),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let text = std::fs::read_to_string(&saved).unwrap();
+    assert!(text.contains("../show/looks/look.cube"), "{text}");
+    let look = neurograde::grade::Look::load(&saved).expect("the saved look loads");
+    assert!(look.loaded_lut.is_some());
+    // And it grades the same picture as the original look.
+    let original = neurograde::grade::Look::load(&looks.join("look.toml")).unwrap();
+    let grade = |look: &neurograde::grade::Look| {
+        neurograde::grade::reference::grade_pixel([0.2, 0.5, 0.8], look)
+    };
+    assert_eq!(grade(&look), grade(&original));
+}
