@@ -6,7 +6,7 @@ CARGO ?= cargo
 # Offline mirror of the models with no registry source (CI: ../shared/models).
 export NEUROGRADE_MIRROR ?= $(wildcard ../shared/models)
 
-.PHONY: setup demo test bench check
+.PHONY: setup demo test bench soak check
 
 setup:
 	@scripts/setup
@@ -19,11 +19,13 @@ demo: setup
 	@scripts/demo
 
 ## Unit and integration tests (GPU tests run on Mesa's lavapipe without a GPU),
-## then a short fuzz run of every parser of outside input (MIDI, OSC, LUTs, CDL, looks).
+## a short fuzz run of every parser of outside input (MIDI, OSC, LUTs, CDL,
+## looks), and a 45-second soak of the live loop with everything moving.
 test: setup
 	$(CARGO) run --quiet -- models fetch --with rvm
 	$(CARGO) test --all-targets
 	scripts/fuzz 20
+	NEUROGRADE_BIN=target/debug/neurograde scripts/soak 45 640x360
 
 ## Criterion benches of the grade pass (1080p, 4K) and of each analysis
 ## model's latency, the whole-loop comparison against ffmpeg's lut3d filter
@@ -35,6 +37,13 @@ bench: setup
 	scripts/bench-loop
 	scripts/bench-analysis
 	scripts/bench-control
+
+## The hour-long soak: memory, frame rate and latency of the live loop with
+## analysis, secondaries and a control session moving the look throughout.
+soak: setup
+	$(CARGO) build --release --quiet
+	target/release/neurograde models fetch
+	scripts/soak 3600 1280x720
 
 ## What CI and a reviewer check besides the tests.
 check:

@@ -24,6 +24,7 @@ pub mod ffmpeg;
 pub mod frame;
 pub mod gpu;
 pub mod grade;
+pub mod latency;
 pub mod output;
 pub mod shutdown;
 pub mod sink;

@@ -29,6 +29,7 @@ fn options(size: Size, fps: f64, frames: Option<u64>, fast: bool) -> RunOptions 
         file: Default::default(),
         analysis: Default::default(),
         control: Default::default(),
+        stats_every: None,
     }
 }
 

@@ -52,6 +52,10 @@ pub struct RunArgs {
     /// Play a video file again from the start when it ends.
     #[arg(long = "loop")]
     looping: bool,
+    /// Log the frame rate and latency of every stretch of SECS seconds as
+    /// the run goes (long runs, soaks).
+    #[arg(long, value_name = "SECS")]
+    stats_every: Option<f64>,
     /// Write the run's figures (fps, latency percentiles, drops) as JSON here.
     #[arg(long, value_name = "P")]
     stats_json: Option<PathBuf>,
@@ -160,6 +164,11 @@ pub fn run(args: RunArgs, shutdown: &Shutdown) -> Result<()> {
         Some(mode) => mode,
         None => config.analysis.mode.parse().map_err(anyhow::Error::msg)?,
     };
+    let stats_every = match args.stats_every {
+        Some(s) if s.is_finite() && s >= 0.1 => Some(std::time::Duration::from_secs_f64(s)),
+        Some(s) => bail!("--stats-every {s}: expected a number of seconds, at least 0.1"),
+        None => None,
+    };
     let source = args.source.clone().unwrap_or_else(default_source);
     source.preflight()?;
     let sink = match &args.sink {
@@ -204,6 +213,7 @@ pub fn run(args: RunArgs, shutdown: &Shutdown) -> Result<()> {
         },
         analysis: args.analysis_settings.options(&config, analysis_mode)?,
         control: args.control.options()?,
+        stats_every,
     };
     let report = engine::run(options, shutdown.stop_flag())?;
     let mut lines = vec![

@@ -108,6 +108,8 @@ pub struct RunOptions {
     pub analysis: AnalysisOptions,
     /// MIDI / OSC panels, replay, autosave (off by default).
     pub control: ControlOptions,
+    /// Log the frame rate and latency of every stretch this long (soaks).
+    pub stats_every: Option<std::time::Duration>,
 }
 
 impl RunOptions {
@@ -119,6 +121,7 @@ impl RunOptions {
             look: Arc::new(self.look.clone()),
             analysis: self.analysis.clone(),
             control: self.control.clone(),
+            stats_every: self.stats_every,
         }
     }
 }
@@ -386,6 +389,7 @@ fn offline(
         look: Arc::new(look.clone()),
         analysis,
         control: ControlOptions::default(),
+        stats_every: None,
     };
     let result = render::readback_loop(
         &ctx,

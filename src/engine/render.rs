@@ -45,6 +45,8 @@ pub struct LoopSettings {
     pub look: Arc<Look>,
     pub analysis: AnalysisOptions,
     pub control: ControlOptions,
+    /// Log the frame rate and latency of every stretch this long.
+    pub stats_every: Option<std::time::Duration>,
 }
 
 /// The grade a render loop uses; see the module comment.
@@ -243,7 +245,7 @@ pub fn readback_loop(
     let format = sink.output_format();
     let mut delivery = Delivery {
         sink,
-        stats: Stats::new(),
+        stats: Stats::new().logging_every(settings.stats_every),
         error: None,
         grade,
     };

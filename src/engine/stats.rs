@@ -5,7 +5,9 @@
 //! the display for the window) in a fixed-size HDR histogram, so a run of
 //! hours costs the same memory as a run of seconds. Frame rate is counted
 //! from the first ready frame, so start-up (shader compilation, the first
-//! upload) does not dilute it.
+//! upload) does not dilute it. With an interval (`run --stats-every`), the
+//! same figures over each stretch of the run are logged as it goes, so a
+//! long run shows whether it stays steady.
 
 use super::analysis_link::{AnalysisLink, AnalysisReport, FrameAnalysis};
 use super::ring::DropCounters;
@@ -15,6 +17,8 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
+
+pub use crate::latency::{latency_of, LatencyMs};
 
 pub struct Stats {
     started: Instant,
@@ -26,16 +30,43 @@ pub struct Stats {
     analysis: Option<AnalysisReport>,
     analysis_frames: Vec<FrameAnalysis>,
     control: Option<ControlReport>,
+    interval: Option<Interval>,
 }
 
-/// Latency percentiles in milliseconds.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
-pub struct LatencyMs {
-    pub p50: f64,
-    pub p95: f64,
-    pub p99: f64,
-    pub max: f64,
-    pub mean: f64,
+/// The figures of the current stretch of a run, logged and reset every
+/// `every`.
+struct Interval {
+    every: Duration,
+    start: Option<Instant>,
+    frames: u64,
+    latency_us: Histogram<u64>,
+}
+
+impl Interval {
+    fn record(&mut self, micros: u64, ready: Instant) {
+        let Some(start) = self.start else {
+            self.start = Some(ready);
+            return;
+        };
+        self.frames += 1;
+        self.latency_us.saturating_record(micros);
+        let elapsed = ready.saturating_duration_since(start);
+        if elapsed >= self.every {
+            let l = latency_of(&self.latency_us);
+            tracing::info!(
+                target: "neurograde::stats",
+                "last {:.1} s: {:.2} fps, capture->ready p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+                elapsed.as_secs_f64(),
+                self.frames as f64 / elapsed.as_secs_f64(),
+                l.p50,
+                l.p99,
+                l.max
+            );
+            self.start = Some(ready);
+            self.frames = 0;
+            self.latency_us.reset();
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
@@ -87,7 +118,19 @@ impl Stats {
             analysis: None,
             analysis_frames: Vec::new(),
             control: None,
+            interval: None,
         }
+    }
+
+    /// Logs the figures of every stretch of `every` (see the module comment).
+    pub fn logging_every(mut self, every: Option<Duration>) -> Stats {
+        self.interval = every.map(|every| Interval {
+            every,
+            start: None,
+            frames: 0,
+            latency_us: self.latency_us.clone(),
+        });
+        self
     }
 
     /// Ends the run's control surfaces and keeps their figures.
@@ -110,6 +153,9 @@ impl Stats {
     pub fn record_at(&mut self, captured: Instant, ready: Instant) {
         let micros = ready.saturating_duration_since(captured).as_micros() as u64;
         self.latency_us.saturating_record(micros.max(1));
+        if let Some(interval) = &mut self.interval {
+            interval.record(micros.max(1), ready);
+        }
         self.first_ready.get_or_insert(ready);
         self.last_ready = Some(ready);
         self.frames += 1;
@@ -166,28 +212,6 @@ impl Stats {
             analysis_frames: self.analysis_frames,
             control: self.control,
         }
-    }
-}
-
-/// Percentiles of a histogram of microseconds, in milliseconds (all zero
-/// when it is empty).
-pub fn latency_of(us: &Histogram<u64>) -> LatencyMs {
-    let ms = |quantile| us.value_at_quantile(quantile) as f64 / 1000.0;
-    if us.is_empty() {
-        return LatencyMs {
-            p50: 0.0,
-            p95: 0.0,
-            p99: 0.0,
-            max: 0.0,
-            mean: 0.0,
-        };
-    }
-    LatencyMs {
-        p50: ms(0.50),
-        p95: ms(0.95),
-        p99: ms(0.99),
-        max: us.max() as f64 / 1000.0,
-        mean: us.mean() / 1000.0,
     }
 }
 

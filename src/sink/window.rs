@@ -298,7 +298,7 @@ fn render_loop_inner(
     let source = start_source(options, producer, stop)?;
     // The frame on screen, kept to grade again when the grade changes.
     let mut held: Option<Frame> = None;
-    let mut stats = Stats::new();
+    let mut stats = Stats::new().logging_every(settings.stats_every);
     let mut analysis = AnalysisLink::start(&ctx, &settings.analysis)?;
     let mut last_title = Instant::now();
     let mut last_size = window.inner_size();
