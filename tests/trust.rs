@@ -383,6 +383,15 @@ fn a_live_recording_stopped_by_a_signal_is_finalised_and_the_look_saved() {
             frames.is_some_and(|f| f > 0),
             "SIG{name} at {after:?}: the recording is playable ({frames:?}): {stderr}"
         );
+        // Real time: at 25 fps the file lasts as long as the recording ran
+        // (less the start-up before the first frame), frames dropped live
+        // or not.
+        let seconds = frames.unwrap() as f64 / 25.0;
+        let wall = after.as_secs_f64();
+        assert!(
+            seconds <= wall + 0.2 && seconds >= wall - 1.2,
+            "SIG{name} after {wall:.2} s: the file plays {seconds:.2} s"
+        );
         let look = neurograde::grade::Look::load(&saved).expect("the live look is saved");
         assert_eq!(look.primary.exposure, 0.25);
         assert!(partials(dir.path()).is_empty());
@@ -546,4 +555,76 @@ fn a_saved_look_keeps_its_lut_from_another_folder() {
         neurograde::grade::reference::grade_pixel([0.2, 0.5, 0.8], look)
     };
     assert_eq!(grade(&look), grade(&original));
+}
+
+#[test]
+fn image_sequences_keep_their_numbers_and_a_gap_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    // VFX numbering: frames 1001..1005, noise so a swapped frame shows.
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "nullsrc=s=33x17:r=24,geq=random(1)*255:random(2)*255:random(3)*255",
+        "-frames:v",
+        "5",
+        "-start_number",
+        "1001",
+        &d("plate_%04d.png"),
+    ]);
+    let o = neurograde(&[
+        "grade",
+        "--input",
+        &d("plate_%04d.png"),
+        "--output",
+        &d("graded_%04d.png"),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    for n in 1001..=1005 {
+        let original = image::open(d(&format!("plate_{n}.png")))
+            .unwrap()
+            .into_rgb8();
+        let graded = image::open(d(&format!("graded_{n}.png")))
+            .unwrap()
+            .into_rgb8();
+        assert_eq!(original, graded, "frame {n} kept its number and its pixels");
+    }
+    assert!(!Path::new(&d("graded_1006.png")).exists());
+    // Into EXR and DPX sequences too.
+    for out in ["graded_%06d.exr", "graded_%04d.dpx"] {
+        let o = neurograde(&[
+            "grade",
+            "--input",
+            &d("plate_%04d.png"),
+            "--output",
+            &d(out),
+        ]);
+        assert_eq!(o.code, 0, "{out}: {}", o.stderr);
+    }
+    assert!(Path::new(&d("graded_001005.exr")).exists());
+    assert!(Path::new(&d("graded_1005.dpx")).exists());
+    // A missing frame is an error naming it, and nothing is published.
+    std::fs::remove_file(d("plate_1003.png")).unwrap();
+    let o = neurograde(&[
+        "grade",
+        "--input",
+        &d("plate_%04d.png"),
+        "--output",
+        &d("gap_%04d.png"),
+    ]);
+    assert_clear_error(&o, "1003");
+    assert!(!Path::new(&d("gap_1001.png")).exists());
+    // A moving input into one still name is refused, naming a sequence.
+    let clip = dir.path().join("clip.mov");
+    camera_clip(&clip, 1);
+    let o = neurograde(&[
+        "grade",
+        "--input",
+        clip.to_str().unwrap(),
+        "--output",
+        &d("one.png"),
+    ]);
+    assert_clear_error(&o, "%06d");
+    assert!(!Path::new(&d("one.png")).exists());
 }
