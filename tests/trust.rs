@@ -15,21 +15,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A repeatable moment generator (SplitMix64).
-struct Moments(u64);
-
-impl Moments {
-    /// A moment between `lo` and `hi` seconds.
-    fn between(&mut self, lo: f64, hi: f64) -> Duration {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        let unit = ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64;
-        Duration::from_secs_f64(lo + (hi - lo) * unit)
-    }
-}
-
 fn ffmpeg(args: &[&str]) {
     let out = Command::new("ffmpeg")
         .args(["-y", "-v", "error"])
@@ -253,7 +238,7 @@ fn signals_at_any_moment_of_a_grade_leave_a_complete_file_or_none() {
     let dir = tempfile::tempdir().unwrap();
     let clip = dir.path().join("clip.mov");
     camera_clip(&clip, 12);
-    let mut moments = Moments(0x0516_7a15);
+    let mut moments = Noise(0x0516_7a15);
     let mut interrupted = 0;
     for (trial, name) in ["INT", "TERM", "HUP", "INT", "TERM"].iter().enumerate() {
         let output = dir.path().join(format!("graded{trial}.mov"));
@@ -323,7 +308,7 @@ fn signals_during_analyze_publish_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let clip = dir.path().join("clip.mov");
     camera_clip(&clip, 6);
-    let mut moments = Moments(0xa7a1);
+    let mut moments = Noise(0xa7a1);
     for name in ["INT", "TERM"] {
         let output = dir.path().join(format!("analysis-{name}.json"));
         let child = spawn(&[
@@ -354,7 +339,7 @@ fn signals_during_analyze_publish_nothing() {
 #[test]
 fn a_live_recording_stopped_by_a_signal_is_finalised_and_the_look_saved() {
     let dir = tempfile::tempdir().unwrap();
-    let mut moments = Moments(0x11fe);
+    let mut moments = Noise(0x11fe);
     for (name, container) in [("INT", "mp4"), ("TERM", "mov"), ("HUP", "mkv")] {
         let record = dir.path().join(format!("rec-{name}.{container}"));
         let saved = dir.path().join(format!("looks/saved-{name}.toml"));
