@@ -48,4 +48,4 @@ soak: setup
 ## What CI and a reviewer check besides the tests.
 check:
 	$(CARGO) fmt --check
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
