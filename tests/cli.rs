@@ -465,6 +465,38 @@ fn looks_travel_through_cdl_xml_and_cube() {
         panic!("a 3D LUT")
     };
     assert_eq!(lut.size, 17);
+    assert!(
+        o.stderr
+            .contains("bake error against the live grade, test colours: median"),
+        "{}",
+        o.stderr
+    );
+
+    // A look whose display encoding bends too sharply for the grid is
+    // measured as such, on the test colours and on a picture given to
+    // --check, and the user is told.
+    let o = neurograde(&[
+        "look",
+        "export",
+        "--look",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/config/looks/logc3-rec709.toml"
+        ),
+        "--output",
+        &d("scene.cube"),
+        "--check",
+        common::footage("astronaut.png").to_str().unwrap(),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stderr.contains("astronaut.png: median"), "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("scene.cube: this .cube is more than 2 10-bit codes from the live grade"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("(try --size 65)"), "{}", o.stderr);
 
     // What CDL cannot carry, and broken files.
     assert_clear_error(

@@ -3,6 +3,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
+use neurograde::grade::bake;
 use neurograde::grade::cdl_xml::{self, ColorCorrection};
 use neurograde::grade::Look;
 use std::path::PathBuf;
@@ -29,6 +30,11 @@ pub struct LookExportArgs {
     /// Grid size of a baked .cube: 17, 33 or 65.
     #[arg(long, default_value_t = 33, value_parser = cube_size)]
     size: usize,
+    /// A picture in the look's input encoding (PNG, TIFF, JPEG) to measure
+    /// the baked .cube against the live grade on, besides the built-in
+    /// test colours.
+    #[arg(long, value_name = "PICTURE")]
+    check: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -77,10 +83,43 @@ fn export(args: LookExportArgs) -> Result<()> {
         .output
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("cube"));
+    if args.check.is_some() && !is_cube {
+        bail!(
+            "--check measures a baked .cube; {} is not one",
+            args.output.display()
+        );
+    }
     if is_cube {
-        neurograde::grade::bake::bake_cube(&look, args.size)
-            .write_cube(&args.output)
+        let lut = bake::bake_cube(&look, args.size);
+        lut.write_cube(&args.output)
             .with_context(|| format!("{}: cannot write", args.output.display()))?;
+        let colours = bake::test_colours(&look, 20_000);
+        let error = bake::bake_error(&look, &lut, &colours);
+        eprintln!("bake error against the live grade, test colours: {error}");
+        if error.p99 > 2.0 {
+            eprintln!(
+                "warning: {}: this .cube is more than 2 10-bit codes from the live grade on {:.1} % of the test colours: the look bends more sharply between the grid points than a {}-point cube can follow{}",
+                args.output.display(),
+                100.0 * error.over_two_codes,
+                args.size,
+                if args.size < 65 { " (try --size 65)" } else { "" }
+            );
+        }
+        if let Some(picture) = &args.check {
+            let pixels: Vec<[f32; 3]> = image::open(picture)
+                .with_context(|| {
+                    format!("{}: cannot read the picture for --check", picture.display())
+                })?
+                .to_rgb32f()
+                .pixels()
+                .map(|p| p.0)
+                .collect();
+            eprintln!(
+                "bake error against the live grade, {}: {}",
+                picture.display(),
+                bake::bake_error(&look, &lut, &pixels)
+            );
+        }
     } else {
         let correction =
             ColorCorrection::from_look(&look, &args.look.display().to_string(), args.id)?;
