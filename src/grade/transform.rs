@@ -18,9 +18,11 @@ use super::primary::linear_matrix;
 use super::transfer::Transfer;
 use serde::{Deserialize, Serialize};
 
-/// Camera or source encodings, by their look-file names.
+/// Camera or source encodings, by their look-file names (read
+/// case-insensitively, with or without the maker and separators: `LogC3`,
+/// `S-Log3 S-Gamut3.Cine`, `Rec709`; see [`NAMES`](InputTransform::NAMES)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case", try_from = "String")]
 pub enum InputTransform {
     Linear,
     Srgb,
@@ -36,9 +38,10 @@ pub enum InputTransform {
     Acescc,
 }
 
-/// Display encodings, by their look-file names.
+/// Display encodings, by their look-file names (read like
+/// [`InputTransform`]'s).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case", try_from = "String")]
 pub enum OutputTransform {
     /// Scene-linear Rec. 709 primaries (for compositing, EXR).
     Linear,
@@ -72,6 +75,84 @@ impl OutputTransform {
             matrix: Some(matrix.into()),
             full_range: Some(false),
         }
+    }
+}
+
+impl InputTransform {
+    /// Every input transform with its canonical name (the one a saved look
+    /// writes).
+    pub const NAMES: [(InputTransform, &'static str); 12] = [
+        (InputTransform::Linear, "linear"),
+        (InputTransform::Srgb, "srgb"),
+        (InputTransform::Rec709, "rec709"),
+        (InputTransform::ArriLogc3, "arri-logc3"),
+        (InputTransform::ArriLogc4, "arri-logc4"),
+        (
+            InputTransform::SonySlog3Sgamut3cine,
+            "sony-slog3-sgamut3cine",
+        ),
+        (InputTransform::SonySlog3Sgamut3, "sony-slog3-sgamut3"),
+        (InputTransform::PanasonicVlog, "panasonic-vlog"),
+        (InputTransform::CanonClog3, "canon-clog3"),
+        (InputTransform::RedLog3g10Rwg, "red-log3g10-rwg"),
+        (InputTransform::Acescct, "acescct"),
+        (InputTransform::Acescc, "acescc"),
+    ];
+}
+
+impl OutputTransform {
+    /// Every output transform with its canonical name.
+    pub const NAMES: [(OutputTransform, &'static str); 5] = [
+        (OutputTransform::Linear, "linear"),
+        (OutputTransform::Srgb, "srgb"),
+        (OutputTransform::Rec709, "rec709"),
+        (OutputTransform::Rec2100Pq, "rec2100-pq"),
+        (OutputTransform::Rec2100Hlg, "rec2100-hlg"),
+    ];
+}
+
+/// Looks a transform name up the way users write them: any case, with or
+/// without separators (`-`, `_`, `.`, spaces) and the camera maker's name.
+/// The error names every canonical name.
+fn by_name<T: Copy>(name: &str, names: &[(T, &'static str)], what: &str) -> Result<T, String> {
+    const MAKERS: [&str; 5] = ["arri", "sony", "panasonic", "canon", "red"];
+    let squash = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    let wanted = squash(name);
+    names
+        .iter()
+        .find(|(_, canonical)| {
+            let full = squash(canonical);
+            full == wanted
+                || MAKERS
+                    .iter()
+                    .any(|m| full.strip_prefix(m).is_some_and(|rest| rest == wanted))
+        })
+        .map(|(t, _)| *t)
+        .ok_or_else(|| {
+            let all: Vec<&str> = names.iter().map(|(_, n)| *n).collect();
+            format!(
+                "unknown {what} \"{name}\"; expected one of: {}",
+                all.join(", ")
+            )
+        })
+}
+
+impl TryFrom<String> for InputTransform {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        by_name(&name, &Self::NAMES, "input transform")
+    }
+}
+
+impl TryFrom<String> for OutputTransform {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        by_name(&name, &Self::NAMES, "output transform")
     }
 }
 
@@ -199,5 +280,69 @@ impl SceneTransforms {
             output_matrix: conversion(Gamut::AcesAp1, out_gamut),
             output: out_transfer,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transform_names_are_read_as_users_write_them() {
+        for (written, want) in [
+            ("LogC3", InputTransform::ArriLogc3),
+            ("ARRI LogC4", InputTransform::ArriLogc4),
+            ("S-Log3 S-Gamut3.Cine", InputTransform::SonySlog3Sgamut3cine),
+            ("sony_slog3_sgamut3", InputTransform::SonySlog3Sgamut3),
+            ("V-Log", InputTransform::PanasonicVlog),
+            ("Canon C-Log3", InputTransform::CanonClog3),
+            ("Rec709", InputTransform::Rec709),
+            ("ACEScct", InputTransform::Acescct),
+        ] {
+            assert_eq!(
+                InputTransform::try_from(written.to_string()),
+                Ok(want),
+                "{written}"
+            );
+        }
+        assert_eq!(
+            OutputTransform::try_from("Rec2100 PQ".to_string()),
+            Ok(OutputTransform::Rec2100Pq)
+        );
+        // S-Log3 alone is two gamuts: refused, naming both.
+        let e = InputTransform::try_from("S-Log3".to_string()).unwrap_err();
+        assert!(
+            e.contains("\"S-Log3\"") && e.contains("sony-slog3-sgamut3cine, sony-slog3-sgamut3"),
+            "{e}"
+        );
+        // Every canonical name reads back as itself, and is what serde writes.
+        for (t, name) in InputTransform::NAMES {
+            assert_eq!(InputTransform::try_from(name.to_string()), Ok(t));
+            assert_eq!(toml::Value::try_from(t).unwrap().as_str(), Some(name));
+        }
+        for (t, name) in OutputTransform::NAMES {
+            assert_eq!(OutputTransform::try_from(name.to_string()), Ok(t));
+            assert_eq!(toml::Value::try_from(t).unwrap().as_str(), Some(name));
+        }
+    }
+
+    #[test]
+    fn a_look_names_its_transforms_freely_and_errors_list_the_names() {
+        let look = crate::grade::Look::parse(
+            "[input]\ntransform = \"LogC3\"\n[output]\ntransform = \"Rec709\"\n",
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap();
+        assert_eq!(look.input.unwrap().transform, InputTransform::ArriLogc3);
+        let e = crate::grade::Look::parse(
+            "[input]\ntransform = \"logc9\"\n",
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("t.toml") && e.contains("\"logc9\"") && e.contains("arri-logc3"),
+            "{e}"
+        );
     }
 }
