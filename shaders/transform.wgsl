@@ -55,6 +55,14 @@ fn transfer_decode(id: u32, v: vec3<f32>) -> vec3<f32> {
         case 2u: {
             return sign(v) * pow(abs(v), vec3<f32>(2.4));
         }
+        // Gamma 2.2
+        case 13u: {
+            return sign(v) * pow(abs(v), vec3<f32>(2.2));
+        }
+        // Gamma 2.6
+        case 14u: {
+            return sign(v) * pow(abs(v), vec3<f32>(2.6));
+        }
         // ARRI LogC3
         case 3u: {
             let p = xf.logc3_cut_a_b_c;
@@ -156,6 +164,14 @@ fn transfer_encode(id: u32, x: vec3<f32>) -> vec3<f32> {
             let e = abs(x) * 0.26496255978640015;
             let log_part = 0.17883277 * log(max(12.0 * e - 0.28466892, vec3<f32>(1e-30))) + 0.559910729529562;
             return sign(x) * select(log_part, sqrt(3.0 * e), e <= vec3<f32>(1.0 / 12.0));
+        }
+        // Gamma 2.2 (inverse)
+        case 13u: {
+            return sign(x) * pow(abs(x), vec3<f32>(1.0 / 2.2));
+        }
+        // Gamma 2.6 (inverse, SMPTE RP 431-2)
+        case 14u: {
+            return sign(x) * pow(abs(x), vec3<f32>(1.0 / 2.6));
         }
         // BT.1886 (inverse EOTF)
         default: {

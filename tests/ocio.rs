@@ -4,7 +4,9 @@
 mod common;
 
 use neurograde::grade::bake::{bake_cube, test_colours};
+use neurograde::grade::gamut::{mul_vec, Gamut};
 use neurograde::grade::lut::Interpolation;
+use neurograde::grade::reference::Grader;
 use neurograde::grade::Look;
 use std::io::Write;
 use std::path::Path;
@@ -12,23 +14,34 @@ use std::path::Path;
 /// Applies `cube` to `colours` with OpenColorIO's FileTransform
 /// (tetrahedral), as a show's pipeline or a LUT box would.
 fn ocio_apply_cube(cube: &Path, colours: &[[f32; 3]]) -> Vec<[f32; 3]> {
+    ocio_apply(
+        "O.FileTransform(src=sys.argv[1], interpolation=O.INTERP_TETRAHEDRAL)",
+        &cube.display().to_string(),
+        colours,
+    )
+}
+
+/// Runs `colours` through the OpenColorIO transform the Python expression
+/// `transform` makes (`sys.argv[1]` is `argument`), on its CPU processor.
+fn ocio_apply(transform: &str, argument: &str, colours: &[[f32; 3]]) -> Vec<[f32; 3]> {
     let ocio = neurograde::assets::cache_dir().join("python/opencolorio-2.6.0");
     assert!(
         ocio.is_dir(),
         "{} missing: run scripts/setup (make test does)",
         ocio.display()
     );
-    let script = r#"
+    let script = format!(
+        r#"
 import sys, PyOpenColorIO as O
-t = O.FileTransform(src=sys.argv[1], interpolation=O.INTERP_TETRAHEDRAL)
+t = {transform}
 cpu = O.Config.CreateRaw().getProcessor(t).getDefaultCPUProcessor()
 for line in sys.stdin:
     print(" ".join(repr(v) for v in cpu.applyRGB([float(x) for x in line.split()])))
-"#;
+"#
+    );
     let mut child = std::process::Command::new("python3")
         .env("PYTHONPATH", &ocio)
-        .args(["-c", script])
-        .arg(cube)
+        .args(["-c", &script, argument])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -90,4 +103,58 @@ fn opencolorio_applies_our_baked_cubes_as_we_do() {
         checked += 1;
     }
     assert!(checked >= 3, "the example looks in {}", looks.display());
+}
+
+/// Every SDR display output ends where OpenColorIO's builtin display
+/// transform of the same name puts the same colour (given as CIE XYZ D65,
+/// from BT.709 primaries), in code values: gamut, white and curve.
+#[test]
+fn display_outputs_match_opencolorio_builtins() {
+    let outputs = [
+        ("srgb", "DISPLAY - CIE-XYZ-D65_to_sRGB"),
+        ("rec709", "DISPLAY - CIE-XYZ-D65_to_REC.1886-REC.709"),
+        ("display-p3", "DISPLAY - CIE-XYZ-D65_to_DisplayP3"),
+        ("p3-d65", "DISPLAY - CIE-XYZ-D65_to_G2.6-P3-D65"),
+        ("rec2020", "DISPLAY - CIE-XYZ-D65_to_REC.1886-REC.2020"),
+        ("gamma22", "DISPLAY - CIE-XYZ-D65_to_G2.2-REC.709"),
+    ];
+    // Linear BT.709 colours inside every one of these gamuts: greys from
+    // deep shadow to white, and saturated mixtures.
+    let mut colours = vec![];
+    for i in 0..200u32 {
+        let t = f64::from(i) / 199.0;
+        colours.push([t, t, t].map(|c| (c * c) as f32));
+        let hue = [
+            (t * 6.3).sin(),
+            (t * 6.3 + 2.1).sin(),
+            (t * 6.3 + 4.2).sin(),
+        ];
+        colours.push(hue.map(|c| (0.05 + 0.9 * (0.5 + 0.5 * c)) as f32));
+    }
+    let to_xyz = Gamut::Rec709.to_xyz();
+    let xyz: Vec<[f32; 3]> = colours
+        .iter()
+        .map(|c| mul_vec(&to_xyz, c.map(f64::from)).map(|v| v as f32))
+        .collect();
+    for (output, builtin) in outputs {
+        let look = Look::parse(
+            &format!("[input]\ntransform = \"linear\"\n[output]\ntransform = \"{output}\"\n"),
+            Path::new("t.toml"),
+        )
+        .unwrap();
+        let grader = Grader::new(&look);
+        let theirs = ocio_apply("O.BuiltinTransform(sys.argv[1])", builtin, &xyz);
+        let worst = colours
+            .iter()
+            .zip(&theirs)
+            .map(|(c, t)| {
+                let ours = grader.pixel(*c);
+                (0..3).map(|i| (ours[i] - t[i]).abs()).fold(0.0, f32::max)
+            })
+            .fold(0.0, f32::max);
+        // Half a 10-bit code: the matrices' rounding, magnified near black
+        // by the steepest curve (gamma 2.6).
+        println!("{output} vs {builtin}: {worst:.2e}");
+        assert!(worst < 5e-4, "{output} vs {builtin}: {worst}");
+    }
 }

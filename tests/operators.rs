@@ -35,7 +35,17 @@ const INPUTS: [&str; 12] = [
     "acescct",
     "acescc",
 ];
-const OUTPUTS: [&str; 5] = ["linear", "srgb", "rec709", "rec2100-pq", "rec2100-hlg"];
+const OUTPUTS: [&str; 9] = [
+    "linear",
+    "srgb",
+    "rec709",
+    "display-p3",
+    "p3-d65",
+    "rec2020",
+    "gamma22",
+    "rec2100-pq",
+    "rec2100-hlg",
+];
 const WORKING_SPACES: [&str; 3] = ["acescct", "acescc", "acescg"];
 
 /// Every primary and the CDL, away from neutral.

@@ -15,6 +15,8 @@ pub enum Gamut {
     Rec709,
     /// ITU-R BT.2020-2, D65.
     Rec2020,
+    /// P3 primaries with D65 white (SMPTE EG 432-1; Apple's Display P3).
+    P3D65,
     /// ARRI ALEXA Wide Gamut 3 (ARRI 2017), D65.
     ArriWideGamut3,
     /// ARRI Wide Gamut 4 (ARRI LogC4 specification 2022), D65.
@@ -60,6 +62,7 @@ impl Gamut {
         match self {
             Gamut::Rec709 => c([0.64, 0.33], [0.30, 0.60], [0.15, 0.06], D65),
             Gamut::Rec2020 => c([0.708, 0.292], [0.170, 0.797], [0.131, 0.046], D65),
+            Gamut::P3D65 => c([0.680, 0.320], [0.265, 0.690], [0.150, 0.060], D65),
             Gamut::ArriWideGamut3 => c([0.684, 0.313], [0.221, 0.848], [0.0861, -0.102], D65),
             Gamut::ArriWideGamut4 => c([0.7347, 0.2653], [0.1424, 0.8576], [0.0991, -0.0308], D65),
             Gamut::SonySGamut3 => c([0.730, 0.280], [0.140, 0.855], [0.100, -0.050], D65),

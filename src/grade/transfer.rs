@@ -95,6 +95,12 @@ pub enum Transfer {
     /// ITU-R BT.1886 reference display (gamma 2.4, black 0): what a Rec. 709
     /// monitor shows, so `decode` gives display light.
     Bt1886,
+    /// A pure power 2.2 display (the gamma of computer monitors; the
+    /// display EOTF of ITU-R BT.470 System M): `decode` gives display light.
+    Gamma22,
+    /// A pure power 2.6 display (the SMPTE RP 431-2 reference projector's
+    /// EOTF, used for P3-D65 mastering at gamma 2.6).
+    Gamma26,
     /// ARRI LogC3 at an exposure index (ARRI 2017, SUP 3.x).
     ArriLogC3 { ei: u32 },
     /// ARRI LogC4 (ARRI, "LogC4 Logarithmic Color Space Specification", 2022).
@@ -150,6 +156,8 @@ impl Transfer {
             Transfer::AcesCc => 10,
             Transfer::Rec2100Pq => 11,
             Transfer::Rec2100Hlg => 12,
+            Transfer::Gamma22 => 13,
+            Transfer::Gamma26 => 14,
         }
     }
 
@@ -302,6 +310,8 @@ fn decode(t: Transfer, v: f64) -> f64 {
             lin.copysign(v)
         }
         Transfer::Bt1886 => v.abs().powf(2.4).copysign(v),
+        Transfer::Gamma22 => v.abs().powf(2.2).copysign(v),
+        Transfer::Gamma26 => v.abs().powf(2.6).copysign(v),
         Transfer::ArriLogC3 { ei } => {
             let [cut, a, b, c, d, e, f] = logc3_params(ei);
             if v > e * cut + f {
@@ -399,6 +409,8 @@ fn encode(t: Transfer, x: f64) -> f64 {
             enc.copysign(x)
         }
         Transfer::Bt1886 => x.abs().powf(1.0 / 2.4).copysign(x),
+        Transfer::Gamma22 => x.abs().powf(1.0 / 2.2).copysign(x),
+        Transfer::Gamma26 => x.abs().powf(1.0 / 2.6).copysign(x),
         Transfer::ArriLogC3 { ei } => {
             let [cut, a, b, c, d, e, f] = logc3_params(ei);
             if x > cut {
@@ -645,6 +657,8 @@ mod tests {
             Transfer::Linear,
             Transfer::Srgb,
             Transfer::Bt1886,
+            Transfer::Gamma22,
+            Transfer::Gamma26,
             Transfer::ArriLogC4,
             Transfer::SonySLog3,
             Transfer::PanasonicVLog,

@@ -49,6 +49,16 @@ pub enum OutputTransform {
     Srgb,
     /// ITU-R BT.709 primaries through the BT.1886 inverse EOTF (gamma 2.4).
     Rec709,
+    /// P3 primaries, D65 white, the sRGB curve: Apple's Display P3 (Macs,
+    /// iPads and phones showing wide-gamut SDR).
+    DisplayP3,
+    /// P3 primaries, D65 white, gamma 2.6: a P3-D65 mastering display or
+    /// projector (SMPTE EG 432-1 primaries, RP 431-2 gamma).
+    P3D65,
+    /// ITU-R BT.2020 primaries through BT.1886 (gamma 2.4): wide-gamut SDR.
+    Rec2020,
+    /// BT.709 primaries through a pure 2.2 power: a computer monitor.
+    Gamma22,
     /// ITU-R BT.2100 PQ, BT.2020 primaries, diffuse white at 203 cd/m² and
     /// the BT.2390 roll-off to a 1000 cd/m² display ([`Transfer::Rec2100Pq`]).
     #[serde(rename = "rec2100-pq")]
@@ -66,12 +76,18 @@ impl OutputTransform {
             OutputTransform::Linear => ("bt709", "linear", "bt709"),
             OutputTransform::Srgb => ("bt709", "iec61966-2-1", "bt709"),
             OutputTransform::Rec709 => ("bt709", "bt709", "bt709"),
+            OutputTransform::DisplayP3 => ("smpte432", "iec61966-2-1", "bt709"),
+            // H.273 has no code for a pure 2.6 power: the transfer is left
+            // unspecified rather than tagged wrong.
+            OutputTransform::P3D65 => ("smpte432", "", "bt709"),
+            OutputTransform::Rec2020 => ("bt2020", "bt2020-10", "bt2020nc"),
+            OutputTransform::Gamma22 => ("bt709", "gamma22", "bt709"),
             OutputTransform::Rec2100Pq => ("bt2020", "smpte2084", "bt2020nc"),
             OutputTransform::Rec2100Hlg => ("bt2020", "arib-std-b67", "bt2020nc"),
         };
         crate::ffmpeg::ColourTags {
             primaries: Some(primaries.into()),
-            transfer: Some(transfer.into()),
+            transfer: (!transfer.is_empty()).then(|| transfer.into()),
             matrix: Some(matrix.into()),
             full_range: Some(false),
         }
@@ -102,10 +118,14 @@ impl InputTransform {
 
 impl OutputTransform {
     /// Every output transform with its canonical name.
-    pub const NAMES: [(OutputTransform, &'static str); 5] = [
+    pub const NAMES: [(OutputTransform, &'static str); 9] = [
         (OutputTransform::Linear, "linear"),
         (OutputTransform::Srgb, "srgb"),
         (OutputTransform::Rec709, "rec709"),
+        (OutputTransform::DisplayP3, "display-p3"),
+        (OutputTransform::P3D65, "p3-d65"),
+        (OutputTransform::Rec2020, "rec2020"),
+        (OutputTransform::Gamma22, "gamma22"),
         (OutputTransform::Rec2100Pq, "rec2100-pq"),
         (OutputTransform::Rec2100Hlg, "rec2100-hlg"),
     ];
@@ -235,6 +255,10 @@ impl OutputTransform {
             OutputTransform::Linear => (Transfer::Linear, Gamut::Rec709),
             OutputTransform::Srgb => (Transfer::Srgb, Gamut::Rec709),
             OutputTransform::Rec709 => (Transfer::Bt1886, Gamut::Rec709),
+            OutputTransform::DisplayP3 => (Transfer::Srgb, Gamut::P3D65),
+            OutputTransform::P3D65 => (Transfer::Gamma26, Gamut::P3D65),
+            OutputTransform::Rec2020 => (Transfer::Bt1886, Gamut::Rec2020),
+            OutputTransform::Gamma22 => (Transfer::Gamma22, Gamut::Rec709),
             OutputTransform::Rec2100Pq => (Transfer::Rec2100Pq, Gamut::Rec2020),
             OutputTransform::Rec2100Hlg => (Transfer::Rec2100Hlg, Gamut::Rec2020),
         }
