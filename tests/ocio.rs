@@ -158,3 +158,53 @@ fn display_outputs_match_opencolorio_builtins() {
         assert!(worst < 5e-4, "{output} vs {builtin}: {worst}");
     }
 }
+
+/// Every camera input transform decodes and converts to ACES as the
+/// maker's ACES input transform does (OpenColorIO's builtins carry them):
+/// code values from below black to the top of each curve, saturated and
+/// neutral, compared in ACES2065-1 linear.
+#[test]
+fn camera_inputs_match_the_makers_aces_input_transforms() {
+    let inputs = [
+        ("arri-logc3", "ARRI_ALEXA-LOGC-EI800-AWG_to_ACES2065-1"),
+        ("arri-logc4", "ARRI_LOGC4_to_ACES2065-1"),
+        (
+            "sony-slog3-sgamut3cine",
+            "SONY_SLOG3-SGAMUT3.CINE_to_ACES2065-1",
+        ),
+        ("sony-slog3-sgamut3", "SONY_SLOG3-SGAMUT3_to_ACES2065-1"),
+        ("panasonic-vlog", "PANASONIC_VLOG-VGAMUT_to_ACES2065-1"),
+        ("canon-clog3", "CANON_CLOG3-CGAMUT_to_ACES2065-1"),
+        ("red-log3g10-rwg", "RED_LOG3G10-RWG_to_ACES2065-1"),
+    ];
+    let mut codes = vec![];
+    for i in 0..=60u32 {
+        let v = 0.05 + 0.9 * f64::from(i) / 60.0;
+        codes.push([v, v, v]);
+        codes.push([v, 0.3, 0.15]);
+        codes.push([0.2, v, 0.4]);
+        codes.push([0.35, 0.1, v]);
+    }
+    let codes: Vec<[f32; 3]> = codes.iter().map(|c| c.map(|v| v as f32)).collect();
+    for (input, builtin) in inputs {
+        let look = Look::parse(
+            &format!("[input]\ntransform = \"{input}\"\n[output]\ntransform = \"linear\"\n"),
+            Path::new("t.toml"),
+        )
+        .unwrap();
+        let scene = look.scene().unwrap();
+        let to_ap0 = neurograde::grade::gamut::conversion(Gamut::AcesAp1, Gamut::AcesAp0);
+        let theirs = ocio_apply("O.BuiltinTransform(sys.argv[1])", builtin, &codes);
+        let mut worst = 0f64;
+        for (c, t) in codes.iter().zip(&theirs) {
+            let linear = c.map(|v| f64::from(scene.input.decode(v)));
+            let ours = mul_vec(&to_ap0, mul_vec(&scene.input_matrix, linear));
+            for i in 0..3 {
+                let scale = f64::from(t[i].abs()).max(0.01);
+                worst = worst.max((ours[i] - f64::from(t[i])).abs() / scale);
+            }
+        }
+        println!("{input} vs {builtin}: worst relative {worst:.2e}");
+        assert!(worst < 3e-4, "{input} vs {builtin}: {worst}");
+    }
+}

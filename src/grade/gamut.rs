@@ -104,24 +104,65 @@ const BRADFORD: Mat3 = [
     [0.0389, -0.0685, 1.0296],
 ];
 
+/// CIECAM02's CAT02 cone response matrix (CIE 159:2004, section 3.1): the
+/// adaptation ARRI, Sony and Canon use in their ACES input transforms.
+const CAT02: Mat3 = [
+    [0.7328, 0.4296, -0.1624],
+    [-0.7036, 1.6975, 0.0061],
+    [0.0030, 0.0136, 0.9834],
+];
+
 /// XYZ under white `from` to XYZ under white `to`, von Kries scaling in the
 /// Bradford cone space.
 pub fn bradford(from: [f64; 2], to: [f64; 2]) -> Mat3 {
+    von_kries(&BRADFORD, from, to)
+}
+
+/// XYZ under white `from` to XYZ under white `to`, scaled in `cones`.
+fn von_kries(cones: &Mat3, from: [f64; 2], to: [f64; 2]) -> Mat3 {
     let xyz = |[x, y]: [f64; 2]| [x / y, 1.0, (1.0 - x - y) / y];
-    let (src, dst) = (mul_vec(&BRADFORD, xyz(from)), mul_vec(&BRADFORD, xyz(to)));
+    let (src, dst) = (mul_vec(cones, xyz(from)), mul_vec(cones, xyz(to)));
     let scale = [
         [dst[0] / src[0], 0.0, 0.0],
         [0.0, dst[1] / src[1], 0.0],
         [0.0, 0.0, dst[2] / src[2]],
     ];
-    mul(&invert(&BRADFORD), &mul(&scale, &BRADFORD))
+    mul(&invert(cones), &mul(&scale, cones))
+}
+
+impl Gamut {
+    /// Whether the camera maker's ACES input transform adapts its white to
+    /// the ACES white with CAT02 (ARRI's, Sony's and Canon's IDTs) rather
+    /// than Bradford (RED's and Panasonic's, and every display gamut). With
+    /// it, [`conversion`] to AP0 / AP1 reproduces the makers' published
+    /// matrices (held against OpenColorIO's builtins in tests/ocio.rs).
+    fn adapts_with_cat02(self) -> bool {
+        matches!(
+            self,
+            Gamut::ArriWideGamut3
+                | Gamut::ArriWideGamut4
+                | Gamut::SonySGamut3
+                | Gamut::SonySGamut3Cine
+                | Gamut::CanonCinemaGamut
+        )
+    }
 }
 
 /// The matrix taking linear RGB in `from` to linear RGB in `to`, adapting
-/// the white point (Bradford) where the two differ.
+/// the white point where the two differ: with CAT02 where a camera maker's
+/// ACES input transform does (see `adapts_with_cat02`), else Bradford.
 pub fn conversion(from: Gamut, to: Gamut) -> Mat3 {
     let (wf, wt) = (from.chromaticities().white, to.chromaticities().white);
-    let adapt = if wf == wt { IDENTITY } else { bradford(wf, wt) };
+    let cones = if from.adapts_with_cat02() || to.adapts_with_cat02() {
+        &CAT02
+    } else {
+        &BRADFORD
+    };
+    let adapt = if wf == wt {
+        IDENTITY
+    } else {
+        von_kries(cones, wf, wt)
+    };
     mul(&invert(&to.to_xyz()), &mul(&adapt, &from.to_xyz()))
 }
 
@@ -192,9 +233,9 @@ mod tests {
     }
 
     #[test]
-    fn camera_and_display_gamuts_to_ap1_match_reference_matrices() {
-        // Bradford-adapted matrices as colour-science 0.4.7 computes them
-        // (and the ACES sRGB/Rec.709 input transform uses).
+    fn camera_and_display_gamuts_to_aces_match_reference_matrices() {
+        // Bradford-adapted, as colour-science 0.4.7 computes it (and the
+        // ACES sRGB/Rec.709 input transform uses).
         let rec709 = [
             [0.613_097_402_4, 0.339_523_146_2, 0.047_379_451_4],
             [0.070_193_722_5, 0.916_353_879_1, 0.013_452_398_5],
@@ -206,16 +247,18 @@ mod tests {
             1e-6,
             "709 to AP1",
         );
+        // ARRI's ACES input transform (IDT.ARRI.Alexa-v3-logC-EI800, the
+        // matrix to ACES2065-1 as published, 6 decimals): CAT02-adapted.
         let awg3 = [
-            [0.966_739_179_7, 0.112_970_238_1, -0.079_709_356_9],
-            [0.048_586_616_8, 1.182_210_477_2, -0.230_797_137_9],
-            [0.007_258_721_3, -0.062_250_817_2, 1.054_992_324_3],
+            [0.680_206, 0.236_137, 0.083_658],
+            [0.085_415, 1.017_471, -0.102_886],
+            [0.002_057, -0.062_563, 1.060_506],
         ];
         assert_matrix(
-            &conversion(Gamut::ArriWideGamut3, Gamut::AcesAp1),
+            &conversion(Gamut::ArriWideGamut3, Gamut::AcesAp0),
             &awg3,
             1e-6,
-            "AWG3 to AP1",
+            "AWG3 to AP0",
         );
     }
 
@@ -224,6 +267,7 @@ mod tests {
         let all = [
             Gamut::Rec709,
             Gamut::Rec2020,
+            Gamut::P3D65,
             Gamut::ArriWideGamut3,
             Gamut::ArriWideGamut4,
             Gamut::SonySGamut3,

@@ -4,7 +4,8 @@
 //!
 //! How it works: a look with an `[input]` or `[output]` section (or a
 //! `working_space`) is graded scene-referred: camera code values are decoded
-//! to linear, taken to ACES AP1 (Bradford-adapted) with the linear-light
+//! to linear, taken to ACES AP1 (adapted as the camera maker's ACES input
+//! transform does: CAT02 or Bradford, see `gamut.rs`) with the linear-light
 //! primaries (exposure, white balance, saturation; `primary.rs`) folded into
 //! the same 3x3 matrix, encoded into the working space (ACEScct by default,
 //! S-2016-001), graded, then decoded, taken to the display gamut and encoded
