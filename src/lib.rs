@@ -25,6 +25,7 @@ pub mod frame;
 pub mod gpu;
 pub mod grade;
 pub mod latency;
+pub mod noise;
 pub mod output;
 pub mod shutdown;
 pub mod sink;

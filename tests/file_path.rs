@@ -376,7 +376,7 @@ fn every_still_layout_at_every_size_reproduces_its_input_or_the_reference_grade(
     let dir = tempfile::tempdir().unwrap();
     let (look_path, look) = test_look(dir.path());
     let grader = Grader::new(&look);
-    let mut noise = Noise(SEED);
+    let mut noise = Noise::new(SEED);
     let mut cases = 0;
     for (index, layout) in still_layouts().into_iter().enumerate() {
         for (case, size) in sizes(&mut noise, index, 3).into_iter().enumerate() {
@@ -765,7 +765,7 @@ fn every_video_layout_at_every_size_is_within_the_codecs_own_error() {
     let dir = tempfile::tempdir().unwrap();
     let (look_path, look) = test_look(dir.path());
     let grader = Grader::new(&look);
-    let mut noise = Noise(SEED ^ 0x7);
+    let mut noise = Noise::new(SEED ^ 0x7);
     let mut report = Vec::new();
     for (index, layout) in VIDEO_LAYOUTS.iter().enumerate() {
         // The real sizes go to other layouts than the stills' first five.

@@ -238,7 +238,7 @@ fn signals_at_any_moment_of_a_grade_leave_a_complete_file_or_none() {
     let dir = tempfile::tempdir().unwrap();
     let clip = dir.path().join("clip.mov");
     camera_clip(&clip, 12);
-    let mut moments = Noise(0x0516_7a15);
+    let mut moments = Noise::new(0x0516_7a15);
     let mut interrupted = 0;
     for (trial, name) in ["INT", "TERM", "HUP", "INT", "TERM"].iter().enumerate() {
         let output = dir.path().join(format!("graded{trial}.mov"));
@@ -308,7 +308,7 @@ fn signals_during_analyze_publish_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let clip = dir.path().join("clip.mov");
     camera_clip(&clip, 6);
-    let mut moments = Noise(0xa7a1);
+    let mut moments = Noise::new(0xa7a1);
     for name in ["INT", "TERM"] {
         let output = dir.path().join(format!("analysis-{name}.json"));
         let child = spawn(&[
@@ -339,7 +339,7 @@ fn signals_during_analyze_publish_nothing() {
 #[test]
 fn a_live_recording_stopped_by_a_signal_is_finalised_and_the_look_saved() {
     let dir = tempfile::tempdir().unwrap();
-    let mut moments = Noise(0x11fe);
+    let mut moments = Noise::new(0x11fe);
     for (name, container) in [("INT", "mp4"), ("TERM", "mov"), ("HUP", "mkv")] {
         let record = dir.path().join(format!("rec-{name}.{container}"));
         let saved = dir.path().join(format!("looks/saved-{name}.toml"));

@@ -15,6 +15,7 @@ use super::look::Look;
 use super::lut::{Interpolation, Lut3d};
 use super::reference::Grader;
 use super::transform::InputTransform;
+use crate::noise::SplitMix64;
 
 /// The look as a `size`^3 LUT over input code values [0, 1].
 pub fn bake_cube(look: &Look, size: usize) -> Lut3d {
@@ -95,15 +96,8 @@ pub fn bake_error(look: &Look, lut: &Lut3d, inputs: &[[f32; 3]]) -> BakeError {
 /// encoded by its input transform (what a camera records of ordinary
 /// scenes); for a video-mode look, code values uniform over [0, 1].
 pub fn test_colours(look: &Look, count: usize) -> Vec<[f32; 3]> {
-    let mut state = 0x5eed_u64;
-    let mut uniform = move || {
-        // SplitMix64: a fixed, portable sequence.
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut sequence = SplitMix64(0x5eed);
+    let mut uniform = move || sequence.next_unit();
     let scene = look.scene().is_some();
     let input = look.input.as_ref();
     let (transfer, gamut) = input

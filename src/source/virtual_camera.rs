@@ -7,6 +7,8 @@
 //! (a hash of frame and pixel). Because the view is a known function of `t`,
 //! tests can map any point of the still into the frame exactly.
 
+use crate::noise::{mix, GOLDEN_GAMMA};
+
 /// The still, as linear-interpolable 8-bit RGB.
 pub struct VirtualCamera {
     width: u32,
@@ -135,13 +137,10 @@ fn noise_table() -> &'static [f32] {
     })
 }
 
-/// A uniform value in [0, 1) from a frame and pixel number (SplitMix64).
+/// A uniform value in [0, 1) from a frame and pixel number (SplitMix64's
+/// output function of both).
 fn hash(frame: u64, pixel: u64) -> f32 {
-    let mut z =
-        frame.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ pixel.wrapping_add(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
+    let z = mix(frame.wrapping_mul(GOLDEN_GAMMA) ^ pixel.wrapping_add(0xBF58_476D_1CE4_E5B9));
     (z >> 40) as f32 / (1u64 << 24) as f32
 }
 

@@ -271,15 +271,15 @@ pub fn read_working_texture(
 
 /// A repeatable random source (SplitMix64): the seeded sizes, noise
 /// pictures and signal moments of the property tests.
-pub struct Noise(pub u64);
+pub struct Noise(neurograde::noise::SplitMix64);
 
 impl Noise {
+    pub fn new(seed: u64) -> Noise {
+        Noise(neurograde::noise::SplitMix64(seed))
+    }
+
     pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     pub fn below(&mut self, n: u64) -> u64 {
@@ -292,7 +292,6 @@ impl Noise {
 
     /// A moment between `lo` and `hi` seconds.
     pub fn between(&mut self, lo: f64, hi: f64) -> std::time::Duration {
-        let unit = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
-        std::time::Duration::from_secs_f64(lo + (hi - lo) * unit)
+        std::time::Duration::from_secs_f64(lo + (hi - lo) * self.0.next_unit())
     }
 }
