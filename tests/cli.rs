@@ -497,6 +497,20 @@ fn looks_travel_through_cdl_xml_and_cube() {
         o.stderr
     );
     assert!(o.stderr.contains("(try --size 65)"), "{}", o.stderr);
+    // A --check picture that cannot be read is an error naming it, and no
+    // .cube is left behind.
+    let o = neurograde(&[
+        "look",
+        "export",
+        "--look",
+        &demo_look(),
+        "--output",
+        &d("unchecked.cube"),
+        "--check",
+        &d("missing.png"),
+    ]);
+    assert_clear_error(&o, "missing.png");
+    assert!(!Path::new(&d("unchecked.cube")).exists());
 
     // What CDL cannot carry, and broken files.
     assert_clear_error(

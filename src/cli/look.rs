@@ -3,10 +3,13 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
+use neurograde::frame::{Frame, FrameId, YuvEncoding};
 use neurograde::grade::bake;
 use neurograde::grade::cdl_xml::{self, ColorCorrection};
 use neurograde::grade::Look;
-use std::path::PathBuf;
+use neurograde::source::file::load_still;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 #[derive(Subcommand)]
 pub enum LookCommand {
@@ -30,9 +33,9 @@ pub struct LookExportArgs {
     /// Grid size of a baked .cube: 17, 33 or 65.
     #[arg(long, default_value_t = 33, value_parser = cube_size)]
     size: usize,
-    /// A picture in the look's input encoding (PNG, TIFF, JPEG) to measure
-    /// the baked .cube against the live grade on, besides the built-in
-    /// test colours.
+    /// A picture in the look's input encoding (any still `grade` reads:
+    /// PNG, TIFF, JPEG, EXR, DPX) to measure the baked .cube against the
+    /// live grade on, besides the built-in test colours.
     #[arg(long, value_name = "PICTURE")]
     check: Option<PathBuf>,
 }
@@ -89,6 +92,11 @@ fn export(args: LookExportArgs) -> Result<()> {
             args.output.display()
         );
     }
+    // The picture is read first: a bad --check writes no .cube.
+    let check = match &args.check {
+        Some(picture) => Some((picture, still_pixels(picture)?)),
+        None => None,
+    };
     if is_cube {
         let lut = bake::bake_cube(&look, args.size);
         lut.write_cube(&args.output)
@@ -105,19 +113,11 @@ fn export(args: LookExportArgs) -> Result<()> {
                 if args.size < 65 { " (try --size 65)" } else { "" }
             );
         }
-        if let Some(picture) = &args.check {
-            let pixels: Vec<[f32; 3]> = image::open(picture)
-                .with_context(|| {
-                    format!("{}: cannot read the picture for --check", picture.display())
-                })?
-                .to_rgb32f()
-                .pixels()
-                .map(|p| p.0)
-                .collect();
+        if let Some((picture, pixels)) = &check {
             eprintln!(
                 "bake error against the live grade, {}: {}",
                 picture.display(),
-                bake::bake_error(&look, &lut, &pixels)
+                bake::bake_error(&look, &lut, pixels)
             );
         }
     } else {
@@ -127,6 +127,27 @@ fn export(args: LookExportArgs) -> Result<()> {
     }
     eprintln!("{} -> {}", args.look.display(), args.output.display());
     Ok(())
+}
+
+/// A still's pixels as normalised RGB, read as `grade` and `run` read it.
+fn still_pixels(path: &Path) -> Result<Vec<[f32; 3]>> {
+    let still = load_still(path)?;
+    let frame = Frame {
+        id: FrameId(0),
+        captured: Instant::now(),
+        width: still.width,
+        height: still.height,
+        format: still.format,
+        yuv: YuvEncoding::for_height(still.height),
+        data: still.data,
+    };
+    Ok((0..frame.height)
+        .flat_map(|y| (0..frame.width).map(move |x| (x, y)))
+        .map(|(x, y)| {
+            let [r, g, b, _] = frame.pixel(x, y);
+            [r, g, b]
+        })
+        .collect())
 }
 
 fn import(args: LookImportArgs) -> Result<()> {
