@@ -4,6 +4,10 @@
 //! - `frame/*`: one whole frame, synchronously: upload + ingest + grade +
 //!   pack + readback into CPU memory (what the null sink pays).
 //! - `kernel/*`: upload + the frame kernel alone at 1080p, without readback.
+//! - `display/*`: the same with a LogC3 look ending in the bare Rec. 709
+//!   encoding, the ACES 2.0 and the ACES 1.3 output transforms
+//!   (OpenColorIO's WGSL), in one run: the cost of display rendering as a
+//!   ratio to the bare encoding.
 //!
 //! Whole-loop figures against ffmpeg come from `scripts/bench-loop`.
 
@@ -81,6 +85,25 @@ fn whole_frame(c: &mut Criterion) {
     group.finish();
 }
 
+/// Uploads and grades `frame` into `output`, and waits for the GPU.
+fn grade_and_wait(
+    ctx: &GpuContext,
+    pipeline: &mut FramePipeline,
+    frame: &Frame,
+    look: &GradeUniforms,
+    format: OutputFormat,
+    output: &wgpu::Buffer,
+) {
+    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+    pipeline
+        .encode_packed(ctx, &mut encoder, frame, look, format, output)
+        .expect("fits");
+    ctx.queue.submit([encoder.finish()]);
+    ctx.device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .expect("poll");
+}
+
 fn kernel_only(c: &mut Criterion) {
     let ctx = GpuContext::headless().expect("GPU adapter");
     let look = demo_look();
@@ -99,20 +122,48 @@ fn kernel_only(c: &mut Criterion) {
             mapped_at_creation: false,
         });
         group.bench_function(format!("upload+decode+grade+pack {name}/1080p"), |b| {
+            b.iter(|| grade_and_wait(&ctx, &mut pipeline, &frame, &look, format, &output))
+        });
+    }
+    group.finish();
+}
+
+fn display_rendering(c: &mut Criterion) {
+    let ctx = GpuContext::headless().expect("GPU adapter");
+    let frame = gradient(Size::HD);
+    let mut pipeline = FramePipeline::new(&ctx);
+    let output = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+        label: None,
+        size: FramePipeline::packed_bytes(&frame, OutputFormat::Rgba8),
+        usage: wgpu::BufferUsages::STORAGE,
+        mapped_at_creation: false,
+    });
+    let mut group = c.benchmark_group("display");
+    group.sample_size(10);
+    for output_transform in ["rec709", "aces2-rec709", "aces13-rec709"] {
+        let look = Look::parse(
+            &format!(
+                "[input]\ntransform = \"arri-logc3\"\n[output]\ntransform = \"{output_transform}\"\n"
+            ),
+            std::path::Path::new("bench.toml"),
+        )
+        .expect("look parses");
+        let look = GradeUniforms::from_look(&look);
+        group.bench_function(format!("logc3 -> {output_transform} rgb8/1080p"), |b| {
             b.iter(|| {
-                let mut encoder = ctx.device.create_command_encoder(&Default::default());
-                pipeline
-                    .encode_packed(&ctx, &mut encoder, &frame, &look, format, &output)
-                    .expect("fits");
-                ctx.queue.submit([encoder.finish()]);
-                ctx.device
-                    .poll(wgpu::PollType::wait_indefinitely())
-                    .expect("poll");
+                grade_and_wait(
+                    &ctx,
+                    &mut pipeline,
+                    &frame,
+                    &look,
+                    OutputFormat::Rgba8,
+                    &output,
+                )
             })
         });
     }
     group.finish();
 }
 
-criterion_group!(benches, whole_frame, kernel_only);
+criterion_group!(benches, whole_frame, kernel_only, display_rendering);
 criterion_main!(benches);

@@ -14,6 +14,8 @@
 
 override INPUT_TRANSFER: u32 = 0u;
 override OUTPUT_TRANSFER: u32 = 0u;
+// 1: the display rendering is OpenColorIO's (ocio_display).
+override OCIO_DISPLAY: u32 = 0u;
 // The working space: 9 ACEScct, 10 ACEScc, 0 ACEScg (linear).
 override WORKING_TRANSFER: u32 = 9u;
 
@@ -180,11 +182,17 @@ fn transfer_encode(id: u32, x: vec3<f32>) -> vec3<f32> {
     }
 }
 
-// The working space back out to the display: decode, AP1 to the display
-// gamut, display encoding; or the look's display LUT.
+// The working space back out to the display: decode, then an OpenColorIO
+// display rendering (ocio_display, composed after this module by
+// src/gpu/display.rs) or AP1 to the display gamut and display encoding; or
+// the look's display LUT.
 fn scene_out(working: vec3<f32>) -> vec3<f32> {
     if DISPLAY_LUT_MODE != 0u {
         return apply_display_lut(working);
     }
-    return transfer_encode(OUTPUT_TRANSFER, xf.output_matrix * transfer_decode(WORKING_TRANSFER, working));
+    let linear = transfer_decode(WORKING_TRANSFER, working);
+    if OCIO_DISPLAY == 1u {
+        return ocio_display(vec4<f32>(linear, 1.0)).rgb;
+    }
+    return transfer_encode(OUTPUT_TRANSFER, xf.output_matrix * linear);
 }

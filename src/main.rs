@@ -36,7 +36,7 @@ fn main() -> ExitCode {
     };
     let result = cli.command.run(&shutdown);
     if let Err(e) = &result {
-        eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
+        eprintln!("error: {}", one_line(e));
     }
     match (shutdown.signal(), result) {
         (Some(signal), _) => {
@@ -46,4 +46,20 @@ fn main() -> ExitCode {
         (None, Ok(())) => ExitCode::SUCCESS,
         (None, Err(_)) => ExitCode::from(2),
     }
+}
+
+/// The error and its causes on one line, leaving out a cause whose text the
+/// message already carries (our errors name their cause in their message).
+fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if !line.contains(&text) {
+            if !line.is_empty() {
+                line += ": ";
+            }
+            line += &text;
+        }
+    }
+    line.replace('\n', " ")
 }

@@ -472,17 +472,21 @@ fn looks_travel_through_cdl_xml_and_cube() {
         o.stderr
     );
 
-    // A look whose display encoding bends too sharply for the grid is
-    // measured as such, on the test colours and on a picture given to
-    // --check, and the user is told.
+    // A look whose display encoding bends too sharply for the grid (a
+    // strong grade into the bare BT.1886 curve, whose toe is steep above
+    // black) is measured as such, on the test colours and on a picture
+    // given to --check, and the user is told.
+    std::fs::write(
+        d("steep.toml"),
+        "[input]\ntransform = \"arri-logc3\"\n[output]\ntransform = \"rec709\"\n\
+         [primary]\nexposure = 0.4\ncontrast = 1.2\n[cdl]\nslope = [1.1, 1.0, 0.92]\nsaturation = 1.2\n",
+    )
+    .unwrap();
     let o = neurograde(&[
         "look",
         "export",
         "--look",
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/config/looks/logc3-rec709.toml"
-        ),
+        &d("steep.toml"),
         "--output",
         &d("scene.cube"),
         "--check",

@@ -24,45 +24,75 @@ fn ocio_apply_cube(cube: &Path, colours: &[[f32; 3]]) -> Vec<[f32; 3]> {
 /// Runs `colours` through the OpenColorIO transform the Python expression
 /// `transform` makes (`sys.argv[1]` is `argument`), on its CPU processor.
 fn ocio_apply(transform: &str, argument: &str, colours: &[[f32; 3]]) -> Vec<[f32; 3]> {
-    let ocio = neurograde::assets::cache_dir().join("python/opencolorio-2.6.0");
-    assert!(
-        ocio.is_dir(),
-        "{} missing: run scripts/setup (make test does)",
-        ocio.display()
-    );
+    ocio_process(
+        &format!("O.Config.CreateRaw().getProcessor({transform})"),
+        &[argument],
+        colours,
+    )
+}
+
+/// Runs `colours` through the OpenColorIO processor the Python expression
+/// `processor` makes (`sys.argv[1..]` are `args`), on its CPU processor.
+fn ocio_process(processor: &str, args: &[&str], colours: &[[f32; 3]]) -> Vec<[f32; 3]> {
+    let mut lines = String::new();
+    for c in colours {
+        lines += &format!("{} {} {}\n", c[0], c[1], c[2]);
+    }
     let script = format!(
         r#"
 import sys, PyOpenColorIO as O
-t = {transform}
-cpu = O.Config.CreateRaw().getProcessor(t).getDefaultCPUProcessor()
+cpu = ({processor}).getDefaultCPUProcessor()
 for line in sys.stdin:
     print(" ".join(repr(v) for v in cpu.applyRGB([float(x) for x in line.split()])))
 "#
     );
-    let mut child = std::process::Command::new("python3")
-        .env("PYTHONPATH", &ocio)
-        .args(["-c", &script, argument])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    let mut input = String::new();
-    for c in colours {
-        input += &format!("{} {} {}\n", c[0], c[1], c[2]);
-    }
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()).unwrap());
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    assert!(out.status.success(), "OpenColorIO failed");
-    String::from_utf8(out.stdout)
-        .unwrap()
+    python(&script, args, &lines)
         .lines()
         .map(|l| {
             let v: Vec<f32> = l.split(' ').map(|x| x.parse().unwrap()).collect();
             [v[0], v[1], v[2]]
         })
         .collect()
+}
+
+/// Runs a Python script with PyOpenColorIO importable, `input` on its
+/// standard input; returns its standard output.
+fn python(script: &str, args: &[&str], input: &str) -> String {
+    let ocio = neurograde::assets::cache_dir().join("python/opencolorio-2.6.0");
+    assert!(
+        ocio.is_dir(),
+        "{} missing: run scripts/setup (make test does)",
+        ocio.display()
+    );
+    let mut child = std::process::Command::new("python3")
+        .env("PYTHONPATH", &ocio)
+        .args(["-c", script])
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()).unwrap());
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(out.status.success(), "OpenColorIO failed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The largest difference of any channel between our CPU grade of
+/// `colours` and `theirs`.
+fn worst_difference(grader: &Grader, colours: &[[f32; 3]], theirs: &[[f32; 3]]) -> f32 {
+    assert_eq!(colours.len(), theirs.len());
+    colours
+        .iter()
+        .zip(theirs)
+        .map(|(c, t)| {
+            let ours = grader.pixel(*c);
+            (0..3).map(|i| (ours[i] - t[i]).abs()).fold(0.0, f32::max)
+        })
+        .fold(0.0, f32::max)
 }
 
 /// A baked .cube means the same to OpenColorIO as to us: its tetrahedral
@@ -144,14 +174,7 @@ fn display_outputs_match_opencolorio_builtins() {
         .unwrap();
         let grader = Grader::new(&look);
         let theirs = ocio_apply("O.BuiltinTransform(sys.argv[1])", builtin, &xyz);
-        let worst = colours
-            .iter()
-            .zip(&theirs)
-            .map(|(c, t)| {
-                let ours = grader.pixel(*c);
-                (0..3).map(|i| (ours[i] - t[i]).abs()).fold(0.0, f32::max)
-            })
-            .fold(0.0, f32::max);
+        let worst = worst_difference(&grader, &colours, &theirs);
         // Half a 10-bit code: the matrices' rounding, magnified near black
         // by the steepest curve (gamma 2.6).
         println!("{output} vs {builtin}: {worst:.2e}");
@@ -207,4 +230,211 @@ fn camera_inputs_match_the_makers_aces_input_transforms() {
         println!("{input} vs {builtin}: worst relative {worst:.2e}");
         assert!(worst < 3e-4, "{input} vs {builtin}: {worst}");
     }
+}
+
+/// ACEScct colours from deep shadow to 64x diffuse white: greys, and
+/// saturated colours up to the edge of AP1 (where display renderings
+/// compress gamut).
+fn acescct_test_colours() -> Vec<[f32; 3]> {
+    let acescct = |linear: f64| -> f32 {
+        // S-2016-001 (the log segment; the toe is reached below 0.0078).
+        if linear <= 0.0078125 {
+            (10.5402377416545 * linear + 0.0729055341958355) as f32
+        } else {
+            ((linear.log2() + 9.72) / 17.52) as f32
+        }
+    };
+    let mut colours = vec![];
+    for i in 0..120u32 {
+        let stops = -8.0 + 14.0 * f64::from(i) / 119.0;
+        let grey = 0.18 * stops.exp2();
+        colours.push([acescct(grey); 3]);
+        let t = f64::from(i) * 0.37;
+        let saturation = 0.3 + 0.7 * f64::from(i % 7) / 6.0;
+        let hue = [t.sin(), (t + 2.1).sin(), (t + 4.2).sin()]
+            .map(|c| grey * (1.0 - saturation + saturation * (0.5 + 0.5 * c)));
+        colours.push(hue.map(acescct));
+    }
+    colours
+}
+
+/// Every OpenColorIO-rendered output (the ACES 2.0 and 1.3 output
+/// transforms) ends where the C++ OpenColorIO puts the same ACEScct colour
+/// through the built-in studio config's display and view; so does an
+/// `[ocio]` section naming a show's own config (written by OpenColorIO,
+/// with a look and a view through a LUT file), with its look applied.
+#[test]
+fn ocio_renderings_match_opencolorio() {
+    use neurograde::grade::transform::OutputTransform;
+    let colours = acescct_test_colours();
+    let dir = tempfile::tempdir().unwrap();
+    let show_config = dir.path().join("show.ocio");
+    // A show's config as OpenColorIO writes it: the ACES 2.0 studio config
+    // plus a "warm" look (a CDL in ACEScct) and a "Show LUT" view on the
+    // Rec.709 display, through a .cube (the ACES 2.0 SDR rendering baked).
+    let lut = dir.path().join("show-709.cube");
+    python(
+        r#"
+import sys, PyOpenColorIO as O
+config = O.Config.CreateFromBuiltinConfig("studio-config-v4.0.0_aces-v2.0_ocio-v2.5")
+baker = O.Baker()
+baker.setConfig(config)
+baker.setFormat("resolve_cube")
+baker.setInputSpace("ACEScct")
+baker.setDisplayView("Rec.1886 Rec.709 - Display", "ACES 2.0 - SDR 100 nits (Rec.709)")
+baker.setCubeSize(33)
+baker.bake(sys.argv[2])
+config.setSearchPath(".")
+cdl = O.CDLTransform(slope=[1.08, 1.0, 0.92], offset=[0.01, 0.0, -0.01], power=[1.0, 1.0, 1.05], sat=1.1)
+config.addLook(O.Look(name="warm", processSpace="ACEScct", transform=cdl))
+show = O.ColorSpace(name="Show LUT 709", referenceSpace=O.REFERENCE_SPACE_SCENE)
+show.setTransform(O.GroupTransform([
+    O.ColorSpaceTransform(src="ACES2065-1", dst="ACEScct"),
+    O.FileTransform(src="show-709.cube", interpolation=O.INTERP_TETRAHEDRAL),
+]), O.COLORSPACE_DIR_FROM_REFERENCE)
+config.addColorSpace(show)
+config.addDisplayView("Rec.1886 Rec.709 - Display", "Show LUT", "Show LUT 709")
+config.validate()
+open(sys.argv[1], "w").write(config.serialize())
+"#,
+        &[
+            &show_config.display().to_string(),
+            &lut.display().to_string(),
+        ],
+        "",
+    );
+    let mut cases: Vec<(String, String, [String; 4])> = OutputTransform::NAMES
+        .iter()
+        .filter_map(|(t, name)| {
+            let s = t.ocio_section()?;
+            Some((
+                format!("[output]\ntransform = \"{name}\"\n"),
+                name.to_string(),
+                [s.config, s.display, s.view, String::new()],
+            ))
+        })
+        .collect();
+    for (view, looks) in [
+        ("ACES 2.0 - SDR 100 nits (Rec.709)", "warm"),
+        ("Show LUT", ""),
+    ] {
+        let display = "Rec.1886 Rec.709 - Display";
+        cases.push((
+            format!("[ocio]\nconfig = \"show.ocio\"\ndisplay = \"{display}\"\nview = \"{view}\"\nlooks = \"{looks}\"\n"),
+            format!("show config: {view}, looks \"{looks}\""),
+            [show_config.display().to_string(), display.into(), view.into(), looks.into()],
+        ));
+    }
+    assert_eq!(cases.len(), 10, "8 built-in renderings and 2 of the show's");
+    for (section, name, [config, display, view, looks]) in cases {
+        let path = dir.path().join("look.toml");
+        std::fs::write(
+            &path,
+            format!("[input]\ntransform = \"acescct\"\n{section}"),
+        )
+        .unwrap();
+        let look = Look::load(&path).unwrap();
+        let grader = Grader::new(&look);
+        // OpenColorIO's viewing pipeline: the looks before the view.
+        let theirs = ocio_process(
+            "(lambda p: (p.setDisplayViewTransform(O.DisplayViewTransform(\
+             src='ACEScct', display=sys.argv[2], view=sys.argv[3])), \
+             p.setLooksOverrideEnabled(sys.argv[4] != ''), p.setLooksOverride(sys.argv[4]), \
+             p.getProcessor(O.Config.CreateFromFile(sys.argv[1])))[-1])(O.LegacyViewingPipeline())",
+            &[&config, &display, &view, &looks],
+            &colours,
+        );
+        let worst = worst_difference(&grader, &colours, &theirs);
+        println!("{name}: worst {worst:.2e} in code values");
+        // A fifth of a 10-bit code.
+        assert!(worst < 2e-4, "{name}: {worst}");
+    }
+}
+
+/// The real portrait as the look's camera would record it: sRGB decoded
+/// to scene light (Rec. 709 primaries), taken to the camera's gamut and
+/// encoded with its curve; as it is for a look in video mode.
+fn portrait_in_the_looks_encoding(look: &Look) -> Vec<[f32; 3]> {
+    use neurograde::grade::gamut::conversion;
+    use neurograde::grade::transfer::Transfer;
+    let (_, _, rgb8) = common::astronaut_rgb8();
+    let camera = look
+        .input
+        .as_ref()
+        .map(|i| i.transform.parts(i.ei.unwrap_or(800)));
+    rgb8.chunks_exact(3)
+        .map(|p| {
+            let srgb = [p[0], p[1], p[2]].map(|c| f32::from(c) / 255.0);
+            let Some((curve, gamut)) = camera else {
+                return srgb;
+            };
+            let linear = srgb.map(|c| f64::from(Transfer::Srgb.decode(c)));
+            mul_vec(&conversion(Gamut::Rec709, gamut), linear).map(|c| curve.encode(c as f32))
+        })
+        .collect()
+}
+
+/// Every shipped example look is a good starting point: an 18 % grey card
+/// stays neutral and mid-grey on the display (scene-referred looks), the
+/// real portrait as the look's camera records it stays inside the display
+/// range, and its .cube (33 points) is measured against the live grade.
+#[test]
+fn example_looks_are_good_starting_points() {
+    use neurograde::grade::bake::bake_error;
+    let looks = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/looks");
+    let mut names = vec![];
+    for entry in std::fs::read_dir(&looks).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let look = Look::load(&path).unwrap();
+        let grader = Grader::new(&look);
+        if let Some(input) = &look.input {
+            let (curve, _) = input.transform.parts(input.ei.unwrap_or(800));
+            let card = grader.pixel([curve.encode(0.18); 3]);
+            let spread = card.iter().fold(0f32, |m, c| m.max((c - card[1]).abs()));
+            println!("{name}: grey card -> {card:?}");
+            assert!(spread < 0.02, "{name}: a grey card turns {card:?}");
+            assert!(
+                (0.3..0.55).contains(&card[1]),
+                "{name}: a grey card shows at {card:?}"
+            );
+        }
+        let portrait = portrait_in_the_looks_encoding(&look);
+        let outside = portrait
+            .iter()
+            .filter(|p| {
+                grader
+                    .pixel(**p)
+                    .iter()
+                    .any(|c| !(-1e-3..=1.001).contains(c))
+            })
+            .count();
+        let share = outside as f64 / portrait.len() as f64;
+        let bake = bake_error(&look, &bake_cube(&look, 33), &portrait);
+        let fine = bake_error(&look, &bake_cube(&look, 65), &portrait);
+        println!(
+            "{name}: {:.2} % of the portrait outside the display range; .cube vs live: 33 points {bake}; 65 points {fine}",
+            100.0 * share
+        );
+        assert!(share < 0.01, "{name}: {:.1} % outside", 100.0 * share);
+        // A guard at today's figures (p99 7.4 and 13.1 codes at 33 points
+        // for the two ACES 2.0 looks): the 2-code target is not reached yet
+        // by a plain cube of the ACES 2.0 rendering.
+        assert!(bake.p99 < 16.0, "{name}: {bake}");
+        names.push(name);
+    }
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "aces-studio-rec709.toml",
+            "demo.toml",
+            "faces.toml",
+            "logc3-rec709.toml",
+            "neutral.toml"
+        ]
+    );
 }

@@ -35,7 +35,7 @@ const INPUTS: [&str; 12] = [
     "acescct",
     "acescc",
 ];
-const OUTPUTS: [&str; 9] = [
+const OUTPUTS: [&str; 18] = [
     "linear",
     "srgb",
     "rec709",
@@ -45,6 +45,15 @@ const OUTPUTS: [&str; 9] = [
     "gamma22",
     "rec2100-pq",
     "rec2100-hlg",
+    "p3-d65-pq",
+    "aces2-rec709",
+    "aces2-srgb",
+    "aces2-p3-d65",
+    "aces2-display-p3",
+    "aces2-rec2100-pq-1000",
+    "aces2-p3-d65-pq-1000",
+    "aces13-rec709",
+    "aces13-srgb",
 ];
 const WORKING_SPACES: [&str; 3] = ["acescct", "acescc", "acescg"];
 
@@ -112,8 +121,17 @@ fn cases() -> Vec<Case> {
             format!("working_space = \"{space}\"\n[input]\ntransform = \"sony-slog3-sgamut3cine\"\n[cdl]\nslope = [1.1, 1.0, 0.9]\noffset = [0.01, 0.0, -0.01]\n"),
         ));
     }
-    // The whole pipeline: camera in, every primary, CDL, 33^3 LUT, out.
-    for output in OUTPUTS {
+    // The whole pipeline: camera in, every primary, CDL, 33^3 LUT, out
+    // (each kind of output once: every output alone is above).
+    for output in [
+        "linear",
+        "rec709",
+        "rec2100-pq",
+        "rec2100-hlg",
+        "aces2-rec709",
+        "aces2-rec2100-pq-1000",
+        "aces13-rec709",
+    ] {
         cases.push(Case {
             name: format!("whole pipeline: arri-logc3 -> {output}, 33^3 LUT"),
             toml: format!(
@@ -130,12 +148,56 @@ fn cases() -> Vec<Case> {
         with_lut: true,
     });
     cases.push(Case {
+        name: "whole pipeline: arri-logc3 -> show OCIO config (look, 3D LUT)".into(),
+        toml: format!(
+            "[input]\ntransform = \"arri-logc3\"\n[ocio]\nconfig = \"show.ocio\"\ndisplay = \"Monitor\"\nview = \"Show LUT\"\nlooks = \"warm\"\n{FULL_GRADE}[lut]\nfile = \"look.cube\"\n"
+        ),
+        with_lut: true,
+    });
+    cases.push(Case {
         name: "whole pipeline: video mode, 33^3 LUT".into(),
         toml: format!("{FULL_GRADE}[lut]\nfile = \"look.cube\"\n"),
         with_lut: true,
     });
     cases
 }
+
+/// A show's OpenColorIO config: a "Monitor" display whose "Show LUT" view
+/// encodes ACEScct and applies `display.cube` (see [`display_lut`]), and a
+/// "warm" look (a CDL in ACEScct). The OpenColorIO WGSL of it reads a 3D
+/// texture.
+const SHOW_CONFIG: &str = r#"ocio_profile_version: 2.1
+search_path: "."
+roles:
+  aces_interchange: ACES2065-1
+  scene_linear: ACEScg
+  default: ACEScg
+file_rules:
+  - !<Rule> {name: Default, colorspace: default}
+displays:
+  Monitor:
+    - !<View> {name: Show LUT, colorspace: show}
+looks:
+  - !<Look>
+    name: warm
+    process_space: ACEScct
+    transform: !<CDLTransform> {slope: [1.08, 1, 0.92], offset: [0.01, 0, -0.01], sat: 1.1}
+colorspaces:
+  - !<ColorSpace>
+    name: ACES2065-1
+  - !<ColorSpace>
+    name: ACEScg
+    to_scene_reference: !<BuiltinTransform> {style: ACEScg_to_ACES2065-1}
+  - !<ColorSpace>
+    name: ACEScct
+    to_scene_reference: !<BuiltinTransform> {style: ACEScct_to_ACES2065-1}
+  - !<ColorSpace>
+    name: show
+    from_scene_reference: !<GroupTransform>
+      children:
+        - !<BuiltinTransform> {style: ACEScct_to_ACES2065-1, direction: inverse}
+        - !<FileTransform> {src: display.cube, interpolation: tetrahedral}
+"#;
 
 /// A display LUT as a show's pipeline builds one: ACEScct in, Rec. 709
 /// (BT.1886) code values out, through the same transforms as
@@ -247,6 +309,7 @@ fn every_operator_and_transform_matches_the_cpu_reference() {
             display_lut(33)
                 .write_cube(&dir.path().join("display.cube"))
                 .unwrap();
+            std::fs::write(dir.path().join("show.ocio"), SHOW_CONFIG).unwrap();
             look_with_cube(dir.path(), &case.toml)
         } else {
             let look = Look::parse(&case.toml, Path::new("case.toml")).unwrap();

@@ -18,10 +18,24 @@ fn validate(name: &str, source: &str) {
 
 #[test]
 fn frame_kernel_validates() {
+    use neurograde::gpu::display::DisplayShader;
+    use neurograde::gpu::pipeline::frame_kernel_wgsl;
     validate(
         "frame kernel (bilinear + ingest + grade + transform + pipeline)",
-        neurograde::gpu::pipeline::FRAME_KERNEL_WGSL,
+        &frame_kernel_wgsl(&DisplayShader::identity()),
     );
+    // With every OpenColorIO display rendering the look file names.
+    for (output, name) in neurograde::grade::transform::OutputTransform::NAMES {
+        let Some(section) = output.ocio_section() else {
+            continue;
+        };
+        let rendering = neurograde::grade::ocio::DisplayRendering::resolve(&section).unwrap();
+        let shader = DisplayShader::of(&rendering).unwrap();
+        validate(
+            &format!("frame kernel with {name}"),
+            &frame_kernel_wgsl(&shader),
+        );
+    }
 }
 
 #[test]
@@ -71,8 +85,10 @@ fn every_shader_file_is_used() {
 
 #[test]
 fn a_broken_shader_is_caught() {
-    let broken =
-        neurograde::gpu::pipeline::FRAME_KERNEL_WGSL.replace("fn grade_mix", "fn grade_mixx");
+    let broken = neurograde::gpu::pipeline::frame_kernel_wgsl(
+        &neurograde::gpu::display::DisplayShader::identity(),
+    )
+    .replace("fn grade_mix", "fn grade_mixx");
     let parsed = naga::front::wgsl::parse_str(&broken);
     assert!(
         parsed.is_err(),

@@ -127,6 +127,13 @@ impl DownscalePass {
                 },
             ],
         });
-        super::dispatch_pixels(encoder, "downscale", pipeline, &bind_group, width, height);
+        super::dispatch_pixels(
+            encoder,
+            "downscale",
+            pipeline,
+            &[&bind_group],
+            width,
+            height,
+        );
     }
 }

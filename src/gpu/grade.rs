@@ -14,6 +14,7 @@
 
 use crate::grade::gamut::{Gamut, Mat3};
 use crate::grade::lut::{Interpolation, Lut};
+use crate::grade::ocio::DisplayRendering;
 use crate::grade::primary::linear_matrix;
 use crate::grade::reference::linear_to_srgb;
 use crate::grade::secondary::{feather_radius, MAX_SECONDARIES};
@@ -37,6 +38,9 @@ pub struct GradeUniforms {
     /// (`reference::channel_table`); shared, so a frame pipeline tells a
     /// new table from the one it holds without comparing them.
     pub channel_table: std::sync::Arc<Vec<[f32; 4]>>,
+    /// The OpenColorIO display rendering compiled into the kernel's module
+    /// (`src/gpu/display.rs`), when the look has one.
+    pub display: Option<std::sync::Arc<DisplayRendering>>,
 }
 
 impl GradeUniforms {
@@ -48,6 +52,7 @@ impl GradeUniforms {
             keys: KeyBlock::from_look(look),
             variant: KernelVariant::of(look),
             channel_table: std::sync::Arc::new(crate::grade::reference::channel_table(look)),
+            display: look.scene().and_then(|s| s.display),
         }
     }
 }
@@ -332,6 +337,8 @@ pub struct KernelVariant {
     pub input_transfer: u32,
     pub working_transfer: u32,
     pub output_transfer: u32,
+    /// 1 when an OpenColorIO display rendering replaces the output curve.
+    pub ocio_display: u32,
     /// The number of secondaries (0 compiles them out).
     pub secondaries: u32,
 }
@@ -361,12 +368,13 @@ impl KernelVariant {
             input_transfer: code(|s| s.input, 0),
             working_transfer: code(|s| s.working, Transfer::AcesCct.shader_code()),
             output_transfer: code(|s| s.output, 0),
+            ocio_display: u32::from(scene.as_ref().is_some_and(|s| s.display.is_some())),
             secondaries: look.secondaries.len().min(MAX_SECONDARIES) as u32,
         }
     }
 
     /// The values of the WGSL override constants.
-    pub fn constants(self) -> [(&'static str, f64); 11] {
+    pub fn constants(self) -> [(&'static str, f64); 12] {
         [
             ("LUT_MODE", f64::from(self.lut_mode)),
             ("DISPLAY_LUT_MODE", f64::from(self.display_lut_mode)),
@@ -378,6 +386,7 @@ impl KernelVariant {
             ("INPUT_TRANSFER", f64::from(self.input_transfer)),
             ("WORKING_TRANSFER", f64::from(self.working_transfer)),
             ("OUTPUT_TRANSFER", f64::from(self.output_transfer)),
+            ("OCIO_DISPLAY", f64::from(self.ocio_display)),
             ("SECONDARIES", f64::from(self.secondaries)),
         ]
     }

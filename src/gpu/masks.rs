@@ -225,7 +225,7 @@ impl KeyPass {
             encoder,
             "mask keying",
             &self.pipeline,
-            &bind_group,
+            &[&bind_group],
             size.0,
             size.1,
         );

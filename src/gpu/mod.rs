@@ -12,6 +12,7 @@
 //! the analysis models see, and [`masks`] holds their masks as a texture.
 
 pub mod device;
+pub mod display;
 pub mod downscale;
 pub mod grade;
 pub mod ingest;
@@ -58,6 +59,8 @@ pub enum GpuError {
     Readback(String),
     #[error("window surface: {0}")]
     Surface(String),
+    #[error("OpenColorIO's shader for {rendering}: {message}")]
+    Display { rendering: String, message: String },
 }
 
 /// Number of workgroups to cover `width` x `height` pixels.
@@ -185,12 +188,13 @@ pub(crate) fn single_group_layout(
     (group, pipeline)
 }
 
-/// Records one compute pass of `pipeline` over `width` x `height` pixels.
+/// Records one compute pass of `pipeline` over `width` x `height` pixels,
+/// with `bind_groups` as groups 0, 1, ...
 pub(crate) fn dispatch_pixels(
     encoder: &mut wgpu::CommandEncoder,
     label: &str,
     pipeline: &wgpu::ComputePipeline,
-    bind_group: &wgpu::BindGroup,
+    bind_groups: &[&wgpu::BindGroup],
     width: u32,
     height: u32,
 ) {
@@ -199,7 +203,9 @@ pub(crate) fn dispatch_pixels(
         timestamp_writes: None,
     });
     pass.set_pipeline(pipeline);
-    pass.set_bind_group(0, bind_group, &[]);
+    for (index, group) in (0u32..).zip(bind_groups) {
+        pass.set_bind_group(index, *group, &[]);
+    }
     let (gx, gy) = dispatch_size(width, height);
     pass.dispatch_workgroups(gx, gy, 1);
 }

@@ -14,6 +14,7 @@
 //! WGSL function with a CPU twin. New colour operations are new functions
 //! called from `grade_pixel`.
 
+use super::display::{DisplayResources, DisplayShader};
 use super::grade::{
     lut_tables, pack_lut, GradeParams, GradeUniforms, KernelVariant, SecondaryGains,
     TransformParams,
@@ -22,10 +23,13 @@ use super::ingest::{input_buffer_size, upload, IngestUniforms};
 use super::masks::{KeyPass, MaskInput, MaskTexture};
 use super::{bindings, GpuContext, GpuError, OutputFormat, WORKING_FORMAT};
 use crate::frame::{Frame, PixelFormat};
+use crate::grade::ocio::DisplayRendering;
 use crate::grade::Look;
 use std::collections::HashMap;
+use std::sync::Arc;
 
-/// The composed WGSL of the frame kernel (also validated by naga in tests).
+/// The frame kernel's own WGSL; the module is this followed by the display
+/// rendering's function ([`frame_kernel_wgsl`]).
 pub const FRAME_KERNEL_WGSL: &str = concat!(
     include_str!("../../shaders/bilinear.wgsl"),
     "\n",
@@ -37,6 +41,65 @@ pub const FRAME_KERNEL_WGSL: &str = concat!(
     "\n",
     include_str!("../../shaders/pipeline.wgsl"),
 );
+
+/// The whole WGSL module of the frame kernel with `display` as its
+/// `ocio_display` (also validated by naga in tests).
+pub fn frame_kernel_wgsl(display: &DisplayShader) -> String {
+    format!("{FRAME_KERNEL_WGSL}\n{}", display.wgsl)
+}
+
+/// The kernel's module and pipeline layouts, for one display rendering
+/// (made again when a look brings another).
+struct KernelModule {
+    /// The rendering compiled in (`None`: the identity).
+    rendering: Option<Arc<DisplayRendering>>,
+    module: wgpu::ShaderModule,
+    display: DisplayResources,
+    packed_layout: wgpu::PipelineLayout,
+    texture_layout: wgpu::PipelineLayout,
+}
+
+impl KernelModule {
+    fn new(
+        ctx: &GpuContext,
+        rendering: Option<Arc<DisplayRendering>>,
+        packed_group: &wgpu::BindGroupLayout,
+        texture_group: &wgpu::BindGroupLayout,
+    ) -> Result<KernelModule, GpuError> {
+        let shader = match &rendering {
+            Some(r) => DisplayShader::of(r)?,
+            None => DisplayShader::identity(),
+        };
+        let device = &ctx.device;
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("frame kernel"),
+            source: wgpu::ShaderSource::Wgsl(frame_kernel_wgsl(&shader).into()),
+        });
+        let display = DisplayResources::new(ctx, &shader);
+        let layout = |label, group| {
+            device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some(label),
+                bind_group_layouts: &[Some(group), Some(&display.layout)],
+                immediate_size: 0,
+            })
+        };
+        Ok(KernelModule {
+            packed_layout: layout("frame kernel (packed)", packed_group),
+            texture_layout: layout("frame kernel (texture)", texture_group),
+            rendering,
+            module,
+            display,
+        })
+    }
+
+    fn renders(&self, rendering: Option<&Arc<DisplayRendering>>) -> bool {
+        match (&self.rendering, rendering) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
 
 /// Where the kernel stores the graded picture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -53,10 +116,13 @@ struct SizedResources {
 }
 
 pub struct FramePipeline {
-    module: wgpu::ShaderModule,
-    packed_layout: (wgpu::BindGroupLayout, wgpu::PipelineLayout),
-    texture_layout: (wgpu::BindGroupLayout, wgpu::PipelineLayout),
-    /// One pipeline per input layout, output and LUT mode.
+    kernel: KernelModule,
+    /// Group 0 of the kernel: its own resources, with the packed output or
+    /// the working texture.
+    packed_group: wgpu::BindGroupLayout,
+    texture_group: wgpu::BindGroupLayout,
+    /// One pipeline per input layout, output and LUT mode (for the
+    /// kernel's current module).
     pipelines: HashMap<(PixelFormat, Target, KernelVariant), wgpu::ComputePipeline>,
     /// The per-channel grade at the 256 8-bit codes (see pipeline.wgsl).
     channel_lut: wgpu::Buffer,
@@ -90,10 +156,6 @@ fn uniform_buffer(device: &wgpu::Device, label: &str, size: usize) -> wgpu::Buff
 impl FramePipeline {
     pub fn new(ctx: &GpuContext) -> FramePipeline {
         let device = &ctx.device;
-        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("frame kernel"),
-            source: wgpu::ShaderSource::Wgsl(FRAME_KERNEL_WGSL.into()),
-        });
         let common = [
             bindings::storage_buffer(0, true),
             bindings::uniform(1, wgpu::ShaderStages::COMPUTE),
@@ -108,22 +170,29 @@ impl FramePipeline {
             entries.push(extra);
             entries
         };
+        let group = |label, entries: &[wgpu::BindGroupLayoutEntry]| {
+            device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some(label),
+                entries,
+            })
+        };
+        let packed_group = group(
+            "frame kernel (packed)",
+            &[
+                with(bindings::storage_buffer(3, false)),
+                vec![bindings::uniform(6, wgpu::ShaderStages::COMPUTE)],
+            ]
+            .concat(),
+        );
+        let texture_group = group(
+            "frame kernel (texture)",
+            &with(bindings::working_texture_write(4)),
+        );
         FramePipeline {
-            packed_layout: super::single_group_layout(
-                device,
-                "frame kernel (packed)",
-                &[
-                    with(bindings::storage_buffer(3, false)),
-                    vec![bindings::uniform(6, wgpu::ShaderStages::COMPUTE)],
-                ]
-                .concat(),
-            ),
-            texture_layout: super::single_group_layout(
-                device,
-                "frame kernel (texture)",
-                &with(bindings::working_texture_write(4)),
-            ),
-            module,
+            kernel: KernelModule::new(ctx, None, &packed_group, &texture_group)
+                .expect("the identity display needs no OpenColorIO shader"),
+            packed_group,
+            texture_group,
             pipelines: HashMap::new(),
             channel_lut: device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("channel lut"),
@@ -223,6 +292,25 @@ impl FramePipeline {
         Ok(())
     }
 
+    /// Makes sure the kernel's module holds `rendering` (compiling it, and
+    /// dropping the pipelines of the old module, when it changes).
+    fn ensure_rendering(
+        &mut self,
+        ctx: &GpuContext,
+        rendering: Option<&Arc<DisplayRendering>>,
+    ) -> Result<(), GpuError> {
+        if !self.kernel.renders(rendering) {
+            self.kernel = KernelModule::new(
+                ctx,
+                rendering.cloned(),
+                &self.packed_group,
+                &self.texture_group,
+            )?;
+            self.pipelines.clear();
+        }
+        Ok(())
+    }
+
     /// Makes sure the size-dependent resources fit `frame` and `target`.
     fn prepare(
         &mut self,
@@ -248,15 +336,15 @@ impl FramePipeline {
         let key = (frame.format, target, variant);
         if !self.pipelines.contains_key(&key) {
             let (entry, layout, out) = match target {
-                Target::Packed(f) => ("to_buffer", &self.packed_layout.1, f.shader_code()),
-                Target::Texture => ("to_texture", &self.texture_layout.1, 0),
+                Target::Packed(f) => ("to_buffer", &self.kernel.packed_layout, f.shader_code()),
+                Target::Texture => ("to_texture", &self.kernel.texture_layout, 0),
             };
             let mut constants = vec![
                 ("FORMAT", f64::from(frame.format.shader_code())),
                 ("OUT_FORMAT", f64::from(out)),
             ];
             constants.extend(variant.constants());
-            let pipeline = kernel_pipeline(device, &self.module, layout, entry, &constants);
+            let pipeline = kernel_pipeline(device, &self.kernel.module, layout, entry, &constants);
             self.pipelines.insert(key, pipeline);
         }
         Ok(())
@@ -272,6 +360,7 @@ impl FramePipeline {
         packed: Option<&wgpu::Buffer>,
     ) -> Result<(), GpuError> {
         let variant = look.variant;
+        self.ensure_rendering(ctx, look.display.as_ref())?;
         self.prepare(ctx, frame, target, variant)?;
         let sized = self.sized.as_ref().expect("prepared above");
         upload(&ctx.queue, &sized.input, &frame.data);
@@ -338,7 +427,7 @@ impl FramePipeline {
                     binding: 6,
                     resource: self.channel_lut.as_entire_binding(),
                 });
-                &self.packed_layout.0
+                &self.packed_group
             }
             Target::Texture => {
                 entries.push(wgpu::BindGroupEntry {
@@ -347,7 +436,7 @@ impl FramePipeline {
                         sized.working.as_ref().expect("prepared above"),
                     ),
                 });
-                &self.texture_layout.0
+                &self.texture_group
             }
         };
         let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -378,7 +467,7 @@ impl FramePipeline {
             encoder,
             "frame kernel",
             pipeline,
-            &bind_group,
+            &[&bind_group, &self.kernel.display.bind_group],
             columns,
             frame.height,
         );

@@ -7,10 +7,11 @@
 //! [`Look::load`], so a broken LUT stops the look from loading at all.
 
 use super::lut::{Interpolation, Lut};
+use super::ocio::{DisplayRendering, OcioError, OcioSection};
 use super::secondary::{Secondary, MAX_SECONDARIES};
 use super::transfer::logc3_exposure_indices;
 use super::transform::{
-    InputSection, InputTransform, OutputSection, SceneTransforms, WorkingSpace,
+    InputSection, InputTransform, OutputSection, OutputTransform, SceneTransforms, WorkingSpace,
 };
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -29,6 +30,10 @@ pub enum LookError {
     Parse(TomlError),
     #[error(transparent)]
     Lut(#[from] super::lut::LutError),
+    #[error("look file {path}: {source}")]
+    Ocio { path: PathBuf, source: OcioError },
+    #[error("look {origin}: {message}")]
+    Conflict { origin: String, message: String },
     #[error("look {origin}: `{key}` = {value} is out of range: expected {expected}")]
     OutOfRange {
         origin: String,
@@ -64,6 +69,10 @@ pub struct Look {
     /// The display encoding of a scene-referred grade.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<OutputSection>,
+    /// A display and view of an OpenColorIO config, in place of
+    /// `[output]`'s transform (makes the grade scene-referred).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocio: Option<OcioSection>,
     #[serde(default)]
     pub cdl: Cdl,
     #[serde(default)]
@@ -359,6 +368,13 @@ impl Look {
                 output.lut = Some(lut.file);
             }
         }
+        if let Some(section) = &mut look.ocio {
+            *section = section.relative_to_folder(folder);
+            DisplayRendering::resolve(section).map_err(|source| LookError::Ocio {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
         Ok(look)
     }
 
@@ -366,10 +382,15 @@ impl Look {
     /// or `working_space`; `None` grades the display signal as it is (video
     /// mode).
     pub fn scene(&self) -> Option<SceneTransforms> {
-        (self.input.is_some() || self.output.is_some() || self.working_space.is_some()).then(|| {
+        (self.input.is_some()
+            || self.output.is_some()
+            || self.ocio.is_some()
+            || self.working_space.is_some())
+        .then(|| {
             SceneTransforms::new(
                 self.input.as_ref(),
                 self.output.as_ref(),
+                self.ocio.as_ref(),
                 self.working_space.unwrap_or_default(),
                 &self.primary,
             )
@@ -382,6 +403,11 @@ impl Look {
         self.output
             .as_ref()
             .and_then(|o| o.transform)
+            .or_else(|| {
+                self.ocio
+                    .as_ref()
+                    .and_then(|s| OutputTransform::of_ocio_display(&s.display))
+            })
             .map(|t| t.colour_tags())
     }
 
@@ -400,6 +426,11 @@ impl Look {
         }
         if let Some(file) = portable.output.as_mut().and_then(|o| o.lut.as_mut()) {
             *file = relative_to(file, &folder);
+        }
+        if let Some(section) = portable.ocio.as_mut().filter(|s| !s.is_builtin()) {
+            section.config = relative_to(Path::new(&section.config), &folder)
+                .to_string_lossy()
+                .into_owned();
         }
         let text = toml::to_string(&portable).map_err(std::io::Error::other)?;
         crate::output::write_file(path, text.as_bytes())
@@ -461,6 +492,14 @@ impl Look {
                         "neither `transform` nor `lut`".into()
                     },
                     expected: "either `transform` (a display encoding) or `lut` (a display LUT)",
+                });
+            }
+            if self.ocio.is_some() {
+                return Err(LookError::Conflict {
+                    origin: origin.to_string(),
+                    message: "both [ocio] and [output] say how the picture is displayed; \
+                              keep one (an [ocio] display and view, or an [output] transform or LUT)"
+                        .into(),
                 });
             }
         }

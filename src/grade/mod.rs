@@ -21,6 +21,7 @@ pub mod cdl_xml;
 pub mod gamut;
 pub mod look;
 pub mod lut;
+pub mod ocio;
 pub mod primary;
 pub mod reference;
 pub mod secondary;

@@ -215,6 +215,9 @@ impl<'a> Grader<'a> {
                 {
                     return lut.apply(graded, output.interpolation);
                 }
+                if let Some(display) = &scene.display {
+                    return display.apply(graded.map(|c| scene.working.decode(c)));
+                }
                 let linear = graded.map(|c| f64::from(scene.working.decode(c)));
                 mul_vec(&scene.output_matrix, linear).map(|c| scene.output.encode(c as f32))
             }

@@ -15,9 +15,11 @@
 use super::gamut::{conversion, mul, Gamut, Mat3};
 use super::look::Primary;
 use super::lut::Interpolation;
+use super::ocio::{DisplayRendering, OcioSection, ACES13_STUDIO_CONFIG, ACES2_STUDIO_CONFIG};
 use super::primary::linear_matrix;
 use super::transfer::Transfer;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// Camera or source encodings, by their look-file names (read
 /// case-insensitively, with or without the maker and separators: `LogC3`,
@@ -67,13 +69,97 @@ pub enum OutputTransform {
     /// ITU-R BT.2100 HLG, BT.2020 primaries, diffuse white at 75% signal.
     #[serde(rename = "rec2100-hlg")]
     Rec2100Hlg,
+    /// SMPTE ST 2084 PQ on P3-D65 primaries (a P3-D65 HDR mastering
+    /// display), with `rec2100-pq`'s white and roll-off.
+    #[serde(rename = "p3-d65-pq")]
+    P3D65Pq,
+    /// The ACES 2.0 SDR output transform (100 cd/m², Rec. 709 limited) on a
+    /// BT.1886 Rec. 709 display, through OpenColorIO (`ocio.rs`).
+    Aces2Rec709,
+    /// The same on an sRGB display.
+    Aces2Srgb,
+    /// ACES 2.0 SDR 100 cd/m², P3-D65 limited, on a gamma 2.6 P3-D65 display.
+    #[serde(rename = "aces2-p3-d65")]
+    Aces2P3D65,
+    /// The same on a Display P3 screen (sRGB curve).
+    #[serde(rename = "aces2-display-p3")]
+    Aces2DisplayP3,
+    /// ACES 2.0 HDR 1000 cd/m², P3-D65 limited, in Rec. 2100 PQ.
+    #[serde(rename = "aces2-rec2100-pq-1000")]
+    Aces2Rec2100Pq1000,
+    /// ACES 2.0 HDR 1000 cd/m², P3-D65 limited, on an ST 2084 P3-D65 display.
+    #[serde(rename = "aces2-p3-d65-pq-1000")]
+    Aces2P3D65Pq1000,
+    /// The ACES 1.3 SDR video output transform (RRT + ODT) on BT.1886 Rec. 709.
+    #[serde(rename = "aces13-rec709")]
+    Aces13Rec709,
+    /// The same on an sRGB display.
+    #[serde(rename = "aces13-srgb")]
+    Aces13Srgb,
 }
 
 impl OutputTransform {
+    /// The display and view of an OpenColorIO built-in config that render
+    /// this output, for the ACES output transforms (`None`: our own display
+    /// encoding).
+    pub fn ocio_section(self) -> Option<OcioSection> {
+        use OutputTransform::*;
+        const SDR709: &str = "ACES 2.0 - SDR 100 nits (Rec.709)";
+        const SDR_P3: &str = "ACES 2.0 - SDR 100 nits (P3 D65)";
+        const HDR_P3: &str = "ACES 2.0 - HDR 1000 nits (P3 D65)";
+        const SDR13: &str = "ACES 1.0 - SDR Video";
+        let (config, display, view) = match self {
+            Aces2Rec709 => (ACES2_STUDIO_CONFIG, "Rec.1886 Rec.709 - Display", SDR709),
+            Aces2Srgb => (ACES2_STUDIO_CONFIG, "sRGB - Display", SDR709),
+            Aces2P3D65 => (ACES2_STUDIO_CONFIG, "P3-D65 - Display", SDR_P3),
+            Aces2DisplayP3 => (ACES2_STUDIO_CONFIG, "Display P3 - Display", SDR_P3),
+            Aces2Rec2100Pq1000 => (ACES2_STUDIO_CONFIG, "Rec.2100-PQ - Display", HDR_P3),
+            Aces2P3D65Pq1000 => (ACES2_STUDIO_CONFIG, "ST2084-P3-D65 - Display", HDR_P3),
+            Aces13Rec709 => (ACES13_STUDIO_CONFIG, "Rec.1886 Rec.709 - Display", SDR13),
+            Aces13Srgb => (ACES13_STUDIO_CONFIG, "sRGB - Display", SDR13),
+            _ => return None,
+        };
+        Some(OcioSection::builtin(config, display, view))
+    }
+
+    /// The display encoding a picture of this output is in: itself for our
+    /// own encodings, the display's for an ACES output transform.
+    pub fn display_encoding(self) -> OutputTransform {
+        use OutputTransform::*;
+        match self {
+            Aces2Rec709 | Aces13Rec709 => Rec709,
+            Aces2Srgb | Aces13Srgb => Srgb,
+            Aces2P3D65 => P3D65,
+            Aces2DisplayP3 => DisplayP3,
+            Aces2Rec2100Pq1000 => Rec2100Pq,
+            // PQ on P3-D65 primaries: tagged with `colour_tags`' P3 row.
+            Aces2P3D65Pq1000 => P3D65Pq,
+            bare => bare,
+        }
+    }
+
+    /// The display encoding of an OCIO built-in config's display, by the
+    /// display's name (for the colour tags of an `[ocio]` look).
+    pub fn of_ocio_display(display: &str) -> Option<OutputTransform> {
+        use OutputTransform::*;
+        Some(match display {
+            "sRGB - Display" => Srgb,
+            "Rec.1886 Rec.709 - Display" => Rec709,
+            "Display P3 - Display" => DisplayP3,
+            "P3-D65 - Display" => P3D65,
+            "Rec.1886 Rec.2020 - Display" => Rec2020,
+            "Gamma 2.2 Rec.709 - Display" => Gamma22,
+            "Rec.2100-PQ - Display" => Rec2100Pq,
+            "Rec.2100-HLG - Display" => Rec2100Hlg,
+            "ST2084-P3-D65 - Display" => P3D65Pq,
+            _ => return None,
+        })
+    }
+
     /// The colour tags (ITU-T H.273 names, as ffmpeg writes them) of a
     /// picture this transform encodes.
     pub fn colour_tags(self) -> crate::ffmpeg::ColourTags {
-        let (primaries, transfer, matrix) = match self {
+        let (primaries, transfer, matrix) = match self.display_encoding() {
             OutputTransform::Linear => ("bt709", "linear", "bt709"),
             OutputTransform::Srgb => ("bt709", "iec61966-2-1", "bt709"),
             OutputTransform::Rec709 => ("bt709", "bt709", "bt709"),
@@ -85,6 +171,8 @@ impl OutputTransform {
             OutputTransform::Gamma22 => ("bt709", "gamma22", "bt709"),
             OutputTransform::Rec2100Pq => ("bt2020", "smpte2084", "bt2020nc"),
             OutputTransform::Rec2100Hlg => ("bt2020", "arib-std-b67", "bt2020nc"),
+            OutputTransform::P3D65Pq => ("smpte432", "smpte2084", "bt709"),
+            rendered => unreachable!("{rendered:?} has a display encoding"),
         };
         crate::ffmpeg::ColourTags {
             primaries: Some(primaries.into()),
@@ -119,7 +207,7 @@ impl InputTransform {
 
 impl OutputTransform {
     /// Every output transform with its canonical name.
-    pub const NAMES: [(OutputTransform, &'static str); 9] = [
+    pub const NAMES: [(OutputTransform, &'static str); 18] = [
         (OutputTransform::Linear, "linear"),
         (OutputTransform::Srgb, "srgb"),
         (OutputTransform::Rec709, "rec709"),
@@ -129,6 +217,15 @@ impl OutputTransform {
         (OutputTransform::Gamma22, "gamma22"),
         (OutputTransform::Rec2100Pq, "rec2100-pq"),
         (OutputTransform::Rec2100Hlg, "rec2100-hlg"),
+        (OutputTransform::P3D65Pq, "p3-d65-pq"),
+        (OutputTransform::Aces2Rec709, "aces2-rec709"),
+        (OutputTransform::Aces2Srgb, "aces2-srgb"),
+        (OutputTransform::Aces2P3D65, "aces2-p3-d65"),
+        (OutputTransform::Aces2DisplayP3, "aces2-display-p3"),
+        (OutputTransform::Aces2Rec2100Pq1000, "aces2-rec2100-pq-1000"),
+        (OutputTransform::Aces2P3D65Pq1000, "aces2-p3-d65-pq-1000"),
+        (OutputTransform::Aces13Rec709, "aces13-rec709"),
+        (OutputTransform::Aces13Srgb, "aces13-srgb"),
     ];
 }
 
@@ -251,8 +348,10 @@ impl InputTransform {
 }
 
 impl OutputTransform {
+    /// The curve and gamut of the display encoding (for an ACES output
+    /// transform, those of the display it renders for).
     pub fn parts(self) -> (Transfer, Gamut) {
-        match self {
+        match self.display_encoding() {
             OutputTransform::Linear => (Transfer::Linear, Gamut::Rec709),
             OutputTransform::Srgb => (Transfer::Srgb, Gamut::Rec709),
             OutputTransform::Rec709 => (Transfer::Bt1886, Gamut::Rec709),
@@ -262,6 +361,8 @@ impl OutputTransform {
             OutputTransform::Gamma22 => (Transfer::Gamma22, Gamut::Rec709),
             OutputTransform::Rec2100Pq => (Transfer::Rec2100Pq, Gamut::Rec2020),
             OutputTransform::Rec2100Hlg => (Transfer::Rec2100Hlg, Gamut::Rec2020),
+            OutputTransform::P3D65Pq => (Transfer::Rec2100Pq, Gamut::P3D65),
+            rendered => unreachable!("{rendered:?} has a display encoding"),
         }
     }
 }
@@ -277,13 +378,19 @@ pub struct SceneTransforms {
     /// AP1 linear -> display linear.
     pub output_matrix: Mat3,
     pub output: Transfer,
+    /// An OpenColorIO display rendering from AP1 linear, in place of the
+    /// matrix and curve above (an ACES output transform or `[ocio]`).
+    pub display: Option<Arc<DisplayRendering>>,
 }
 
 impl SceneTransforms {
     /// Resolves the sections of a look (defaults: sRGB in and out, ACEScct).
+    /// An `[ocio]` section's config must be absolute or built in
+    /// ([`crate::grade::Look::load`] makes it so and checks it loads).
     pub fn new(
         input: Option<&InputSection>,
         output: Option<&OutputSection>,
+        ocio: Option<&OcioSection>,
         working: WorkingSpace,
         primary: &Primary,
     ) -> SceneTransforms {
@@ -291,10 +398,19 @@ impl SceneTransforms {
         let (in_transfer, in_gamut) = input
             .map_or(InputTransform::Srgb, |i| i.transform)
             .parts(ei);
-        let (out_transfer, out_gamut) = output
+        let output_transform = output
             .and_then(|o| o.transform)
-            .unwrap_or(OutputTransform::Srgb)
-            .parts();
+            .or_else(|| ocio.and_then(|s| OutputTransform::of_ocio_display(&s.display)))
+            .unwrap_or(OutputTransform::Srgb);
+        let (out_transfer, out_gamut) = output_transform.parts();
+        let rendering = ocio.cloned().or_else(|| output_transform.ocio_section());
+        let display = rendering.and_then(|section| {
+            DisplayRendering::resolve(&section)
+                .inspect_err(|e| {
+                    tracing::error!("{e}; showing the bare {output_transform:?} encoding instead")
+                })
+                .ok()
+        });
         SceneTransforms {
             input: in_transfer,
             input_matrix: mul(
@@ -304,6 +420,7 @@ impl SceneTransforms {
             working: working.transfer(),
             output_matrix: conversion(Gamut::AcesAp1, out_gamut),
             output: out_transfer,
+            display,
         }
     }
 }
