@@ -438,3 +438,63 @@ fn example_looks_are_good_starting_points() {
         ]
     );
 }
+
+/// ASC CDL XML both ways: a .cc we write, applied by OpenColorIO, grades
+/// as our look does; a .cc OpenColorIO writes reads back with its numbers.
+/// OpenColorIO applies a .cc without ASC CDL v1.2's clamp (its
+/// CDLTransform default); our written CDL clamps, so the two part above
+/// 1.0, and this test shows where.
+#[test]
+fn cdl_xml_travels_both_ways_with_opencolorio() {
+    use neurograde::grade::cdl_xml::{read_one, write, ColorCorrection};
+    let dir = tempfile::tempdir().unwrap();
+    let look = Look::parse(
+        "name = \"shot_010\"\n[cdl]\nslope = [1.08, 0.97, 0.9]\noffset = [-0.01, 0.004, 0.05]\npower = [0.95, 1.0, 1.06]\nsaturation = 1.15\n",
+        Path::new("t.toml"),
+    )
+    .unwrap();
+    let ours_cc = dir.path().join("ours.cc");
+    let correction = ColorCorrection::from_look(&look, "t.toml", None).unwrap();
+    write(&ours_cc, std::slice::from_ref(&correction)).unwrap();
+    // Colours whose grade stays inside [0, 1] (no clamp engages), then one
+    // that a slope above 1 takes over white.
+    let mut colours: Vec<[f32; 3]> = (0..200u32)
+        .map(|i| {
+            let t = f64::from(i) * 0.61;
+            [t.sin(), (t + 2.1).sin(), (t + 4.2).sin()].map(|c| (0.45 + 0.35 * c) as f32)
+        })
+        .collect();
+    colours.push([0.98, 0.5, 0.5]);
+    let theirs = ocio_apply(
+        "O.FileTransform(src=sys.argv[1])",
+        &ours_cc.display().to_string(),
+        &colours,
+    );
+    let grader = Grader::new(&look);
+    let inside = colours.len() - 1;
+    let worst = worst_difference(&grader, &colours[..inside], &theirs[..inside]);
+    println!("our .cc applied by OpenColorIO: worst {worst:.2e}");
+    assert!(worst < 2e-5, "{worst}");
+    let (ours_white, theirs_white) = (grader.pixel(colours[inside]), theirs[inside]);
+    assert_eq!(ours_white[0], 1.0, "ASC CDL v1.2 clamps: {ours_white:?}");
+    assert!(
+        theirs_white[0] > 1.0,
+        "OpenColorIO does not: {theirs_white:?}"
+    );
+
+    // OpenColorIO writes a .cc; we read its numbers back exactly.
+    let their_cc = dir.path().join("theirs.cc");
+    python(
+        r#"
+import sys, PyOpenColorIO as O
+c = O.CDLTransform(slope=[1.08, 0.97, 0.9], offset=[-0.01, 0.004, 0.05], power=[0.95, 1, 1.06], sat=1.15)
+c.setID("shot_010")
+O.GroupTransform([c]).write(formatName="ColorCorrection", fileName=sys.argv[1], config=O.Config.CreateRaw())
+"#,
+        &[&their_cc.display().to_string()],
+        "",
+    );
+    let read = read_one(&their_cc, None).unwrap();
+    assert_eq!(read.id.as_deref(), Some("shot_010"));
+    assert_eq!(read.cdl, correction.cdl);
+}
