@@ -178,11 +178,6 @@ fn upload_texture(
     t: &WgslTextureBinding,
     bytes: &[u8],
 ) -> wgpu::TextureView {
-    let dimension = match t.dimensions {
-        1 => wgpu::TextureDimension::D1,
-        2 => wgpu::TextureDimension::D2,
-        _ => wgpu::TextureDimension::D3,
-    };
     let format = match t.format {
         WgslTextureFormat::R32Float => wgpu::TextureFormat::R32Float,
         WgslTextureFormat::Rgba32Float => wgpu::TextureFormat::Rgba32Float,
@@ -200,7 +195,7 @@ fn upload_texture(
             size,
             mip_level_count: 1,
             sample_count: 1,
-            dimension,
+            dimension: view_dimension(t).compatible_texture_dimension(),
             format,
             usage: wgpu::TextureUsages::TEXTURE_BINDING,
             view_formats: &[],

@@ -400,14 +400,7 @@ impl Look {
     /// The colour tags of what this look outputs, when its `[output]`
     /// transform says (a display LUT or video mode keep the input's).
     pub fn output_colour_tags(&self) -> Option<crate::ffmpeg::ColourTags> {
-        self.output
-            .as_ref()
-            .and_then(|o| o.transform)
-            .or_else(|| {
-                self.ocio
-                    .as_ref()
-                    .and_then(|s| OutputTransform::of_ocio_display(&s.display))
-            })
+        OutputTransform::of_sections(self.output.as_ref(), self.ocio.as_ref())
             .map(|t| t.colour_tags())
     }
 

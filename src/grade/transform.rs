@@ -123,19 +123,27 @@ impl OutputTransform {
     }
 
     /// The display encoding a picture of this output is in: itself for our
-    /// own encodings, the display's for an ACES output transform.
+    /// own encodings, that of the display an ACES output transform renders
+    /// for (the built-in config's display, by [`Self::of_ocio_display`]).
     pub fn display_encoding(self) -> OutputTransform {
-        use OutputTransform::*;
-        match self {
-            Aces2Rec709 | Aces13Rec709 => Rec709,
-            Aces2Srgb | Aces13Srgb => Srgb,
-            Aces2P3D65 => P3D65,
-            Aces2DisplayP3 => DisplayP3,
-            Aces2Rec2100Pq1000 => Rec2100Pq,
-            // PQ on P3-D65 primaries: tagged with `colour_tags`' P3 row.
-            Aces2P3D65Pq1000 => P3D65Pq,
-            bare => bare,
-        }
+        self.ocio_section()
+            .map(|s| {
+                OutputTransform::of_ocio_display(&s.display)
+                    .expect("every ACES output renders for a display of ours")
+            })
+            .unwrap_or(self)
+    }
+
+    /// What a look's `[output]` transform, else its `[ocio]` display, says
+    /// the picture is encoded for (`None`: a display LUT, an unknown
+    /// display, or neither section).
+    pub fn of_sections(
+        output: Option<&OutputSection>,
+        ocio: Option<&OcioSection>,
+    ) -> Option<OutputTransform> {
+        output
+            .and_then(|o| o.transform)
+            .or_else(|| ocio.and_then(|s| OutputTransform::of_ocio_display(&s.display)))
     }
 
     /// The display encoding of an OCIO built-in config's display, by the
@@ -398,10 +406,8 @@ impl SceneTransforms {
         let (in_transfer, in_gamut) = input
             .map_or(InputTransform::Srgb, |i| i.transform)
             .parts(ei);
-        let output_transform = output
-            .and_then(|o| o.transform)
-            .or_else(|| ocio.and_then(|s| OutputTransform::of_ocio_display(&s.display)))
-            .unwrap_or(OutputTransform::Srgb);
+        let output_transform =
+            OutputTransform::of_sections(output, ocio).unwrap_or(OutputTransform::Srgb);
         let (out_transfer, out_gamut) = output_transform.parts();
         let rendering = ocio.cloned().or_else(|| output_transform.ocio_section());
         let display = rendering.and_then(|section| {
