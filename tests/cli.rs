@@ -423,9 +423,13 @@ fn looks_travel_through_cdl_xml_and_cube() {
     for ext in ["cc", "ccc", "cdl"] {
         let xml = d(&format!("day.{ext}"));
         let back = d(&format!("back-{ext}.toml"));
-        assert_eq!(
-            neurograde(&["look", "export", "--look", &d("day.toml"), "--output", &xml]).code,
-            0
+        let o = neurograde(&["look", "export", "--look", &d("day.toml"), "--output", &xml]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(
+            o.stderr
+                .contains("ASC CDL v1.2's clamp to [0, 1] (`clamp = true`)"),
+            "{}",
+            o.stderr
         );
         let o = neurograde(&["look", "import", "--input", &xml, "--output", &back]);
         assert_eq!(o.code, 0, "{}", o.stderr);
@@ -433,6 +437,34 @@ fn looks_travel_through_cdl_xml_and_cube() {
         assert_eq!(imported.cdl, original.cdl, "{ext} round trip");
         assert_eq!(imported.name, "Day ext A");
     }
+    // A scene-referred look's CDL carries too, noted as unclamped and in
+    // its working space.
+    std::fs::write(
+        d("scene.toml"),
+        format!(
+            "[input]\ntransform = \"arri-logc3\"\n[output]\ntransform = \"aces2-rec709\"\n{}",
+            look_text.split_once('\n').unwrap().1
+        ),
+    )
+    .unwrap();
+    let o = neurograde(&[
+        "look",
+        "export",
+        "--look",
+        &d("scene.toml"),
+        "--output",
+        &d("scene.cc"),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("in the look's working space (ACEScct) without a clamp"),
+        "{}",
+        o.stderr
+    );
+    let imported = neurograde::grade::cdl_xml::read_one(Path::new(&d("scene.cc")), None).unwrap();
+    assert_eq!(imported.cdl.slope, original.cdl.slope);
+
     // A collection: pick by id; an unknown id lists the ids there are.
     assert_clear_error(
         &neurograde(&[

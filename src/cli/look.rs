@@ -124,6 +124,20 @@ fn export(args: LookExportArgs) -> Result<()> {
         let correction =
             ColorCorrection::from_look(&look, &args.look.display().to_string(), args.id)?;
         cdl_xml::write(&args.output, &[correction])?;
+        let style = if look.cdl.clamp {
+            "with ASC CDL v1.2's clamp to [0, 1] (`clamp = true`); OpenColorIO applies a .cc without one, so the two part only where the grade passes black or white"
+        } else {
+            "without a clamp (`clamp = false`, OpenColorIO's CDLTransform default); a tool that applies ASC CDL v1.2's clamp to [0, 1] parts from it where the grade passes black or white"
+        };
+        let space = if look.is_scene_referred() {
+            format!(
+                " in the look's working space ({})",
+                look.working_space.unwrap_or_default().name()
+            )
+        } else {
+            String::new()
+        };
+        eprintln!("note: the CDL is meant to be applied{space} {style}");
     }
     eprintln!("{} -> {}", args.look.display(), args.output.display());
     Ok(())

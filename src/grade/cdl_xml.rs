@@ -26,7 +26,7 @@ pub enum CdlError {
     },
     #[error("CDL file {path}: cannot write: {message}")]
     Write { path: PathBuf, message: String },
-    #[error("{look}: {what} cannot be carried by ASC CDL (slope, offset, power and saturation, clamped); reset it or export a .cube, which bakes the whole look")]
+    #[error("{look}: {what} cannot be carried by ASC CDL (slope, offset, power and saturation); reset it or export a .cube, which bakes the whole look")]
     NotCarried { look: String, what: String },
     #[error("CDL file {path}: unknown type; expected .cc, .ccc or .cdl")]
     UnknownType { path: PathBuf },
@@ -361,17 +361,16 @@ pub fn write(path: &Path, corrections: &[ColorCorrection]) -> Result<(), CdlErro
 impl ColorCorrection {
     /// The look as one ColorCorrection (id: `id`, else the look's name),
     /// or why ASC CDL v1.2 cannot carry it: it holds slope, offset, power
-    /// and saturation, always clamped, and nothing else. (`origin` names
-    /// the look in the error.) Secondaries are left out by the caller's
+    /// and saturation and nothing else. (`origin` names the look in the
+    /// error.) The XML has no word for the clamp: a reader applies its own
+    /// (OpenColorIO none, an ASC CDL v1.2 box [0, 1]), so the caller says
+    /// which the look means. Secondaries are left out by the caller's
     /// choice: they need the live masks, which no CDL or LUT can carry.
     pub fn from_look(look: &Look, origin: &str, id: Option<String>) -> Result<Self, CdlError> {
         let refuse = |what: String| CdlError::NotCarried {
             look: origin.to_string(),
             what,
         };
-        if !look.cdl.clamp {
-            return Err(refuse("`cdl.clamp = false`".into()));
-        }
         let primaries = look.primary.changed_keys();
         if !primaries.is_empty() {
             return Err(refuse(format!("[primary] {}", primaries.join(", "))));

@@ -123,10 +123,13 @@ pub struct Cdl {
     #[serde(deserialize_with = "rgb")]
     pub power: [f32; 3],
     pub saturation: f32,
-    /// ASC CDL v1.2 clamps to [0, 1] after slope/offset and after
-    /// saturation. `false` is the ACES / scene-linear "no clamp" style:
-    /// values below 0 pass the power untouched and nothing is clipped.
-    #[serde(skip_serializing_if = "is_true")]
+    /// `true`: ASC CDL v1.2, clamped to [0, 1] after slope/offset and
+    /// after saturation. `false`: the no-clamp style, values below 0 pass
+    /// the power untouched and nothing is clipped. Unwritten, it follows
+    /// the look's mode ([`Look::parse`]): a scene-referred look's CDL does
+    /// not clamp (OpenColorIO's CDLTransform default, `CDL_NO_CLAMP`, and
+    /// how ACES applies a CDL in ACEScct, whose values run past [0, 1]); a
+    /// video-mode look's CDL clamps as ASC CDL v1.2 says of code values.
     pub clamp: bool,
 }
 
@@ -381,12 +384,23 @@ impl Look {
     /// The scene-referred transforms, for a look with `[input]`, `[output]`
     /// or `working_space`; `None` grades the display signal as it is (video
     /// mode).
-    pub fn scene(&self) -> Option<SceneTransforms> {
-        (self.input.is_some()
+    /// Whether the grade runs on scene light (`[input]`, `[output]`,
+    /// `[ocio]` or `working_space` written) rather than on video code values.
+    pub fn is_scene_referred(&self) -> bool {
+        self.input.is_some()
             || self.output.is_some()
             || self.ocio.is_some()
-            || self.working_space.is_some())
-        .then(|| {
+            || self.working_space.is_some()
+    }
+
+    /// The CDL's clamp where a look file does not write one: none for a
+    /// scene-referred look, ASC CDL v1.2's for video mode (see [`Cdl::clamp`]).
+    pub fn default_cdl_clamp(&self) -> bool {
+        !self.is_scene_referred()
+    }
+
+    pub fn scene(&self) -> Option<SceneTransforms> {
+        self.is_scene_referred().then(|| {
             SceneTransforms::new(
                 self.input.as_ref(),
                 self.output.as_ref(),
@@ -425,13 +439,33 @@ impl Look {
                 .to_string_lossy()
                 .into_owned();
         }
-        let text = toml::to_string(&portable).map_err(std::io::Error::other)?;
+        let mut table = toml::Table::try_from(&portable).map_err(std::io::Error::other)?;
+        if self.cdl.clamp == self.default_cdl_clamp() {
+            // Left to the mode, so the look reads the same and follows its
+            // mode if that is changed by hand.
+            if let Some(toml::Value::Table(cdl)) = table.get_mut("cdl") {
+                cdl.remove("clamp");
+            }
+        }
+        let text = toml::to_string(&table).map_err(std::io::Error::other)?;
         crate::output::write_file(path, text.as_bytes())
     }
 
-    /// Parses TOML text; `path` only names the origin in errors.
+    /// Parses TOML text; `path` only names the origin in errors. An
+    /// unwritten `[cdl] clamp` follows the look's mode
+    /// ([`Look::default_cdl_clamp`]).
     pub fn parse(text: &str, path: &Path) -> Result<Look, LookError> {
-        toml::from_str(text).map_err(|e| LookError::Parse(toml_error(path, text, &e)))
+        let parse_error = |e: toml::de::Error| LookError::Parse(toml_error(path, text, &e));
+        let mut look: Look = toml::from_str(text).map_err(parse_error)?;
+        let table: toml::Table = toml::from_str(text).map_err(parse_error)?;
+        let written = table
+            .get("cdl")
+            .and_then(toml::Value::as_table)
+            .is_some_and(|cdl| cdl.contains_key("clamp"));
+        if !written {
+            look.cdl.clamp = look.default_cdl_clamp();
+        }
+        Ok(look)
     }
 
     /// Checks every value against its allowed range. `origin` names the file
@@ -602,6 +636,37 @@ pub(crate) fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> TomlEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An unwritten `clamp` follows the mode: none in a scene-referred
+    /// look, ASC CDL v1.2's in video mode; a written one is kept, and a
+    /// saved look writes it only where it is not the mode's.
+    #[test]
+    fn cdl_clamp_follows_the_looks_mode_unless_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let cdl = "[cdl]\nslope = [1.1, 1.0, 0.9]\n";
+        let scene = "[input]\ntransform = \"arri-logc3\"\n";
+        for (text, clamps) in [
+            (cdl.to_string(), true),
+            (format!("{scene}{cdl}"), false),
+            (format!("working_space = \"acescg\"\n{cdl}"), false),
+            (format!("{cdl}clamp = false\n"), false),
+            (format!("{scene}{cdl}clamp = true\n"), true),
+        ] {
+            let look = Look::parse(&text, Path::new("t.toml")).unwrap();
+            assert_eq!(look.cdl.clamp, clamps, "{text}");
+            let path = dir.path().join("saved.toml");
+            look.save(&path).unwrap();
+            let saved = std::fs::read_to_string(&path).unwrap();
+            assert_eq!(
+                saved.contains("clamp"),
+                clamps != look.default_cdl_clamp(),
+                "{saved}"
+            );
+            assert_eq!(Look::load(&path).unwrap(), look, "{saved}");
+        }
+        // Built in code, a look keeps what it was given.
+        assert!(Look::default().cdl.clamp);
+    }
 
     #[test]
     fn unknown_key_names_file_and_line() {

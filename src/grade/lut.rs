@@ -127,10 +127,6 @@ impl Lut1d {
 }
 
 impl Lut3d {
-    fn at(&self, r: usize, g: usize, b: usize) -> [f32; 3] {
-        self.table[(b * self.size + g) * self.size + r]
-    }
-
     /// The identity LUT of `size` points over [0, 1].
     pub fn identity(size: usize) -> Lut3d {
         let n = size;
@@ -152,95 +148,100 @@ impl Lut3d {
         }
     }
 
-    pub fn apply(&self, rgb: [f32; 3], interpolation: Interpolation) -> [f32; 3] {
+    /// Where `rgb` falls on the grid: the lower corner of its cell, the
+    /// upper one (the same at the top edge) and the fractions between.
+    fn cell(&self, rgb: [f32; 3]) -> ([usize; 3], [usize; 3], [f32; 3]) {
         let n = self.size;
         let s = [0, 1, 2].map(|c| grid_position(rgb[c], self.domain_min[c], self.domain_max[c], n));
         let lo = s.map(|v| v as usize);
         let hi = lo.map(|i| (i + 1).min(n - 1));
-        let d = [0, 1, 2].map(|c| s[c] - lo[c] as f32);
-        let c000 = self.at(lo[0], lo[1], lo[2]);
-        let c111 = self.at(hi[0], hi[1], hi[2]);
-        let mix = |terms: &[(f32, [f32; 3])]| -> [f32; 3] {
-            [0, 1, 2].map(|c| terms.iter().map(|(w, v)| w * v[c]).sum())
+        (lo, hi, [0, 1, 2].map(|c| s[c] - lo[c] as f32))
+    }
+
+    fn index(&self, r: usize, g: usize, b: usize) -> usize {
+        (b * self.size + g) * self.size + r
+    }
+
+    /// The four table entries tetrahedral interpolation mixes for `rgb`,
+    /// with their weights: six tetrahedra per cell, the one containing the
+    /// point chosen by the order of the fractional parts (as ffmpeg's
+    /// `interp_tetrahedral` and OpenColorIO's CPU renderer).
+    pub fn tetrahedral_weights(&self, rgb: [f32; 3]) -> [(usize, f32); 4] {
+        let (lo, hi, [dr, dg, db]) = self.cell(rgb);
+        let corner = |r: bool, g: bool, b: bool| {
+            let pick = |c: usize, up: bool| if up { hi[c] } else { lo[c] };
+            self.index(pick(0, r), pick(1, g), pick(2, b))
+        };
+        let (c000, c111) = (corner(false, false, false), corner(true, true, true));
+        if dr > dg {
+            if dg > db {
+                [
+                    (c000, 1.0 - dr),
+                    (corner(true, false, false), dr - dg),
+                    (corner(true, true, false), dg - db),
+                    (c111, db),
+                ]
+            } else if dr > db {
+                [
+                    (c000, 1.0 - dr),
+                    (corner(true, false, false), dr - db),
+                    (corner(true, false, true), db - dg),
+                    (c111, dg),
+                ]
+            } else {
+                [
+                    (c000, 1.0 - db),
+                    (corner(false, false, true), db - dr),
+                    (corner(true, false, true), dr - dg),
+                    (c111, dg),
+                ]
+            }
+        } else if db > dg {
+            [
+                (c000, 1.0 - db),
+                (corner(false, false, true), db - dg),
+                (corner(false, true, true), dg - dr),
+                (c111, dr),
+            ]
+        } else if db > dr {
+            [
+                (c000, 1.0 - dg),
+                (corner(false, true, false), dg - db),
+                (corner(false, true, true), db - dr),
+                (c111, dr),
+            ]
+        } else {
+            [
+                (c000, 1.0 - dg),
+                (corner(false, true, false), dg - dr),
+                (corner(true, true, false), dr - db),
+                (c111, db),
+            ]
+        }
+    }
+
+    pub fn apply(&self, rgb: [f32; 3], interpolation: Interpolation) -> [f32; 3] {
+        let mix = |terms: &[(usize, f32)]| -> [f32; 3] {
+            [0, 1, 2].map(|c| terms.iter().map(|(i, w)| w * self.table[*i][c]).sum())
         };
         match interpolation {
+            Interpolation::Tetrahedral => mix(&self.tetrahedral_weights(rgb)),
             Interpolation::Trilinear => {
-                let (dr, dg, db) = (d[0], d[1], d[2]);
-                let c100 = self.at(hi[0], lo[1], lo[2]);
-                let c010 = self.at(lo[0], hi[1], lo[2]);
-                let c110 = self.at(hi[0], hi[1], lo[2]);
-                let c001 = self.at(lo[0], lo[1], hi[2]);
-                let c101 = self.at(hi[0], lo[1], hi[2]);
-                let c011 = self.at(lo[0], hi[1], hi[2]);
+                let (lo, hi, [dr, dg, db]) = self.cell(rgb);
+                let at = |r: usize, g: usize, b: usize| self.index(r, g, b);
                 mix(&[
-                    ((1.0 - dr) * (1.0 - dg) * (1.0 - db), c000),
-                    (dr * (1.0 - dg) * (1.0 - db), c100),
-                    ((1.0 - dr) * dg * (1.0 - db), c010),
-                    (dr * dg * (1.0 - db), c110),
-                    ((1.0 - dr) * (1.0 - dg) * db, c001),
-                    (dr * (1.0 - dg) * db, c101),
-                    ((1.0 - dr) * dg * db, c011),
-                    (dr * dg * db, c111),
+                    (
+                        at(lo[0], lo[1], lo[2]),
+                        (1.0 - dr) * (1.0 - dg) * (1.0 - db),
+                    ),
+                    (at(hi[0], lo[1], lo[2]), dr * (1.0 - dg) * (1.0 - db)),
+                    (at(lo[0], hi[1], lo[2]), (1.0 - dr) * dg * (1.0 - db)),
+                    (at(hi[0], hi[1], lo[2]), dr * dg * (1.0 - db)),
+                    (at(lo[0], lo[1], hi[2]), (1.0 - dr) * (1.0 - dg) * db),
+                    (at(hi[0], lo[1], hi[2]), dr * (1.0 - dg) * db),
+                    (at(lo[0], hi[1], hi[2]), (1.0 - dr) * dg * db),
+                    (at(hi[0], hi[1], hi[2]), dr * dg * db),
                 ])
-            }
-            Interpolation::Tetrahedral => {
-                // The tetrahedron containing the point, chosen by the order
-                // of the fractional parts (as ffmpeg's interp_tetrahedral).
-                let (dr, dg, db) = (d[0], d[1], d[2]);
-                if dr > dg {
-                    if dg > db {
-                        let (c100, c110) =
-                            (self.at(hi[0], lo[1], lo[2]), self.at(hi[0], hi[1], lo[2]));
-                        mix(&[
-                            (1.0 - dr, c000),
-                            (dr - dg, c100),
-                            (dg - db, c110),
-                            (db, c111),
-                        ])
-                    } else if dr > db {
-                        let (c100, c101) =
-                            (self.at(hi[0], lo[1], lo[2]), self.at(hi[0], lo[1], hi[2]));
-                        mix(&[
-                            (1.0 - dr, c000),
-                            (dr - db, c100),
-                            (db - dg, c101),
-                            (dg, c111),
-                        ])
-                    } else {
-                        let (c001, c101) =
-                            (self.at(lo[0], lo[1], hi[2]), self.at(hi[0], lo[1], hi[2]));
-                        mix(&[
-                            (1.0 - db, c000),
-                            (db - dr, c001),
-                            (dr - dg, c101),
-                            (dg, c111),
-                        ])
-                    }
-                } else if db > dg {
-                    let (c001, c011) = (self.at(lo[0], lo[1], hi[2]), self.at(lo[0], hi[1], hi[2]));
-                    mix(&[
-                        (1.0 - db, c000),
-                        (db - dg, c001),
-                        (dg - dr, c011),
-                        (dr, c111),
-                    ])
-                } else if db > dr {
-                    let (c010, c011) = (self.at(lo[0], hi[1], lo[2]), self.at(lo[0], hi[1], hi[2]));
-                    mix(&[
-                        (1.0 - dg, c000),
-                        (dg - db, c010),
-                        (db - dr, c011),
-                        (dr, c111),
-                    ])
-                } else {
-                    let (c010, c110) = (self.at(lo[0], hi[1], lo[2]), self.at(hi[0], hi[1], lo[2]));
-                    mix(&[
-                        (1.0 - dg, c000),
-                        (dg - dr, c010),
-                        (dr - db, c110),
-                        (db, c111),
-                    ])
-                }
             }
         }
     }

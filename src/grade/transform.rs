@@ -296,6 +296,15 @@ pub enum WorkingSpace {
 }
 
 impl WorkingSpace {
+    /// The name as the ACES documents write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            WorkingSpace::Acescct => "ACEScct",
+            WorkingSpace::Acescc => "ACEScc",
+            WorkingSpace::Acescg => "ACEScg",
+        }
+    }
+
     pub fn transfer(self) -> Transfer {
         match self {
             WorkingSpace::Acescct => Transfer::AcesCct,
