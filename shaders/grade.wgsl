@@ -34,8 +34,8 @@ struct GradeParams {
     slope: vec4<f32>,
     offset: vec4<f32>,
     power: vec4<f32>,
-    // The creative LUT, then the display LUT.
-    luts: array<LutParams, 2>,
+    // The creative LUT, the display LUT, then the shapers in front of them.
+    luts: array<LutParams, 4>,
     lift: vec4<f32>,
     gain: vec4<f32>,
     // 2^-gamma per channel: the lift/gamma/gain exponent.
@@ -61,7 +61,7 @@ struct GradeParams {
 }
 
 // How the creative LUT is applied: 0 none, 1 3D tetrahedral, 2 3D
-// trilinear, 3 1D (entries along x). A pipeline constant, so without a LUT
+// trilinear, 3 1D (entries along x); 4 and 5 as 1 and 2 behind a 1D shaper. A pipeline constant, so without a LUT
 // the code folds away (a CPU rasteriser would otherwise pay for it).
 override LUT_MODE: u32 = 0u;
 // The same for the display LUT (`[output] lut`), which replaces the output
@@ -316,12 +316,21 @@ fn lut_at(l: LutParams, r: u32, g: u32, b: u32) -> vec3<f32> {
 
 // The creative LUT, in the working space.
 fn apply_lut(rgb: vec3<f32>) -> vec3<f32> {
-    return sample_lut(rgb, look.luts[0], LUT_MODE);
+    return shaped_lut(rgb, look.luts[0], look.luts[2], LUT_MODE);
 }
 
 // The display LUT: working space in, display code values out.
 fn apply_display_lut(rgb: vec3<f32>) -> vec3<f32> {
-    return sample_lut(rgb, look.luts[1], DISPLAY_LUT_MODE);
+    return shaped_lut(rgb, look.luts[1], look.luts[3], DISPLAY_LUT_MODE);
+}
+
+// A LUT in any `mode`: modes 4 and 5 run the shaper (a 1D LUT) first, then
+// the 3D LUT as modes 1 and 2. CPU twin: Lut3d::apply.
+fn shaped_lut(rgb: vec3<f32>, l: LutParams, shaper: LutParams, mode: u32) -> vec3<f32> {
+    if mode >= 4u {
+        return sample_lut(sample_lut(rgb, shaper, 3u), l, mode - 3u);
+    }
+    return sample_lut(rgb, l, mode);
 }
 
 // A LUT in `mode` (see LUT_MODE): tetrahedral or trilinear interpolation of

@@ -504,6 +504,35 @@ fn looks_travel_through_cdl_xml_and_cube() {
         o.stderr
     );
 
+    // Behind a shaper (Resolve's form), read back as such; a shaper is
+    // for a .cube only.
+    let o = neurograde(&[
+        "look",
+        "export",
+        "--look",
+        &demo_look(),
+        "--output",
+        &d("shaped.cube"),
+        "--size",
+        "17",
+        "--shaper",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let lut = neurograde::grade::lut::Lut::read(Path::new(&d("shaped.cube"))).unwrap();
+    assert_eq!(lut.shaper().map(|s| s.table.len()), Some(1024));
+    assert_clear_error(
+        &neurograde(&[
+            "look",
+            "export",
+            "--look",
+            &demo_look(),
+            "--output",
+            &d("demo.cc"),
+            "--shaper",
+        ]),
+        "--check and --shaper are for a baked .cube",
+    );
+
     // A look whose display encoding bends too sharply for the grid (a
     // strong grade into the bare BT.1886 curve, whose toe is steep above
     // black) is measured as such, on the test colours and on a picture
@@ -532,7 +561,12 @@ fn looks_travel_through_cdl_xml_and_cube() {
         "{}",
         o.stderr
     );
-    assert!(o.stderr.contains("(try --size 65)"), "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("(try --size 65, or --shaper for OpenColorIO and Resolve)"),
+        "{}",
+        o.stderr
+    );
     // A --check picture that cannot be read is an error naming it, and no
     // .cube is left behind.
     let o = neurograde(&[

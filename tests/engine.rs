@@ -124,8 +124,10 @@ fn stop_flag_shuts_the_loop_down_promptly() {
         report.frames,
         asked.elapsed()
     );
+    // How many depends on the machine's load (5 at 800 ms on two busy
+    // cores); that it graded any shows it was running when asked to stop.
     assert!(
-        report.frames > 5,
+        report.frames > 0,
         "the loop should have graded frames before the stop"
     );
 }

@@ -155,6 +155,18 @@ fn cases() -> Vec<Case> {
         with_lut: true,
     });
     cases.push(Case {
+        name: "whole pipeline: shaped display LUT, shaped 17^3 LUT".into(),
+        toml: format!(
+            "[input]\ntransform = \"arri-logc3\"\n[output]\nlut = \"display-shaped.cube\"\n{FULL_GRADE}[lut]\nfile = \"shaped.cube\"\n"
+        ),
+        with_lut: true,
+    });
+    cases.push(Case {
+        name: "video mode, shaped 17^3 LUT, trilinear".into(),
+        toml: "[lut]\nfile = \"shaped.cube\"\ninterpolation = \"trilinear\"\n".into(),
+        with_lut: true,
+    });
+    cases.push(Case {
         name: "whole pipeline: video mode, 33^3 LUT".into(),
         toml: format!("{FULL_GRADE}[lut]\nfile = \"look.cube\"\n"),
         with_lut: true,
@@ -198,6 +210,21 @@ colorspaces:
         - !<BuiltinTransform> {style: ACEScct_to_ACES2065-1, direction: inverse}
         - !<FileTransform> {src: display.cube, interpolation: tetrahedral}
 "#;
+
+/// `lut` behind a 1D shaper (Resolve's .cube form) that gives the
+/// shadows more of the grid: x^0.6 per channel, 256 entries.
+fn shaped(mut lut: Lut3d) -> Lut3d {
+    let table = (0..256)
+        .map(|i| [(i as f32 / 255.0).powf(0.6); 3])
+        .collect();
+    lut.shaper = Some(neurograde::grade::lut::Lut1d {
+        title: String::new(),
+        domain_min: [0.0; 3],
+        domain_max: [1.0; 3],
+        table,
+    });
+    lut
+}
 
 /// A display LUT as a show's pipeline builds one: ACEScct in, Rec. 709
 /// (BT.1886) code values out, through the same transforms as
@@ -308,6 +335,12 @@ fn every_operator_and_transform_matches_the_cpu_reference() {
         let look = if case.with_lut {
             display_lut(33)
                 .write_cube(&dir.path().join("display.cube"))
+                .unwrap();
+            shaped(display_lut(33))
+                .write_cube(&dir.path().join("display-shaped.cube"))
+                .unwrap();
+            shaped(common::creative_cube(17))
+                .write_cube(&dir.path().join("shaped.cube"))
                 .unwrap();
             std::fs::write(dir.path().join("show.ocio"), SHOW_CONFIG).unwrap();
             look_with_cube(dir.path(), &case.toml)

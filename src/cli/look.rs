@@ -33,6 +33,12 @@ pub struct LookExportArgs {
     /// Grid size of a baked .cube: 17, 33 or 65.
     #[arg(long, default_value_t = 33, value_parser = cube_size)]
     size: usize,
+    /// Put a 1D shaper in front of the .cube's 3D grid, fitted to where the
+    /// look's input values lie (DaVinci Resolve's .cube form: nearer the
+    /// live grade, read by OpenColorIO and Resolve but not by ffmpeg's
+    /// lut3d or most LUT boxes).
+    #[arg(long)]
+    shaper: bool,
     /// A picture in the look's input encoding (any still `grade` reads:
     /// PNG, TIFF, JPEG, EXR, DPX) to measure the baked .cube against the
     /// live grade on, besides the built-in test colours.
@@ -86,9 +92,9 @@ fn export(args: LookExportArgs) -> Result<()> {
         .output
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("cube"));
-    if args.check.is_some() && !is_cube {
+    if (args.check.is_some() || args.shaper) && !is_cube {
         bail!(
-            "--check measures a baked .cube; {} is not one",
+            "--check and --shaper are for a baked .cube; {} is not one",
             args.output.display()
         );
     }
@@ -98,7 +104,12 @@ fn export(args: LookExportArgs) -> Result<()> {
         None => None,
     };
     if is_cube {
-        let lut = bake::bake_cube(&look, args.size);
+        let form = if args.shaper {
+            bake::CubeForm::Shaped
+        } else {
+            bake::CubeForm::Plain
+        };
+        let lut = bake::bake_cube(&look, args.size, form);
         lut.write_cube(&args.output)
             .with_context(|| format!("{}: cannot write", args.output.display()))?;
         let colours = bake::test_colours(&look, 20_000);
@@ -110,7 +121,12 @@ fn export(args: LookExportArgs) -> Result<()> {
                 args.output.display(),
                 100.0 * error.over_two_codes,
                 args.size,
-                if args.size < 65 { " (try --size 65)" } else { "" }
+                match (args.size < 65, args.shaper) {
+                    (true, false) => " (try --size 65, or --shaper for OpenColorIO and Resolve)",
+                    (true, true) => " (try --size 65)",
+                    (false, false) => " (try --shaper for OpenColorIO and Resolve)",
+                    (false, true) => "",
+                }
             );
         }
         if let Some((picture, pixels)) = &check {

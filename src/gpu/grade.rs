@@ -148,8 +148,9 @@ pub struct GradeParams {
     slope: [f32; 4],
     offset: [f32; 4],
     power: [f32; 4],
-    /// The creative LUT, then the display LUT.
-    luts: [LutParams; 2],
+    /// The creative LUT, the display LUT, then their shapers (see
+    /// [`lut_tables`]).
+    luts: [LutParams; 4],
     lift: [f32; 4],
     gain: [f32; 4],
     gamma_exponent: [f32; 4],
@@ -168,19 +169,28 @@ impl GradeParams {
     pub fn from_look(look: &Look) -> GradeParams {
         let p = &look.primary;
         let gain = p.exposure.exp2();
-        let (creative, display) = lut_tables(look);
+        let tables = lut_tables(look);
+        let mut base = 0;
+        let mut next_base = |table: &[[f32; 3]]| {
+            let at = base;
+            base += table.len() as u32;
+            at
+        };
+        let (creative, display) = (
+            look.loaded_lut.as_deref(),
+            look.loaded_display_lut.as_deref(),
+        );
+        let luts = [
+            LutParams::of(creative, tables[0], next_base(tables[0])),
+            LutParams::of(display, tables[1], next_base(tables[1])),
+            LutParams::of_shaper(creative, tables[2], next_base(tables[2])),
+            LutParams::of_shaper(display, tables[3], next_base(tables[3])),
+        ];
         GradeParams {
             slope: rgb0(look.cdl.slope),
             offset: rgb0(look.cdl.offset),
             power: rgb0(look.cdl.power),
-            luts: [
-                LutParams::of(look.loaded_lut.as_deref(), creative, 0),
-                LutParams::of(
-                    look.loaded_display_lut.as_deref(),
-                    display,
-                    creative.len() as u32,
-                ),
-            ],
+            luts,
             lift: rgb0(p.lift),
             gain: rgb0(p.gain),
             gamma_exponent: rgb0(p.gamma.map(|g| (-g).exp2())),
@@ -218,6 +228,24 @@ impl LutParams {
             Some(Lut::OneD(l)) => (l.table.len(), l.domain_min, l.domain_max),
             None => (1, [0.0; 3], [1.0; 3]),
         };
+        LutParams::new(size, domain_min, domain_max, table, base)
+    }
+
+    /// The shaper in front of a 3D LUT (a placeholder when there is none).
+    fn of_shaper(lut: Option<&Lut>, table: &[[f32; 3]], base: u32) -> LutParams {
+        match lut.and_then(Lut::shaper) {
+            Some(s) => LutParams::new(s.table.len(), s.domain_min, s.domain_max, table, base),
+            None => LutParams::new(1, [0.0; 3], [1.0; 3], table, base),
+        }
+    }
+
+    fn new(
+        size: usize,
+        domain_min: [f32; 3],
+        domain_max: [f32; 3],
+        table: &[[f32; 3]],
+        base: u32,
+    ) -> LutParams {
         let packing = LutPacking::of(table);
         LutParams {
             domain_min: rgb0(domain_min),
@@ -232,13 +260,23 @@ impl LutParams {
 }
 
 /// The entries of the creative LUT (one zero entry when there is none, so
-/// the buffer is never empty) and of the display LUT (none when absent), in
-/// the order the GPU's table buffer holds them.
-pub fn lut_tables(look: &Look) -> (&[[f32; 3]], &[[f32; 3]]) {
-    (
-        look.loaded_lut.as_deref().map_or(&[[0.0; 3]], Lut::table),
-        look.loaded_display_lut.as_deref().map_or(&[], Lut::table),
-    )
+/// the buffer is never empty), of the display LUT, and of the shapers in
+/// front of each (none when absent), in the order the GPU's table buffer
+/// holds them.
+pub fn lut_tables(look: &Look) -> [&[[f32; 3]]; 4] {
+    let (creative, display) = (
+        look.loaded_lut.as_deref(),
+        look.loaded_display_lut.as_deref(),
+    );
+    fn shaper(lut: Option<&Lut>) -> &[[f32; 3]] {
+        lut.and_then(Lut::shaper).map_or(&[], |s| &s.table)
+    }
+    [
+        creative.map_or(&[[0.0; 3]], Lut::table),
+        display.map_or(&[], Lut::table),
+        shaper(creative),
+        shaper(display),
+    ]
 }
 
 /// How a LUT's entries are packed for the GPU: per channel, a code from 0
@@ -296,11 +334,13 @@ pub fn pack_lut(table: &[[f32; 3]]) -> PackedLut {
 }
 
 /// The WGSL `LUT_MODE` constant for a LUT: 0 none, 1 3D tetrahedral, 2 3D
-/// trilinear, 3 1D.
+/// trilinear, 3 1D; 4 and 5 a 3D LUT behind a shaper, tetrahedral and
+/// trilinear.
 pub fn lut_mode(lut: Option<&Lut>, interpolation: Option<Interpolation>) -> u32 {
+    let shaped = |l: &crate::grade::lut::Lut3d| if l.shaper.is_some() { 3 } else { 0 };
     match (lut, interpolation) {
-        (Some(Lut::ThreeD(_)), Some(Interpolation::Trilinear)) => 2,
-        (Some(Lut::ThreeD(_)), _) => 1,
+        (Some(Lut::ThreeD(l)), Some(Interpolation::Trilinear)) => 2 + shaped(l),
+        (Some(Lut::ThreeD(l)), _) => 1 + shaped(l),
         (Some(Lut::OneD(_)), _) => 3,
         (None, _) => 0,
     }

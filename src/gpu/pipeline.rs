@@ -239,8 +239,10 @@ impl FramePipeline {
     /// Call when the look's LUT changes; everything else travels in the
     /// per-frame [`GradeUniforms`], which also pick the kernel variant.
     pub fn set_look(&mut self, ctx: &GpuContext, look: &Look) -> Result<(), GpuError> {
-        let (creative, display) = lut_tables(look);
-        let words: Vec<[u32; 2]> = [pack_lut(creative).words, pack_lut(display).words].concat();
+        let words: Vec<[u32; 2]> = lut_tables(look)
+            .into_iter()
+            .flat_map(|table| pack_lut(table).words)
+            .collect();
         let bytes = words.len() as u64 * 8;
         let max = ctx.device.limits().max_storage_buffer_binding_size;
         if bytes > max {

@@ -14,13 +14,15 @@
 //! node may pass below black or above white to put a clip where the grade
 //! has it. The result is still a plain .cube: OpenColorIO, ffmpeg's
 //! `lut3d` and LUT boxes apply it as they apply any other, and it lands
-//! nearer the live grade in all of them. [`bake_error`] measures how near,
+//! nearer the live grade in all of them. Behind a shaper
+//! ([`CubeForm::Shaped`], for OpenColorIO and Resolve) the grid's points
+//! go where the look's input values lie. [`bake_error`] measures how near,
 //! on a picture or on [`test_colours`], so `look export` says so instead of
 //! leaving the user to find out on set.
 
 use super::gamut::{conversion, mul_vec, Gamut};
 use super::look::Look;
-use super::lut::{Interpolation, Lut3d};
+use super::lut::{Interpolation, Lut1d, Lut3d};
 use super::reference::Grader;
 use super::transform::{InputTransform, OutputTransform};
 use crate::noise::SplitMix64;
@@ -41,33 +43,100 @@ const NODE_PULL: f64 = 0.01;
 /// .cube into a fixed-point table has far to clamp.
 const NODE_MARGIN: f64 = 0.1;
 
-/// The look as a `size`^3 LUT over input code values [0, 1], its nodes
-/// fitted to the live grade between them when the look ends in a display
-/// range (every output but scene linear, whose values over 1 no display
-/// range bounds: there the nodes are the grade at the grid points).
-pub fn bake_cube(look: &Look, size: usize) -> Lut3d {
+/// What a baked .cube holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CubeForm {
+    /// A 3D LUT alone: what every tool and LUT box reads.
+    Plain,
+    /// A 1D shaper in front of the 3D LUT (DaVinci Resolve's .cube form,
+    /// read by OpenColorIO and Resolve, not by ffmpeg's `lut3d` or most LUT
+    /// boxes), which spends the grid's points where the look's input
+    /// values lie ([`shaper_for`]).
+    Shaped,
+}
+
+/// Entries of a baked shaper.
+const SHAPER_SIZE: usize = 1024;
+/// The share of a shaper that stays a straight line (the rest follows
+/// where the colours lie): it keeps points for the rare values too.
+const SHAPER_UNIFORM: f64 = 0.25;
+
+/// The look as a `size`^3 LUT over input code values [0, 1] (behind a
+/// shaper for [`CubeForm::Shaped`]), its nodes fitted to the live grade
+/// between them when the look ends in a display range (every output but
+/// scene linear, whose values over 1 no display range bounds: there the
+/// nodes are the grade at the grid points).
+pub fn bake_cube(look: &Look, size: usize, form: CubeForm) -> Lut3d {
     let grader = Grader::new(look);
+    let count = (FIT_COLOURS_PER_NODE * size.pow(3)).min(FIT_COLOURS_MAX);
+    // Another sequence than the test colours the bake is measured on.
+    let mut inputs = look_colours(look, count - count / 8, 0xf17);
+    inputs.extend(uniform_colours(count / 8, 0xc0be));
     let mut lut = Lut3d::identity(size);
     lut.title = if look.name.is_empty() {
         "neurograde look".into()
     } else {
         look.name.clone()
     };
+    if form == CubeForm::Shaped {
+        let shaper = shaper_for(&inputs);
+        for node in &mut lut.table {
+            *node = node.map(|u| shaper_inverse(&shaper, u));
+        }
+        lut.shaper = Some(shaper);
+    }
     lut.table = grade_all(&grader, &lut.table);
     let scene_linear = look
         .output
         .as_ref()
         .is_some_and(|o| o.transform == Some(OutputTransform::Linear));
-    if scene_linear {
-        return lut;
+    if !scene_linear {
+        let targets = grade_all(&grader, &inputs);
+        fit_nodes(&mut lut, &inputs, &targets);
     }
-    let count = (FIT_COLOURS_PER_NODE * lut.table.len()).min(FIT_COLOURS_MAX);
-    // Another sequence than the test colours the bake is measured on.
-    let mut inputs = look_colours(look, count - count / 8, 0xf17);
-    inputs.extend(uniform_colours(count / 8, 0xc0be));
-    let targets = grade_all(&grader, &inputs);
-    fit_nodes(&mut lut, &inputs, &targets);
     lut
+}
+
+/// A shaper over [0, 1] that follows the distribution of `inputs`' values
+/// (all channels together): a blend of their cumulative share with a
+/// straight line, so that as many grid cells cover a range of values as
+/// there are colours in it, and no range goes without.
+fn shaper_for(inputs: &[[f32; 3]]) -> Lut1d {
+    let mut counts = vec![0f64; SHAPER_SIZE - 1];
+    for value in inputs.iter().flatten() {
+        let bin = (value.clamp(0.0, 1.0) * (SHAPER_SIZE - 1) as f32) as usize;
+        counts[bin.min(SHAPER_SIZE - 2)] += 1.0;
+    }
+    let total = counts.iter().sum::<f64>().max(1.0);
+    let mut cumulative = 0.0;
+    let mut table = Vec::with_capacity(SHAPER_SIZE);
+    for i in 0..SHAPER_SIZE {
+        let straight = i as f64 / (SHAPER_SIZE - 1) as f64;
+        let v = (SHAPER_UNIFORM * straight + (1.0 - SHAPER_UNIFORM) * cumulative / total) as f32;
+        table.push([v; 3]);
+        cumulative += counts.get(i).copied().unwrap_or(0.0);
+    }
+    Lut1d {
+        title: String::new(),
+        domain_min: [0.0; 3],
+        domain_max: [1.0; 3],
+        table,
+    }
+}
+
+/// The input value the (increasing) shaper takes to `u`.
+fn shaper_inverse(shaper: &Lut1d, u: f32) -> f32 {
+    let table = &shaper.table;
+    let above = table
+        .partition_point(|v| v[0] < u)
+        .clamp(1, table.len() - 1);
+    let (lo, hi) = (table[above - 1][0], table[above][0]);
+    let t = if hi > lo {
+        ((u - lo) / (hi - lo)).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    ((above - 1) as f32 + t) / (table.len() - 1) as f32
 }
 
 /// The grade of many colours, on every core.
@@ -337,7 +406,7 @@ mod tests {
             },
             ..Look::default()
         };
-        let lut = bake_cube(&look, 33);
+        let lut = bake_cube(&look, 33, CubeForm::Plain);
         assert_eq!(lut.title, "t");
         let (mut max_err, mut sum) = (0f32, 0f64);
         for i in 0..1000 {
@@ -381,7 +450,7 @@ mod tests {
         };
         let colours = test_colours(&look, 20_000);
         let sampled = bake_error(&look, &sampled_cube(&look, 17), &colours);
-        let fitted = bake_error(&look, &bake_cube(&look, 17), &colours);
+        let fitted = bake_error(&look, &bake_cube(&look, 17, CubeForm::Plain), &colours);
         assert!(
             fitted.p99 < 0.5 * sampled.p99 && fitted.median < 0.25,
             "sampled: {sampled}; fitted: {fitted}"
@@ -398,7 +467,7 @@ mod tests {
             std::path::Path::new("t.toml"),
         )
         .unwrap();
-        let lut = bake_cube(&look, 17);
+        let lut = bake_cube(&look, 17, CubeForm::Plain);
         let white = [0.8f32; 3];
         let (want, got) = (
             grade_pixel(white, &look),
@@ -428,7 +497,7 @@ mod tests {
             },
             ..Look::default()
         };
-        let lut = bake_cube(&look, 33);
+        let lut = bake_cube(&look, 33, CubeForm::Plain);
         let colours = test_colours(&look, 5000);
         assert_eq!(colours, test_colours(&look, 5000), "the same every time");
         let exact = bake_error(&look, &lut, &colours);

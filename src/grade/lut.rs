@@ -32,7 +32,10 @@ pub enum LutError {
     UnknownType { path: PathBuf },
 }
 
-/// A 3D LUT: `size`^3 entries, red index fastest.
+/// A 3D LUT: `size`^3 entries, red index fastest, optionally behind a 1D
+/// shaper (DaVinci Resolve's .cube form: `LUT_1D_SIZE` and `LUT_3D_SIZE`
+/// in one file, the 1D applied first), which spends the grid's points
+/// where the input's values lie.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lut3d {
     pub title: String,
@@ -40,6 +43,7 @@ pub struct Lut3d {
     pub domain_min: [f32; 3],
     pub domain_max: [f32; 3],
     pub table: Vec<[f32; 3]>,
+    pub shaper: Option<Lut1d>,
 }
 
 /// A 1D LUT: `size` entries per channel.
@@ -87,7 +91,16 @@ impl Lut {
         }
     }
 
-    /// The entries: a 1D LUT's in order, a 3D LUT's red index fastest.
+    /// The 1D shaper in front of a 3D LUT, if it has one.
+    pub fn shaper(&self) -> Option<&Lut1d> {
+        match self {
+            Lut::OneD(_) => None,
+            Lut::ThreeD(l) => l.shaper.as_ref(),
+        }
+    }
+
+    /// The entries: a 1D LUT's in order, a 3D LUT's red index fastest
+    /// (without its shaper's).
     pub fn table(&self) -> &[[f32; 3]] {
         match self {
             Lut::OneD(l) => &l.table,
@@ -145,12 +158,15 @@ impl Lut3d {
             domain_min: [0.0; 3],
             domain_max: [1.0; 3],
             table,
+            shaper: None,
         }
     }
 
-    /// Where `rgb` falls on the grid: the lower corner of its cell, the
-    /// upper one (the same at the top edge) and the fractions between.
+    /// Where `rgb` (through the shaper, if any) falls on the grid: the
+    /// lower corner of its cell, the upper one (the same at the top edge)
+    /// and the fractions between.
     fn cell(&self, rgb: [f32; 3]) -> ([usize; 3], [usize; 3], [f32; 3]) {
+        let rgb = self.shaper.as_ref().map_or(rgb, |s| s.apply(rgb));
         let n = self.size;
         let s = [0, 1, 2].map(|c| grid_position(rgb[c], self.domain_min[c], self.domain_max[c], n));
         let lo = s.map(|v| v as usize);
@@ -250,7 +266,29 @@ impl Lut3d {
     pub fn to_cube(&self) -> String {
         let mut out = String::new();
         if !self.title.is_empty() {
-            out.push_str(&format!("TITLE \"{}\"\n", cube_title(&self.title)));
+            // Resolve's form has no TITLE keyword (OpenColorIO refuses one
+            // there): the title goes in a comment.
+            let keyword = if self.shaper.is_some() { "#" } else { "TITLE" };
+            out.push_str(&format!("{keyword} \"{}\"\n", cube_title(&self.title)));
+        }
+        let entries = |out: &mut String, table: &[[f32; 3]]| {
+            for [r, g, b] in table {
+                out.push_str(&format!("{r:.7} {g:.7} {b:.7}\n"));
+            }
+        };
+        // Resolve's form carries one range for all three channels.
+        let range = |min: [f32; 3], max: [f32; 3]| format!("{} {}", min[0], max[0]);
+        if let Some(shaper) = &self.shaper {
+            out.push_str(&format!(
+                "LUT_1D_SIZE {}\nLUT_1D_INPUT_RANGE {}\nLUT_3D_SIZE {}\nLUT_3D_INPUT_RANGE {}\n",
+                shaper.table.len(),
+                range(shaper.domain_min, shaper.domain_max),
+                self.size,
+                range(self.domain_min, self.domain_max)
+            ));
+            entries(&mut out, &shaper.table);
+            entries(&mut out, &self.table);
+            return out;
         }
         out.push_str(&format!("LUT_3D_SIZE {}\n", self.size));
         if self.domain_min != [0.0; 3] || self.domain_max != [1.0; 3] {
@@ -258,9 +296,7 @@ impl Lut3d {
             let [d, e, f] = self.domain_max;
             out.push_str(&format!("DOMAIN_MIN {a} {b} {c}\nDOMAIN_MAX {d} {e} {f}\n"));
         }
-        for [r, g, b] in &self.table {
-            out.push_str(&format!("{r:.7} {g:.7} {b:.7}\n"));
-        }
+        entries(&mut out, &self.table);
         out
     }
 
@@ -294,6 +330,8 @@ pub fn parse_cube(text: &str, path: &Path) -> Result<Lut, LutError> {
     let mut title = String::new();
     let (mut size_1d, mut size_3d) = (None, None);
     let (mut domain_min, mut domain_max) = ([0f32; 3], [1f32; 3]);
+    // Resolve's `LUT_1D_INPUT_RANGE` / `LUT_3D_INPUT_RANGE`, each LUT's own.
+    let (mut range_1d, mut range_3d) = (None, None);
     let mut data: Vec<[f32; 3]> = Vec::new();
     let mut last_data_line = 0;
     let triple = |line: usize, words: &[&str]| -> Result<[f32; 3], LutError> {
@@ -360,8 +398,12 @@ pub fn parse_cube(text: &str, path: &Path) -> Result<Lut, LutError> {
                         "0",
                     ],
                 )?;
-                domain_min = [lo; 3];
-                domain_max = [hi; 3];
+                let range = Some(([lo; 3], [hi; 3]));
+                if keyword == "LUT_1D_INPUT_RANGE" {
+                    range_1d = range;
+                } else {
+                    range_3d = range;
+                }
             }
             k if k.starts_with(|c: char| c.is_ascii_alphabetic()) => {
                 return Err(syntax(line, format!("unexpected keyword `{k}`")));
@@ -378,49 +420,73 @@ pub fn parse_cube(text: &str, path: &Path) -> Result<Lut, LutError> {
             }
         }
     }
-    if (0..3).any(|c| domain_max[c] <= domain_min[c]) {
-        return Err(LutError::Shape {
-            path: path.into(),
-            message: format!("DOMAIN_MAX {domain_max:?} must be above DOMAIN_MIN {domain_min:?}"),
-        });
+    let shape = |message: String| LutError::Shape {
+        path: path.into(),
+        message,
+    };
+    // A lone LUT takes DOMAIN_MIN/MAX or its input range; a shaper in
+    // front of a 3D LUT takes its own range (or the domain), the 3D LUT its.
+    let domain = (domain_min, domain_max);
+    let (first, second) = match (size_1d, size_3d) {
+        (Some(_), Some(_)) => (
+            range_1d.unwrap_or(domain),
+            range_3d.unwrap_or(([0.0; 3], [1.0; 3])),
+        ),
+        _ => (range_1d.or(range_3d).unwrap_or(domain), domain),
+    };
+    for (min, max) in [first, second] {
+        if (0..3).any(|c| max[c] <= min[c]) {
+            return Err(shape(format!(
+                "DOMAIN_MAX {max:?} must be above DOMAIN_MIN {min:?}"
+            )));
+        }
     }
-    let (expected, kind) = match (size_1d, size_3d) {
-        (Some(_), Some(_)) => {
-            return Err(LutError::Shape {
-                path: path.into(),
-                message: "both LUT_1D_SIZE and LUT_3D_SIZE are given; expected one".into(),
-            })
-        }
-        (Some(n), None) => (n, "1D"),
-        (None, Some(n)) => (n * n * n, "3D"),
-        (None, None) => {
-            return Err(LutError::Shape {
-                path: path.into(),
-                message: "no LUT_3D_SIZE or LUT_1D_SIZE".into(),
-            })
-        }
+    let expected = match (size_1d, size_3d) {
+        (Some(n), Some(m)) => n + m * m * m,
+        (Some(n), None) => n,
+        (None, Some(m)) => m * m * m,
+        (None, None) => return Err(shape("no LUT_3D_SIZE or LUT_1D_SIZE".into())),
     };
     if data.len() != expected {
-        return Err(LutError::Shape {
-            path: path.into(),
-            message: format!(
-                "{kind} LUT expects {expected} data lines, found {} (last data on line {last_data_line})",
-                data.len()
-            ),
-        });
+        let kind = match (size_1d, size_3d) {
+            (Some(_), Some(_)) => "1D shaper and 3D",
+            (Some(_), None) => "1D",
+            _ => "3D",
+        };
+        return Err(shape(format!(
+            "{kind} LUT expects {expected} data lines, found {} (last data on line {last_data_line})",
+            data.len()
+        )));
     }
-    Ok(match size_3d {
-        Some(size) => Lut::ThreeD(Lut3d {
+    Ok(match (size_1d, size_3d) {
+        (None, Some(size)) => Lut::ThreeD(Lut3d {
             title,
             size,
-            domain_min,
-            domain_max,
+            domain_min: first.0,
+            domain_max: first.1,
             table: data,
+            shaper: None,
         }),
-        None => Lut::OneD(Lut1d {
+        (Some(n), Some(size)) => {
+            let table = data.split_off(n);
+            Lut::ThreeD(Lut3d {
+                title: title.clone(),
+                size,
+                domain_min: second.0,
+                domain_max: second.1,
+                table,
+                shaper: Some(Lut1d {
+                    title,
+                    domain_min: first.0,
+                    domain_max: first.1,
+                    table: data,
+                }),
+            })
+        }
+        _ => Lut::OneD(Lut1d {
             title,
-            domain_min,
-            domain_max,
+            domain_min: first.0,
+            domain_max: first.1,
             table: data,
         }),
     })
@@ -516,6 +582,7 @@ pub fn parse_spi3d(text: &str, path: &Path) -> Result<Lut3d, LutError> {
         domain_min: [0.0; 3],
         domain_max: [1.0; 3],
         table,
+        shaper: None,
     })
 }
 
@@ -555,6 +622,54 @@ mod tests {
         let Lut::ThreeD(l) = lut else { panic!("3D") };
         assert_eq!(l.title, "id");
         assert_eq!(cube(&l.to_cube()).unwrap(), Lut::ThreeD(l));
+    }
+
+    /// Resolve's form: a 1D shaper, then the 3D LUT, each with its own
+    /// input range; written and read back equal (the title rides in a
+    /// comment, which that form has instead of TITLE), applied as the
+    /// shaper then the cube.
+    #[test]
+    fn shaped_cubes_round_trip_and_apply_the_shaper_first() {
+        let mut lut = Lut3d::identity(5);
+        for v in &mut lut.table {
+            *v = [v[0] * v[1], v[1], 1.0 - v[2]];
+        }
+        lut.title = "shaped".into();
+        lut.domain_max = [2.0; 3];
+        let shaper = Lut1d {
+            title: String::new(),
+            domain_min: [-0.5; 3],
+            domain_max: [1.5; 3],
+            table: (0..9).map(|i| [(i * i) as f32 / 32.0; 3]).collect(),
+        };
+        lut.shaper = Some(shaper.clone());
+        let text = lut.to_cube();
+        assert!(
+            text.starts_with("# \"shaped\"\nLUT_1D_SIZE 9\nLUT_1D_INPUT_RANGE -0.5 1.5\nLUT_3D_SIZE 5\nLUT_3D_INPUT_RANGE 0 2\n"),
+            "{text}"
+        );
+        let Lut::ThreeD(read) = cube(&text).unwrap() else {
+            panic!("a 3D LUT")
+        };
+        let plain = Lut3d {
+            shaper: None,
+            ..lut.clone()
+        };
+        assert_eq!(
+            read,
+            Lut3d {
+                title: String::new(),
+                ..lut.clone()
+            }
+        );
+        for v in [[0.1, 0.7, 1.2], [-0.5, 0.3, 1.5], [0.9, 0.05, 0.6]] {
+            for interpolation in [Interpolation::Tetrahedral, Interpolation::Trilinear] {
+                assert_eq!(
+                    read.apply(v, interpolation),
+                    plain.apply(shaper.apply(v), interpolation)
+                );
+            }
+        }
     }
 
     #[test]
