@@ -19,6 +19,7 @@ use crate::grade::primary::linear_matrix;
 use crate::grade::reference::linear_to_srgb;
 use crate::grade::secondary::{feather_radius, MAX_SECONDARIES};
 use crate::grade::transfer::Transfer;
+use crate::grade::transform::SceneTransforms;
 use crate::grade::{Look, Primary};
 use bytemuck::Zeroable;
 
@@ -45,14 +46,16 @@ pub struct GradeUniforms {
 
 impl GradeUniforms {
     pub fn from_look(look: &Look) -> GradeUniforms {
+        // Resolved once: it looks the display rendering up.
+        let scene = look.scene();
         GradeUniforms {
             params: GradeParams::from_look(look),
-            transform: TransformParams::from_look(look),
+            transform: TransformParams::of(look, scene.as_ref()),
             secondaries: SecondaryGains::from_look(look),
             keys: KeyBlock::from_look(look),
-            variant: KernelVariant::of(look),
+            variant: KernelVariant::of(look, scene.as_ref()),
             channel_table: std::sync::Arc::new(crate::grade::reference::channel_table(look)),
-            display: look.scene().and_then(|s| s.display),
+            display: scene.and_then(|s| s.display),
         }
     }
 }
@@ -384,10 +387,10 @@ pub struct KernelVariant {
 }
 
 impl KernelVariant {
-    pub fn of(look: &Look) -> KernelVariant {
-        let scene = look.scene();
-        let code = |f: fn(&crate::grade::transform::SceneTransforms) -> Transfer, default| {
-            scene.as_ref().map_or(default, |s| f(s).shader_code())
+    /// The variant `look` needs; `scene` is its `Look::scene()`.
+    pub fn of(look: &Look, scene: Option<&SceneTransforms>) -> KernelVariant {
+        let code = |f: fn(&SceneTransforms) -> Transfer, default| {
+            scene.map_or(default, |s| f(s).shader_code())
         };
         KernelVariant {
             lut_mode: lut_mode(
@@ -446,10 +449,11 @@ fn log_primaries(p: &Primary) -> u32 {
 }
 
 impl TransformParams {
-    pub fn from_look(look: &Look) -> TransformParams {
+    /// The transforms of `look`, whose `Look::scene()` is `scene`.
+    pub fn of(look: &Look, scene: Option<&SceneTransforms>) -> TransformParams {
         let columns =
             |m: Mat3| [0, 1, 2].map(|j| [m[0][j] as f32, m[1][j] as f32, m[2][j] as f32, 0.0]);
-        let (input, output, logc3) = match look.scene() {
+        let (input, output, logc3) = match scene {
             Some(s) => (s.input_matrix, s.output_matrix, s.input.logc3_parameters()),
             None => (
                 linear_matrix(&look.primary, Gamut::Rec709),
