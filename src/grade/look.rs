@@ -439,7 +439,10 @@ impl Look {
                 .to_string_lossy()
                 .into_owned();
         }
-        let mut table = toml::Table::try_from(&portable).map_err(std::io::Error::other)?;
+        // Through the text, not `Table::try_from`: the text writes each f32
+        // as its shortest form (1.1, not 1.100000023841858).
+        let text = toml::to_string(&portable).map_err(std::io::Error::other)?;
+        let mut table: toml::Table = toml::from_str(&text).map_err(std::io::Error::other)?;
         if self.cdl.clamp == self.default_cdl_clamp() {
             // Left to the mode, so the look reads the same and follows its
             // mode if that is changed by hand.
@@ -657,6 +660,7 @@ mod tests {
             let path = dir.path().join("saved.toml");
             look.save(&path).unwrap();
             let saved = std::fs::read_to_string(&path).unwrap();
+            assert!(saved.contains("slope = [1.1, 1.0, 0.9]"), "{saved}");
             assert_eq!(
                 saved.contains("clamp"),
                 clamps != look.default_cdl_clamp(),
