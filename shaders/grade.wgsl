@@ -61,8 +61,9 @@ struct GradeParams {
 }
 
 // How the creative LUT is applied: 0 none, 1 3D tetrahedral, 2 3D
-// trilinear, 3 1D (entries along x); 4 and 5 as 1 and 2 behind a 1D shaper. A pipeline constant, so without a LUT
-// the code folds away (a CPU rasteriser would otherwise pay for it).
+// trilinear, 3 1D (entries along x), 4 and 5 as 1 and 2 behind a 1D
+// shaper. A pipeline constant, so without a LUT the code folds away (a CPU
+// rasteriser would otherwise pay for it).
 override LUT_MODE: u32 = 0u;
 // The same for the display LUT (`[output] lut`), which replaces the output
 // transform of a scene-referred look.

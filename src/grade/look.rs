@@ -381,9 +381,6 @@ impl Look {
         Ok(look)
     }
 
-    /// The scene-referred transforms, for a look with `[input]`, `[output]`
-    /// or `working_space`; `None` grades the display signal as it is (video
-    /// mode).
     /// Whether the grade runs on scene light (`[input]`, `[output]`,
     /// `[ocio]` or `working_space` written) rather than on video code values.
     pub fn is_scene_referred(&self) -> bool {
@@ -399,6 +396,9 @@ impl Look {
         !self.is_scene_referred()
     }
 
+    /// The scene-referred transforms, for a look with `[input]`, `[output]`,
+    /// `[ocio]` or `working_space`; `None` grades the display signal as it
+    /// is (video mode).
     pub fn scene(&self) -> Option<SceneTransforms> {
         self.is_scene_referred().then(|| {
             SceneTransforms::new(

@@ -686,6 +686,13 @@ mod tests {
         assert!(e.contains("line 4") && e.contains("`nan`"), "{e}");
         let e = err("LUT_3D_SIZE 2\n0 0 0\n1 0 0\n");
         assert!(e.contains("expects 8 data lines, found 2"), "{e}");
+        let e = err("LUT_1D_SIZE 2\nLUT_3D_SIZE 2\n0 0 0\n1 1 1\n0 0 0\n");
+        assert!(
+            e.contains("1D shaper and 3D LUT expects 10 data lines, found 3"),
+            "{e}"
+        );
+        let e = err("LUT_1D_SIZE 2\nLUT_1D_INPUT_RANGE 1 0\nLUT_3D_SIZE 2\n");
+        assert!(e.contains("must be above"), "{e}");
         let e = err(&(identity_text(2) + "0.5 0.5 0.5\n"));
         assert!(e.contains("found 9"), "{e}");
         let e = err("LUT_3D_SIZE 2\n0 0\n");
