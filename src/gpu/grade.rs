@@ -54,7 +54,10 @@ impl GradeUniforms {
             secondaries: SecondaryGains::from_look(look),
             keys: KeyBlock::from_look(look),
             variant: KernelVariant::of(look, scene.as_ref()),
-            channel_table: std::sync::Arc::new(crate::grade::reference::channel_table(look)),
+            channel_table: std::sync::Arc::new(crate::grade::reference::channel_table(
+                look,
+                scene.as_ref(),
+            )),
             display: scene.and_then(|s| s.display),
         }
     }

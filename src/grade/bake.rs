@@ -344,7 +344,7 @@ pub fn test_colours(look: &Look, count: usize) -> Vec<[f32; 3]> {
 }
 
 fn look_colours(look: &Look, count: usize, seed: u64) -> Vec<[f32; 3]> {
-    if look.scene().is_none() {
+    if !look.is_scene_referred() {
         return uniform_colours(count, seed);
     }
     let mut sequence = SplitMix64(seed);

@@ -76,13 +76,12 @@ pub fn apply_sop(rgb: [f32; 3], cdl: &Cdl) -> [f32; 3] {
 /// (`shaders/pipeline.wgsl`). CPU twin of `grade_channels` in grade.wgsl:
 /// the camera decode of a scene-referred look; the sRGB decode when video
 /// mode's linear-light primaries are a matrix; else exposure, then the
-/// CDL's slope / offset / power.
-pub fn channel_table(look: &Look) -> Vec<[f32; 4]> {
-    let scene = look.scene();
+/// CDL's slope / offset / power. `scene` is the look's `Look::scene()`.
+pub fn channel_table(look: &Look, scene: Option<&SceneTransforms>) -> Vec<[f32; 4]> {
     (0..256)
         .map(|code| {
             let v = code as f32 / 255.0;
-            let [r, g, b] = match &scene {
+            let [r, g, b] = match scene {
                 Some(scene) => [scene.input.decode(v); 3],
                 None if !look.primary.linear_is_gain() => [srgb_to_linear(v); 3],
                 None => apply_sop(apply_exposure([v; 3], look.primary.exposure), &look.cdl),
