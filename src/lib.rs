@@ -9,6 +9,7 @@
 //! - [`gpu`]: adapter, passes (ingest, grade, readback, present) and their WGSL.
 //! - [`grade`]: the look model and the CPU reference of every colour operation.
 //! - [`sink`]: window, file and null outputs.
+//! - [`launch`]: a run's outputs opened around the engine's frame loop.
 //! - [`config`]: engine settings (`config/default.toml`), validated.
 //! - [`analysis`]: the neural-model runtime (ONNX Runtime through `ort`).
 //! - [`output`]: writing files safely (partial + rename, links, streams, sequences).
@@ -25,6 +26,7 @@ pub mod frame;
 pub mod gpu;
 pub mod grade;
 pub mod latency;
+pub mod launch;
 pub mod noise;
 pub mod output;
 pub mod shutdown;

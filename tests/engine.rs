@@ -1,8 +1,8 @@
 //! The frame loop as a whole: frame counts, clean shutdown, drop accounting.
 
-use neurograde::engine::{run, RunOptions, WindowOptions};
 use neurograde::frame::Size;
 use neurograde::grade::Look;
+use neurograde::launch::{run, RunOptions, WindowOptions};
 use neurograde::sink::SinkSpec;
 use neurograde::source::{SourceOptions, SourceSpec};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -6,7 +6,8 @@ use super::{frame_count, progress_bar};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use neurograde::analysis::AnalysisMode;
-use neurograde::engine::{self, analysis_link::AnalysisReport};
+use neurograde::engine::analysis_link::AnalysisReport;
+use neurograde::launch;
 use neurograde::shutdown::Shutdown;
 use std::path::PathBuf;
 
@@ -37,7 +38,7 @@ pub fn analyze(args: AnalyzeArgs, shutdown: &Shutdown) -> Result<()> {
     neurograde::output::check_writable(&args.json)
         .with_context(|| format!("--json {}", args.json.display()))?;
     let bar = progress_bar(frame_count(&args.input)?)?;
-    let report = engine::analyze_file(&args.input, options, shutdown.stop_flag(), &mut |n| {
+    let report = launch::analyze_file(&args.input, options, shutdown.stop_flag(), &mut |n| {
         bar.set_position(n)
     });
     bar.finish_and_clear();

@@ -6,7 +6,7 @@ use super::{load_look, progress_bar};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use neurograde::analysis::AnalysisMode;
-use neurograde::engine::{self, FileOptions, GradeJob};
+use neurograde::launch::{self, FileOptions, GradeJob};
 use neurograde::output::{self, sequence::Pattern};
 use neurograde::shutdown::Shutdown;
 use neurograde::sink::file::Depth;
@@ -153,7 +153,7 @@ pub fn grade(args: GradeArgs, shutdown: &Shutdown) -> Result<()> {
         analysis: args.analysis.options(&config, AnalysisMode::Sync)?,
     };
     let bar = progress_bar(info.frames.filter(|n| *n > 1))?;
-    let report = engine::grade_file(&job, shutdown.stop_flag(), &mut |n| bar.set_position(n));
+    let report = launch::grade_file(&job, shutdown.stop_flag(), &mut |n| bar.set_position(n));
     bar.finish_and_clear();
     let report = report?;
     let line = format!(

@@ -7,8 +7,8 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use neurograde::analysis::AnalysisMode;
 use neurograde::control::ControlReport;
-use neurograde::engine::{self, FileOptions, RunOptions, WindowOptions};
 use neurograde::frame::Size;
+use neurograde::launch::{self, FileOptions, RunOptions, WindowOptions};
 use neurograde::output;
 use neurograde::shutdown::Shutdown;
 use neurograde::sink::file::Depth;
@@ -215,7 +215,7 @@ pub fn run(args: RunArgs, shutdown: &Shutdown) -> Result<()> {
         control: args.control.options()?,
         stats_every,
     };
-    let report = engine::run(options, shutdown.stop_flag())?;
+    let report = launch::run(options, shutdown.stop_flag())?;
     let mut lines = vec![
         format!("source: {}", report.source),
         format!("sink:   {}", report.sink),

@@ -2,38 +2,32 @@
 //!
 //! How it works:
 //! ```text
-//!  source thread --ring (ringbuf, SPSC)--> render thread (owns wgpu) --> sink
-//!  camera / file /   newest wins when live;  upload -> ingest -> grade    window / file / null
-//!  pattern / demo    in order with --fast    -> readback or present
+//!  source thread --ring (ringbuf, SPSC)--> render thread (owns wgpu) --> driver
+//!  camera / file /   newest wins when live;  upload -> ingest -> grade    readback (file / null)
+//!  pattern / demo    in order with --fast                                 present (window)
 //! ```
-//! [`run`] opens the GPU and the sink, starts the source thread (which opens
-//! the source and reports its mode), then runs the render loop until the
-//! frame count is reached, the source ends, or the stop flag is raised
-//! (Ctrl-C, window closed, Esc). Every thread is stopped and joined before
-//! `run` returns its [`RunReport`].
+//! A run (`crate::launch`) opens the GPU, starts the source thread with
+//! [`start_source`] (which opens the source and reports its mode), and runs
+//! [`render::frame_loop`] with the driver of its output until the frame
+//! count is reached, the source ends, or the stop flag is raised (Ctrl-C,
+//! window closed, Esc). [`conclude`] stops and joins the source thread and
+//! makes the run's [`RunReport`]. The engine knows its outputs only through
+//! [`driver::Driver`] and [`output::Sink`]; the sinks build on it.
 
 pub mod analysis_link;
+pub mod driver;
+pub mod output;
 pub mod render;
 pub mod ring;
 pub mod source_thread;
 pub mod stats;
 
-use crate::control::ControlOptions;
 use crate::gpu::{GpuContext, GpuError};
-use crate::grade::reference::keeps_grey;
-use crate::grade::Look;
-use crate::sink::file::{fps_rate, Depth, FileSink, FileSinkOptions, Timing};
-use crate::sink::null::NullSink;
-use crate::sink::video::VideoOptions;
-use crate::sink::{Sink, SinkError, SinkSpec};
-use crate::source::file::{Chroma, InputInfo, InputKind};
 use crate::source::{SourceError, SourceOptions, SourceSpec};
-use analysis_link::AnalysisOptions;
-use render::LoopSettings;
-use ring::{frame_ring, DropCounters, FrameProducer};
+use output::SinkError;
+use ring::{DropCounters, FrameProducer};
 use source_thread::SourceThread;
 use stats::{RunReport, Stats};
-use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -63,94 +57,21 @@ impl From<analysis_link::AnalysisUnavailable> for EngineError {
     }
 }
 
-/// Window behaviour.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct WindowOptions {
-    /// Wait for the display's refresh (no tearing, a frame more latency).
-    pub vsync: bool,
-    pub fullscreen: bool,
-}
-
-/// How a file sink writes (`--depth`, `--codec`, `--crf`, `--bitrate`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct FileOptions {
-    pub depth: Depth,
-    pub video: VideoOptions,
-}
-
-impl Default for FileOptions {
-    fn default() -> FileOptions {
-        FileOptions {
-            depth: Depth::Auto,
-            video: VideoOptions::default(),
-        }
-    }
-}
-
-/// Everything a run needs.
-#[derive(Debug, Clone)]
-pub struct RunOptions {
-    pub source: SourceSpec,
-    pub source_options: SourceOptions,
-    pub sink: SinkSpec,
-    pub look: Look,
-    /// Stop after this many frames reached the sink.
-    pub frames: Option<u64>,
-    /// Run sources unpaced and grade every frame in order (benchmarks,
-    /// offline); otherwise live: paced sources, newest frame wins.
-    pub fast: bool,
-    pub ring_capacity: usize,
-    pub readback_depth: usize,
-    pub window: WindowOptions,
-    /// How a file sink writes.
-    pub file: FileOptions,
-    /// Faces, people and depth beside the loop (off by default).
-    pub analysis: AnalysisOptions,
-    /// MIDI / OSC panels, replay, autosave (off by default).
-    pub control: ControlOptions,
-    /// Log the frame rate and latency of every stretch this long (soaks).
-    pub stats_every: Option<std::time::Duration>,
-}
-
-impl RunOptions {
-    pub fn loop_settings(&self) -> LoopSettings {
-        LoopSettings {
-            frames: self.frames,
-            live: !self.fast,
-            readback_depth: self.readback_depth,
-            look: Arc::new(self.look.clone()),
-            analysis: self.analysis.clone(),
-            control: self.control.clone(),
-            stats_every: self.stats_every,
-        }
-    }
-}
-
-/// Runs the engine until done; see the module comment. With the window sink
-/// this must be called on the main thread (the window's event loop runs
-/// there).
-pub fn run(options: RunOptions, stop: Arc<AtomicBool>) -> Result<RunReport, EngineError> {
-    match options.sink {
-        #[cfg(feature = "window")]
-        SinkSpec::Window => crate::sink::window::run(options, stop),
-        #[cfg(not(feature = "window"))]
-        SinkSpec::Window => Err(SinkError::WindowDisabled.into()),
-        _ => run_headless(options, stop),
-    }
-}
-
 /// Starts the source thread of a run (it opens the source and reports its
 /// mode before this returns).
-pub(crate) fn start_source(
-    options: &RunOptions,
+/// `fast`: unpaced, every frame in order.
+pub fn start_source(
+    spec: &SourceSpec,
+    options: &SourceOptions,
+    fast: bool,
     producer: FrameProducer,
     stop: &Arc<AtomicBool>,
 ) -> Result<SourceThread, SourceError> {
     let source = SourceThread::start(
-        options.source.clone(),
-        options.source_options.clone(),
+        spec.clone(),
+        options.clone(),
         producer,
-        options.fast,
+        fast,
         Arc::clone(stop),
     )?;
     tracing::info!(source = %source.description, "source open");
@@ -159,7 +80,7 @@ pub(crate) fn start_source(
 
 /// Ends a run: stops and joins the source thread, then reports the loop's
 /// error, else the error that ended the source, else the figures.
-pub(crate) fn conclude(
+pub fn conclude(
     source: SourceThread,
     result: Result<Stats, EngineError>,
     sink: String,
@@ -174,245 +95,4 @@ pub(crate) fn conclude(
         return Err(e.into());
     }
     Ok(stats.report(description, sink, Some(ctx.summary.clone()), drops))
-}
-
-/// The file sink of a run's `file:PATH`: a live run writes in real time
-/// (frames at their capture time), `--fast` every frame once. A file
-/// source gives the sink its size, depth and layout (and a video's audio,
-/// timecode and tags), as `grade` does.
-fn run_file_sink(options: &RunOptions, path: &Path, fps: f64) -> Result<FileSink, EngineError> {
-    let input = match &options.source {
-        SourceSpec::File { path } => Some((path.clone(), crate::source::file::inspect(path)?)),
-        _ => None,
-    };
-    let size = input
-        .as_ref()
-        .map_or(options.source_options.size.into(), |(_, i)| {
-            (i.width, i.height)
-        });
-    let rate = input
-        .as_ref()
-        .filter(|(_, i)| i.kind == InputKind::Video)
-        .and_then(|(_, i)| i.rate.clone())
-        .unwrap_or_else(|| fps_rate(fps));
-    // The look can move during a run: a grey source is recorded in colour.
-    let input = input.map(|(path, info)| (path, in_colour(info)));
-    let sink = FileSinkOptions {
-        depth: options.file.depth,
-        video: options.file.video.clone(),
-        colour: options.look.output_colour_tags(),
-        timing: if options.fast {
-            Timing::EveryFrame
-        } else {
-            Timing::CaptureTime
-        },
-        input,
-        ..FileSinkOptions::new(path, &rate)
-    };
-    Ok(FileSink::create(sink, size)?)
-}
-
-/// The input as the graded picture is laid out: a grey input that the look
-/// tints is written as full-resolution colour (4:4:4), not grey.
-fn in_colour(mut info: InputInfo) -> InputInfo {
-    if info.chroma == Chroma::Gray {
-        info.chroma = Chroma::Yuv444;
-    }
-    info
-}
-
-fn run_headless(options: RunOptions, stop: Arc<AtomicBool>) -> Result<RunReport, EngineError> {
-    let ctx = GpuContext::headless()?;
-    let (producer, mut consumer, drops) = frame_ring(options.ring_capacity);
-    let source = start_source(&options, producer, &stop)?;
-    let mut sink: Box<dyn Sink> = match &options.sink {
-        SinkSpec::File { path } => Box::new(run_file_sink(&options, path, source.fps)?),
-        _ => Box::new(NullSink::default()),
-    };
-    let settings = options.loop_settings();
-    let result = render::readback_loop(
-        &ctx,
-        &mut consumer,
-        sink.as_mut(),
-        &settings,
-        &source.state,
-        &stop,
-        &mut |_| {},
-    )
-    .and_then(|(stats, _)| {
-        // A live run stopped by a signal keeps what it graded: the
-        // recording is finalised like one that reached its end.
-        sink.finish()?;
-        Ok(stats)
-    });
-    if result.is_err() {
-        sink.abort();
-    }
-    conclude(source, result, sink.kept(), &ctx, &drops)
-}
-
-/// An offline render: every frame of a file, in order, into an output.
-#[derive(Debug, Clone)]
-pub struct GradeJob {
-    pub input: PathBuf,
-    pub output: PathBuf,
-    pub look: Look,
-    pub file: FileOptions,
-    /// The rate of a video made from stills or a sequence.
-    pub fps: f64,
-    /// How the analysis runs when the look's secondaries need masks (its
-    /// mode and models are set from the look).
-    pub analysis: AnalysisOptions,
-}
-
-/// The analysis a look needs: every frame analysed before it is graded
-/// (`sync`), with the models its enabled secondaries' masks come from;
-/// off when it has none.
-pub fn analysis_for_look(look: &Look, base: &AnalysisOptions) -> AnalysisOptions {
-    use crate::grade::secondary::MaskKind;
-    let masks: Vec<MaskKind> = look
-        .secondaries
-        .iter()
-        .filter(|s| s.enabled)
-        .map(|s| s.mask)
-        .collect();
-    let needs = |kinds: &[MaskKind]| masks.iter().any(|m| kinds.contains(m));
-    let mut options = base.clone();
-    options.mode = if masks.is_empty() {
-        crate::analysis::AnalysisMode::Off
-    } else {
-        crate::analysis::AnalysisMode::Sync
-    };
-    options.models.faces = needs(&[MaskKind::Face, MaskKind::Skin]);
-    options.models.face_mesh = needs(&[MaskKind::Face, MaskKind::Skin]);
-    options.models.matte = needs(&[MaskKind::Person, MaskKind::Background]);
-    options.models.depth = needs(&[MaskKind::DepthNear, MaskKind::DepthFar]);
-    options.required = true;
-    options
-}
-
-/// Grades a file offline: every frame, in order, as fast as possible, into
-/// the job's output (a still, a sequence or a video), with the whole look
-/// (the analysis runs on every frame when its secondaries need masks).
-/// Stopped by `stop`, it writes nothing and says so. `on_frame` sees the
-/// count of frames done.
-pub fn grade_file(
-    job: &GradeJob,
-    stop: Arc<AtomicBool>,
-    on_frame: &mut dyn FnMut(u64),
-) -> Result<RunReport, EngineError> {
-    let info = crate::source::file::inspect(&job.input)?;
-    let rate = info.rate.clone().unwrap_or_else(|| fps_rate(job.fps));
-    let first_number = match &info.kind {
-        InputKind::Sequence { first, .. } => *first,
-        _ => 1,
-    };
-    let sink = FileSinkOptions {
-        depth: job.file.depth,
-        video: job.file.video.clone(),
-        colour: job.look.output_colour_tags(),
-        timing: Timing::EveryFrame,
-        first_number,
-        input: Some((
-            job.input.clone(),
-            if keeps_grey(&job.look) {
-                info.clone()
-            } else {
-                in_colour(info.clone())
-            },
-        )),
-        ..FileSinkOptions::new(&job.output, &rate)
-    };
-    let sink = FileSink::create(sink, (info.width, info.height))?;
-    let analysis = analysis_for_look(&job.look, &job.analysis);
-    offline(
-        &job.input,
-        Box::new(sink),
-        &job.look,
-        analysis,
-        job.fps,
-        stop,
-        on_frame,
-    )
-}
-
-/// Analyses every frame of a file, in order, each with its own result
-/// (`analysis.mode` should be sync); the records are in the report's
-/// `analysis_frames`.
-pub fn analyze_file(
-    input: &Path,
-    analysis: AnalysisOptions,
-    stop: Arc<AtomicBool>,
-    on_frame: &mut dyn FnMut(u64),
-) -> Result<RunReport, EngineError> {
-    let analysis = AnalysisOptions {
-        record: true,
-        ..analysis
-    };
-    let sink = Box::new(NullSink::default());
-    offline(
-        input,
-        sink,
-        &Look::default(),
-        analysis,
-        24.0,
-        stop,
-        on_frame,
-    )
-}
-
-/// Runs every frame of a file, in order, into `sink`; an interrupted or
-/// failed run aborts the sink (nothing half-done keeps a final name).
-fn offline(
-    input: &Path,
-    mut sink: Box<dyn Sink>,
-    look: &Look,
-    analysis: AnalysisOptions,
-    fps: f64,
-    stop: Arc<AtomicBool>,
-    on_frame: &mut dyn FnMut(u64),
-) -> Result<RunReport, EngineError> {
-    let spec = SourceSpec::File { path: input.into() };
-    spec.preflight()?;
-    let ctx = GpuContext::headless()?;
-    let (producer, mut consumer, drops) = frame_ring(4);
-    let options = SourceOptions {
-        size: crate::frame::Size::HD,
-        fps,
-        looping: false,
-    };
-    let source = SourceThread::start(spec, options, producer, true, Arc::clone(&stop))?;
-    let settings = LoopSettings {
-        frames: None,
-        live: false,
-        readback_depth: 2,
-        look: Arc::new(look.clone()),
-        analysis,
-        control: ControlOptions::default(),
-        stats_every: None,
-    };
-    let result = render::readback_loop(
-        &ctx,
-        &mut consumer,
-        sink.as_mut(),
-        &settings,
-        &source.state,
-        &stop,
-        on_frame,
-    )
-    .and_then(|(stats, stopped)| {
-        if stopped {
-            return Err(EngineError::Interrupted {
-                frames: stats.frames(),
-                output: sink.describe(),
-            });
-        }
-        sink.finish()?;
-        Ok(stats)
-    });
-    if let Err(e) = &result {
-        tracing::debug!("render abandoned: {e}");
-        sink.abort();
-    }
-    conclude(source, result, sink.kept(), &ctx, &drops)
 }

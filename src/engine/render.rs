@@ -1,30 +1,33 @@
-//! The render loop: take a frame, grade it on the GPU, hand it to the sink.
+//! The frame loop: take a frame, grade it on the GPU, hand it to the output.
 //!
 //! How it works: [`take_frame`] gets the next frame from the ring (the newest
 //! for live sources, the next in order with `--fast`), or says the loop is
-//! idle or done. [`readback_loop`] is the loop for file and null sinks: it
-//! uploads each frame and records the frame kernel (decode + grade + pack),
-//! keeps a few frames in flight on the GPU ([`ReadbackQueue`]), and hands
-//! finished frames to the sink in order. Live, when no newer frame is
-//! waiting, it waits for the frame just submitted and hands it on at once:
-//! the loop's latency is then the frame's own GPU time, not the wait for
-//! the next frame. With analysis on, each frame then
-//! passes through the [`AnalysisLink`] (copies to the models, newest result
-//! back). The window sink has its own loop (`src/sink/window.rs`) built from
-//! the same parts. Both take the grade from a [`LiveGrade`]: the run's look,
-//! replaced by each newer one the control surfaces publish.
+//! idle or done. [`frame_loop`] then, for each frame: takes the newest look
+//! the control surfaces published ([`LiveGrade`]), hands the newest
+//! analysis result to the pipeline ([`AnalysisLink::before_frame`]), lets
+//! the output's [`Driver`] record the frame kernel into its target and
+//! submit, and gives the analysis its copy of the frame
+//! ([`AnalysisLink::after_frame`]). When no frame comes, the driver may
+//! finish frames in flight or redraw; an output that holds its picture (a
+//! monitor) gets the held frame graded again as soon as the grade changes,
+//! rather than at the next frame (up to a frame interval sooner: 42 ms at
+//! 24 fps). Every frame the driver says reached its output is counted once:
+//! its capture-to-ready latency, and the control-to-picture latency of a
+//! change it is the first to carry. `--frames N` stops taking frames after
+//! N; every one of them reaches the output before the loop returns.
 
 use super::analysis_link::{AnalysisLink, AnalysisOptions};
+use super::driver::{Driver, GradeStep, Tag};
+use super::output::FrameMeta;
 use super::ring::FrameConsumer;
-use super::source_thread::SourceState;
+use super::source_thread::{SourceState, SourceThread};
 use super::stats::Stats;
 use super::EngineError;
 use crate::control::{ControlLink, ControlOptions};
 use crate::frame::Frame;
 use crate::gpu::grade::GradeUniforms;
-use crate::gpu::{FramePipeline, GpuContext, GpuError, ReadbackQueue};
+use crate::gpu::{FramePipeline, GpuContext, GpuError};
 use crate::grade::Look;
-use crate::sink::{FrameMeta, Sink, SinkError};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -39,8 +42,6 @@ pub struct LoopSettings {
     pub frames: Option<u64>,
     /// Live policy (newest frame wins) rather than every frame in order.
     pub live: bool,
-    /// Frames in flight on the GPU for readback sinks.
-    pub readback_depth: usize,
     /// The grade; its uniforms and LUT are uploaded at the start of the loop.
     pub look: Arc<Look>,
     pub analysis: AnalysisOptions,
@@ -200,108 +201,134 @@ pub fn meta_of(frame: &Frame) -> FrameMeta {
     }
 }
 
-/// Hands read-back frames to the sink and records their latency.
-struct Delivery<'a> {
-    sink: &'a mut dyn Sink,
-    stats: Stats,
-    error: Option<SinkError>,
-    grade: LiveGrade,
-}
-
-impl Delivery<'_> {
-    fn deliver(&mut self, (meta, control_since): (FrameMeta, Option<Instant>), pixels: &[u8]) {
-        self.stats.record(meta.captured);
-        self.grade.ready(control_since);
-        if self.error.is_none() {
-            if let Err(e) = self.sink.write(&meta, pixels) {
-                self.error = Some(e);
-            }
-        }
-    }
-
-    fn check(&mut self) -> Result<(), EngineError> {
-        self.error.take().map_or(Ok(()), |e| Err(e.into()))
-    }
-}
-
-/// The loop for readback sinks (file, null). Returns the run's stats and
+/// The frame loop; see the module comment. Returns the run's stats and
 /// whether it was stopped by the stop flag before its source ended (the
-/// caller then finishes or aborts the sink).
-pub fn readback_loop(
+/// caller then finishes or abandons the output).
+pub fn frame_loop(
     ctx: &GpuContext,
     consumer: &mut FrameConsumer,
-    sink: &mut dyn Sink,
+    driver: &mut dyn Driver,
     settings: &LoopSettings,
-    source: &SourceState,
+    source: &SourceThread,
     stop: &AtomicBool,
     on_frame: &mut dyn FnMut(u64),
 ) -> Result<(Stats, bool), EngineError> {
     let mut pipeline = FramePipeline::new(ctx);
-    let grade = LiveGrade::start(ctx, &mut pipeline, settings, consumer.waker())?;
-    let mut readback = ReadbackQueue::<(FrameMeta, Option<Instant>)>::new(
-        settings.readback_depth,
-        ctx.direct_readback,
-    );
-    let format = sink.output_format();
-    let mut delivery = Delivery {
-        sink,
-        stats: Stats::new().logging_every(settings.stats_every),
-        error: None,
-        grade,
-    };
+    let mut grade = LiveGrade::start(ctx, &mut pipeline, settings, consumer.waker())?;
     let mut analysis = AnalysisLink::start(ctx, &settings.analysis)?;
+    let mut stats = Stats::new().logging_every(settings.stats_every);
+    let mut delivered = Vec::new();
+    // The frame the output shows, kept to grade again when the grade
+    // changes (drivers that hold their picture only).
+    let mut held: Option<Frame> = None;
     let mut submitted = 0u64;
-    while settings.frames.is_none_or(|n| submitted < n) {
-        let frame = match take_frame(consumer, settings.live, source, stop) {
-            Take::Frame(frame) => frame,
-            Take::Idle => {
-                readback.complete(&ctx.device, false, |m, p| delivery.deliver(m, p))?;
-                continue;
+    let result = loop {
+        if settings.frames.is_some_and(|n| submitted >= n) {
+            break Ok(());
+        }
+        let step = match take_frame(consumer, settings.live, &source.state, stop) {
+            Take::Frame(frame) => {
+                tracing::trace!(id = frame.id.0, "grading");
+                let (meta, format) = (meta_of(&frame), frame.format);
+                let graded = grade_frame(
+                    ctx,
+                    &mut pipeline,
+                    &mut grade,
+                    analysis.as_mut(),
+                    driver,
+                    &frame,
+                    true,
+                    &mut delivered,
+                );
+                if driver.holds_picture() {
+                    if let Some(previous) = held.replace(frame) {
+                        consumer.recycle(previous.data);
+                    }
+                } else {
+                    consumer.recycle(frame.data);
+                }
+                submitted += 1;
+                graded.and_then(|()| {
+                    if let Some(link) = &mut analysis {
+                        link.after_frame(ctx, &pipeline, &meta, format)?;
+                    }
+                    driver.settle(ctx, settings.live && consumer.is_empty(), &mut delivered)
+                })
             }
-            Take::Done => break,
+            Take::Idle if held.is_some() && grade.changed() => {
+                let frame = held.as_ref().expect("checked by the guard");
+                grade_frame(
+                    ctx,
+                    &mut pipeline,
+                    &mut grade,
+                    None,
+                    driver,
+                    frame,
+                    false,
+                    &mut delivered,
+                )
+            }
+            Take::Idle => driver.idle(ctx, &pipeline, &mut delivered),
+            Take::Done => break Ok(()),
         };
-        tracing::trace!(id = frame.id.0, "grading");
-        let meta = meta_of(&frame);
-        let mut encoder = ctx
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("frame"),
-            });
-        if !readback.has_room() {
-            readback.complete(&ctx.device, true, |m, p| delivery.deliver(m, p))?;
+        record(&mut stats, &mut grade, &mut delivered);
+        if let Err(e) = step {
+            break Err(e);
         }
-        delivery.grade.refresh(ctx, &mut pipeline)?;
-        if let Some(link) = &mut analysis {
-            link.before_frame(ctx, &mut pipeline, &frame)?;
-        }
-        let output = readback.target(&ctx.device, FramePipeline::packed_bytes(&frame, format));
-        let uniforms = &delivery.grade.uniforms;
-        pipeline.encode_packed(ctx, &mut encoder, &frame, uniforms, format, output)?;
-        readback.submit(&ctx.queue, encoder, (meta, delivery.grade.take_pending()));
-        if let Some(link) = &mut analysis {
-            link.after_frame(ctx, &pipeline, &meta, frame.format)?;
-        }
-        consumer.recycle(frame.data);
-        submitted += 1;
-        if settings.live && consumer.is_empty() {
-            // No newer frame waiting: finish this one now rather than when
-            // the next one comes, up to a frame interval later.
-            readback.flush(&ctx.device, |m, p| delivery.deliver(m, p))?;
-        } else {
-            readback.complete(&ctx.device, false, |m, p| delivery.deliver(m, p))?;
-        }
-        delivery.check()?;
-        on_frame(delivery.stats.frames());
-    }
-    readback.flush(&ctx.device, |m, p| delivery.deliver(m, p))?;
-    delivery.check()?;
+        driver.status(&source.description, &stats);
+        on_frame(stats.frames());
+    };
+    let result = result.and_then(|()| driver.flush(ctx, &mut delivered));
+    record(&mut stats, &mut grade, &mut delivered);
     let complete = settings.frames.is_some_and(|n| submitted >= n)
-        || (source.exhausted.load(Ordering::Acquire) && consumer.is_empty());
+        || (source.state.exhausted.load(Ordering::Acquire) && consumer.is_empty());
     let stopped = stop.load(Ordering::Relaxed) && !complete;
-    let mut stats = delivery.stats;
     if let Some(link) = analysis {
         stats.set_analysis(link);
     }
-    delivery.grade.finish(&mut stats);
-    Ok((stats, stopped))
+    grade.finish(&mut stats);
+    result.map(|()| (stats, stopped))
+}
+
+/// Grades `frame` with the newest look (and, for a new frame, the newest
+/// analysis) into the driver.
+#[allow(clippy::too_many_arguments)]
+fn grade_frame(
+    ctx: &GpuContext,
+    pipeline: &mut FramePipeline,
+    grade: &mut LiveGrade,
+    analysis: Option<&mut AnalysisLink>,
+    driver: &mut dyn Driver,
+    frame: &Frame,
+    fresh: bool,
+    delivered: &mut Vec<Tag>,
+) -> Result<(), EngineError> {
+    grade.refresh(ctx, pipeline)?;
+    if let Some(link) = analysis {
+        link.before_frame(ctx, pipeline, frame)?;
+    }
+    let tag = Tag {
+        meta: meta_of(frame),
+        control_since: grade.take_pending(),
+        fresh,
+    };
+    let step = GradeStep {
+        ctx,
+        pipeline,
+        uniforms: &grade.uniforms,
+        frame,
+    };
+    driver.submit(step, tag, delivered)
+}
+
+/// Records the frames that reached the output: their latency (new frames)
+/// and the control-to-picture latency of a change they are the first to
+/// carry.
+fn record(stats: &mut Stats, grade: &mut LiveGrade, delivered: &mut Vec<Tag>) {
+    for tag in delivered.drain(..) {
+        if tag.fresh {
+            stats.record(tag.meta.captured);
+        }
+        grade.ready(tag.control_since);
+    }
 }

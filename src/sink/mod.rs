@@ -13,86 +13,14 @@ pub mod video;
 #[cfg(feature = "window")]
 pub mod window;
 
-use crate::frame::FrameId;
-use crate::gpu::OutputFormat;
-use std::path::PathBuf;
-use std::time::Instant;
+pub use crate::engine::output::{FrameMeta, Sink, SinkError, SinkSpec};
 
-/// Errors from sinks.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SinkError {
-    #[error("sink `{0}`: expected window, null or file:PATH")]
-    BadSpec(String),
-    #[error("{path}: cannot write: {message}")]
-    Write { path: PathBuf, message: String },
-    #[error("{path}: unknown output type; expected a still (.png, .tif, .tiff, .exr, .dpx), an image sequence (name_%06d.exr) or a video (.mp4, .mov, .mkv, .avi, .nut)")]
-    UnknownExtension { path: PathBuf },
-    #[error("{path}: {message}")]
-    DepthNotSupported { path: PathBuf, message: String },
-    #[error("`ffmpeg` is needed to encode video but could not be started ({0}); on Debian/Ubuntu: apt-get install ffmpeg")]
-    FfmpegMissing(String),
-    #[error("window: {0}")]
-    Window(String),
-    #[error("this build has no window support (built without the `window` feature); use --sink null or --sink file:PATH")]
-    WindowDisabled,
-}
-
-/// A graded frame's identity, handed to sinks with its pixels.
-#[derive(Debug, Clone, Copy)]
-pub struct FrameMeta {
-    pub id: FrameId,
-    pub captured: Instant,
-    pub width: u32,
-    pub height: u32,
-}
-
-/// A destination for read-back frames.
-pub trait Sink {
-    fn describe(&self) -> String;
-    /// The packed layout this sink wants.
-    fn output_format(&self) -> OutputFormat;
-    fn write(&mut self, meta: &FrameMeta, pixels: &[u8]) -> Result<(), SinkError>;
-    /// Called once after the last frame: close encoders, rename into place.
-    fn finish(&mut self) -> Result<(), SinkError>;
-    /// Called instead of `finish` when the work is abandoned (an
-    /// interrupted render): nothing half-done keeps a final name.
-    fn abort(&mut self) {}
-    /// What the sink holds now, in words (for the run's last lines).
-    fn kept(&self) -> String {
-        self.describe()
-    }
-}
-
-/// Which sink, as given on the command line.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SinkSpec {
-    Window,
-    Null,
-    File { path: PathBuf },
-}
-
-impl std::str::FromStr for SinkSpec {
-    type Err = SinkError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.split_once(':') {
-            None if s == "window" => Ok(SinkSpec::Window),
-            None if s == "null" => Ok(SinkSpec::Null),
-            Some(("file", p)) if !p.is_empty() => Ok(SinkSpec::File { path: p.into() }),
-            _ => Err(SinkError::BadSpec(s.into())),
-        }
-    }
-}
-
-impl std::fmt::Display for SinkSpec {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SinkSpec::Window => write!(f, "window"),
-            SinkSpec::Null => write!(f, "null"),
-            SinkSpec::File { path } => write!(f, "file:{}", path.display()),
-        }
-    }
+/// Window behaviour.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WindowOptions {
+    /// Wait for the display's refresh (no tearing, a frame more latency).
+    pub vsync: bool,
+    pub fullscreen: bool,
 }
 
 /// Whether a display is there to open a window on.

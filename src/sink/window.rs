@@ -1,32 +1,30 @@
-//! The monitor window: winit on the main thread, the render loop on its own
+//! The monitor window: winit on the main thread, the frame loop on a render
 //! thread drawing into a wgpu surface.
 //!
 //! How it works: the event loop (main thread, as every OS wants) opens the
 //! window and hands an `Arc<Window>` to the render thread, which creates the
-//! surface, picks an adapter that can draw to it, starts the source and runs
-//! the loop: take the newest frame, ingest + grade, draw letterboxed into
-//! the surface, present. Keys: `F` toggles fullscreen, `Esc` quits; closing
-//! the window quits. When no new frame comes (a stalled camera), the last
-//! picture stays and is redrawn on resize. When a control surface changes
-//! the grade, the frame on screen is graded again and shown at once rather
-//! than at the next frame (up to a frame interval sooner: 42 ms at 24 fps).
+//! surface, picks an adapter that can draw to it and runs the engine's frame
+//! loop (`crate::engine::render`) with a [`PresentDriver`]: each frame is
+//! graded into the working texture and drawn letterboxed into the surface,
+//! then presented. Keys: `F` toggles fullscreen, `Esc` quits; closing the
+//! window quits. When no new frame comes (a stalled camera), the last
+//! picture stays and is redrawn on resize; a grade change regrades it at
+//! once (the frame loop does that for any output that holds its picture).
 //! The title shows the live fps and latency.
 
-use crate::engine::analysis_link::AnalysisLink;
-use crate::engine::render::{meta_of, take_frame, LiveGrade, Take};
-use crate::engine::ring::frame_ring;
+use crate::engine::driver::{Driver, GradeStep, Tag};
 use crate::engine::stats::{RunReport, Stats};
-use crate::engine::{conclude, start_source, EngineError, RunOptions};
-use crate::frame::Frame;
+use crate::engine::EngineError;
 use crate::gpu::device::new_instance;
 use crate::gpu::present::PresentPass;
 use crate::gpu::{FramePipeline, GpuContext, GpuError};
-use crate::sink::SinkError;
+use crate::sink::{SinkError, WindowOptions};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use winit::application::ApplicationHandler;
+use winit::dpi::PhysicalSize;
 use winit::event::{ElementState, KeyEvent, WindowEvent};
 use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop};
 use winit::keyboard::{Key, NamedKey};
@@ -34,19 +32,30 @@ use winit::window::{Fullscreen, Window, WindowId};
 
 type RenderResult = Result<RunReport, EngineError>;
 
+/// What the render thread runs once the window's GPU and driver are ready:
+/// the engine's frame loop into `driver`.
+pub type RunLoop = Box<dyn FnOnce(&GpuContext, &mut dyn Driver) -> RenderResult + Send + 'static>;
+
 struct App {
-    options: RunOptions,
+    options: WindowOptions,
+    run_loop: Option<RunLoop>,
     stop: Arc<AtomicBool>,
     window: Option<Arc<Window>>,
     render: Option<JoinHandle<RenderResult>>,
     result: Option<RenderResult>,
 }
 
-/// Runs the engine with the window sink. Call on the main thread.
-pub fn run(options: RunOptions, stop: Arc<AtomicBool>) -> RenderResult {
+/// Opens the window and runs `run_loop` on a render thread drawing into it,
+/// until the loop ends or the window is closed. Call on the main thread.
+pub fn run(
+    options: WindowOptions,
+    stop: Arc<AtomicBool>,
+    run_loop: impl FnOnce(&GpuContext, &mut dyn Driver) -> RenderResult + Send + 'static,
+) -> RenderResult {
     let event_loop = EventLoop::new().map_err(|e| SinkError::Window(e.to_string()))?;
     let mut app = App {
         options,
+        run_loop: Some(Box::new(run_loop)),
         stop,
         window: None,
         render: None,
@@ -76,17 +85,20 @@ impl ApplicationHandler for App {
                 return;
             }
         };
-        if self.options.window.fullscreen {
+        if self.options.fullscreen {
             window.set_fullscreen(Some(Fullscreen::Borderless(None)));
         }
-        let (thread_window, options, stop) = (
+        let Some(run_loop) = self.run_loop.take() else {
+            return;
+        };
+        let (thread_window, vsync, stop) = (
             Arc::clone(&window),
-            self.options.clone(),
+            self.options.vsync,
             Arc::clone(&self.stop),
         );
         let spawned = std::thread::Builder::new()
             .name("render".into())
-            .spawn(move || render_loop(thread_window, options, stop));
+            .spawn(move || render_thread(thread_window, vsync, run_loop, stop));
         match spawned {
             Ok(handle) => self.render = Some(handle),
             Err(e) => {
@@ -254,124 +266,103 @@ impl Screen {
     }
 }
 
-/// Grades `frame` with the newest look and shows it; records the
-/// control-to-picture latency of a change it is the first to carry.
-fn grade_and_show(
-    ctx: &GpuContext,
-    screen: &mut Screen,
-    window: &Window,
-    pipeline: &mut FramePipeline,
-    grade: &mut LiveGrade,
-    frame: &Frame,
-) -> Result<(), GpuError> {
-    grade.refresh(ctx, pipeline)?;
-    let since = grade.take_pending();
-    let mut encoder = ctx.device.create_command_encoder(&Default::default());
-    let graded = pipeline.encode_texture(ctx, &mut encoder, frame, &grade.uniforms)?;
-    screen.draw(ctx, window, encoder, graded, (frame.width, frame.height))?;
-    grade.ready(since);
-    Ok(())
+/// The frame loop's driver for the window; see the module comment.
+pub struct PresentDriver {
+    window: Arc<Window>,
+    screen: Screen,
+    /// The window size last drawn at (a resize redraws the held picture).
+    drawn_size: PhysicalSize<u32>,
+    last_title: Instant,
 }
 
-fn render_loop(window: Arc<Window>, options: RunOptions, stop: Arc<AtomicBool>) -> RenderResult {
-    let result = render_loop_inner(&window, &options, &stop);
-    // However the loop ended, the event loop must learn that it did.
-    stop.store(true, Ordering::Relaxed);
-    result
-}
+impl Driver for PresentDriver {
+    fn submit(
+        &mut self,
+        step: GradeStep<'_>,
+        tag: Tag,
+        delivered: &mut Vec<Tag>,
+    ) -> Result<(), EngineError> {
+        let ctx = step.ctx;
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let size = (step.frame.width, step.frame.height);
+        let graded = step
+            .pipeline
+            .encode_texture(ctx, &mut encoder, step.frame, step.uniforms)?;
+        self.drawn_size = self.window.inner_size();
+        self.screen.draw(ctx, &self.window, encoder, graded, size)?;
+        delivered.push(tag);
+        Ok(())
+    }
 
-fn render_loop_inner(
-    window: &Arc<Window>,
-    options: &RunOptions,
-    stop: &Arc<AtomicBool>,
-) -> RenderResult {
-    let instance = new_instance();
-    let surface = instance
-        .create_surface(Arc::clone(window))
-        .map_err(|e| GpuError::Surface(e.to_string()))?;
-    let ctx = GpuContext::open(instance, Some(&surface))?;
-    let mut screen = Screen::new(&ctx, surface, window, options.window.vsync)?;
-    let mut pipeline = FramePipeline::new(&ctx);
-    let settings = options.loop_settings();
-    let (producer, mut consumer, drops) = frame_ring(options.ring_capacity);
-    let mut grade = LiveGrade::start(&ctx, &mut pipeline, &settings, consumer.waker())?;
-    let source = start_source(options, producer, stop)?;
-    // The frame on screen, kept to grade again when the grade changes.
-    let mut held: Option<Frame> = None;
-    let mut stats = Stats::new().logging_every(settings.stats_every);
-    let mut analysis = AnalysisLink::start(&ctx, &settings.analysis)?;
-    let mut last_title = Instant::now();
-    let mut last_size = window.inner_size();
-    let result = loop {
-        if settings.frames.is_some_and(|n| stats.frames() >= n) {
-            break Ok(());
+    fn idle(
+        &mut self,
+        ctx: &GpuContext,
+        pipeline: &FramePipeline,
+        _delivered: &mut Vec<Tag>,
+    ) -> Result<(), EngineError> {
+        // Keep the last picture on screen through a resize.
+        let size = self.window.inner_size();
+        if size != self.drawn_size {
+            self.drawn_size = size;
+            if let Some((graded, picture_size)) = pipeline.working() {
+                let encoder = ctx.device.create_command_encoder(&Default::default());
+                self.screen
+                    .draw(ctx, &self.window, encoder, graded, picture_size)?;
+            }
         }
-        match take_frame(&mut consumer, settings.live, &source.state, stop) {
-            Take::Frame(frame) => {
-                let meta = meta_of(&frame);
-                if let Some(link) = &mut analysis {
-                    if let Err(e) = link.before_frame(&ctx, &mut pipeline, &frame) {
-                        break Err(e);
-                    }
-                }
-                if let Err(e) =
-                    grade_and_show(&ctx, &mut screen, window, &mut pipeline, &mut grade, &frame)
-                {
-                    break Err(e);
-                }
-                stats.record(meta.captured);
-                if let Some(link) = &mut analysis {
-                    if let Err(e) = link.after_frame(&ctx, &pipeline, &meta, frame.format) {
-                        break Err(e);
-                    }
-                }
-                if let Some(previous) = held.replace(frame) {
-                    consumer.recycle(previous.data);
-                }
-            }
-            Take::Idle if held.is_some() && grade.changed() => {
-                let frame = held.as_ref().expect("checked by the guard");
-                if let Err(e) =
-                    grade_and_show(&ctx, &mut screen, window, &mut pipeline, &mut grade, frame)
-                {
-                    break Err(e);
-                }
-            }
-            Take::Idle => {
-                // Keep the last picture on screen through a resize.
-                let size = window.inner_size();
-                if size != last_size {
-                    last_size = size;
-                    if let Some((graded, picture_size)) = pipeline.working() {
-                        let encoder = ctx.device.create_command_encoder(&Default::default());
-                        if let Err(e) = screen.draw(&ctx, window, encoder, graded, picture_size) {
-                            break Err(e);
-                        }
-                    }
-                }
-            }
-            Take::Done => break Ok(()),
-        }
-        if last_title.elapsed() > Duration::from_secs(1) {
-            last_title = Instant::now();
+        Ok(())
+    }
+
+    fn holds_picture(&self) -> bool {
+        true
+    }
+
+    fn status(&mut self, source: &str, stats: &Stats) {
+        if self.last_title.elapsed() > Duration::from_secs(1) {
+            self.last_title = Instant::now();
             let l = stats.latency();
-            window.set_title(&format!(
-                "neurograde | {} | {:.1} fps | latency p50 {:.1} ms, p99 {:.1} ms",
-                source.description,
+            self.window.set_title(&format!(
+                "neurograde | {source} | {:.1} fps | latency p50 {:.1} ms, p99 {:.1} ms",
                 stats.fps(),
                 l.p50,
                 l.p99
             ));
         }
-    };
-    let sink = format!(
-        "window ({:?}, {:?})",
-        screen.config.format, screen.config.present_mode
-    );
-    if let Some(link) = analysis {
-        stats.set_analysis(link);
     }
-    grade.finish(&mut stats);
-    let result = result.map(|()| stats).map_err(EngineError::from);
-    conclude(source, result, sink, &ctx, &drops)
+
+    fn describe(&self) -> String {
+        format!(
+            "window ({:?}, {:?})",
+            self.screen.config.format, self.screen.config.present_mode
+        )
+    }
+}
+
+fn render_thread(
+    window: Arc<Window>,
+    vsync: bool,
+    run_loop: RunLoop,
+    stop: Arc<AtomicBool>,
+) -> RenderResult {
+    let result = open_and_run(window, vsync, run_loop);
+    // However the loop ended, the event loop must learn that it did.
+    stop.store(true, Ordering::Relaxed);
+    result
+}
+
+/// Opens the GPU for the window's surface and runs the loop into it.
+fn open_and_run(window: Arc<Window>, vsync: bool, run_loop: RunLoop) -> RenderResult {
+    let instance = new_instance();
+    let surface = instance
+        .create_surface(Arc::clone(&window))
+        .map_err(|e| GpuError::Surface(e.to_string()))?;
+    let ctx = GpuContext::open(instance, Some(&surface))?;
+    let screen = Screen::new(&ctx, surface, &window, vsync)?;
+    let mut driver = PresentDriver {
+        drawn_size: window.inner_size(),
+        window,
+        screen,
+        last_title: Instant::now(),
+    };
+    run_loop(&ctx, &mut driver)
 }
