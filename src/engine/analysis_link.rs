@@ -28,7 +28,7 @@ use crate::frame::{Frame, FrameId};
 use crate::gpu::downscale::DownscalePass;
 use crate::gpu::masks::MaskTexture;
 use crate::gpu::{FramePipeline, GpuContext, GpuError, ReadbackQueue};
-use crate::sink::FrameMeta;
+use super::output::FrameMeta;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 use std::sync::Arc;
