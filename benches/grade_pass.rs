@@ -9,6 +9,12 @@
 //!   (OpenColorIO's WGSL), in one run: the cost of display rendering as a
 //!   ratio to the bare encoding.
 //!
+//! - `monitor/*`: what the window pays per frame at 1080p on real footage
+//!   (the demo source: a portrait through a moving virtual camera): upload
+//!   + grade into the working texture, without and with the scopes
+//!   (histogram, waveform, parade, vectorscope counted and drawn), in one
+//!   run: the scopes' cost as a ratio to the grade.
+//!
 //! Whole-loop figures against ffmpeg come from `scripts/bench-loop`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -165,5 +171,52 @@ fn display_rendering(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, whole_frame, kernel_only, display_rendering);
+fn monitor(c: &mut Criterion) {
+    use neurograde::gpu::scopes::ScopePass;
+    let ctx = GpuContext::headless().expect("GPU adapter");
+    let look = demo_look();
+    let options = SourceOptions {
+        size: Size::HD,
+        fps: 30.0,
+        looping: true,
+    };
+    let mut demo = neurograde::source::demo::DemoSource::open(&options)
+        .expect("demo footage (make demo fetches it)");
+    let frame = demo
+        .next_frame(Vec::new())
+        .expect("demo renders")
+        .expect("a frame");
+    let mut pipeline = FramePipeline::new(&ctx);
+    let mut scopes = ScopePass::new(&ctx.device);
+    let mut group = c.benchmark_group("monitor");
+    group.sample_size(10);
+    for with_scopes in [false, true] {
+        let name = if with_scopes { "grade+scopes" } else { "grade" };
+        group.bench_function(format!("{name}/1080p"), |b| {
+            b.iter(|| {
+                let mut encoder = ctx.device.create_command_encoder(&Default::default());
+                let view = pipeline
+                    .encode_texture(&ctx, &mut encoder, &frame, &look)
+                    .expect("fits")
+                    .clone();
+                if with_scopes {
+                    scopes.encode(&ctx, &mut encoder, &view, (frame.width, frame.height));
+                }
+                ctx.queue.submit([encoder.finish()]);
+                ctx.device
+                    .poll(wgpu::PollType::wait_indefinitely())
+                    .expect("poll");
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    whole_frame,
+    kernel_only,
+    display_rendering,
+    monitor
+);
 criterion_main!(benches);

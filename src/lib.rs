@@ -9,6 +9,7 @@
 //! - [`gpu`]: adapter, passes (ingest, grade, readback, present) and their WGSL.
 //! - [`grade`]: the look model and the CPU reference of every colour operation.
 //! - [`sink`]: window, file and null outputs.
+//! - [`scopes`]: waveform, parade, vectorscope, histogram, false colour (CPU reference).
 //! - [`launch`]: a run's outputs opened around the engine's frame loop.
 //! - [`config`]: engine settings (`config/default.toml`), validated.
 //! - [`analysis`]: the neural-model runtime (ONNX Runtime through `ort`).
@@ -29,6 +30,7 @@ pub mod latency;
 pub mod launch;
 pub mod noise;
 pub mod output;
+pub mod scopes;
 pub mod shutdown;
 pub mod sink;
 pub mod source;

@@ -60,6 +60,11 @@ fn present_shader_validates() {
 }
 
 #[test]
+fn scopes_shader_validates() {
+    validate("scopes.wgsl", include_str!("../shaders/scopes.wgsl"));
+}
+
+#[test]
 fn every_shader_file_is_used() {
     // A .wgsl file that no module includes would escape validation.
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/shaders");
@@ -78,6 +83,7 @@ fn every_shader_file_is_used() {
             "masks.wgsl",
             "pipeline.wgsl",
             "present.wgsl",
+            "scopes.wgsl",
             "transform.wgsl"
         ]
     );

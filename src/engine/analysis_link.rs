@@ -18,6 +18,7 @@
 //! uploaded, its copy made and read back, the models run, and the frame is
 //! graded with its own masks (age 0).
 
+use super::output::FrameMeta;
 use crate::analysis::{
     picture::{copy_size, RgbPicture},
     tracker::TrackedFace,
@@ -28,7 +29,6 @@ use crate::frame::{Frame, FrameId};
 use crate::gpu::downscale::DownscalePass;
 use crate::gpu::masks::MaskTexture;
 use crate::gpu::{FramePipeline, GpuContext, GpuError, ReadbackQueue};
-use super::output::FrameMeta;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 use std::sync::Arc;

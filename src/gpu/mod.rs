@@ -20,6 +20,7 @@ pub mod masks;
 pub mod pipeline;
 pub mod present;
 pub mod readback;
+pub mod scopes;
 
 pub use device::{AdapterSummary, GpuContext};
 pub use pipeline::FramePipeline;

@@ -228,17 +228,24 @@ pub fn assert_clear_error(outcome: &Outcome, needle: &str) {
 pub fn read_working_texture(
     ctx: &neurograde::gpu::GpuContext,
     pipeline: &neurograde::gpu::FramePipeline,
+    encoder: wgpu::CommandEncoder,
+) -> Vec<f32> {
+    let (view, size) = pipeline.working().expect("a graded texture");
+    read_rgba16f(ctx, view, size, encoder)
+}
+
+/// Runs `encoder`, then reads an rgba16float texture of any size as f32
+/// RGBA, row after row (the copy's rows are padded to 256 bytes).
+pub fn read_rgba16f(
+    ctx: &neurograde::gpu::GpuContext,
+    view: &wgpu::TextureView,
+    (w, h): (u32, u32),
     mut encoder: wgpu::CommandEncoder,
 ) -> Vec<f32> {
-    let (view, (w, h)) = pipeline.working().expect("a graded texture");
-    assert_eq!(
-        (w * 8) % 256,
-        0,
-        "test picture rows must be 256-byte aligned"
-    );
+    let row = (w * 8).div_ceil(256) * 256;
     let buffer = ctx.device.create_buffer(&wgpu::BufferDescriptor {
         label: None,
-        size: u64::from(w * h * 8),
+        size: u64::from(row * h),
         usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
         mapped_at_creation: false,
     });
@@ -248,7 +255,7 @@ pub fn read_working_texture(
             buffer: &buffer,
             layout: wgpu::TexelCopyBufferLayout {
                 offset: 0,
-                bytes_per_row: Some(w * 8),
+                bytes_per_row: Some(row),
                 rows_per_image: Some(h),
             },
         },
@@ -264,7 +271,8 @@ pub fn read_working_texture(
         .poll(wgpu::PollType::wait_indefinitely())
         .unwrap();
     let view = buffer.get_mapped_range(..).unwrap();
-    view.chunks_exact(2)
+    view.chunks_exact(row as usize)
+        .flat_map(|r| r[..(w * 8) as usize].chunks_exact(2))
         .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
         .collect()
 }
