@@ -11,7 +11,7 @@
 //!
 //! - `monitor/*`: what the window pays per frame at 1080p on real footage
 //!   (the demo source: a portrait through a moving virtual camera): upload
-//!   + grade into the working texture, without and with the scopes
+//!   and grade into the working texture, without and with the scopes
 //!   (histogram, waveform, parade, vectorscope counted and drawn), in one
 //!   run: the scopes' cost as a ratio to the grade.
 //!
