@@ -1,14 +1,33 @@
-// Present: draws the graded working texture into the window, letterboxed.
+// Present: draws the graded working texture into a window.
 //
 // How it works: one full-screen triangle; the fragment shader maps each
-// window pixel into the picture rectangle (aspect kept, black bars outside)
-// and samples the texture bilinearly. The window's surface is a non-sRGB
+// window pixel into the picture rectangle (black outside) and samples the
+// texture: bilinearly when the picture is scaled to fit (the operator
+// view), or texel for texel when it is shown at its own size (the program
+// output: exact values, no scaling). The window's surface is a non-sRGB
 // format, so the graded display-encoded values reach the screen unchanged.
-// Paired with src/gpu/present.rs.
+// The operator view may paint exposure aids over the picture, computed
+// from the nearest texel exactly as src/scopes.rs does on the CPU: false
+// colour (luma bands in IRE) and zebra stripes in window pixels. Paired
+// with src/gpu/present.rs.
 
 struct PresentParams {
     // Picture rectangle in normalised window coordinates: x0, y0, x1, y1.
     rect: vec4<f32>,
+    // x: 1 = texel for texel (no filtering), y: 1 = false colour,
+    // z: zebra above this IRE (>= 1e9: off), w: unused
+    mode: vec4<f32>,
+    // the zebra band: low, high IRE (low >= high: off); z, w unused
+    zebra_band: vec4<f32>,
+    // BT.709-6 luma weights in ten-thousandths, and their sum
+    luma: vec4<u32>,
+    // false-colour bands: low and high IRE (x, y) ...
+    band_limits: array<vec4<f32>, 6>,
+    // ... and their colours
+    band_colours: array<vec4<f32>, 6>,
+    // x: grey level kept outside the bands, y: zebra period in pixels,
+    // z: the 10-bit code of full scale
+    grey: vec4<f32>,
 }
 
 @group(0) @binding(0) var picture: texture_2d<f32>;
@@ -31,12 +50,65 @@ fn vs_main(@builtin(vertex_index) index: u32) -> VertexOut {
     return out;
 }
 
+fn code10(v: f32) -> u32 {
+    return u32(floor(clamp(v, 0.0, 1.0) * params.grey.z + 0.5));
+}
+
+fn ire(luma: u32) -> f32 {
+    return f32(luma) * 100.0 / params.grey.z;
+}
+
+// src/scopes.rs `false_colour`.
+fn false_colour(luma: u32) -> vec3<f32> {
+    let level = ire(luma);
+    for (var i = 0u; i < 6u; i++) {
+        let band = params.band_limits[i];
+        if level >= band.x && level < band.y {
+            return params.band_colours[i].rgb;
+        }
+    }
+    return vec3<f32>(f32(luma) / params.grey.z * params.grey.x);
+}
+
+// src/scopes.rs `zebra`.
+fn zebra(x: u32, y: u32, luma: u32) -> bool {
+    let level = ire(luma);
+    let period = u32(params.grey.y);
+    let high = level >= params.mode.z && (x + y) % period < period / 2u;
+    let band_on = params.zebra_band.x < params.zebra_band.y;
+    let in_band = level >= params.zebra_band.x && level < params.zebra_band.y;
+    let band = band_on && in_band && (x - y + (1u << 20u)) % period < period / 2u;
+    return high || band;
+}
+
 @fragment
 fn fs_main(in: VertexOut) -> @location(0) vec4<f32> {
     let r = params.rect;
     let uv = (in.uv - r.xy) / (r.zw - r.xy);
-    if any(uv < vec2<f32>(0.0)) || any(uv > vec2<f32>(1.0)) {
+    if any(uv < vec2<f32>(0.0)) || any(uv >= vec2<f32>(1.0)) {
         return vec4<f32>(0.0, 0.0, 0.0, 1.0);
     }
-    return vec4<f32>(textureSampleLevel(picture, picture_sampler, uv, 0.0).rgb, 1.0);
+    let size = textureDimensions(picture);
+    let texel = min(vec2<u32>(uv * vec2<f32>(size)), size - 1u);
+    var colour: vec3<f32>;
+    if params.mode.x > 0.5 {
+        colour = textureLoad(picture, texel, 0).rgb;
+    } else {
+        colour = textureSampleLevel(picture, picture_sampler, uv, 0.0).rgb;
+    }
+    let aids = params.mode.y > 0.5 || params.mode.z < 1e9 || params.zebra_band.x < params.zebra_band.y;
+    if aids {
+        let exact = textureLoad(picture, texel, 0).rgb;
+        let w = params.luma;
+        let codes = vec3<u32>(code10(exact.r), code10(exact.g), code10(exact.b));
+        let luma = (w.x * codes.r + w.y * codes.g + w.z * codes.b + w.w / 2u) / w.w;
+        if params.mode.y > 0.5 {
+            colour = false_colour(luma);
+        }
+        let pixel = vec2<u32>(in.position.xy);
+        if zebra(pixel.x, pixel.y, luma) {
+            colour = vec3<f32>(1.0);
+        }
+    }
+    return vec4<f32>(colour, 1.0);
 }

@@ -97,7 +97,7 @@ pub fn run(options: RunOptions, stop: Arc<AtomicBool>) -> Result<RunReport, Engi
     match options.sink {
         #[cfg(feature = "window")]
         SinkSpec::Window => {
-            let window = options.window;
+            let window = options.window.clone();
             let loop_stop = Arc::clone(&stop);
             crate::sink::window::run(window, stop, move |ctx, driver| {
                 run_live(ctx, &options, driver, &loop_stop)

@@ -14,6 +14,7 @@
 //! - [`config`]: engine settings (`config/default.toml`), validated.
 //! - [`analysis`]: the neural-model runtime (ONNX Runtime through `ort`).
 //! - [`output`]: writing files safely (partial + rename, links, streams, sequences).
+//! - [`event_log`]: the run's recent info and warning lines, for the operator view.
 //! - [`shutdown`]: signals stop a command cleanly, with the shell's exit status.
 //! - [`assets`], [`ffmpeg`]: fetched files, the ffmpeg child.
 
@@ -22,6 +23,7 @@ pub mod assets;
 pub mod config;
 pub mod control;
 pub mod engine;
+pub mod event_log;
 pub mod ffmpeg;
 pub mod frame;
 pub mod gpu;

@@ -17,15 +17,24 @@ fn main() -> ExitCode {
     if std::env::var_os("NODEVICE_SELECT").is_none() {
         std::env::set_var("NODEVICE_SELECT", "1");
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,neurograde=info")),
-        )
-        .with_writer(std::io::stderr)
-        // Colour codes only for a person at a terminal, never in a log file.
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    {
+        use tracing_subscriber::prelude::*;
+        let printed = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,neurograde=info"));
+        let kept = tracing_subscriber::filter::Targets::new()
+            .with_target("neurograde", tracing::Level::INFO);
+        tracing_subscriber::registry()
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    // Colour codes only for a person at a terminal, never in a log file.
+                    .with_ansi(std::io::stderr().is_terminal())
+                    .with_filter(printed),
+            )
+            // The operator view's log of what the engine did.
+            .with(neurograde::event_log::EventLogLayer.with_filter(kept))
+            .init();
+    }
     let cli = cli::Cli::parse();
     let shutdown = match Shutdown::install() {
         Ok(s) => s,

@@ -7,7 +7,7 @@ use neurograde::control::{Param, Profile};
 use neurograde::grade::Look;
 use neurograde::shutdown::Shutdown;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 #[derive(Subcommand)]
 pub enum MidiCommand {
@@ -128,7 +128,7 @@ fn midi_chunks(
             None => eprintln!("waiting for a port matching `{port}` (Ctrl-C ends)"),
         }
         let mut last_poll = std::time::Instant::now();
-        while !stop.load(Ordering::Relaxed) {
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
             match rx.recv_timeout(std::time::Duration::from_millis(50)) {
                 Ok((bytes, at)) => {
                     if until(&bytes, Some(at)) {
@@ -151,7 +151,10 @@ fn midi_chunks(
         Ok(())
     }
     #[cfg(not(feature = "midi"))]
-    anyhow::bail!("this build has no MIDI (built without the `midi` feature); use --from FILE")
+    {
+        let _ = stop;
+        anyhow::bail!("this build has no MIDI (built without the `midi` feature); use --from FILE")
+    }
 }
 
 fn monitor(args: MidiMonitorArgs, shutdown: &Shutdown) -> Result<()> {

@@ -111,8 +111,9 @@ pub struct ControlArgs {
 
 impl ControlArgs {
     /// The control options, with every file the run will write checked
-    /// for writability before the run starts.
-    pub fn options(&self) -> Result<ControlOptions> {
+    /// for writability before the run starts. `operator`: the operator
+    /// view edits the grade too.
+    pub fn options(&self, operator: bool) -> Result<ControlOptions> {
         let profile = self
             .controller
             .as_deref()
@@ -130,6 +131,7 @@ impl ControlArgs {
             save_look: self.save_look.clone(),
             autosave: self.autosave.clone(),
             snapshots: self.snapshots.clone(),
+            operator,
         };
         if options.active() {
             let data = data_dir();

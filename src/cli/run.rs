@@ -69,6 +69,28 @@ pub struct RunArgs {
     /// Start the window fullscreen (F toggles, Esc quits).
     #[arg(long)]
     fullscreen: bool,
+    /// The window shows the bare picture, as a client monitor would,
+    /// instead of the operator view (UI, scopes, exposure aids).
+    #[arg(long)]
+    clean: bool,
+    /// Also show a clean program output full screen on this monitor (an
+    /// index from 0 or part of its name): the picture texel for texel,
+    /// nothing over it.
+    #[arg(long, value_name = "MONITOR")]
+    program: Option<String>,
+    /// Write the window (and the program output, as NAME-program.png) to
+    /// PNG when the run ends. F12 takes one at any time.
+    #[arg(long, value_name = "PATH")]
+    screenshot: Option<PathBuf>,
+    /// Start the operator view with false colour on (X toggles).
+    #[arg(long)]
+    false_colour: bool,
+    /// Start with zebras over luma at or above IRE (Z toggles).
+    #[arg(long, value_name = "IRE")]
+    zebra: Option<f32>,
+    /// A second zebra over a luma band, e.g. 70-80 (skin).
+    #[arg(long, value_name = "LO-HI")]
+    zebra_band: Option<String>,
     /// Bit depth of a file sink: auto, 8, 10, 16 (PNG/TIFF/DPX/video), half or float (EXR).
     #[arg(long, value_name = "D", default_value = "auto")]
     depth: Depth,
@@ -187,6 +209,7 @@ pub fn run(args: RunArgs, shutdown: &Shutdown) -> Result<()> {
         output::check_writable(path).with_context(|| format!("--stats-json {}", path.display()))?;
     }
     let to_stdout = matches!(&sink, SinkSpec::File { path } if path.as_os_str() == "-");
+    let window = window_options(&args, &config, &sink)?;
     let looping = args.looping
         || matches!(&source, SourceSpec::File { path } if neurograde::source::file::is_still(path));
     let options = RunOptions {
@@ -199,10 +222,8 @@ pub fn run(args: RunArgs, shutdown: &Shutdown) -> Result<()> {
         fast: args.fast,
         ring_capacity: config.run.ring_capacity,
         readback_depth: config.run.readback_depth,
-        window: WindowOptions {
-            vsync: config.window.vsync && !args.no_vsync,
-            fullscreen: config.window.fullscreen || args.fullscreen,
-        },
+        control: args.control.options(window.operator)?,
+        window,
         file: FileOptions {
             depth: args.depth,
             video: VideoOptions {
@@ -212,7 +233,6 @@ pub fn run(args: RunArgs, shutdown: &Shutdown) -> Result<()> {
             },
         },
         analysis: args.analysis_settings.options(&config, analysis_mode)?,
-        control: args.control.options()?,
         stats_every,
     };
     let report = launch::run(options, shutdown.stop_flag())?;
@@ -246,6 +266,62 @@ pub fn run(args: RunArgs, shutdown: &Shutdown) -> Result<()> {
             .with_context(|| format!("{}: cannot write stats", path.display()))?;
     }
     Ok(())
+}
+
+/// The window options of a run: the operator view unless `--clean`, the
+/// program output, the screenshot, the exposure aids it starts with.
+fn window_options(
+    args: &RunArgs,
+    config: &neurograde::config::Config,
+    sink: &SinkSpec,
+) -> Result<WindowOptions> {
+    let is_window = *sink == SinkSpec::Window;
+    for (given, flag) in [
+        (args.program.is_some(), "--program"),
+        (args.screenshot.is_some(), "--screenshot"),
+        (args.clean, "--clean"),
+    ] {
+        if given && !is_window {
+            bail!("{flag} needs the window (--sink window)");
+        }
+    }
+    if let Some(path) = &args.screenshot {
+        output::check_writable(path).with_context(|| format!("--screenshot {}", path.display()))?;
+    }
+    let ire = |v: f32, flag: &str| -> Result<f32> {
+        if v.is_finite() && (0.0..=110.0).contains(&v) {
+            Ok(v)
+        } else {
+            bail!("{flag} {v}: expected a level in IRE, 0 to 110")
+        }
+    };
+    let zebra_high = args.zebra.map(|v| ire(v, "--zebra")).transpose()?;
+    let zebra_band = match &args.zebra_band {
+        None => None,
+        Some(text) => {
+            let parsed = text
+                .split_once('-')
+                .and_then(|(lo, hi)| Some((lo.trim().parse().ok()?, hi.trim().parse().ok()?)));
+            match parsed {
+                Some((lo, hi)) if lo < hi => {
+                    Some((ire(lo, "--zebra-band")?, ire(hi, "--zebra-band")?))
+                }
+                _ => bail!("--zebra-band {text}: expected LO-HI in IRE, e.g. 70-80"),
+            }
+        }
+    };
+    Ok(WindowOptions {
+        vsync: config.window.vsync && !args.no_vsync,
+        fullscreen: config.window.fullscreen || args.fullscreen,
+        operator: is_window && !args.clean,
+        program: args.program.clone(),
+        screenshot: args.screenshot.clone(),
+        aids: neurograde::scopes::ExposureAids {
+            false_colour: args.false_colour,
+            zebra_high,
+            zebra_band,
+        },
+    })
 }
 
 fn control_lines(c: &ControlReport) -> Vec<String> {

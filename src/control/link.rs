@@ -22,7 +22,7 @@
 //! `--save-look` file and the recording, then reports.
 
 use super::learn;
-use super::mapping::{Binding, BindingSpec, Command, Mapper, Profile, ProfileSource};
+use super::mapping::{Binding, BindingSpec, Command, Mapper, PanelState, Profile, ProfileSource};
 use super::midi::{ControlDecoder, ControlEvent, ControlId, MidiParser};
 use super::osc::{self, OscCommand, OscServer};
 use super::params::Param;
@@ -59,6 +59,9 @@ pub struct ControlOptions {
     pub save_look: Option<PathBuf>,
     pub autosave: Option<PathBuf>,
     pub snapshots: Option<PathBuf>,
+    /// The operator view edits the grade (its edits reach the session as
+    /// OSC messages from no client: [`ControlLink::send_operator`]).
+    pub operator: bool,
 }
 
 impl ControlOptions {
@@ -70,6 +73,7 @@ impl ControlOptions {
             || self.replay.is_some()
             || self.record.is_some()
             || self.save_look.is_some()
+            || self.operator
     }
 }
 
@@ -125,6 +129,10 @@ impl ControlReport {
 /// The newest look for the picture.
 struct Published {
     look: Arc<Look>,
+    /// The look being edited (what `look` is when neither bypass nor
+    /// compare is on) and the panel's switches.
+    live: Arc<Look>,
+    panel: PanelState,
     generation: u64,
     /// Arrival of the oldest event not yet picked up by the render thread.
     since: Instant,
@@ -135,6 +143,18 @@ struct Shared {
     /// The generation the render thread has picked up.
     seen: AtomicU64,
     dropped: AtomicU64,
+    /// Where the panels stand, for the operator view.
+    status: ArcSwap<ControlStatus>,
+}
+
+/// Where the control surfaces stand (refreshed every second).
+#[derive(Debug, Clone, Default)]
+pub struct ControlStatus {
+    pub midi: String,
+    pub osc: Option<String>,
+    pub events: u64,
+    /// The newest messages for the colourist.
+    pub notices: Vec<String>,
 }
 
 /// An input for the control thread.
@@ -142,6 +162,11 @@ enum Input {
     Event {
         event: ControlInputEvent,
         from: Option<SocketAddr>,
+        at: Instant,
+    },
+    /// An edit from the operator view, as an OSC message.
+    Operator {
+        message: OscMessage,
         at: Instant,
     },
     ReplayDone,
@@ -153,6 +178,8 @@ pub type Wake = Sender<()>;
 /// The render thread's end of the control thread.
 pub struct ControlLink {
     shared: Arc<Shared>,
+    /// The operator view's way in.
+    input: Sender<Input>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<ControlReport>>,
     seen: u64,
@@ -190,11 +217,14 @@ impl ControlLink {
         let shared = Arc::new(Shared {
             slot: ArcSwap::from_pointee(Published {
                 look: Arc::new(look.clone()),
+                live: Arc::new(look.clone()),
+                panel: PanelState::default(),
                 generation: 0,
                 since: start,
             }),
             seen: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
+            status: ArcSwap::from_pointee(ControlStatus::default()),
         });
         let (tx, rx) = bounded::<Input>(4096);
         let stop = Arc::new(AtomicBool::new(false));
@@ -251,14 +281,15 @@ impl ControlLink {
             replayed: 0,
             save_look: options.save_look.clone(),
             notice_log: super::throttle::LogThrottle::new(Duration::from_secs(1)),
+            status_at: start,
         };
         let thread_stop = Arc::clone(&stop);
         let handle = std::thread::Builder::new()
             .name("control".into())
             .spawn(move || thread.run(rx, &thread_stop))
             .map_err(|source| ControlError::Thread { source })?;
-        drop(tx);
         Ok(ControlLink {
+            input: tx,
             shared,
             stop,
             thread: Some(handle),
@@ -277,6 +308,29 @@ impl ControlLink {
         self.seen = published.generation;
         self.shared.seen.store(self.seen, Ordering::Release);
         Some((Arc::clone(&published.look), published.since))
+    }
+
+    /// Sends an edit from the operator view (an OSC message, e.g.
+    /// `/primary/exposure 0.5` or `/undo`) to the session, like a panel's.
+    pub fn send_operator(&self, message: OscMessage) {
+        let input = Input::Operator {
+            message,
+            at: Instant::now(),
+        };
+        if self.input.try_send(input).is_err() {
+            self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The look being edited and the panel's switches, as last published.
+    pub fn live(&self) -> (Arc<Look>, PanelState) {
+        let published = self.shared.slot.load();
+        (Arc::clone(&published.live), published.panel)
+    }
+
+    /// Where the control surfaces stand.
+    pub fn status(&self) -> Arc<ControlStatus> {
+        self.shared.status.load_full()
     }
 
     /// Whether a look newer than the last [`Self::poll`] is waiting.
@@ -430,6 +484,8 @@ struct ControlThread {
     save_look: Option<PathBuf>,
     /// Notes are logged once a second at most (a flood of bad messages).
     notice_log: super::throttle::LogThrottle,
+    /// When the status for the operator view was last published.
+    status_at: Instant,
 }
 
 /// How often the control thread looks for ports and the autosave.
@@ -520,10 +576,15 @@ impl ControlThread {
     /// One input: recorded, then applied unless a newer value for the same
     /// key is in the same batch (`superseded`).
     fn handle(&mut self, input: Input, superseded: bool, held_msb: &mut bool) {
-        let Input::Event { event, from, at } = input else {
-            tracing::info!("control replay finished");
-            return;
+        let (event, from, at) = match input {
+            Input::Event { event, from, at } => (event, from, at),
+            Input::Operator { message, at } => (ControlInputEvent::Osc(message), None, at),
+            Input::ReplayDone => {
+                tracing::info!("control replay finished");
+                return;
+            }
         };
+        let operator = from.is_none() && matches!(event, ControlInputEvent::Osc(_));
         self.report.events += 1;
         let failed = self.recorder.as_mut().and_then(|r| {
             let e = r.record(at, &event).err()?;
@@ -533,7 +594,7 @@ impl ControlThread {
             self.notice(e);
             self.recorder = None;
         }
-        if from.is_none() && self.replay_total.is_some() {
+        if from.is_none() && self.replay_total.is_some() && !operator {
             self.replayed += 1;
         }
         match event {
@@ -545,6 +606,15 @@ impl ControlThread {
 
     fn housekeeping(&mut self) {
         let now = Instant::now();
+        if now.duration_since(self.status_at) > Duration::from_secs(1) {
+            self.status_at = now;
+            self.shared.status.store(Arc::new(ControlStatus {
+                midi: self.midi.status(),
+                osc: self.osc.as_ref().map(|o| o.local.to_string()),
+                events: self.report.events,
+                notices: self.report.notices.iter().rev().take(8).cloned().collect(),
+            }));
+        }
         if let Some(e) = self.session.autosave(now, false) {
             self.notice(e);
         }
@@ -609,6 +679,8 @@ impl ControlThread {
         self.generation += 1;
         self.shared.slot.store(Arc::new(Published {
             look: Arc::new(self.session.shown()),
+            live: Arc::new(self.session.live().clone()),
+            panel: self.session.panel(),
             generation: self.generation,
             since,
         }));

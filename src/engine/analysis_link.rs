@@ -220,6 +220,23 @@ impl AnalysisLink {
         Ok(())
     }
 
+    /// The analysis in a line, for the operator view: mode, results, the
+    /// newest result's faces and age.
+    pub fn status(&self) -> String {
+        let mode = format!("analysis {:?}", self.options.mode).to_lowercase();
+        match &self.latest {
+            None => format!("{mode}: no result yet"),
+            Some(a) => format!(
+                "{mode}: {} results | {} face(s){}{} | result age {:.0} ms",
+                self.results_seen,
+                a.faces.len(),
+                if a.matte.is_some() { ", person" } else { "" },
+                if a.depth.is_some() { ", depth" } else { "" },
+                a.captured.elapsed().as_secs_f64() * 1000.0,
+            ),
+        }
+    }
+
     /// Call after the frame's kernel is submitted (see the module comment).
     pub fn after_frame(
         &mut self,

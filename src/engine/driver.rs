@@ -11,12 +11,15 @@
 //! pushing the frame's [`Tag`] to `delivered`; the loop records the frame's
 //! latency from it, whichever driver it was.
 
+use super::analysis_link::AnalysisLink;
 use super::output::{FrameMeta, Sink, SinkError};
 use super::stats::Stats;
 use super::EngineError;
+use crate::control::ControlLink;
 use crate::frame::Frame;
 use crate::gpu::grade::GradeUniforms;
 use crate::gpu::{FramePipeline, GpuContext, ReadbackQueue};
+use crate::grade::Look;
 use std::time::Instant;
 
 /// A frame on its way to an output.
@@ -39,6 +42,19 @@ pub struct GradeStep<'a> {
     pub frame: &'a Frame,
 }
 
+/// What the loop knows, for an output that shows it (the operator view).
+pub struct LoopState<'a> {
+    /// The source, in words.
+    pub source: &'a str,
+    pub stats: &'a Stats,
+    /// The look the picture is graded with.
+    pub look: &'a Look,
+    /// The control thread, when the run has one (the operator view edits
+    /// the grade through it).
+    pub control: Option<&'a ControlLink>,
+    pub analysis: Option<&'a AnalysisLink>,
+}
+
 /// One output of the frame loop; see the module comment.
 pub trait Driver {
     /// Grades `step.frame` into this output and submits it; frames that
@@ -46,6 +62,7 @@ pub trait Driver {
     fn submit(
         &mut self,
         step: GradeStep<'_>,
+        state: &LoopState<'_>,
         tag: Tag,
         delivered: &mut Vec<Tag>,
     ) -> Result<(), EngineError>;
@@ -67,6 +84,7 @@ pub trait Driver {
         &mut self,
         _ctx: &GpuContext,
         _pipeline: &FramePipeline,
+        _state: &LoopState<'_>,
         _delivered: &mut Vec<Tag>,
     ) -> Result<(), EngineError> {
         Ok(())
@@ -79,14 +97,15 @@ pub trait Driver {
         false
     }
 
-    /// Waits for every frame in flight and delivers it.
-    fn flush(&mut self, _ctx: &GpuContext, _delivered: &mut Vec<Tag>) -> Result<(), EngineError> {
+    /// The loop ends: waits for every frame in flight and delivers it.
+    fn flush(
+        &mut self,
+        _ctx: &GpuContext,
+        _state: &LoopState<'_>,
+        _delivered: &mut Vec<Tag>,
+    ) -> Result<(), EngineError> {
         Ok(())
     }
-
-    /// Once a loop turn: the source and the run's figures so far (a window
-    /// shows them in its title).
-    fn status(&mut self, _source: &str, _stats: &Stats) {}
 
     /// The output in words, for the run's report.
     fn describe(&self) -> String;
@@ -146,6 +165,7 @@ impl Driver for ReadbackDriver<'_> {
     fn submit(
         &mut self,
         step: GradeStep<'_>,
+        _state: &LoopState<'_>,
         tag: Tag,
         delivered: &mut Vec<Tag>,
     ) -> Result<(), EngineError> {
@@ -191,12 +211,18 @@ impl Driver for ReadbackDriver<'_> {
         &mut self,
         ctx: &GpuContext,
         _pipeline: &FramePipeline,
+        _state: &LoopState<'_>,
         delivered: &mut Vec<Tag>,
     ) -> Result<(), EngineError> {
         self.complete(ctx, Completion::Ready, delivered)
     }
 
-    fn flush(&mut self, ctx: &GpuContext, delivered: &mut Vec<Tag>) -> Result<(), EngineError> {
+    fn flush(
+        &mut self,
+        ctx: &GpuContext,
+        _state: &LoopState<'_>,
+        delivered: &mut Vec<Tag>,
+    ) -> Result<(), EngineError> {
         self.complete(ctx, Completion::Flush, delivered)
     }
 

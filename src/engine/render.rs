@@ -17,7 +17,7 @@
 //! N; every one of them reaches the output before the loop returns.
 
 use super::analysis_link::{AnalysisLink, AnalysisOptions};
-use super::driver::{Driver, GradeStep, Tag};
+use super::driver::{Driver, GradeStep, LoopState, Tag};
 use super::output::FrameMeta;
 use super::ring::FrameConsumer;
 use super::source_thread::{SourceState, SourceThread};
@@ -109,6 +109,16 @@ impl LiveGrade {
         self.look = look;
         self.pending.get_or_insert(since);
         Ok(true)
+    }
+
+    /// The look frames are graded with now.
+    pub fn look(&self) -> &Look {
+        &self.look
+    }
+
+    /// The control thread, when the run has one.
+    pub fn control(&self) -> Option<&ControlLink> {
+        self.control.as_ref()
     }
 
     /// Whether a newer look is waiting (without taking it).
@@ -234,10 +244,10 @@ pub fn frame_loop(
                     ctx,
                     &mut pipeline,
                     &mut grade,
-                    analysis.as_mut(),
+                    &mut analysis,
                     driver,
-                    &frame,
-                    true,
+                    (&frame, true),
+                    (&source.description, &stats),
                     &mut delivered,
                 );
                 if driver.holds_picture() {
@@ -261,24 +271,41 @@ pub fn frame_loop(
                     ctx,
                     &mut pipeline,
                     &mut grade,
-                    None,
+                    &mut analysis,
                     driver,
-                    frame,
-                    false,
+                    (frame, false),
+                    (&source.description, &stats),
                     &mut delivered,
                 )
             }
-            Take::Idle => driver.idle(ctx, &pipeline, &mut delivered),
+            Take::Idle => {
+                let state = LoopState {
+                    source: &source.description,
+                    stats: &stats,
+                    look: grade.look(),
+                    control: grade.control(),
+                    analysis: analysis.as_ref(),
+                };
+                driver.idle(ctx, &pipeline, &state, &mut delivered)
+            }
             Take::Done => break Ok(()),
         };
         record(&mut stats, &mut grade, &mut delivered);
         if let Err(e) = step {
             break Err(e);
         }
-        driver.status(&source.description, &stats);
         on_frame(stats.frames());
     };
-    let result = result.and_then(|()| driver.flush(ctx, &mut delivered));
+    let result = result.and_then(|()| {
+        let state = LoopState {
+            source: &source.description,
+            stats: &stats,
+            look: grade.look(),
+            control: grade.control(),
+            analysis: analysis.as_ref(),
+        };
+        driver.flush(ctx, &state, &mut delivered)
+    });
     record(&mut stats, &mut grade, &mut delivered);
     let complete = settings.frames.is_some_and(|n| submitted >= n)
         || (source.state.exhausted.load(Ordering::Acquire) && consumer.is_empty());
@@ -291,20 +318,20 @@ pub fn frame_loop(
 }
 
 /// Grades `frame` with the newest look (and, for a new frame, the newest
-/// analysis) into the driver.
+/// analysis) into the driver. `fresh`: a new frame from the source.
 #[allow(clippy::too_many_arguments)]
 fn grade_frame(
     ctx: &GpuContext,
     pipeline: &mut FramePipeline,
     grade: &mut LiveGrade,
-    analysis: Option<&mut AnalysisLink>,
+    analysis: &mut Option<AnalysisLink>,
     driver: &mut dyn Driver,
-    frame: &Frame,
-    fresh: bool,
+    (frame, fresh): (&Frame, bool),
+    (source, stats): (&str, &Stats),
     delivered: &mut Vec<Tag>,
 ) -> Result<(), EngineError> {
     grade.refresh(ctx, pipeline)?;
-    if let Some(link) = analysis {
+    if let (Some(link), true) = (analysis.as_mut(), fresh) {
         link.before_frame(ctx, pipeline, frame)?;
     }
     let tag = Tag {
@@ -312,13 +339,20 @@ fn grade_frame(
         control_since: grade.take_pending(),
         fresh,
     };
+    let state = LoopState {
+        source,
+        stats,
+        look: grade.look(),
+        control: grade.control(),
+        analysis: analysis.as_ref(),
+    };
     let step = GradeStep {
         ctx,
         pipeline,
         uniforms: &grade.uniforms,
         frame,
     };
-    driver.submit(step, tag, delivered)
+    driver.submit(step, &state, tag, delivered)
 }
 
 /// Records the frames that reached the output: their latency (new frames)

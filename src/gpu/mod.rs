@@ -148,7 +148,7 @@ pub(crate) mod bindings {
 }
 
 /// A plain 2D texture (one mip level, one sample).
-pub(crate) fn texture_2d(
+pub fn texture_2d(
     device: &wgpu::Device,
     label: &str,
     (width, height): (u32, u32),

@@ -1,12 +1,109 @@
 //! Present pass: draws the graded picture into a window's surface,
-//! letterboxed, with aspect kept (shader: `shaders/present.wgsl`).
+//! letterboxed with aspect kept, or texel for texel; the operator view's
+//! exposure aids are painted here (shader: `shaders/present.wgsl`; their
+//! CPU reference: `src/scopes.rs`).
 
 use super::{bindings, GpuContext};
+use crate::scopes::{self, ExposureAids};
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct PresentParams {
     rect: [f32; 4],
+    mode: [f32; 4],
+    zebra_band: [f32; 4],
+    luma: [u32; 4],
+    band_limits: [[f32; 4]; 6],
+    band_colours: [[f32; 4]; 6],
+    grey: [f32; 4],
+}
+
+/// Where the picture goes in the target and what is painted over it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Placement {
+    /// The part of the target the picture is placed in, in normalised
+    /// coordinates (x0, y0, x1, y1): the whole target, or the operator
+    /// view's picture area.
+    pub area: [f32; 4],
+    /// Texel for texel at the picture's own size, centred (the program
+    /// output: no scaling), rather than scaled to fit.
+    pub native: bool,
+    pub aids: ExposureAids,
+}
+
+impl Placement {
+    /// The whole target, scaled to fit, nothing painted over.
+    pub fn fit() -> Placement {
+        Placement {
+            area: [0.0, 0.0, 1.0, 1.0],
+            native: false,
+            aids: ExposureAids::default(),
+        }
+    }
+
+    /// The picture's rectangle in normalised target coordinates.
+    pub fn rect(&self, picture: (u32, u32), target: (u32, u32)) -> [f32; 4] {
+        let [x0, y0, x1, y1] = self.area;
+        let (tw, th) = (target.0.max(1) as f32, target.1.max(1) as f32);
+        if self.native {
+            // Whole pixels, so each texel lands on one window pixel.
+            let left = ((x0 + x1) / 2.0 * tw - picture.0 as f32 / 2.0).round();
+            let top = ((y0 + y1) / 2.0 * th - picture.1 as f32 / 2.0).round();
+            return [
+                left / tw,
+                top / th,
+                (left + picture.0 as f32) / tw,
+                (top + picture.1 as f32) / th,
+            ];
+        }
+        let area_size = (
+            ((x1 - x0) * tw).round().max(1.0) as u32,
+            ((y1 - y0) * th).round().max(1.0) as u32,
+        );
+        let [a, b, c, d] = letterbox(picture, area_size);
+        [
+            x0 + a * (x1 - x0),
+            y0 + b * (y1 - y0),
+            x0 + c * (x1 - x0),
+            y0 + d * (y1 - y0),
+        ]
+    }
+}
+
+impl PresentParams {
+    fn of(placement: &Placement, picture: (u32, u32), target: (u32, u32)) -> PresentParams {
+        const OFF: f32 = 1e9;
+        let aids = placement.aids;
+        let [weight_r, weight_g, weight_b] = scopes::LUMA_WEIGHTS_1E4;
+        let band = |i: usize| scopes::FALSE_COLOUR[i];
+        PresentParams {
+            rect: placement.rect(picture, target),
+            mode: [
+                f32::from(u8::from(placement.native)),
+                f32::from(u8::from(aids.false_colour)),
+                aids.zebra_high.unwrap_or(OFF),
+                0.0,
+            ],
+            zebra_band: match aids.zebra_band {
+                Some((lo, hi)) => [lo, hi, 0.0, 0.0],
+                None => [OFF, 0.0, 0.0, 0.0],
+            },
+            luma: [weight_r, weight_g, weight_b, 10000],
+            band_limits: std::array::from_fn(|i| {
+                [band(i).low.max(-OFF), band(i).high.min(OFF), 0.0, 0.0]
+            }),
+            band_colours: std::array::from_fn(|i| {
+                let [r, g, b] = band(i).colour;
+                [r, g, b, 1.0]
+            }),
+            grey: [
+                scopes::FALSE_COLOUR_GREY,
+                scopes::ZEBRA_PERIOD as f32,
+                scopes::CODE_MAX as f32,
+                0.0,
+            ],
+        }
+    }
 }
 
 pub struct PresentPass {
@@ -83,7 +180,9 @@ impl PresentPass {
         }
     }
 
-    /// Records drawing `picture` (of size `picture_size`) into `target`.
+    /// Records drawing `picture` (of size `picture_size`) into `target`,
+    /// placed as `placement` says.
+    #[allow(clippy::too_many_arguments)]
     pub fn encode(
         &self,
         ctx: &GpuContext,
@@ -92,10 +191,9 @@ impl PresentPass {
         picture_size: (u32, u32),
         target: &wgpu::TextureView,
         target_size: (u32, u32),
+        placement: &Placement,
     ) {
-        let params = PresentParams {
-            rect: letterbox(picture_size, target_size),
-        };
+        let params = PresentParams::of(placement, picture_size, target_size);
         ctx.queue
             .write_buffer(&self.params, 0, bytemuck::bytes_of(&params));
         let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {

@@ -8,6 +8,8 @@
 
 pub mod file;
 pub mod null;
+#[cfg(feature = "window")]
+pub mod operator;
 pub mod still;
 pub mod video;
 #[cfg(feature = "window")]
@@ -16,11 +18,21 @@ pub mod window;
 pub use crate::engine::output::{FrameMeta, Sink, SinkError, SinkSpec};
 
 /// Window behaviour.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct WindowOptions {
     /// Wait for the display's refresh (no tearing, a frame more latency).
     pub vsync: bool,
     pub fullscreen: bool,
+    /// The main window is the operator view (UI, scopes, exposure aids)
+    /// rather than the bare picture.
+    pub operator: bool,
+    /// A clean program output too, full screen on this monitor (an index
+    /// from 0 or part of its name).
+    pub program: Option<String>,
+    /// Write the windows to PNG here when the run ends.
+    pub screenshot: Option<std::path::PathBuf>,
+    /// The exposure aids the operator view starts with.
+    pub aids: crate::scopes::ExposureAids,
 }
 
 /// Whether a display is there to open a window on.

@@ -1,0 +1,563 @@
+//! The operator view: the graded picture with the station's UI around it
+//! (egui through egui-wgpu): status, every look parameter, scopes,
+//! exposure aids, the engine's log and a help panel.
+//!
+//! How it works: the window's event loop (main thread) feeds egui-winit,
+//! whose input is collected in [`SharedInput`]; the render thread runs the
+//! UI once per drawn frame ([`OperatorView::draw`]): it counts the scopes
+//! of a new picture on the GPU, lays out the panels, draws the picture into
+//! the space they leave with the present pass (so its colour is exactly
+//! the grade's, as on the program output), then egui over it. Edits go to
+//! the control thread as OSC messages ([`ControlLink::send_operator`]), so
+//! the UI shares the panels' session: undo, A/B, autosave, feedback to
+//! motor faders. Keys work when no text field has focus (see [`HELP`]).
+
+use crate::control::params::Param;
+use crate::control::ControlLink;
+use crate::engine::driver::LoopState;
+use crate::gpu::present::{Placement, PresentPass};
+use crate::gpu::scopes::{self, ScopePass};
+use crate::gpu::GpuContext;
+use crate::scopes::ExposureAids;
+use rosc::{OscMessage, OscType};
+use std::sync::{Arc, Mutex};
+
+/// egui input gathered on the main thread, taken by the render thread.
+pub type SharedInput = Arc<Mutex<Option<egui::RawInput>>>;
+
+/// The keys of the operator view, for the help panel.
+pub const HELP: &[(&str, &str)] = &[
+    ("B", "bypass the grade (input and output transforms stay)"),
+    ("C", "compare: show the last stored snapshot (A/B)"),
+    ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo"),
+    ("X", "false colour"),
+    ("Z", "zebras"),
+    ("1 2 3 4", "waveform, parade, vectorscope, histogram"),
+    ("L", "the engine's log"),
+    (
+        "F12",
+        "screenshot (the operator view and the program output, PNG)",
+    ),
+    ("H or F1", "this help"),
+    ("F", "fullscreen"),
+    ("Esc", "quit"),
+];
+
+/// Default zebra level when zebras are switched on without one.
+const DEFAULT_ZEBRA_IRE: f32 = 95.0;
+
+/// What the operator has chosen to see.
+#[derive(Debug, Clone)]
+pub struct ViewSettings {
+    pub aids: ExposureAids,
+    /// The zebra level used when zebras are switched on.
+    pub zebra_ire: f32,
+    /// Waveform, parade, vectorscope, histogram.
+    pub scopes: [bool; 4],
+    pub help: bool,
+    pub log: bool,
+}
+
+impl ViewSettings {
+    pub fn new(aids: ExposureAids) -> ViewSettings {
+        ViewSettings {
+            zebra_ire: aids.zebra_high.unwrap_or(DEFAULT_ZEBRA_IRE),
+            aids,
+            scopes: [true, false, true, true],
+            help: false,
+            log: false,
+        }
+    }
+}
+
+const SCOPE_NAMES: [&str; 4] = ["Waveform", "Parade", "Vectorscope", "Histogram"];
+
+pub struct OperatorView {
+    egui: egui::Context,
+    renderer: egui_wgpu::Renderer,
+    input: SharedInput,
+    platform: crossbeam_channel::Sender<egui::PlatformOutput>,
+    scopes: ScopePass,
+    scope_ids: [egui::TextureId; 4],
+    pub settings: ViewSettings,
+    /// The picture's area of the last layout, in points.
+    picture_area: egui::Rect,
+    /// Where each scope was drawn in the last layout (points; NOTHING when
+    /// hidden).
+    scope_areas: [egui::Rect; 4],
+    pixels_per_point: f32,
+    /// A screenshot was asked for (F12) and not taken yet.
+    pub screenshot_asked: bool,
+}
+
+/// What one draw of the operator view puts where.
+pub struct Target<'a> {
+    pub view: &'a wgpu::TextureView,
+    pub size: (u32, u32),
+}
+
+impl OperatorView {
+    pub fn new(
+        ctx: &GpuContext,
+        egui: egui::Context,
+        format: wgpu::TextureFormat,
+        input: SharedInput,
+        platform: crossbeam_channel::Sender<egui::PlatformOutput>,
+        settings: ViewSettings,
+    ) -> OperatorView {
+        let mut renderer = egui_wgpu::Renderer::new(
+            &ctx.device,
+            format,
+            egui_wgpu::RendererOptions {
+                dithering: false,
+                ..Default::default()
+            },
+        );
+        let scopes = ScopePass::new(&ctx.device);
+        let images = scopes.images();
+        let scope_ids = [
+            &images.waveform,
+            &images.parade,
+            &images.vectorscope,
+            &images.histogram,
+        ]
+        .map(|view| renderer.register_native_texture(&ctx.device, view, wgpu::FilterMode::Linear));
+        OperatorView {
+            egui,
+            renderer,
+            input,
+            platform,
+            scopes,
+            scope_ids,
+            settings,
+            picture_area: egui::Rect::NOTHING,
+            scope_areas: [egui::Rect::NOTHING; 4],
+            pixels_per_point: 1.0,
+            screenshot_asked: false,
+        }
+    }
+
+    /// Whether input is waiting for the UI.
+    pub fn has_input(&self) -> bool {
+        self.input
+            .lock()
+            .map(|i| i.as_ref().is_some_and(|raw| !raw.events.is_empty()))
+            .unwrap_or(false)
+    }
+
+    /// Records the operator view of `picture` into `target`: scopes (for a
+    /// `fresh` picture), the UI's layout, the picture, the UI.
+    #[allow(clippy::too_many_arguments)]
+    pub fn draw(
+        &mut self,
+        gpu: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        target: Target<'_>,
+        picture: Option<(&wgpu::TextureView, (u32, u32))>,
+        fresh: bool,
+        present: &PresentPass,
+        state: &LoopState<'_>,
+    ) {
+        if let (Some((view, size)), true) = (picture, fresh) {
+            self.scopes.encode(gpu, encoder, view, size);
+        }
+        let mut raw = self
+            .input
+            .lock()
+            .ok()
+            .and_then(|mut i| i.take())
+            .unwrap_or_default();
+        let ppp = raw
+            .viewports
+            .get(&raw.viewport_id)
+            .and_then(|v| v.native_pixels_per_point)
+            .unwrap_or(self.pixels_per_point);
+        self.pixels_per_point = ppp;
+        raw.screen_rect = Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(target.size.0 as f32, target.size.1 as f32) / ppp,
+        ));
+        let egui = self.egui.clone();
+        let mut full = egui.run_ui(raw, |ui| self.ui(ui, state));
+        let _ = self
+            .platform
+            .try_send(std::mem::take(&mut full.platform_output));
+        let mut textures = std::mem::take(&mut full.textures_delta);
+        for (id, deltas) in textures.set.drain() {
+            for delta in &deltas {
+                self.renderer
+                    .update_texture(&gpu.device, &gpu.queue, id, delta);
+            }
+        }
+        let primitives = egui.tessellate(full.shapes, full.pixels_per_point);
+        let screen = egui_wgpu::ScreenDescriptor {
+            size_in_pixels: [target.size.0, target.size.1],
+            pixels_per_point: full.pixels_per_point,
+        };
+        let commands =
+            self.renderer
+                .update_buffers(&gpu.device, &gpu.queue, encoder, &primitives, &screen);
+        gpu.queue.submit(commands);
+        if let Some((view, size)) = picture {
+            let a = self.picture_area;
+            let (w, h) = (target.size.0 as f32 / ppp, target.size.1 as f32 / ppp);
+            let placement = Placement {
+                area: [a.min.x / w, a.min.y / h, a.max.x / w, a.max.y / h],
+                native: false,
+                aids: self.settings.aids,
+            };
+            present.encode(
+                gpu,
+                encoder,
+                view,
+                size,
+                target.view,
+                target.size,
+                &placement,
+            );
+        } else {
+            clear(encoder, target.view);
+        }
+        {
+            let pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("operator UI"),
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view: target.view,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Load,
+                        store: wgpu::StoreOp::Store,
+                    },
+                })],
+                depth_stencil_attachment: None,
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            self.renderer
+                .render(&mut pass.forget_lifetime(), &primitives, &screen);
+        }
+        for id in textures.free.drain() {
+            self.renderer.free_texture(&id);
+        }
+    }
+
+    /// The whole UI; see the module comment.
+    fn ui(&mut self, ui: &mut egui::Ui, state: &LoopState<'_>) {
+        self.keys(ui, state.control);
+        egui::Panel::top("status").show(ui, |ui| self.status_bar(ui, state));
+        egui::Panel::right("grade")
+            .default_size(320.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| grade_panel(ui, state));
+            });
+        let any_scope = self.settings.scopes.iter().any(|s| *s);
+        if any_scope || self.settings.log {
+            egui::Panel::bottom("scopes")
+                .resizable(true)
+                .min_size(120.0)
+                .default_size(220.0)
+                .show(ui, |ui| self.scopes_panel(ui));
+        }
+        egui::CentralPanel::no_frame().show(ui, |ui| {
+            self.picture_area = ui.max_rect();
+        });
+        if self.settings.help {
+            egui::Window::new("Keys")
+                .collapsible(false)
+                .show(ui.ctx(), |ui| {
+                    egui::Grid::new("keys").striped(true).show(ui, |ui| {
+                        for (key, what) in HELP {
+                            ui.strong(*key);
+                            ui.label(*what);
+                            ui.end_row();
+                        }
+                    });
+                });
+        }
+    }
+
+    fn keys(&mut self, ui: &mut egui::Ui, control: Option<&ControlLink>) {
+        if ui.ctx().egui_wants_keyboard_input() {
+            return;
+        }
+        use egui::{Key, Modifiers};
+        let pressed = |key| ui.input_mut(|i| i.consume_key(Modifiers::NONE, key));
+        let send = |addr: &str, args: Vec<OscType>| {
+            if let Some(c) = control {
+                c.send_operator(OscMessage {
+                    addr: addr.into(),
+                    args,
+                });
+            }
+        };
+        let panel = control.map(|c| c.live().1).unwrap_or_default();
+        if ui.input_mut(|i| i.consume_key(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z)) {
+            send("/redo", vec![]);
+        }
+        if ui.input_mut(|i| i.consume_key(Modifiers::COMMAND, Key::Z)) {
+            send("/undo", vec![]);
+        }
+        if pressed(Key::B) {
+            send("/bypass", vec![switch(!panel.bypass)]);
+        }
+        if pressed(Key::C) {
+            send("/compare", vec![switch(!panel.compare)]);
+        }
+        if pressed(Key::X) {
+            self.settings.aids.false_colour ^= true;
+        }
+        if pressed(Key::Z) {
+            self.toggle_zebra();
+        }
+        for (i, key) in [Key::Num1, Key::Num2, Key::Num3, Key::Num4]
+            .into_iter()
+            .enumerate()
+        {
+            if pressed(key) {
+                self.settings.scopes[i] ^= true;
+            }
+        }
+        if pressed(Key::L) {
+            self.settings.log ^= true;
+        }
+        if pressed(Key::H) || pressed(Key::F1) {
+            self.settings.help ^= true;
+        }
+        if pressed(Key::F12) {
+            self.screenshot_asked = true;
+        }
+    }
+
+    fn toggle_zebra(&mut self) {
+        let aids = &mut self.settings.aids;
+        aids.zebra_high = match aids.zebra_high {
+            Some(_) => None,
+            None => Some(self.settings.zebra_ire),
+        };
+    }
+
+    fn status_bar(&mut self, ui: &mut egui::Ui, state: &LoopState<'_>) {
+        ui.horizontal_wrapped(|ui| {
+            let l = state.stats.latency();
+            ui.strong("neurograde");
+            ui.separator();
+            ui.label(state.source);
+            ui.separator();
+            ui.label(format!(
+                "{:.1} fps | capture->ready p50 {:.1} ms, p99 {:.1} ms | {} frames",
+                state.stats.fps(),
+                l.p50,
+                l.p99,
+                state.stats.frames()
+            ));
+            ui.separator();
+            ui.label(match state.analysis {
+                Some(a) => a.status(),
+                None => "analysis off".into(),
+            });
+            ui.separator();
+            match state.control {
+                Some(c) => {
+                    let s = c.status();
+                    let midi = if s.midi.starts_with("off") {
+                        "off"
+                    } else {
+                        &s.midi
+                    };
+                    ui.label(format!("MIDI: {midi}"));
+                    if let Some(osc) = &s.osc {
+                        ui.label(format!("OSC: {osc}"));
+                    }
+                }
+                None => {
+                    ui.label("no control surfaces");
+                }
+            }
+        });
+        ui.horizontal_wrapped(|ui| {
+            let panel = state.control.map(|c| c.live().1).unwrap_or_default();
+            let send = |addr: &str, on: bool| {
+                if let Some(c) = state.control {
+                    c.send_operator(OscMessage {
+                        addr: addr.into(),
+                        args: vec![switch(on)],
+                    });
+                }
+            };
+            if ui.selectable_label(panel.bypass, "Bypass (B)").clicked() {
+                send("/bypass", !panel.bypass);
+            }
+            if ui.selectable_label(panel.compare, "A/B (C)").clicked() {
+                send("/compare", !panel.compare);
+            }
+            ui.separator();
+            ui.toggle_value(&mut self.settings.aids.false_colour, "False colour (X)");
+            let mut zebra = self.settings.aids.zebra_high.is_some();
+            if ui.toggle_value(&mut zebra, "Zebra (Z)").changed() {
+                self.toggle_zebra();
+            }
+            let level = egui::DragValue::new(&mut self.settings.zebra_ire)
+                .range(0.0..=109.0)
+                .suffix(" IRE");
+            if ui.add(level).changed() && self.settings.aids.zebra_high.is_some() {
+                self.settings.aids.zebra_high = Some(self.settings.zebra_ire);
+            }
+            ui.separator();
+            for (shown, name) in self.settings.scopes.iter_mut().zip(SCOPE_NAMES) {
+                ui.toggle_value(shown, name);
+            }
+            ui.toggle_value(&mut self.settings.log, "Log (L)");
+            ui.toggle_value(&mut self.settings.help, "Keys (H)");
+        });
+    }
+
+    fn scopes_panel(&mut self, ui: &mut egui::Ui) {
+        let height = (ui.available_height() - 8.0).max(32.0);
+        self.scope_areas = [egui::Rect::NOTHING; 4];
+        ui.horizontal(|ui| {
+            let sizes = [
+                scopes::WAVEFORM_SIZE,
+                scopes::PARADE_SIZE,
+                scopes::VECTOR_SIZE,
+                scopes::HISTOGRAM_SIZE,
+            ];
+            for i in 0..4 {
+                if !self.settings.scopes[i] {
+                    continue;
+                }
+                let (w, h) = sizes[i];
+                let size = egui::vec2(height * w as f32 / h as f32, height);
+                let shown = ui
+                    .add(egui::Image::new((self.scope_ids[i], size)))
+                    .on_hover_text(SCOPE_NAMES[i]);
+                self.scope_areas[i] = shown.rect;
+            }
+            if self.settings.log {
+                egui::ScrollArea::vertical()
+                    .stick_to_bottom(true)
+                    .show(ui, |ui| {
+                        for entry in crate::event_log::recent(100) {
+                            let text = format!("{} {}", entry.level, entry.message);
+                            let text = if entry.level == tracing::Level::WARN {
+                                egui::RichText::new(text).color(egui::Color32::YELLOW)
+                            } else {
+                                egui::RichText::new(text)
+                            };
+                            ui.label(text.monospace());
+                        }
+                    });
+            }
+        });
+    }
+
+    /// Where the last layout put the picture and the scopes, in pixels:
+    /// written beside a screenshot so tools and tests can find them.
+    pub fn layout(&self) -> Layout {
+        let p = self.pixels_per_point;
+        let px = |a: egui::Rect| {
+            a.is_positive()
+                .then_some([a.min.x * p, a.min.y * p, a.max.x * p, a.max.y * p])
+        };
+        Layout {
+            picture_area: px(self.picture_area),
+            scopes: SCOPE_NAMES
+                .iter()
+                .zip(self.scope_areas)
+                .filter_map(|(name, a)| Some((name.to_lowercase(), px(a)?)))
+                .collect(),
+        }
+    }
+}
+
+/// Where things are in an operator view screenshot (pixels: x0, y0, x1, y1).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Layout {
+    /// The area the picture is fitted into (letterboxed, aspect kept).
+    pub picture_area: Option<[f32; 4]>,
+    /// Each scope shown: its name and where.
+    pub scopes: Vec<(String, [f32; 4])>,
+}
+
+fn switch(on: bool) -> OscType {
+    OscType::Float(f32::from(u8::from(on)))
+}
+
+/// Every look parameter the panels drive, grouped as the look file is.
+fn grade_panel(ui: &mut egui::Ui, state: &LoopState<'_>) {
+    let Some(control) = state.control else {
+        ui.label("The grade is read-only: this run has no control thread.");
+        return;
+    };
+    let (live, _) = control.live();
+    ui.horizontal(|ui| {
+        for (label, addr) in [("Undo", "/undo"), ("Redo", "/redo")] {
+            if ui.button(label).clicked() {
+                control.send_operator(OscMessage {
+                    addr: addr.into(),
+                    args: vec![],
+                });
+            }
+        }
+    });
+    let mut section = String::new();
+    for param in Param::all().filter(|p| p.exists(&live)) {
+        let info = param.info();
+        let group = match param.secondary {
+            Some(i) => format!(
+                "secondary {} ({:?})",
+                i + 1,
+                live.secondaries[usize::from(i)].mask
+            ),
+            None => info.path.split('/').next().unwrap_or("").to_string(),
+        };
+        if group != section {
+            ui.separator();
+            ui.strong(&group);
+            section = group;
+        }
+        // The key's last part, with its channel: "gain r", "exposure".
+        let name = param.to_string();
+        let parts = if param.channel.is_some() { 2 } else { 1 };
+        let mut label: Vec<&str> = name.rsplit('/').take(parts).collect();
+        label.reverse();
+        let label = label.join(" ");
+        let mut value = param.get(&live);
+        let (lo, hi) = info.panel;
+        let changed = if param.key.is_switch() {
+            let mut on = value >= 0.5;
+            let r = ui.checkbox(&mut on, label).changed();
+            value = f32::from(u8::from(on));
+            r
+        } else {
+            ui.add(egui::Slider::new(&mut value, lo..=hi).text(label))
+                .changed()
+        };
+        if changed {
+            control.send_operator(OscMessage {
+                addr: format!("/{name}"),
+                args: vec![OscType::Float(value)],
+            });
+        }
+    }
+}
+
+fn clear(encoder: &mut wgpu::CommandEncoder, view: &wgpu::TextureView) {
+    encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+        label: Some("clear"),
+        color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+            view,
+            depth_slice: None,
+            resolve_target: None,
+            ops: wgpu::Operations {
+                load: wgpu::LoadOp::Clear(wgpu::Color::BLACK),
+                store: wgpu::StoreOp::Store,
+            },
+        })],
+        depth_stencil_attachment: None,
+        timestamp_writes: None,
+        occlusion_query_set: None,
+        multiview_mask: None,
+    });
+}

@@ -1,0 +1,326 @@
+//! The monitoring station as a user runs it: the operator view and the
+//! program output under a virtual display (Xvfb) on the software GPU,
+//! checked through their screenshots; the exposure aids against their CPU
+//! reference.
+
+mod common;
+
+use common::{footage, frame, gpu, read_rgba16f};
+use neurograde::frame::PixelFormat;
+use neurograde::gpu::grade::GradeUniforms;
+use neurograde::gpu::present::{Placement, PresentPass};
+use neurograde::gpu::FramePipeline;
+use neurograde::grade::reference::{grade_pixel, quantize_u8, to_half};
+use neurograde::grade::Look;
+use neurograde::scopes::{self, ExposureAids};
+
+fn demo_look_path() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/config/looks/demo.toml").to_string()
+}
+
+fn demo_look() -> Look {
+    Look::load(std::path::Path::new(&demo_look_path())).unwrap()
+}
+
+/// A look that keeps the portrait's levels inside the range (so the
+/// waveform's extent says something).
+const MID_LOOK: &str = r#"
+name = "Levels kept between black and white"
+
+[cdl]
+slope = [0.55, 0.5, 0.45]
+offset = [0.15, 0.15, 0.15]
+power = [1.0, 1.0, 1.0]
+saturation = 1.15
+"#;
+
+/// The portrait graded by the CPU reference, as the window shows it
+/// (half-float working texture, 8-bit surface): row-major RGB.
+fn reference_picture(look: &Look) -> (u32, u32, Vec<[f32; 3]>) {
+    let (w, h, rgb) = common::astronaut_rgb8();
+    let graded = rgb
+        .chunks_exact(3)
+        .map(|p| {
+            let rgb = [p[0], p[1], p[2]].map(|v| f32::from(v) / 255.0);
+            grade_pixel(rgb, look).map(to_half)
+        })
+        .collect();
+    (w, h, graded)
+}
+
+fn load_rgb(path: &std::path::Path) -> image::RgbImage {
+    image::open(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .into_rgb8()
+}
+
+/// Bilinear sample of the reference at picture coordinates (pixel
+/// centres at +0.5), clamped at the edges, as the present pass samples.
+fn bilinear(w: u32, h: u32, picture: &[[f32; 3]], u: f32, v: f32) -> [f32; 3] {
+    let x = (u * w as f32 - 0.5).clamp(0.0, (w - 1) as f32);
+    let y = (v * h as f32 - 0.5).clamp(0.0, (h - 1) as f32);
+    let (x0, y0) = (x.floor() as u32, y.floor() as u32);
+    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+    let at = |x: u32, y: u32| picture[(y * w + x) as usize];
+    let mut out = [0.0; 3];
+    for (c, o) in out.iter_mut().enumerate() {
+        let top = at(x0, y0)[c] * (1.0 - fx) + at(x1, y0)[c] * fx;
+        let bottom = at(x0, y1)[c] * (1.0 - fx) + at(x1, y1)[c] * fx;
+        *o = top * (1.0 - fy) + bottom * fy;
+    }
+    out
+}
+
+#[test]
+fn operator_view_and_program_output_under_a_virtual_display() {
+    let dir = tempfile::tempdir().unwrap();
+    let shot = dir.path().join("station.png");
+    let look_path = dir.path().join("mid.toml");
+    std::fs::write(&look_path, MID_LOOK).unwrap();
+    let look = Look::load(&look_path).unwrap();
+    let stats = dir.path().join("stats.json");
+    let out = std::process::Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x800x24"])
+        .arg(env!("CARGO_BIN_EXE_neurograde"))
+        .env(
+            "NEUROGRADE_DATA",
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("neurograde-data"),
+        )
+        .args(["run", "--source"])
+        .arg(format!("file:{}", footage("astronaut.png").display()))
+        .arg("--look")
+        .arg(&look_path)
+        .args(["--sink", "window", "--program", "0"])
+        .args(["--frames", "6", "--no-vsync", "--screenshot"])
+        .arg(&shot)
+        .arg("--stats-json")
+        .arg(&stats)
+        .output()
+        .expect("xvfb-run (Debian: xvfb) runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+    assert_eq!(json["frames"], 6, "{json}");
+    let sink = json["sink"].as_str().unwrap();
+    assert!(
+        sink.contains("operator view") && sink.contains("program"),
+        "{sink}"
+    );
+    let (w, h, reference) = reference_picture(&look);
+
+    // The program output: the picture texel for texel, centred, exact.
+    let program = load_rgb(&dir.path().join("station-program.png"));
+    let left = ((program.width() as f32 / 2.0) - w as f32 / 2.0).round() as u32;
+    let top = ((program.height() as f32 / 2.0) - h as f32 / 2.0).round() as u32;
+    let mut worst = 0i32;
+    for y in 0..h {
+        for x in 0..w {
+            let shown = program.get_pixel(left + x, top + y).0;
+            let expected = reference[(y * w + x) as usize].map(quantize_u8);
+            for c in 0..3 {
+                worst = worst.max((i32::from(shown[c]) - i32::from(expected[c])).abs());
+            }
+        }
+    }
+    println!("program output vs the CPU reference: worst {worst} codes of 255");
+    assert!(worst <= 1, "{worst}");
+    // Nothing but black around it.
+    assert_eq!(program.get_pixel(left - 1, top).0, [0, 0, 0]);
+    assert_eq!(program.get_pixel(left, top - 1).0, [0, 0, 0]);
+
+    // The operator view: the picture fitted into its area, bilinear.
+    let view = load_rgb(&shot);
+    let layout: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("station.json")).unwrap())
+            .unwrap();
+    let area: Vec<f32> = layout["picture_area"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() as f32)
+        .collect();
+    let placement = Placement {
+        area: [
+            area[0] / view.width() as f32,
+            area[1] / view.height() as f32,
+            area[2] / view.width() as f32,
+            area[3] / view.height() as f32,
+        ],
+        ..Placement::fit()
+    };
+    let rect = placement.rect((w, h), (view.width(), view.height()));
+    let (x0, y0) = (
+        rect[0] * view.width() as f32,
+        rect[1] * view.height() as f32,
+    );
+    let (x1, y1) = (
+        rect[2] * view.width() as f32,
+        rect[3] * view.height() as f32,
+    );
+    let mut errors = Vec::new();
+    // Whole pixels inside the picture's rectangle.
+    for py in (y0.ceil() as u32)..(y1.floor() as u32) {
+        for px in (x0.ceil() as u32)..(x1.floor() as u32) {
+            let u = (px as f32 + 0.5 - x0) / (x1 - x0);
+            let v = (py as f32 + 0.5 - y0) / (y1 - y0);
+            let expected = bilinear(w, h, &reference, u, v).map(quantize_u8);
+            let shown = view.get_pixel(px, py).0;
+            for c in 0..3 {
+                errors.push((i32::from(shown[c]) - i32::from(expected[c])).unsigned_abs());
+            }
+        }
+    }
+    assert!(errors.len() > 100_000, "the picture is shown large");
+    errors.sort_unstable();
+    let mean = errors.iter().map(|e| f64::from(*e)).sum::<f64>() / errors.len() as f64;
+    let p99 = errors[errors.len() * 99 / 100];
+    println!("operator view picture vs the CPU reference: mean {mean:.3}, p99 {p99} codes");
+    assert!(mean < 0.5 && p99 <= 2, "mean {mean}, p99 {p99}");
+
+    // The UI: text in the status bar and the grade panel (light pixels on
+    // egui's dark panels), beside the picture.
+    let light = |x0: u32, y0: u32, x1: u32, y1: u32| {
+        (y0..y1)
+            .flat_map(|y| (x0..x1).map(move |x| (x, y)))
+            .filter(|&(x, y)| view.get_pixel(x, y).0.iter().all(|c| *c > 150))
+            .count()
+    };
+    let panel_left = area[2] as u32 + 4;
+    assert!(light(panel_left, area[1] as u32, view.width(), view.height() / 2) > 500);
+    assert!(light(0, 0, view.width(), area[1] as u32) > 300);
+
+    // The scopes: present, and the waveform's trace spans the picture's
+    // luma levels as the CPU counts them, no more.
+    let counts = scopes::compute(w, h, |x, y| reference[(y * w + x) as usize]);
+    let levels: Vec<u32> = (0..scopes::LEVELS)
+        .filter(|l| {
+            (0..counts.grid.columns).any(|c| counts.waveform[(c * scopes::LEVELS + l) as usize] > 0)
+        })
+        .collect();
+    let (lowest, highest) = (levels[0], *levels.last().unwrap());
+    let shown: Vec<(String, Vec<f32>)> = layout["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let name = s[0].as_str().unwrap().to_string();
+            let r = s[1]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap() as f32);
+            (name, r.collect())
+        })
+        .collect();
+    let names: Vec<&str> = shown.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["waveform", "vectorscope", "histogram"]);
+    let r = &shown[0].1;
+    let (top, bottom) = (r[1].ceil() as u32, r[3].floor() as u32);
+    let mut trace_rows = Vec::new();
+    for y in top..bottom {
+        for x in (r[0].ceil() as u32)..(r[2].floor() as u32) {
+            let [red, green, _] = view.get_pixel(x, y).0;
+            // The trace is green-white; the graticule is amber.
+            if green > 60 && i32::from(green) > i32::from(red) + 10 {
+                trace_rows.push(y);
+            }
+        }
+    }
+    assert!(trace_rows.len() > 500, "the waveform shows a trace");
+    let row_of = |level: u32| {
+        top as f32
+            + (scopes::LEVELS - 1 - level) as f32 / scopes::LEVELS as f32 * (bottom - top) as f32
+    };
+    let (trace_top, trace_bottom) = (
+        *trace_rows.iter().min().unwrap() as f32,
+        *trace_rows.iter().max().unwrap() as f32,
+    );
+    println!(
+        "waveform trace rows {trace_top}..{trace_bottom}, CPU levels {lowest}..{highest} -> rows {:.1}..{:.1}",
+        row_of(highest),
+        row_of(lowest)
+    );
+    assert!((trace_top - row_of(highest)).abs() <= 3.0);
+    assert!((trace_bottom - row_of(lowest)).abs() <= 3.0);
+}
+
+#[test]
+fn exposure_aids_paint_what_the_cpu_reference_paints() {
+    let ctx = gpu();
+    let look = demo_look();
+    // The portrait is square.
+    let (pw, _, rgb) = common::astronaut_rgb8();
+    // Odd sizes from the portrait, false colour and both zebras on.
+    let aids = ExposureAids {
+        false_colour: true,
+        zebra_high: Some(80.0),
+        zebra_band: Some((40.0, 60.0)),
+    };
+    let format = wgpu::TextureFormat::Rgba8Unorm;
+    let present = PresentPass::new(&ctx.device, format);
+    for (w, h) in [(1, 1), (17, 3), (5, 16), (301, 199)] {
+        let mut bytes = Vec::new();
+        for y in 0..h {
+            for x in 0..w {
+                let i = (((y * 2 + 50) % pw) * pw + (x + 50) % pw) as usize * 3;
+                bytes.extend_from_slice(&rgb[i..i + 3]);
+            }
+        }
+        let f = frame(w, h, PixelFormat::Rgb8, bytes);
+        let mut pipeline = FramePipeline::new(&ctx);
+        pipeline.set_look(&ctx, &look).unwrap();
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let picture = pipeline
+            .encode_texture(&ctx, &mut encoder, &f, &GradeUniforms::from_look(&look))
+            .unwrap()
+            .clone();
+        let texels = read_rgba16f(&ctx, &picture, (w, h), encoder);
+        let target = neurograde::gpu::texture_2d(
+            &ctx.device,
+            "aids",
+            (w, h),
+            format,
+            wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+        );
+        let view = target.create_view(&Default::default());
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let placement = Placement {
+            native: true,
+            aids,
+            ..Placement::fit()
+        };
+        present.encode(
+            &ctx,
+            &mut encoder,
+            &picture,
+            (w, h),
+            &view,
+            (w, h),
+            &placement,
+        );
+        let shown = common::read_rgba8(&ctx, &target, (w, h), encoder);
+        let mut worst = 0i32;
+        for y in 0..h {
+            for x in 0..w {
+                let i = ((y * w + x) * 4) as usize;
+                let codes = [texels[i], texels[i + 1], texels[i + 2]].map(scopes::code10);
+                let luma = scopes::luma_code(codes);
+                let expected = if scopes::zebra(&aids, x, y, luma) {
+                    [1.0; 3]
+                } else {
+                    scopes::false_colour(codes)
+                };
+                for c in 0..3 {
+                    let e = i32::from(quantize_u8(expected[c]));
+                    worst = worst.max((i32::from(shown[i + c]) - e).abs());
+                }
+            }
+        }
+        assert!(worst <= 1, "{w}x{h}: worst {worst}");
+    }
+}
