@@ -23,12 +23,11 @@ use crate::grade::Look;
 use crate::sink::file::{fps_rate, Depth, FileSink, FileSinkOptions, Timing};
 use crate::sink::null::NullSink;
 use crate::sink::video::VideoOptions;
-#[cfg(not(feature = "window"))]
-use crate::sink::SinkError;
 pub use crate::sink::WindowOptions;
-use crate::sink::{Sink, SinkSpec};
+use crate::sink::{Sink, SinkError, SinkSpec};
 use crate::source::file::{Chroma, InputInfo, InputKind};
 use crate::source::{SourceOptions, SourceSpec};
+use crate::stills::Picture;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -293,17 +292,101 @@ pub fn grade_file(
         )),
         ..FileSinkOptions::new(&job.output, &rate)
     };
-    let sink = FileSink::create(sink, (info.width, info.height))?;
+    let mut sink = FileSink::create(sink, (info.width, info.height))?;
     let analysis = analysis_for_look(&job.look, &job.analysis);
     offline(
         &job.input,
-        Box::new(sink),
+        &mut sink,
         &job.look,
-        analysis,
+        (analysis, None),
         job.fps,
         stop,
         on_frame,
     )
+}
+
+/// The two pictures of a still grabbed from a file: picture `index` (from
+/// 0) graded with `look`, and without its grade
+/// ([`crate::control::session::ungraded`]), full resolution, with the
+/// source's timecode at that picture when it has one.
+pub fn grab_still(
+    input: &Path,
+    look: &Look,
+    index: u64,
+    stop: Arc<AtomicBool>,
+) -> Result<(Picture, Picture, Option<String>), EngineError> {
+    let info = crate::source::file::inspect(input)?;
+    let mut pictures = Vec::new();
+    for look in [look.clone(), crate::control::session::ungraded(look)] {
+        let analysis = analysis_for_look(&look, &AnalysisOptions::default());
+        let sink = Box::new(PictureSink {
+            index,
+            seen: 0,
+            picture: None,
+        });
+        let mut kept = None;
+        offline_into(
+            input,
+            sink,
+            &look,
+            (analysis, Some(index + 1)),
+            &stop,
+            &mut |s| kept = s.picture.take(),
+        )?;
+        let picture = kept.ok_or_else(|| SinkError::Write {
+            path: input.to_path_buf(),
+            message: format!(
+                "has no picture {} (it has {})",
+                index + 1,
+                info.frames.map_or("fewer".into(), |n| n.to_string())
+            ),
+        })?;
+        pictures.push(picture);
+    }
+    let timecode = info
+        .timecode
+        .as_deref()
+        .and_then(|tc| crate::stills::timecode_after(tc, index, info.fps.unwrap_or(24.0)));
+    let ungraded = pictures.pop().expect("two pictures");
+    let graded = pictures.pop().expect("two pictures");
+    Ok((graded, ungraded, timecode))
+}
+
+/// Keeps the one picture a still is grabbed from.
+struct PictureSink {
+    index: u64,
+    seen: u64,
+    picture: Option<Picture>,
+}
+
+impl Sink for PictureSink {
+    fn describe(&self) -> String {
+        format!("picture {}", self.index + 1)
+    }
+
+    fn output_format(&self) -> crate::gpu::OutputFormat {
+        crate::gpu::OutputFormat::RgbaF32
+    }
+
+    fn write(
+        &mut self,
+        meta: &crate::engine::output::FrameMeta,
+        pixels: &[u8],
+    ) -> Result<(), SinkError> {
+        if self.seen == self.index {
+            let rgba: Vec<f32> = pixels
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            self.picture = Some(Picture::from_rgba_f32(meta.width, meta.height, &rgba));
+        }
+        self.seen += 1;
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<(), SinkError> {
+        Ok(())
+    }
 }
 
 /// Analyses every frame of a file, in order, each with its own result
@@ -319,25 +402,57 @@ pub fn analyze_file(
         record: true,
         ..analysis
     };
-    let sink = Box::new(NullSink::default());
+    let mut sink = NullSink::default();
     offline(
         input,
-        sink,
+        &mut sink,
         &Look::default(),
-        analysis,
+        (analysis, None),
         24.0,
         stop,
         on_frame,
     )
 }
 
-/// Runs every frame of a file, in order, into `sink`; an interrupted or
-/// failed run aborts the sink (nothing half-done keeps a final name).
+/// Runs a still grab's frames into its sink, then hands the sink back.
+/// Each pass has its own stop flag (ending a source raises its run's
+/// flag), raised when `stop` is.
+fn offline_into(
+    input: &Path,
+    sink: Box<PictureSink>,
+    look: &Look,
+    analysis: (AnalysisOptions, Option<u64>),
+    stop: &AtomicBool,
+    done: &mut dyn FnMut(&mut PictureSink),
+) -> Result<RunReport, EngineError> {
+    use std::sync::atomic::Ordering;
+    let mut sink = sink;
+    let pass = Arc::new(AtomicBool::new(stop.load(Ordering::Relaxed)));
+    let report = offline(
+        input,
+        &mut *sink,
+        look,
+        analysis,
+        24.0,
+        Arc::clone(&pass),
+        &mut |_| {
+            if stop.load(Ordering::Relaxed) {
+                pass.store(true, Ordering::Relaxed);
+            }
+        },
+    )?;
+    done(&mut sink);
+    Ok(report)
+}
+
+/// Runs every frame of a file (or its first `frames`), in order, into
+/// `sink`; an interrupted or failed run aborts the sink (nothing half-done
+/// keeps a final name).
 fn offline(
     input: &Path,
-    mut sink: Box<dyn Sink>,
+    sink: &mut dyn Sink,
     look: &Look,
-    analysis: AnalysisOptions,
+    (analysis, frames): (AnalysisOptions, Option<u64>),
     fps: f64,
     stop: Arc<AtomicBool>,
     on_frame: &mut dyn FnMut(u64),
@@ -353,14 +468,14 @@ fn offline(
     };
     let source = start_source(&spec, &options, true, producer, &stop)?;
     let settings = LoopSettings {
-        frames: None,
+        frames,
         live: false,
         look: Arc::new(look.clone()),
         analysis,
         control: ControlOptions::default(),
         stats_every: None,
     };
-    let mut driver = ReadbackDriver::new(&ctx, sink.as_mut(), OFFLINE_READBACK_DEPTH);
+    let mut driver = ReadbackDriver::new(&ctx, sink, OFFLINE_READBACK_DEPTH);
     let result = frame_loop(
         &ctx,
         &mut consumer,

@@ -14,6 +14,7 @@
 //! - [`config`]: engine settings (`config/default.toml`), validated.
 //! - [`analysis`]: the neural-model runtime (ONNX Runtime through `ort`).
 //! - [`output`]: writing files safely (partial + rename, links, streams, sequences).
+//! - [`stills`]: the stills library (graded and ungraded stills with their looks, crash-safe).
 //! - [`event_log`]: the run's recent info and warning lines, for the operator view.
 //! - [`shutdown`]: signals stop a command cleanly, with the shell's exit status.
 //! - [`assets`], [`ffmpeg`]: fetched files, the ffmpeg child.
@@ -36,3 +37,4 @@ pub mod scopes;
 pub mod shutdown;
 pub mod sink;
 pub mod source;
+pub mod stills;

@@ -23,27 +23,27 @@ pub enum LookCommand {
 pub struct LookExportArgs {
     /// The look file (TOML).
     #[arg(long, value_name = "L")]
-    look: PathBuf,
+    pub look: PathBuf,
     /// Where to write: .cc, .ccc or .cdl (ASC CDL), or .cube (baked 3D LUT).
     #[arg(long, value_name = "OUT")]
-    output: PathBuf,
+    pub output: PathBuf,
     /// The ColorCorrection id (default: the look's name).
     #[arg(long)]
-    id: Option<String>,
+    pub id: Option<String>,
     /// Grid size of a baked .cube: 17, 33 or 65.
     #[arg(long, default_value_t = 33, value_parser = cube_size)]
-    size: usize,
+    pub size: usize,
     /// Put a 1D shaper in front of the .cube's 3D grid, fitted to where the
     /// look's input values lie (DaVinci Resolve's .cube form: nearer the
     /// live grade, read by OpenColorIO and Resolve but not by ffmpeg's
     /// lut3d or most LUT boxes).
     #[arg(long)]
-    shaper: bool,
+    pub shaper: bool,
     /// A picture in the look's input encoding (any still `grade` reads:
     /// PNG, TIFF, JPEG, EXR, DPX) to measure the baked .cube against the
     /// live grade on, besides the built-in test colours.
     #[arg(long, value_name = "PICTURE")]
-    check: Option<PathBuf>,
+    pub check: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -59,7 +59,7 @@ pub struct LookImportArgs {
     output: PathBuf,
 }
 
-fn cube_size(s: &str) -> Result<usize, String> {
+pub fn cube_size(s: &str) -> Result<usize, String> {
     match s.parse() {
         Ok(n @ (17 | 33 | 65)) => Ok(n),
         _ => Err(format!("{s}: expected 17, 33 or 65")),
@@ -73,7 +73,7 @@ pub fn look(command: LookCommand) -> Result<()> {
     }
 }
 
-fn export(args: LookExportArgs) -> Result<()> {
+pub fn export(args: LookExportArgs) -> Result<()> {
     let look = Look::load(&args.look)?;
     if neurograde::output::same_file(&args.look, &args.output) {
         bail!(

@@ -10,6 +10,7 @@ pub mod midi;
 pub mod models;
 pub mod options;
 pub mod run;
+pub mod stills;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -52,6 +53,9 @@ pub enum Command {
     /// control into a profile.
     #[command(subcommand)]
     Midi(midi::MidiCommand),
+    /// The stills library: grab, list, delete, export a still's look.
+    #[command(subcommand)]
+    Stills(stills::StillsCommand),
 }
 
 impl Command {
@@ -63,6 +67,7 @@ impl Command {
             Command::Models(command) => models::models(command),
             Command::Analyze(args) => analyze::analyze(args, shutdown),
             Command::Midi(command) => midi::midi(command, shutdown),
+            Command::Stills(command) => stills::stills(command, shutdown),
         }
     }
 }

@@ -26,6 +26,18 @@ pub const GESTURE_GAP: Duration = Duration::from_millis(700);
 pub const AUTOSAVE_SETTLE: Duration = Duration::from_millis(500);
 const UNDO_DEPTH: usize = 256;
 
+/// `look` without its grade: the input and output transforms and the
+/// display LUT stay, so the picture stays viewable (bypass, the stills'
+/// ungraded picture, comparing against the source).
+pub fn ungraded(look: &Look) -> Look {
+    let mut look = look.clone();
+    super::params::Section::Grade.reset(&mut look);
+    look.secondaries.clear();
+    look.lut = None;
+    look.loaded_lut = None;
+    look
+}
+
 /// What a command did.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Outcome {
@@ -86,12 +98,7 @@ impl GradeSession {
             }
         }
         if self.bypass {
-            let mut look = self.live.clone();
-            super::params::Section::Grade.reset(&mut look);
-            look.secondaries.clear();
-            look.lut = None;
-            look.loaded_lut = None;
-            return look;
+            return ungraded(&self.live);
         }
         self.live.clone()
     }
