@@ -8,8 +8,9 @@
 // format, so the graded display-encoded values reach the screen unchanged.
 // The operator view may paint exposure aids over the picture, computed
 // from the nearest texel exactly as src/scopes.rs does on the CPU: false
-// colour (luma bands in IRE) and zebra stripes in window pixels. Paired
-// with src/gpu/present.rs.
+// colour (luma bands in IRE) and zebra stripes in window pixels, and show
+// a reference beside the picture: split at a movable line (a wipe), or
+// side by side. Paired with src/gpu/present.rs.
 
 struct PresentParams {
     // Picture rectangle in normalised window coordinates: x0, y0, x1, y1.
@@ -28,11 +29,18 @@ struct PresentParams {
     // x: grey level kept outside the bands, y: zebra period in pixels,
     // z: the 10-bit code of full scale
     grey: vec4<f32>,
+    // x: compare mode (0 off, 1 split: the reference right of y, 2 side by
+    // side: the picture left, the reference right), y: split position
+    // (0..1 of the picture's width), z: one window pixel in uv
+    compare: vec4<f32>,
 }
 
 @group(0) @binding(0) var picture: texture_2d<f32>;
 @group(0) @binding(1) var picture_sampler: sampler;
 @group(0) @binding(2) var<uniform> params: PresentParams;
+// What the picture is compared against (the ungraded source, a look, a
+// still); the picture itself when nothing is.
+@group(0) @binding(3) var reference: texture_2d<f32>;
 
 struct VertexOut {
     @builtin(position) position: vec4<f32>,
@@ -88,17 +96,38 @@ fn fs_main(in: VertexOut) -> @location(0) vec4<f32> {
     if any(uv < vec2<f32>(0.0)) || any(uv >= vec2<f32>(1.0)) {
         return vec4<f32>(0.0, 0.0, 0.0, 1.0);
     }
-    let size = textureDimensions(picture);
-    let texel = min(vec2<u32>(uv * vec2<f32>(size)), size - 1u);
+    // Which picture this pixel shows, and where in it.
+    var at = uv;
+    var from_reference = false;
+    let mode = u32(params.compare.x + 0.5);
+    if mode == 1u {
+        if abs(uv.x - params.compare.y) < params.compare.z {
+            return vec4<f32>(1.0, 1.0, 1.0, 1.0); // the split line
+        }
+        from_reference = uv.x >= params.compare.y;
+    } else if mode == 2u {
+        from_reference = uv.x >= 0.5;
+        at.x = fract(uv.x * 2.0);
+    }
+    var size = textureDimensions(picture);
+    if from_reference {
+        size = textureDimensions(reference);
+    }
+    let texel = min(vec2<u32>(at * vec2<f32>(size)), size - 1u);
     var colour: vec3<f32>;
-    if params.mode.x > 0.5 {
-        colour = textureLoad(picture, texel, 0).rgb;
+    var exact: vec3<f32>;
+    if from_reference {
+        exact = textureLoad(reference, texel, 0).rgb;
+        colour = textureSampleLevel(reference, picture_sampler, at, 0.0).rgb;
     } else {
-        colour = textureSampleLevel(picture, picture_sampler, uv, 0.0).rgb;
+        exact = textureLoad(picture, texel, 0).rgb;
+        colour = textureSampleLevel(picture, picture_sampler, at, 0.0).rgb;
+    }
+    if params.mode.x > 0.5 {
+        colour = exact;
     }
     let aids = params.mode.y > 0.5 || params.mode.z < 1e9 || params.zebra_band.x < params.zebra_band.y;
     if aids {
-        let exact = textureLoad(picture, texel, 0).rgb;
         let w = params.luma;
         let codes = vec3<u32>(code10(exact.r), code10(exact.g), code10(exact.b));
         let luma = (w.x * codes.r + w.y * codes.g + w.z * codes.b + w.w / 2u) / w.w;

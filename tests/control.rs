@@ -830,3 +830,75 @@ for r in replies: print(r)
     assert!(control["coalesced"].as_u64().unwrap() > 0, "{control}");
     assert!(control["changes"].as_u64().unwrap() < 3000, "{control}");
 }
+
+/// The operator view's edits take the panels' route: the same session
+/// (undo, A/B reference, autosave), the same published look.
+#[test]
+fn operator_view_edits_go_through_the_session() {
+    use neurograde::control::{ControlLink, ControlOptions};
+    use rosc::{OscMessage, OscType};
+    let dir = tempfile::tempdir().unwrap();
+    let autosave = dir.path().join("autosave.toml");
+    let options = ControlOptions {
+        operator: true,
+        autosave: Some(autosave.clone()),
+        ..ControlOptions::default()
+    };
+    assert!(options.active());
+    let (wake, woken) = crossbeam_channel::bounded(16);
+    let mut link = ControlLink::start(&options, &Look::default(), wake).unwrap();
+    let wait_for = |link: &mut ControlLink, what: &dyn Fn(&Look) -> bool| {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some((look, _)) = link.poll() {
+                if what(&look) {
+                    return look;
+                }
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "no such look came"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    };
+    let send = |link: &ControlLink, addr: &str, args: Vec<OscType>| {
+        link.send_operator(OscMessage {
+            addr: addr.into(),
+            args,
+        })
+    };
+    send(&link, "/primary/exposure", vec![OscType::Float(0.5)]);
+    wait_for(&mut link, &|l| l.primary.exposure == 0.5);
+    assert!(woken.try_recv().is_ok(), "the render loop is woken");
+    assert_eq!(link.live().0.primary.exposure, 0.5);
+    send(&link, "/undo", vec![]);
+    wait_for(&mut link, &|l| l.primary.exposure == 0.0);
+    // A still's look recalled: live, one undo step, the old look is B.
+    let mut still_look = Look::default();
+    still_look.primary.exposure = 1.5;
+    link.send_look(still_look);
+    wait_for(&mut link, &|l| l.primary.exposure == 1.5);
+    assert_eq!(link.reference().unwrap().primary.exposure, 0.0);
+    send(&link, "/bypass", vec![OscType::Float(1.0)]);
+    let shown = wait_for(&mut link, &|l| l.primary.exposure == 0.0);
+    assert_eq!(
+        shown.primary.exposure, 0.0,
+        "bypass shows the ungraded look"
+    );
+    let (live, panel) = link.live();
+    assert!(panel.bypass);
+    assert_eq!(
+        live.primary.exposure, 1.5,
+        "the edited look stays live under bypass"
+    );
+    send(&link, "/undo", vec![]);
+    wait_for(&mut link, &|_| true);
+    let report = link.finish();
+    assert_eq!(report.dropped, 0);
+    let saved = Look::load(&autosave).unwrap();
+    assert_eq!(
+        saved.primary.exposure, 0.0,
+        "the autosave holds the undone look"
+    );
+}

@@ -302,6 +302,7 @@ fn exposure_aids_paint_what_the_cpu_reference_paints() {
             &view,
             (w, h),
             &placement,
+            None,
         );
         let shown = common::read_rgba8(&ctx, &target, (w, h), encoder);
         let mut worst = 0i32;
@@ -322,5 +323,142 @@ fn exposure_aids_paint_what_the_cpu_reference_paints() {
             }
         }
         assert!(worst <= 1, "{w}x{h}: worst {worst}");
+    }
+}
+
+/// Keys as an operator presses them (xdotool into the virtual display):
+/// `S` grabs a still (graded and ungraded, full resolution, with the
+/// look), `D` shows the picture side by side with the ungraded source.
+#[test]
+fn operator_keys_grab_a_still_and_compare_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let stills = dir.path().join("stills");
+    let shot = dir.path().join("compare.png");
+    let script = r#"
+"$1" run --source "file:$2" --look "$3" --sink window --frames 50 --no-vsync --stills "$4" --screenshot "$5" &
+engine=$!
+window=$(xdotool search --sync --name neurograde | head -1)
+sleep 2
+xdotool windowfocus --sync "$window" 2>/dev/null || true
+xdotool key s
+sleep 1
+xdotool key d
+wait $engine
+"#;
+    let out = std::process::Command::new("xvfb-run")
+        .args([
+            "-a",
+            "-s",
+            "-screen 0 1280x800x24",
+            "bash",
+            "-c",
+            &script,
+            "keys",
+        ])
+        .arg(env!("CARGO_BIN_EXE_neurograde"))
+        .arg(footage("astronaut.png"))
+        .arg(demo_look_path())
+        .arg(&stills)
+        .arg(&shot)
+        .env(
+            "NEUROGRADE_DATA",
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("neurograde-data"),
+        )
+        .output()
+        .expect("xvfb-run and xdotool (Debian: xvfb xdotool) run");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("still 0001 saved"), "{log}");
+
+    // The still: graded as the CPU reference grades, ungraded as the
+    // source is, full resolution, its look beside it.
+    let library = neurograde::stills::Library::open(&stills).unwrap();
+    let still = library.get("1").unwrap();
+    assert_eq!(still.look().unwrap().name, "Demo warm");
+    let (w, h, reference) = reference_picture(&demo_look());
+    let (_, _, source) = common::astronaut_rgb8();
+    let graded = image::open(still.graded()).unwrap().into_rgb16();
+    let ungraded = image::open(still.ungraded()).unwrap().into_rgb16();
+    assert_eq!((graded.width(), graded.height()), (w, h));
+    let mut worst = [0f32; 2];
+    for (i, (g, u)) in graded.pixels().zip(ungraded.pixels()).enumerate() {
+        for c in 0..3 {
+            let g = f32::from(g.0[c]) / 65535.0;
+            let u = f32::from(u.0[c]) / 65535.0;
+            worst[0] = worst[0].max((g - reference[i][c]).abs());
+            worst[1] = worst[1].max((u - f32::from(source[i * 3 + c]) / 255.0).abs());
+        }
+    }
+    println!(
+        "still vs CPU reference: graded {:.2e}, ungraded {:.2e}",
+        worst[0], worst[1]
+    );
+    // Half-float working values: within one half-float step below 1.0
+    // (2^-11, half a 10-bit code; the GPU may round the store either way)
+    // and the 16-bit file's own step.
+    let step = 2f32.powi(-11) + 1.0 / 65535.0;
+    assert!(worst[0] <= step && worst[1] <= step, "{worst:?}");
+
+    // Side by side: the graded picture left, the ungraded source right.
+    let view = load_rgb(&shot);
+    let layout: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(shot.with_extension("json")).unwrap())
+            .unwrap();
+    let a: Vec<f32> = layout["picture_area"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() as f32)
+        .collect();
+    let (vw, vh) = (view.width() as f32, view.height() as f32);
+    let placement = Placement {
+        area: [a[0] / vw, a[1] / vh, a[2] / vw, a[3] / vh],
+        compare: neurograde::gpu::present::Compare::SideBySide,
+        ..Placement::fit()
+    };
+    let r = placement.rect((w, h), (view.width(), view.height()));
+    let (x0, y0, x1, y1) = (r[0] * vw, r[1] * vh, r[2] * vw, r[3] * vh);
+    let ungraded_reference: Vec<[f32; 3]> = source
+        .chunks_exact(3)
+        .map(|p| [p[0], p[1], p[2]].map(|v| to_half(f32::from(v) / 255.0)))
+        .collect();
+    let mut errors = [Vec::new(), Vec::new()];
+    let middle = (x0 + x1) / 2.0;
+    for py in (y0.ceil() as u32)..(y1.floor() as u32) {
+        for px in (x0.ceil() as u32)..(x1.floor() as u32) {
+            let x = px as f32 + 0.5;
+            // Skip the two columns at the seam.
+            if (x - middle).abs() < 2.0 {
+                continue;
+            }
+            let right = x >= middle;
+            let u = if right {
+                (x - middle) / (x1 - middle)
+            } else {
+                (x - x0) / (middle - x0)
+            };
+            let v = (py as f32 + 0.5 - y0) / (y1 - y0);
+            let picture = if right {
+                &ungraded_reference
+            } else {
+                &reference
+            };
+            let expected = bilinear(w, h, picture, u, v).map(quantize_u8);
+            let shown = view.get_pixel(px, py).0;
+            for c in 0..3 {
+                errors[usize::from(right)]
+                    .push((i32::from(shown[c]) - i32::from(expected[c])).unsigned_abs());
+            }
+        }
+    }
+    for (side, e) in ["graded (left)", "source (right)"].iter().zip(&mut errors) {
+        e.sort_unstable();
+        let mean = e.iter().map(|v| f64::from(*v)).sum::<f64>() / e.len() as f64;
+        let p99 = e[e.len() * 99 / 100];
+        println!("side by side, {side}: mean {mean:.3}, p99 {p99} codes");
+        assert!(
+            e.len() > 50_000 && mean < 0.6 && p99 <= 2,
+            "{side}: mean {mean}, p99 {p99}"
+        );
     }
 }

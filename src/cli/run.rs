@@ -17,6 +17,13 @@ use neurograde::sink::{display_available, SinkSpec};
 use neurograde::source::{SourceOptions, SourceSpec};
 use std::path::PathBuf;
 
+/// How the operator view starts comparing.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum CompareArg {
+    Wipe,
+    SideBySide,
+}
+
 #[derive(Args)]
 pub struct RunArgs {
     /// Picture source: camera[:INDEX] (default when a camera exists),
@@ -91,6 +98,14 @@ pub struct RunArgs {
     /// A second zebra over a luma band, e.g. 70-80 (skin).
     #[arg(long, value_name = "LO-HI")]
     zebra_band: Option<String>,
+    /// Start the operator view comparing against the ungraded source:
+    /// wipe (a split line, W) or side-by-side (D).
+    #[arg(long, value_name = "MODE")]
+    compare: Option<CompareArg>,
+    /// The stills library the operator view grabs into (S) and browses (T)
+    /// (default: stills/ in the data folder).
+    #[arg(long, value_name = "DIR")]
+    stills: Option<PathBuf>,
     /// Bit depth of a file sink: auto, 8, 10, 16 (PNG/TIFF/DPX/video), half or float (EXR).
     #[arg(long, value_name = "D", default_value = "auto")]
     depth: Depth,
@@ -280,6 +295,7 @@ fn window_options(
         (args.program.is_some(), "--program"),
         (args.screenshot.is_some(), "--screenshot"),
         (args.clean, "--clean"),
+        (args.compare.is_some(), "--compare"),
     ] {
         if given && !is_window {
             bail!("{flag} needs the window (--sink window)");
@@ -316,6 +332,15 @@ fn window_options(
         operator: is_window && !args.clean,
         program: args.program.clone(),
         screenshot: args.screenshot.clone(),
+        compare: match args.compare {
+            None => neurograde::gpu::present::Compare::Off,
+            Some(CompareArg::Wipe) => neurograde::gpu::present::Compare::Split(0.5),
+            Some(CompareArg::SideBySide) => neurograde::gpu::present::Compare::SideBySide,
+        },
+        stills: args
+            .stills
+            .clone()
+            .or_else(|| super::data_dir().map(|d| d.join("stills"))),
         aids: neurograde::scopes::ExposureAids {
             false_colour: args.false_colour,
             zebra_high,

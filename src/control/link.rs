@@ -133,6 +133,8 @@ struct Published {
     /// compare is on) and the panel's switches.
     live: Arc<Look>,
     panel: PanelState,
+    /// The A/B reference (the last snapshot stored or recalled).
+    reference: Option<Arc<Look>>,
     generation: u64,
     /// Arrival of the oldest event not yet picked up by the render thread.
     since: Instant,
@@ -167,6 +169,11 @@ enum Input {
     /// An edit from the operator view, as an OSC message.
     Operator {
         message: OscMessage,
+        at: Instant,
+    },
+    /// A whole look to make live (a still recalled in the operator view).
+    Recall {
+        look: Box<Look>,
         at: Instant,
     },
     ReplayDone,
@@ -219,6 +226,7 @@ impl ControlLink {
                 look: Arc::new(look.clone()),
                 live: Arc::new(look.clone()),
                 panel: PanelState::default(),
+                reference: None,
                 generation: 0,
                 since: start,
             }),
@@ -320,6 +328,23 @@ impl ControlLink {
         if self.input.try_send(input).is_err() {
             self.shared.dropped.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// Makes `look` the live look (one undo step; the look it replaces
+    /// becomes the A/B reference).
+    pub fn send_look(&self, look: Look) {
+        let input = Input::Recall {
+            look: Box::new(look),
+            at: Instant::now(),
+        };
+        if self.input.try_send(input).is_err() {
+            self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The A/B reference look, as last published.
+    pub fn reference(&self) -> Option<Arc<Look>> {
+        self.shared.slot.load().reference.clone()
     }
 
     /// The look being edited and the panel's switches, as last published.
@@ -579,6 +604,17 @@ impl ControlThread {
         let (event, from, at) = match input {
             Input::Event { event, from, at } => (event, from, at),
             Input::Operator { message, at } => (ControlInputEvent::Osc(message), None, at),
+            Input::Recall { look, at } => {
+                let outcome = self.session.recall_look(*look, at);
+                if let Some(n) = outcome.notice {
+                    self.notice(n);
+                }
+                if outcome.changed {
+                    self.publish(at);
+                }
+                self.feedback(None);
+                return;
+            }
             Input::ReplayDone => {
                 tracing::info!("control replay finished");
                 return;
@@ -681,6 +717,7 @@ impl ControlThread {
             look: Arc::new(self.session.shown()),
             live: Arc::new(self.session.live().clone()),
             panel: self.session.panel(),
+            reference: self.session.reference().map(|l| Arc::new(l.clone())),
             generation: self.generation,
             since,
         }));

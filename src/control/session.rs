@@ -155,6 +155,21 @@ impl GradeSession {
         self.replace(next, now)
     }
 
+    /// Makes a whole look live (a still's, recalled from the operator
+    /// view): one undo step, and the look it replaces becomes the A/B
+    /// reference, as a snapshot recall does.
+    pub fn recall_look(&mut self, look: Look, now: Instant) -> Outcome {
+        self.gesture = None;
+        self.push_undo();
+        self.reference = Some(self.live.clone());
+        self.replace(look, now)
+    }
+
+    /// The A/B reference (the last snapshot stored or recalled).
+    pub fn reference(&self) -> Option<&Look> {
+        self.reference.as_ref()
+    }
+
     fn push_undo(&mut self) {
         self.undo.push(self.live.clone());
         if self.undo.len() > UNDO_DEPTH {

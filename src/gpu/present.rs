@@ -16,6 +16,20 @@ struct PresentParams {
     band_limits: [[f32; 4]; 6],
     band_colours: [[f32; 4]; 6],
     grey: [f32; 4],
+    compare: [f32; 4],
+}
+
+/// How the picture is shown against a reference.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Compare {
+    /// The picture alone.
+    #[default]
+    Off,
+    /// The picture left of a line at this fraction of its width, the
+    /// reference right of it (a wipe when the line moves).
+    Split(f32),
+    /// The picture and the reference side by side, each at half width.
+    SideBySide,
 }
 
 /// Where the picture goes in the target and what is painted over it.
@@ -29,6 +43,7 @@ pub struct Placement {
     /// output: no scaling), rather than scaled to fit.
     pub native: bool,
     pub aids: ExposureAids,
+    pub compare: Compare,
 }
 
 impl Placement {
@@ -38,11 +53,17 @@ impl Placement {
             area: [0.0, 0.0, 1.0, 1.0],
             native: false,
             aids: ExposureAids::default(),
+            compare: Compare::Off,
         }
     }
 
-    /// The picture's rectangle in normalised target coordinates.
+    /// The picture's rectangle in normalised target coordinates (both
+    /// pictures' side by side).
     pub fn rect(&self, picture: (u32, u32), target: (u32, u32)) -> [f32; 4] {
+        let picture = match self.compare {
+            Compare::SideBySide => (picture.0 * 2, picture.1),
+            _ => picture,
+        };
         let [x0, y0, x1, y1] = self.area;
         let (tw, th) = (target.0.max(1) as f32, target.1.max(1) as f32);
         if self.native {
@@ -102,6 +123,15 @@ impl PresentParams {
                 scopes::CODE_MAX as f32,
                 0.0,
             ],
+            compare: {
+                let rect = placement.rect(picture, target);
+                let pixel = 1.0 / ((rect[2] - rect[0]) * target.0.max(1) as f32).max(1.0);
+                match placement.compare {
+                    Compare::Off => [0.0, 0.0, 0.0, 0.0],
+                    Compare::Split(at) => [1.0, at.clamp(0.0, 1.0), pixel, 0.0],
+                    Compare::SideBySide => [2.0, 0.5, pixel, 0.0],
+                }
+            },
         }
     }
 }
@@ -137,6 +167,7 @@ impl PresentPass {
                 bindings::texture(0, wgpu::ShaderStages::FRAGMENT),
                 bindings::sampler(1),
                 bindings::uniform(2, wgpu::ShaderStages::FRAGMENT),
+                bindings::texture(3, wgpu::ShaderStages::FRAGMENT),
             ],
         );
         let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
@@ -181,7 +212,7 @@ impl PresentPass {
     }
 
     /// Records drawing `picture` (of size `picture_size`) into `target`,
-    /// placed as `placement` says.
+    /// placed as `placement` says, against `reference` when it compares.
     #[allow(clippy::too_many_arguments)]
     pub fn encode(
         &self,
@@ -192,7 +223,13 @@ impl PresentPass {
         target: &wgpu::TextureView,
         target_size: (u32, u32),
         placement: &Placement,
+        reference: Option<&wgpu::TextureView>,
     ) {
+        let mut placement = *placement;
+        if reference.is_none() {
+            placement.compare = Compare::Off;
+        }
+        let placement = &placement;
         let params = PresentParams::of(placement, picture_size, target_size);
         ctx.queue
             .write_buffer(&self.params, 0, bytemuck::bytes_of(&params));
@@ -211,6 +248,10 @@ impl PresentPass {
                 wgpu::BindGroupEntry {
                     binding: 2,
                     resource: self.params.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 3,
+                    resource: wgpu::BindingResource::TextureView(reference.unwrap_or(picture)),
                 },
             ],
         });

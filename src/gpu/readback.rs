@@ -225,3 +225,81 @@ impl<T> ReadbackQueue<T> {
         Ok(())
     }
 }
+
+/// Reads an rgba16float texture back as float RGBA, row after row, and
+/// waits for it: for a still grabbed from the picture, never the frame
+/// loop's pictures.
+pub fn read_rgba16f(
+    ctx: &super::GpuContext,
+    view: &wgpu::TextureView,
+    (w, h): (u32, u32),
+) -> Result<Vec<f32>, GpuError> {
+    let row = (w * 8).div_ceil(256) * 256;
+    let buffer = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("texture readback"),
+        size: u64::from(row * h),
+        usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+        mapped_at_creation: false,
+    });
+    let mut encoder = ctx.device.create_command_encoder(&Default::default());
+    encoder.copy_texture_to_buffer(
+        view.texture().as_image_copy(),
+        wgpu::TexelCopyBufferInfo {
+            buffer: &buffer,
+            layout: wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(row),
+                rows_per_image: Some(h),
+            },
+        },
+        wgpu::Extent3d {
+            width: w,
+            height: h,
+            depth_or_array_layers: 1,
+        },
+    );
+    ctx.queue.submit([encoder.finish()]);
+    buffer.map_async(wgpu::MapMode::Read, .., |_| {});
+    ctx.device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .map_err(|e| GpuError::Readback(e.to_string()))?;
+    let mapped = buffer
+        .get_mapped_range(..)
+        .map_err(|e| GpuError::Readback(e.to_string()))?;
+    Ok(mapped
+        .chunks_exact(row as usize)
+        .flat_map(|r| r[..(w * 8) as usize].chunks_exact(2))
+        .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+        .collect())
+}
+
+/// Uploads float RGBA as an rgba16float texture (a still to compare with).
+pub fn upload_rgba16f(
+    ctx: &super::GpuContext,
+    (w, h): (u32, u32),
+    rgba: &[f32],
+) -> wgpu::TextureView {
+    let texture = super::texture_2d(
+        &ctx.device,
+        "still",
+        (w, h),
+        super::WORKING_FORMAT,
+        wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+    );
+    let halves: Vec<half::f16> = rgba.iter().map(|v| half::f16::from_f32(*v)).collect();
+    ctx.queue.write_texture(
+        texture.as_image_copy(),
+        bytemuck::cast_slice(&halves),
+        wgpu::TexelCopyBufferLayout {
+            offset: 0,
+            bytes_per_row: Some(w * 8),
+            rows_per_image: Some(h),
+        },
+        wgpu::Extent3d {
+            width: w,
+            height: h,
+            depth_or_array_layers: 1,
+        },
+    );
+    texture.create_view(&Default::default())
+}

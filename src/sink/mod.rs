@@ -10,6 +10,8 @@ pub mod file;
 pub mod null;
 #[cfg(feature = "window")]
 pub mod operator;
+#[cfg(feature = "window")]
+pub mod reference;
 pub mod still;
 pub mod video;
 #[cfg(feature = "window")]
@@ -33,6 +35,10 @@ pub struct WindowOptions {
     pub screenshot: Option<std::path::PathBuf>,
     /// The exposure aids the operator view starts with.
     pub aids: crate::scopes::ExposureAids,
+    /// How the operator view starts comparing against the source.
+    pub compare: crate::gpu::present::Compare,
+    /// The stills library the operator view grabs into and browses.
+    pub stills: Option<std::path::PathBuf>,
 }
 
 /// Whether a display is there to open a window on.

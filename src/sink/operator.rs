@@ -12,14 +12,19 @@
 //! the UI shares the panels' session: undo, A/B, autosave, feedback to
 //! motor faders. Keys work when no text field has focus (see [`HELP`]).
 
+use super::reference::{Against, Reference};
 use crate::control::params::Param;
 use crate::control::ControlLink;
 use crate::engine::driver::LoopState;
-use crate::gpu::present::{Placement, PresentPass};
+use crate::frame::Frame;
+use crate::gpu::present::{Compare, Placement, PresentPass};
 use crate::gpu::scopes::{self, ScopePass};
-use crate::gpu::GpuContext;
+use crate::gpu::{GpuContext, GpuError};
 use crate::scopes::ExposureAids;
+use crate::stills::{Library, Still};
 use rosc::{OscMessage, OscType};
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 /// egui input gathered on the main thread, taken by the render thread.
@@ -30,6 +35,20 @@ pub const HELP: &[(&str, &str)] = &[
     ("B", "bypass the grade (input and output transforms stay)"),
     ("C", "compare: show the last stored snapshot (A/B)"),
     ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo"),
+    (
+        "W",
+        "wipe: split against the reference (drag the slider to move the line)",
+    ),
+    ("D", "side by side with the reference"),
+    (
+        "R",
+        "the reference: the source, the A/B look, the selected still",
+    ),
+    (
+        "S",
+        "grab a still (graded and ungraded, full resolution, with the look)",
+    ),
+    ("T", "the stills library"),
     ("X", "false colour"),
     ("Z", "zebras"),
     ("1 2 3 4", "waveform, parade, vectorscope, histogram"),
@@ -56,6 +75,13 @@ pub struct ViewSettings {
     pub scopes: [bool; 4],
     pub help: bool,
     pub log: bool,
+    pub compare: Compare,
+    /// Where the split line is (0..1 of the picture's width).
+    pub wipe: f32,
+    pub against: Against,
+    /// The scopes read the source (ungraded) rather than the graded picture.
+    pub scopes_of_source: bool,
+    pub stills: bool,
 }
 
 impl ViewSettings {
@@ -66,6 +92,11 @@ impl ViewSettings {
             scopes: [true, false, true, true],
             help: false,
             log: false,
+            compare: Compare::Off,
+            wipe: 0.5,
+            against: Against::Source,
+            scopes_of_source: false,
+            stills: false,
         }
     }
 }
@@ -88,6 +119,21 @@ pub struct OperatorView {
     pixels_per_point: f32,
     /// A screenshot was asked for (F12) and not taken yet.
     pub screenshot_asked: bool,
+    reference: Reference,
+    /// A still was asked for (S) and not grabbed yet.
+    grab_asked: bool,
+    /// A still chosen to compare against, to upload at the next draw.
+    pending_still: Option<Still>,
+    stills: Option<StillsBrowser>,
+}
+
+/// The stills library as the operator view shows it.
+struct StillsBrowser {
+    root: PathBuf,
+    list: Vec<Still>,
+    thumbnails: HashMap<String, egui::TextureHandle>,
+    /// Read the library again at the next layout.
+    stale: bool,
 }
 
 /// What one draw of the operator view puts where.
@@ -104,6 +150,7 @@ impl OperatorView {
         input: SharedInput,
         platform: crossbeam_channel::Sender<egui::PlatformOutput>,
         settings: ViewSettings,
+        stills: Option<PathBuf>,
     ) -> OperatorView {
         let mut renderer = egui_wgpu::Renderer::new(
             &ctx.device,
@@ -134,7 +181,48 @@ impl OperatorView {
             scope_areas: [egui::Rect::NOTHING; 4],
             pixels_per_point: 1.0,
             screenshot_asked: false,
+            reference: Reference::new(ctx),
+            grab_asked: false,
+            pending_still: None,
+            stills: stills.map(|root| StillsBrowser {
+                root,
+                list: Vec::new(),
+                thumbnails: HashMap::new(),
+                stale: true,
+            }),
         }
+    }
+
+    /// For a newly graded frame (`graded`): grades the reference the view
+    /// needs and grabs a still when one was asked for.
+    pub fn prepare(
+        &mut self,
+        ctx: &GpuContext,
+        frame: &Frame,
+        graded: (&wgpu::TextureView, (u32, u32)),
+        state: &LoopState<'_>,
+    ) -> Result<(), GpuError> {
+        let settings = &self.settings;
+        let needed =
+            settings.compare != Compare::Off && !matches!(settings.against, Against::Still(_));
+        let ungraded = settings.scopes_of_source || self.grab_asked;
+        self.reference
+            .prepare(ctx, frame, state, &settings.against, needed, ungraded)?;
+        if std::mem::take(&mut self.grab_asked) {
+            let Some(stills) = &self.stills else {
+                tracing::warn!("grab: no stills library (set NEUROGRADE_DATA or --stills DIR)");
+                return Ok(());
+            };
+            match self
+                .reference
+                .grab(ctx, graded, &stills.root, state.look, state.source)
+            {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!("grab: the last still is still being saved"),
+                Err(e) => tracing::warn!("grab: {e}"),
+            }
+        }
+        Ok(())
     }
 
     /// Whether input is waiting for the UI.
@@ -158,7 +246,28 @@ impl OperatorView {
         present: &PresentPass,
         state: &LoopState<'_>,
     ) {
-        if let (Some((view, size)), true) = (picture, fresh) {
+        if let Some(result) = self.reference.saved() {
+            match result {
+                Ok(still) => {
+                    tracing::info!("still {} saved in {}", still.info.id, still.dir.display())
+                }
+                Err(e) => tracing::warn!("the still was not saved: {e}"),
+            }
+            if let Some(stills) = &mut self.stills {
+                stills.stale = true;
+            }
+        }
+        if let Some(still) = self.pending_still.take() {
+            if let Err(e) = self.reference.show_still(gpu, &still) {
+                tracing::warn!("still {}: {e}", still.info.id);
+            }
+        }
+        let source = self.reference.picture(&Against::Source);
+        let counted = match (self.settings.scopes_of_source, source) {
+            (true, Some(source)) => Some(source),
+            _ => picture,
+        };
+        if let (Some((view, size)), true) = (counted, fresh) {
             self.scopes.encode(gpu, encoder, view, size);
         }
         let mut raw = self
@@ -205,7 +314,12 @@ impl OperatorView {
                 area: [a.min.x / w, a.min.y / h, a.max.x / w, a.max.y / h],
                 native: false,
                 aids: self.settings.aids,
+                compare: match self.settings.compare {
+                    Compare::Split(_) => Compare::Split(self.settings.wipe),
+                    other => other,
+                },
             };
+            let reference = self.reference.picture(&self.settings.against);
             present.encode(
                 gpu,
                 encoder,
@@ -214,6 +328,7 @@ impl OperatorView {
                 target.view,
                 target.size,
                 &placement,
+                reference.map(|(v, _)| v),
             );
         } else {
             clear(encoder, target.view);
@@ -252,6 +367,11 @@ impl OperatorView {
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| grade_panel(ui, state));
             });
+        if self.settings.stills {
+            egui::Panel::left("stills")
+                .default_size(220.0)
+                .show(ui, |ui| self.stills_panel(ui, state));
+        }
         let any_scope = self.settings.scopes.iter().any(|s| *s);
         if any_scope || self.settings.log {
             egui::Panel::bottom("scopes")
@@ -307,6 +427,30 @@ impl OperatorView {
         }
         if pressed(Key::X) {
             self.settings.aids.false_colour ^= true;
+        }
+        if pressed(Key::W) {
+            self.settings.compare = match self.settings.compare {
+                Compare::Split(_) => Compare::Off,
+                _ => Compare::Split(self.settings.wipe),
+            };
+        }
+        if pressed(Key::D) {
+            self.settings.compare = match self.settings.compare {
+                Compare::SideBySide => Compare::Off,
+                _ => Compare::SideBySide,
+            };
+        }
+        if pressed(Key::R) {
+            self.settings.against = match &self.settings.against {
+                Against::Source => Against::AbLook,
+                _ => Against::Source,
+            };
+        }
+        if pressed(Key::S) {
+            self.grab_asked = true;
+        }
+        if pressed(Key::T) {
+            self.settings.stills ^= true;
         }
         if pressed(Key::Z) {
             self.toggle_zebra();
@@ -405,12 +549,159 @@ impl OperatorView {
                 self.settings.aids.zebra_high = Some(self.settings.zebra_ire);
             }
             ui.separator();
+            let compare = &mut self.settings.compare;
+            egui::ComboBox::from_id_salt("compare")
+                .selected_text(match compare {
+                    Compare::Off => "Compare: off",
+                    Compare::Split(_) => "Compare: wipe (W)",
+                    Compare::SideBySide => "Compare: side by side (D)",
+                })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(compare, Compare::Off, "off");
+                    ui.selectable_value(compare, Compare::Split(self.settings.wipe), "wipe (W)");
+                    ui.selectable_value(compare, Compare::SideBySide, "side by side (D)");
+                });
+            let against = &mut self.settings.against;
+            let still_name = match against {
+                Against::Still(id) => format!("still {id}"),
+                _ => String::new(),
+            };
+            egui::ComboBox::from_id_salt("against")
+                .selected_text(match against {
+                    Against::Source => "against the source",
+                    Against::AbLook => "against the A/B look",
+                    Against::Still(_) => still_name.as_str(),
+                })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(against, Against::Source, "the source (ungraded)");
+                    ui.selectable_value(against, Against::AbLook, "the A/B look");
+                });
+            if matches!(self.settings.compare, Compare::Split(_)) {
+                ui.add(egui::Slider::new(&mut self.settings.wipe, 0.0..=1.0).text("wipe"));
+            }
+            ui.separator();
+            ui.toggle_value(&mut self.settings.scopes_of_source, "Scopes of the source");
             for (shown, name) in self.settings.scopes.iter_mut().zip(SCOPE_NAMES) {
                 ui.toggle_value(shown, name);
+            }
+            ui.toggle_value(&mut self.settings.stills, "Stills (T)");
+            if ui.button("Grab still (S)").clicked() {
+                self.grab_asked = true;
             }
             ui.toggle_value(&mut self.settings.log, "Log (L)");
             ui.toggle_value(&mut self.settings.help, "Keys (H)");
         });
+    }
+
+    /// The library as thumbnails, newest first: compare against a still,
+    /// recall its look, export it, delete it.
+    fn stills_panel(&mut self, ui: &mut egui::Ui, state: &LoopState<'_>) {
+        let Some(stills) = &mut self.stills else {
+            ui.label("No stills library: set NEUROGRADE_DATA or HOME.");
+            return;
+        };
+        if std::mem::take(&mut stills.stale) {
+            match Library::open(&stills.root).and_then(|l| l.list()) {
+                Ok(list) => stills.list = list,
+                Err(e) => tracing::warn!("stills {}: {e}", stills.root.display()),
+            }
+        }
+        ui.strong(format!("Stills ({})", stills.list.len()));
+        let mut action = None;
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            for still in stills.list.iter().rev() {
+                let id = &still.info.id;
+                if !stills.thumbnails.contains_key(id) {
+                    if let Ok(image) = image::open(still.thumbnail()) {
+                        let rgba = image.into_rgba8();
+                        let size = [rgba.width() as usize, rgba.height() as usize];
+                        let pixels = egui::ColorImage::from_rgba_unmultiplied(size, rgba.as_raw());
+                        let handle = ui.ctx().load_texture(
+                            format!("still {id}"),
+                            pixels,
+                            Default::default(),
+                        );
+                        stills.thumbnails.insert(id.clone(), handle);
+                    }
+                }
+                if let Some(thumb) = stills.thumbnails.get(id) {
+                    let width = ui.available_width().min(200.0);
+                    let size = thumb.size_vec2() * (width / thumb.size_vec2().x);
+                    ui.add(egui::Image::new((thumb.id(), size)));
+                }
+                let i = &still.info;
+                ui.label(format!("{id}  {} UTC  {}", i.time_of_day, i.look));
+                ui.label(egui::RichText::new(&i.source).small());
+                ui.horizontal(|ui| {
+                    if ui.button("Compare").clicked() {
+                        action = Some(StillAction::Compare(still.clone()));
+                    }
+                    if ui.button("Recall look").clicked() {
+                        action = Some(StillAction::Recall(still.clone()));
+                    }
+                    if ui
+                        .button("Export")
+                        .on_hover_text("look.cube and look.cc beside the still")
+                        .clicked()
+                    {
+                        action = Some(StillAction::Export(still.clone()));
+                    }
+                    if ui.button("Delete").clicked() {
+                        action = Some(StillAction::Delete(still.clone()));
+                    }
+                });
+                ui.separator();
+            }
+        });
+        if let Some(action) = action {
+            self.still_action(action, state);
+        }
+    }
+
+    fn still_action(&mut self, action: StillAction, state: &LoopState<'_>) {
+        let Some(stills) = &mut self.stills else {
+            return;
+        };
+        match action {
+            StillAction::Compare(still) => {
+                self.settings.against = Against::Still(still.info.id.clone());
+                if self.settings.compare == Compare::Off {
+                    self.settings.compare = Compare::Split(self.settings.wipe);
+                }
+                self.pending_still = Some(still);
+            }
+            StillAction::Recall(still) => match (still.look(), state.control) {
+                (Ok(look), Some(control)) => {
+                    tracing::info!("recalled the look of still {}", still.info.id);
+                    control.send_look(look);
+                }
+                (Err(e), _) => tracing::warn!("still {}: {e}", still.info.id),
+                (_, None) => tracing::warn!("this run has no control thread to recall a look into"),
+            },
+            StillAction::Export(still) => {
+                let written = still.look().map_err(|e| e.to_string()).and_then(|look| {
+                    let cube = still.dir.join("look.cube");
+                    crate::grade::bake::bake_cube(&look, 33, crate::grade::bake::CubeForm::Plain)
+                        .write_cube(&cube)
+                        .map_err(|e| e.to_string())?;
+                    Ok(cube)
+                });
+                match written {
+                    Ok(cube) => {
+                        tracing::info!("still {}: exported {}", still.info.id, cube.display())
+                    }
+                    Err(e) => tracing::warn!("still {}: export: {e}", still.info.id),
+                }
+            }
+            StillAction::Delete(still) => {
+                match Library::open(&stills.root).and_then(|l| l.delete(&still.info.id)) {
+                    Ok(()) => tracing::info!("deleted still {}", still.info.id),
+                    Err(e) => tracing::warn!("delete still {}: {e}", still.info.id),
+                }
+                stills.thumbnails.remove(&still.info.id);
+                stills.stale = true;
+            }
+        }
     }
 
     fn scopes_panel(&mut self, ui: &mut egui::Ui) {
@@ -469,6 +760,14 @@ impl OperatorView {
                 .collect(),
         }
     }
+}
+
+/// What the stills panel asked for.
+enum StillAction {
+    Compare(Still),
+    Recall(Still),
+    Export(Still),
+    Delete(Still),
 }
 
 /// Where things are in an operator view screenshot (pixels: x0, y0, x1, y1).

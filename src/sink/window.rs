@@ -528,6 +528,7 @@ fn draw_screen(
             target.view,
             target.size,
             &screen.placement,
+            None,
         ),
         (None, None) => {}
     }
@@ -604,6 +605,9 @@ impl Driver for PresentDriver {
             .encode_texture(ctx, &mut encoder, step.frame, step.uniforms)?
             .clone();
         ctx.queue.submit([encoder.finish()]);
+        if let Some(op) = &mut self.operator {
+            op.prepare(ctx, step.frame, (&graded, size), state)?;
+        }
         self.picture = Some((graded, size));
         self.show(ctx, state, true)?;
         delivered.push(tag);
@@ -731,7 +735,11 @@ fn open_and_run(
             screens[0].config.format,
             setup.shared,
             setup.platform,
-            ViewSettings::new(options.aids),
+            ViewSettings {
+                compare: options.compare,
+                ..ViewSettings::new(options.aids)
+            },
+            options.stills.clone(),
         )
     });
     let mut driver = PresentDriver {
