@@ -352,7 +352,7 @@ wait $engine
             "-screen 0 1280x800x24",
             "bash",
             "-c",
-            &script,
+            script,
             "keys",
         ])
         .arg(env!("CARGO_BIN_EXE_neurograde"))
