@@ -33,6 +33,12 @@ struct PresentParams {
     // side: the picture left, the reference right), y: split position
     // (0..1 of the picture's width), z: one window pixel in uv
     compare: vec4<f32>,
+    // Mask overlays: x: two bits a secondary (0 off, 1 tint, 2 matte,
+    // 3 outline), y, z: the keyed weights' size, w: 1 = depth as false
+    // colour
+    overlay: vec4<u32>,
+    // each secondary's overlay colour
+    overlay_colours: array<vec4<f32>, 4>,
 }
 
 @group(0) @binding(0) var picture: texture_2d<f32>;
@@ -41,6 +47,11 @@ struct PresentParams {
 // What the picture is compared against (the ungraded source, a look, a
 // still); the picture itself when nothing is.
 @group(0) @binding(3) var reference: texture_2d<f32>;
+// The analysis masks (R face, G skin, B person, A depth) and the
+// secondaries' keyed weights (four 8-bit weights a mask texel), for the
+// overlays; 1 x 1 stand-ins when there are none.
+@group(0) @binding(4) var masks: texture_2d<f32>;
+@group(0) @binding(5) var<storage, read> key_weights: array<u32>;
 
 struct VertexOut {
     @builtin(position) position: vec4<f32>,
@@ -89,6 +100,49 @@ fn zebra(x: u32, y: u32, luma: u32) -> bool {
     return high || band;
 }
 
+// The secondaries' weights at picture position `uv` (nearest texel).
+fn weights_at(uv: vec2<f32>, offset: vec2<i32>) -> vec4<f32> {
+    let size = vec2<i32>(params.overlay.yz);
+    let texel = clamp(vec2<i32>(uv * vec2<f32>(size)) + offset, vec2<i32>(0), size - 1);
+    return unpack4x8unorm(key_weights[u32(texel.y * size.x + texel.x)]);
+}
+
+// A false-colour ramp for depth (near warm, far cool).
+fn depth_colour(d: f32) -> vec3<f32> {
+    let t = clamp(d, 0.0, 1.0);
+    return clamp(vec3<f32>(1.5 - abs(4.0 * t - 3.0), 1.5 - abs(4.0 * t - 2.0), 1.5 - abs(4.0 * t - 1.0)), vec3<f32>(0.0), vec3<f32>(1.0));
+}
+
+// What the machine picked, over the picture: each secondary's keyed
+// weight as a tint, a matte or an outline, and depth as false colour.
+fn overlay(colour_in: vec3<f32>, uv: vec2<f32>) -> vec3<f32> {
+    var colour = colour_in;
+    if params.overlay.w == 1u {
+        colour = depth_colour(textureSampleLevel(masks, picture_sampler, uv, 0.0).a);
+    }
+    if params.overlay.x == 0u || params.overlay.y == 0u {
+        return colour;
+    }
+    let w = weights_at(uv, vec2<i32>(0));
+    let right = weights_at(uv, vec2<i32>(1, 0));
+    let below = weights_at(uv, vec2<i32>(0, 1));
+    for (var i = 0u; i < 4u; i++) {
+        let mode = (params.overlay.x >> (2u * i)) & 3u;
+        let tint = params.overlay_colours[i].rgb;
+        if mode == 1u {
+            colour = mix(colour, tint, 0.6 * w[i]);
+        } else if mode == 2u {
+            colour = vec3<f32>(w[i]);
+        } else if mode == 3u {
+            let inside = w[i] >= 0.5;
+            if inside != (right[i] >= 0.5) || inside != (below[i] >= 0.5) {
+                colour = tint;
+            }
+        }
+    }
+    return colour;
+}
+
 @fragment
 fn fs_main(in: VertexOut) -> @location(0) vec4<f32> {
     let r = params.rect;
@@ -125,6 +179,9 @@ fn fs_main(in: VertexOut) -> @location(0) vec4<f32> {
     }
     if params.mode.x > 0.5 {
         colour = exact;
+    }
+    if !from_reference && (params.overlay.x != 0u || params.overlay.w != 0u) {
+        colour = overlay(colour, at);
     }
     let aids = params.mode.y > 0.5 || params.mode.z < 1e9 || params.zebra_band.x < params.zebra_band.y;
     if aids {

@@ -303,6 +303,7 @@ fn exposure_aids_paint_what_the_cpu_reference_paints() {
             (w, h),
             &placement,
             None,
+            None,
         );
         let shown = common::read_rgba8(&ctx, &target, (w, h), encoder);
         let mut worst = 0i32;
@@ -460,5 +461,98 @@ wait $engine
             e.len() > 50_000 && mean < 0.6 && p99 <= 2,
             "{side}: mean {mean}, p99 {p99}"
         );
+    }
+}
+
+/// The mask overlays read the secondaries' keyed weights texel for texel:
+/// a matte shows the weight as grey, a tint mixes the secondary's colour
+/// in by the weight (noise weights, odd sizes).
+#[test]
+fn mask_overlays_show_the_keyed_weights() {
+    use neurograde::gpu::present::{MaskView, MaskViews, Overlays, OVERLAY_COLOURS};
+    use wgpu::util::DeviceExt;
+    let ctx = gpu();
+    let format = wgpu::TextureFormat::Rgba8Unorm;
+    let present = PresentPass::new(&ctx.device, format);
+    let mut noise = common::Noise::new(77);
+    for (w, h) in [(1, 1), (7, 5), (16, 3), (33, 17)] {
+        // A flat mid-grey picture, so a tint's mix is easy to predict.
+        let f = frame(w, h, PixelFormat::Rgb8, vec![128; (w * h * 3) as usize]);
+        let look = Look::default();
+        let mut pipeline = FramePipeline::new(&ctx);
+        pipeline.set_look(&ctx, &look).unwrap();
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let picture = pipeline
+            .encode_texture(&ctx, &mut encoder, &f, &GradeUniforms::from_look(&look))
+            .unwrap()
+            .clone();
+        let grey = read_rgba16f(&ctx, &picture, (w, h), encoder)[0];
+        let weights: Vec<u8> = noise.bytes((w * h * 4) as usize);
+        let buffer = ctx
+            .device
+            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: None,
+                contents: &weights,
+                usage: wgpu::BufferUsages::STORAGE,
+            });
+        let masks = neurograde::gpu::texture_2d(
+            &ctx.device,
+            "masks",
+            (w, h),
+            wgpu::TextureFormat::Rgba8Unorm,
+            wgpu::TextureUsages::TEXTURE_BINDING,
+        )
+        .create_view(&Default::default());
+        for view in [MaskView::Matte, MaskView::Tint] {
+            let target = neurograde::gpu::texture_2d(
+                &ctx.device,
+                "overlay",
+                (w, h),
+                format,
+                wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+            );
+            let target_view = target.create_view(&Default::default());
+            let placement = Placement {
+                native: true,
+                overlays: Overlays {
+                    secondaries: [MaskView::Off, view, MaskView::Off, MaskView::Off],
+                    depth: false,
+                },
+                ..Placement::fit()
+            };
+            let mut encoder = ctx.device.create_command_encoder(&Default::default());
+            let views = MaskViews {
+                masks: &masks,
+                weights: &buffer,
+                size: (w, h),
+            };
+            present.encode(
+                &ctx,
+                &mut encoder,
+                &picture,
+                (w, h),
+                &target_view,
+                (w, h),
+                &placement,
+                None,
+                Some(&views),
+            );
+            let shown = common::read_rgba8(&ctx, &target, (w, h), encoder);
+            for i in 0..(w * h) as usize {
+                let weight = f32::from(weights[i * 4 + 1]) / 255.0;
+                for c in 0..3 {
+                    let expected = match view {
+                        MaskView::Matte => weight,
+                        _ => grey + (OVERLAY_COLOURS[1][c] - grey) * 0.6 * weight,
+                    };
+                    let e = i32::from(quantize_u8(expected));
+                    let got = i32::from(shown[i * 4 + c]);
+                    assert!(
+                        (got - e).abs() <= 1,
+                        "{view:?} {w}x{h} texel {i}: {got} vs {e}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -17,6 +17,14 @@ use neurograde::sink::{display_available, SinkSpec};
 use neurograde::source::{SourceOptions, SourceSpec};
 use std::path::PathBuf;
 
+/// How the operator view starts showing the secondaries' masks.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum MaskViewArg {
+    Tint,
+    Matte,
+    Outline,
+}
+
 /// How the operator view starts comparing.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum CompareArg {
@@ -102,6 +110,16 @@ pub struct RunArgs {
     /// wipe (a split line, W) or side-by-side (D).
     #[arg(long, value_name = "MODE")]
     compare: Option<CompareArg>,
+    /// Start the operator view showing every secondary's mask over the
+    /// picture (each can be changed in its panel).
+    #[arg(long, value_name = "VIEW")]
+    masks: Option<MaskViewArg>,
+    /// Start with face boxes, track ids and landmarks shown (F2).
+    #[arg(long)]
+    faces: bool,
+    /// Start with depth shown as a false-colour map (F3).
+    #[arg(long)]
+    depth_map: bool,
     /// The stills library the operator view grabs into (S) and browses (T)
     /// (default: stills/ in the data folder).
     #[arg(long, value_name = "DIR")]
@@ -296,6 +314,9 @@ fn window_options(
         (args.screenshot.is_some(), "--screenshot"),
         (args.clean, "--clean"),
         (args.compare.is_some(), "--compare"),
+        (args.masks.is_some(), "--masks"),
+        (args.faces, "--faces"),
+        (args.depth_map, "--depth-map"),
     ] {
         if given && !is_window {
             bail!("{flag} needs the window (--sink window)");
@@ -337,6 +358,16 @@ fn window_options(
             Some(CompareArg::Wipe) => neurograde::gpu::present::Compare::Split(0.5),
             Some(CompareArg::SideBySide) => neurograde::gpu::present::Compare::SideBySide,
         },
+        overlays: neurograde::gpu::present::Overlays {
+            secondaries: [match args.masks {
+                None => neurograde::gpu::present::MaskView::Off,
+                Some(MaskViewArg::Tint) => neurograde::gpu::present::MaskView::Tint,
+                Some(MaskViewArg::Matte) => neurograde::gpu::present::MaskView::Matte,
+                Some(MaskViewArg::Outline) => neurograde::gpu::present::MaskView::Outline,
+            }; 4],
+            depth: args.depth_map,
+        },
+        faces: args.faces,
         stills: args
             .stills
             .clone()

@@ -31,6 +31,7 @@ use crate::gpu::masks::MaskTexture;
 use crate::gpu::{FramePipeline, GpuContext, GpuError, ReadbackQueue};
 use hdrhistogram::Histogram;
 use serde::Serialize;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -134,6 +135,11 @@ pub struct AnalysisLink {
     compute_total_ms: f64,
     results_seen: u64,
     records: Vec<FrameAnalysis>,
+    /// Mask channels the operator turned off (a bit per
+    /// `analysis::masks::MaskChannel`), and those the masks were last
+    /// drawn without.
+    muted: AtomicU8,
+    muted_drawn: u8,
 }
 
 impl AnalysisLink {
@@ -179,6 +185,8 @@ impl AnalysisLink {
             compute_total_ms: 0.0,
             results_seen: 0,
             records: Vec::new(),
+            muted: AtomicU8::new(0),
+            muted_drawn: 0,
         }))
     }
 
@@ -218,6 +226,26 @@ impl AnalysisLink {
             }
         }
         Ok(())
+    }
+
+    /// Turns an analysis mask off or on for the grade (`channel`: R face,
+    /// G skin, B person, A depth, as `analysis::masks` lays them out).
+    pub fn set_muted(&self, channel: usize, muted: bool) {
+        let bit = 1u8 << channel.min(3);
+        if muted {
+            self.muted.fetch_or(bit, Ordering::Relaxed);
+        } else {
+            self.muted.fetch_and(!bit, Ordering::Relaxed);
+        }
+    }
+
+    pub fn is_muted(&self, channel: usize) -> bool {
+        self.muted.load(Ordering::Relaxed) & (1 << channel.min(3)) != 0
+    }
+
+    /// The newest result (faces, matte, depth), for the operator view.
+    pub fn latest(&self) -> Option<&Arc<Analysis>> {
+        self.latest.as_ref()
     }
 
     /// The analysis in a line, for the operator view: mode, results, the
@@ -314,14 +342,27 @@ impl AnalysisLink {
         // Predicting copies every landmark: only when the masks or the
         // record need it.
         let faces_moving = result.faces.iter().any(|f| f.velocity != [0.0, 0.0]);
-        let redraw = self.masks_stale || (age_frames > 0 && faces_moving);
+        let muted = self.muted.load(Ordering::Relaxed);
+        let redraw =
+            self.masks_stale || (age_frames > 0 && faces_moving) || muted != self.muted_drawn;
         let faces = if redraw || self.options.record {
             result.faces_at(frame.captured)
         } else {
             Vec::new()
         };
         if redraw {
-            let masks = result.masks(&faces);
+            let mut masks = result.masks(&faces);
+            // A mask the operator turned off is absent: its secondaries
+            // grade nothing, as when no model made it.
+            for channel in 0..4 {
+                if muted & (1 << channel) != 0 {
+                    masks.present[channel] = false;
+                    for texel in masks.rgba.chunks_exact_mut(4) {
+                        texel[channel] = 0;
+                    }
+                }
+            }
+            self.muted_drawn = muted;
             MaskTexture::upload(&mut self.masks, &ctx.device, &ctx.queue, &masks);
             self.masks_uploaded = true;
         }

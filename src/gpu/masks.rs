@@ -92,6 +92,11 @@ pub struct MaskInput {
 }
 
 impl MaskInput {
+    /// The mask texture's view.
+    pub fn view(&self) -> &wgpu::TextureView {
+        &self.view
+    }
+
     pub fn of(masks: &MaskTexture, generation: u64) -> MaskInput {
         MaskInput {
             view: masks.view(),

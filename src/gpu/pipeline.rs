@@ -522,6 +522,15 @@ impl FramePipeline {
         Some((&s.input, &self.ingest_uniforms))
     }
 
+    /// The analysis masks and the secondaries' keyed weights (one word of
+    /// four 8-bit weights per mask texel) with their size, for the
+    /// operator view's mask overlays; `None` before the first masks.
+    pub fn mask_views(&self) -> Option<(wgpu::TextureView, wgpu::Buffer, (u32, u32))> {
+        let masks = self.masks.as_ref()?;
+        let (weights, size) = self.key_pass.weights();
+        Some((masks.view().clone(), weights.clone(), size))
+    }
+
     /// The last graded working texture and its size, if there is one.
     pub fn working(&self) -> Option<(&wgpu::TextureView, (u32, u32))> {
         let s = self.sized.as_ref()?;

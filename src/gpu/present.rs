@@ -17,6 +17,45 @@ struct PresentParams {
     band_colours: [[f32; 4]; 6],
     grey: [f32; 4],
     compare: [f32; 4],
+    overlay: [u32; 4],
+    overlay_colours: [[f32; 4]; 4],
+}
+
+/// How a secondary's mask is shown over the picture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MaskView {
+    #[default]
+    Off,
+    /// Its colour over the picture where it grades.
+    Tint,
+    /// Its weight as grey (white: fully graded).
+    Matte,
+    /// A line where its weight crosses one half.
+    Outline,
+}
+
+/// Each secondary's overlay colour (tint and outline).
+pub const OVERLAY_COLOURS: [[f32; 3]; 4] = [
+    [1.0, 0.2, 0.6],
+    [0.2, 0.9, 1.0],
+    [1.0, 0.85, 0.1],
+    [0.4, 1.0, 0.3],
+];
+
+/// What the machine picked, shown over the picture.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Overlays {
+    /// Secondary 1..4.
+    pub secondaries: [MaskView; 4],
+    /// Depth as a false-colour map.
+    pub depth: bool,
+}
+
+/// The analysis masks and the keyed weights an overlay reads.
+pub struct MaskViews<'a> {
+    pub masks: &'a wgpu::TextureView,
+    pub weights: &'a wgpu::Buffer,
+    pub size: (u32, u32),
 }
 
 /// How the picture is shown against a reference.
@@ -44,6 +83,7 @@ pub struct Placement {
     pub native: bool,
     pub aids: ExposureAids,
     pub compare: Compare,
+    pub overlays: Overlays,
 }
 
 impl Placement {
@@ -54,6 +94,7 @@ impl Placement {
             native: false,
             aids: ExposureAids::default(),
             compare: Compare::Off,
+            overlays: Overlays::default(),
         }
     }
 
@@ -132,11 +173,27 @@ impl PresentParams {
                     Compare::SideBySide => [2.0, 0.5, pixel, 0.0],
                 }
             },
+            overlay: [
+                placement
+                    .overlays
+                    .secondaries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (*v as u32) << (2 * i))
+                    .sum(),
+                0,
+                0,
+                u32::from(placement.overlays.depth),
+            ],
+            overlay_colours: OVERLAY_COLOURS.map(|[r, g, b]| [r, g, b, 1.0]),
         }
     }
 }
 
 pub struct PresentPass {
+    /// Stand-ins bound when there are no masks to show.
+    no_masks: wgpu::TextureView,
+    no_weights: wgpu::Buffer,
     layout: wgpu::BindGroupLayout,
     pipeline: wgpu::RenderPipeline,
     sampler: wgpu::Sampler,
@@ -168,6 +225,8 @@ impl PresentPass {
                 bindings::sampler(1),
                 bindings::uniform(2, wgpu::ShaderStages::FRAGMENT),
                 bindings::texture(3, wgpu::ShaderStages::FRAGMENT),
+                bindings::texture(4, wgpu::ShaderStages::FRAGMENT),
+                bindings::fragment_storage_buffer(5),
             ],
         );
         let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
@@ -204,6 +263,20 @@ impl PresentPass {
             mapped_at_creation: false,
         });
         PresentPass {
+            no_masks: super::texture_2d(
+                device,
+                "no masks",
+                (1, 1),
+                wgpu::TextureFormat::Rgba8Unorm,
+                wgpu::TextureUsages::TEXTURE_BINDING,
+            )
+            .create_view(&Default::default()),
+            no_weights: device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("no weights"),
+                size: 4,
+                usage: wgpu::BufferUsages::STORAGE,
+                mapped_at_creation: false,
+            }),
             layout,
             pipeline,
             sampler,
@@ -224,13 +297,21 @@ impl PresentPass {
         target_size: (u32, u32),
         placement: &Placement,
         reference: Option<&wgpu::TextureView>,
+        masks: Option<&MaskViews<'_>>,
     ) {
         let mut placement = *placement;
         if reference.is_none() {
             placement.compare = Compare::Off;
         }
+        if masks.is_none() {
+            placement.overlays = Overlays::default();
+        }
         let placement = &placement;
-        let params = PresentParams::of(placement, picture_size, target_size);
+        let mut params = PresentParams::of(placement, picture_size, target_size);
+        if let Some(m) = masks {
+            params.overlay[1] = m.size.0;
+            params.overlay[2] = m.size.1;
+        }
         ctx.queue
             .write_buffer(&self.params, 0, bytemuck::bytes_of(&params));
         let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -252,6 +333,18 @@ impl PresentPass {
                 wgpu::BindGroupEntry {
                     binding: 3,
                     resource: wgpu::BindingResource::TextureView(reference.unwrap_or(picture)),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 4,
+                    resource: wgpu::BindingResource::TextureView(
+                        masks.map_or(&self.no_masks, |m| m.masks),
+                    ),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 5,
+                    resource: masks
+                        .map_or(&self.no_weights, |m| m.weights)
+                        .as_entire_binding(),
                 },
             ],
         });

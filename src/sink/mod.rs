@@ -37,6 +37,10 @@ pub struct WindowOptions {
     pub aids: crate::scopes::ExposureAids,
     /// How the operator view starts comparing against the source.
     pub compare: crate::gpu::present::Compare,
+    /// What the machine picked, shown over the picture from the start.
+    pub overlays: crate::gpu::present::Overlays,
+    /// Face boxes, track ids and landmarks shown from the start.
+    pub faces: bool,
     /// The stills library the operator view grabs into and browses.
     pub stills: Option<std::path::PathBuf>,
 }

@@ -17,9 +17,11 @@ use crate::control::params::Param;
 use crate::control::ControlLink;
 use crate::engine::driver::LoopState;
 use crate::frame::Frame;
-use crate::gpu::present::{Compare, Placement, PresentPass};
+use crate::gpu::present::{
+    Compare, MaskView, MaskViews, Overlays, Placement, PresentPass, OVERLAY_COLOURS,
+};
 use crate::gpu::scopes::{self, ScopePass};
-use crate::gpu::{GpuContext, GpuError};
+use crate::gpu::{FramePipeline, GpuContext, GpuError};
 use crate::scopes::ExposureAids;
 use crate::stills::{Library, Still};
 use rosc::{OscMessage, OscType};
@@ -49,6 +51,8 @@ pub const HELP: &[(&str, &str)] = &[
         "grab a still (graded and ungraded, full resolution, with the look)",
     ),
     ("T", "the stills library"),
+    ("F2", "face boxes, track ids and landmarks"),
+    ("F3", "depth as a false-colour map"),
     ("X", "false colour"),
     ("Z", "zebras"),
     ("1 2 3 4", "waveform, parade, vectorscope, histogram"),
@@ -82,6 +86,10 @@ pub struct ViewSettings {
     /// The scopes read the source (ungraded) rather than the graded picture.
     pub scopes_of_source: bool,
     pub stills: bool,
+    /// Each secondary's mask and depth, shown over the picture.
+    pub overlays: Overlays,
+    /// Face boxes with their track ids and landmarks.
+    pub faces: bool,
 }
 
 impl ViewSettings {
@@ -97,6 +105,8 @@ impl ViewSettings {
             against: Against::Source,
             scopes_of_source: false,
             stills: false,
+            overlays: Overlays::default(),
+            faces: false,
         }
     }
 }
@@ -113,6 +123,8 @@ pub struct OperatorView {
     pub settings: ViewSettings,
     /// The picture's area of the last layout, in points.
     picture_area: egui::Rect,
+    /// The size of the picture shown.
+    picture_size: Option<(u32, u32)>,
     /// Where each scope was drawn in the last layout (points; NOTHING when
     /// hidden).
     scope_areas: [egui::Rect; 4],
@@ -124,6 +136,8 @@ pub struct OperatorView {
     grab_asked: bool,
     /// A still chosen to compare against, to upload at the next draw.
     pending_still: Option<Still>,
+    /// The analysis masks and keyed weights of the last frame.
+    mask_views: Option<(wgpu::TextureView, wgpu::Buffer, (u32, u32))>,
     stills: Option<StillsBrowser>,
 }
 
@@ -178,12 +192,14 @@ impl OperatorView {
             scope_ids,
             settings,
             picture_area: egui::Rect::NOTHING,
+            picture_size: None,
             scope_areas: [egui::Rect::NOTHING; 4],
             pixels_per_point: 1.0,
             screenshot_asked: false,
             reference: Reference::new(ctx),
             grab_asked: false,
             pending_still: None,
+            mask_views: None,
             stills: stills.map(|root| StillsBrowser {
                 root,
                 list: Vec::new(),
@@ -199,9 +215,11 @@ impl OperatorView {
         &mut self,
         ctx: &GpuContext,
         frame: &Frame,
+        pipeline: &FramePipeline,
         graded: (&wgpu::TextureView, (u32, u32)),
         state: &LoopState<'_>,
     ) -> Result<(), GpuError> {
+        self.mask_views = pipeline.mask_views();
         let settings = &self.settings;
         let needed =
             settings.compare != Compare::Off && !matches!(settings.against, Against::Still(_));
@@ -286,6 +304,7 @@ impl OperatorView {
             egui::Pos2::ZERO,
             egui::vec2(target.size.0 as f32, target.size.1 as f32) / ppp,
         ));
+        self.picture_size = picture.map(|(_, size)| size);
         let egui = self.egui.clone();
         let mut full = egui.run_ui(raw, |ui| self.ui(ui, state));
         let _ = self
@@ -318,8 +337,17 @@ impl OperatorView {
                     Compare::Split(_) => Compare::Split(self.settings.wipe),
                     other => other,
                 },
+                overlays: self.settings.overlays,
             };
             let reference = self.reference.picture(&self.settings.against);
+            let masks = self
+                .mask_views
+                .as_ref()
+                .map(|(masks, weights, size)| MaskViews {
+                    masks,
+                    weights,
+                    size: *size,
+                });
             present.encode(
                 gpu,
                 encoder,
@@ -329,6 +357,7 @@ impl OperatorView {
                 target.size,
                 &placement,
                 reference.map(|(v, _)| v),
+                masks.as_ref(),
             );
         } else {
             clear(encoder, target.view);
@@ -365,7 +394,9 @@ impl OperatorView {
         egui::Panel::right("grade")
             .default_size(320.0)
             .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| grade_panel(ui, state));
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    grade_panel(ui, state, &mut self.settings.overlays.secondaries)
+                });
             });
         if self.settings.stills {
             egui::Panel::left("stills")
@@ -382,6 +413,12 @@ impl OperatorView {
         }
         egui::CentralPanel::no_frame().show(ui, |ui| {
             self.picture_area = ui.max_rect();
+            let analysis = state.analysis.and_then(|a| a.latest());
+            if let (true, Some(analysis), Some(size)) =
+                (self.settings.faces, analysis, self.picture_size)
+            {
+                draw_faces(ui, self.shown_rect(size), analysis);
+            }
         });
         if self.settings.help {
             egui::Window::new("Keys")
@@ -451,6 +488,12 @@ impl OperatorView {
         }
         if pressed(Key::T) {
             self.settings.stills ^= true;
+        }
+        if pressed(Key::F2) {
+            self.settings.faces ^= true;
+        }
+        if pressed(Key::F3) {
+            self.settings.overlays.depth ^= true;
         }
         if pressed(Key::Z) {
             self.toggle_zebra();
@@ -585,6 +628,26 @@ impl OperatorView {
                 ui.toggle_value(shown, name);
             }
             ui.toggle_value(&mut self.settings.stills, "Stills (T)");
+            if let Some(analysis) = state.analysis {
+                ui.separator();
+                ui.toggle_value(&mut self.settings.faces, "Faces (F2)");
+                ui.toggle_value(&mut self.settings.overlays.depth, "Depth map (F3)");
+                ui.label("use:");
+                for (channel, name) in ["face", "skin", "person", "depth"].into_iter().enumerate() {
+                    let mut used = !analysis.is_muted(channel);
+                    if ui
+                        .checkbox(&mut used, name)
+                        .on_hover_text("turn this analysis result off for the grade")
+                        .changed()
+                    {
+                        analysis.set_muted(channel, !used);
+                        tracing::info!(
+                            "the {name} mask is {} for the grade",
+                            if used { "used" } else { "off" }
+                        );
+                    }
+                }
+            }
             if ui.button("Grab still (S)").clicked() {
                 self.grab_asked = true;
             }
@@ -743,6 +806,27 @@ impl OperatorView {
         });
     }
 
+    /// Where the picture (the graded side, when compared) is shown in the
+    /// picture area, in points.
+    fn shown_rect(&self, size: (u32, u32)) -> egui::Rect {
+        let a = self.picture_area;
+        let placement = Placement {
+            area: [0.0, 0.0, 1.0, 1.0],
+            compare: self.settings.compare,
+            ..Placement::fit()
+        };
+        let pixels = (a.width().max(1.0) as u32, a.height().max(1.0) as u32);
+        let [x0, y0, x1, y1] = placement.rect(size, pixels);
+        let mut x1 = x1;
+        if self.settings.compare == Compare::SideBySide {
+            x1 = (x0 + x1) / 2.0;
+        }
+        egui::Rect::from_min_max(
+            egui::pos2(a.min.x + x0 * a.width(), a.min.y + y0 * a.height()),
+            egui::pos2(a.min.x + x1 * a.width(), a.min.y + y1 * a.height()),
+        )
+    }
+
     /// Where the last layout put the picture and the scopes, in pixels:
     /// written beside a screenshot so tools and tests can find them.
     pub fn layout(&self) -> Layout {
@@ -784,7 +868,7 @@ fn switch(on: bool) -> OscType {
 }
 
 /// Every look parameter the panels drive, grouped as the look file is.
-fn grade_panel(ui: &mut egui::Ui, state: &LoopState<'_>) {
+fn grade_panel(ui: &mut egui::Ui, state: &LoopState<'_>, views: &mut [MaskView; 4]) {
     let Some(control) = state.control else {
         ui.label("The grade is read-only: this run has no control thread.");
         return;
@@ -813,7 +897,12 @@ fn grade_panel(ui: &mut egui::Ui, state: &LoopState<'_>) {
         };
         if group != section {
             ui.separator();
-            ui.strong(&group);
+            ui.horizontal(|ui| {
+                ui.strong(&group);
+                if let Some(i) = param.secondary.map(usize::from).filter(|i| *i < 4) {
+                    mask_view_choice(ui, i, &mut views[i]);
+                }
+            });
             section = group;
         }
         // The key's last part, with its channel: "gain r", "exposure".
@@ -838,6 +927,67 @@ fn grade_panel(ui: &mut egui::Ui, state: &LoopState<'_>) {
                 addr: format!("/{name}"),
                 args: vec![OscType::Float(value)],
             });
+        }
+    }
+}
+
+/// How secondary `i`'s mask is shown over the picture.
+fn mask_view_choice(ui: &mut egui::Ui, i: usize, view: &mut MaskView) {
+    let [r, g, b] = OVERLAY_COLOURS[i].map(|c| (c * 255.0) as u8);
+    let name = |v: MaskView| match v {
+        MaskView::Off => "mask: hidden",
+        MaskView::Tint => "mask: tint",
+        MaskView::Matte => "mask: matte",
+        MaskView::Outline => "mask: outline",
+    };
+    egui::ComboBox::from_id_salt(("mask view", i))
+        .selected_text(egui::RichText::new(name(*view)).color(egui::Color32::from_rgb(r, g, b)))
+        .show_ui(ui, |ui| {
+            for v in [
+                MaskView::Off,
+                MaskView::Tint,
+                MaskView::Matte,
+                MaskView::Outline,
+            ] {
+                ui.selectable_value(view, v, name(v));
+            }
+        });
+}
+
+/// Face boxes with their track ids, keypoints and mesh landmarks, drawn
+/// over the picture's rectangle `shown` (analysis picture pixels mapped
+/// into it).
+fn draw_faces(ui: &egui::Ui, shown: egui::Rect, analysis: &crate::analysis::analyzer::Analysis) {
+    let painter = ui.painter_at(shown);
+    let [w, h] = analysis.picture_size.map(|v| v.max(1) as f32);
+    let at = |x: f32, y: f32| {
+        egui::pos2(
+            shown.min.x + x / w * shown.width(),
+            shown.min.y + y / h * shown.height(),
+        )
+    };
+    let colour = egui::Color32::from_rgb(255, 210, 0);
+    for face in &analysis.faces {
+        let b = face.bbox;
+        let rect = egui::Rect::from_min_max(at(b.x0, b.y0), at(b.x1, b.y1));
+        painter.rect_stroke(
+            rect,
+            0.0,
+            egui::Stroke::new(1.5, colour),
+            egui::StrokeKind::Middle,
+        );
+        painter.text(
+            rect.left_top() - egui::vec2(0.0, 2.0),
+            egui::Align2::LEFT_BOTTOM,
+            format!("face {} ({:.2})", face.id, face.score),
+            egui::FontId::proportional(12.0),
+            colour,
+        );
+        for [x, y] in face.keypoints {
+            painter.circle_filled(at(x, y), 2.5, egui::Color32::RED);
+        }
+        for p in face.landmarks.iter().flatten() {
+            painter.circle_filled(at(p[0], p[1]), 0.8, egui::Color32::from_rgb(0, 255, 180));
         }
     }
 }

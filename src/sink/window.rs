@@ -529,6 +529,7 @@ fn draw_screen(
             target.size,
             &screen.placement,
             None,
+            None,
         ),
         (None, None) => {}
     }
@@ -606,7 +607,7 @@ impl Driver for PresentDriver {
             .clone();
         ctx.queue.submit([encoder.finish()]);
         if let Some(op) = &mut self.operator {
-            op.prepare(ctx, step.frame, (&graded, size), state)?;
+            op.prepare(ctx, step.frame, step.pipeline, (&graded, size), state)?;
         }
         self.picture = Some((graded, size));
         self.show(ctx, state, true)?;
@@ -737,6 +738,8 @@ fn open_and_run(
             setup.platform,
             ViewSettings {
                 compare: options.compare,
+                overlays: options.overlays,
+                faces: options.faces,
                 ..ViewSettings::new(options.aids)
             },
             options.stills.clone(),
