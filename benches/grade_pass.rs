@@ -200,7 +200,13 @@ fn monitor(c: &mut Criterion) {
                     .expect("fits")
                     .clone();
                 if with_scopes {
-                    scopes.encode(&ctx, &mut encoder, &view, (frame.width, frame.height));
+                    scopes.encode(
+                        &ctx,
+                        &mut encoder,
+                        &view,
+                        (frame.width, frame.height),
+                        [true; 4],
+                    );
                 }
                 ctx.queue.submit([encoder.finish()]);
                 ctx.device

@@ -16,7 +16,7 @@ struct ScopeParams {
     // columns, rows, stride, samples
     grid: vec4<u32>,
     // offsets of the histogram, waveform and parade counts in `counts`
-    // (w: unused, the vectorscope has its own buffer)
+    // (the vectorscope has its own buffer); w: the vectorscope's step
     offsets: vec4<u32>,
     // LEVELS, MAX_COLUMNS, VECTOR_SIZE, CODE_MAX
     sizes: vec4<u32>,
@@ -119,14 +119,16 @@ fn count_histogram(@builtin(global_invocation_id) id: vec3<u32>) {
     counts[params.offsets.x + channel * params.sizes.x + level] = total;
 }
 
-// One invocation per grid sample; the vectorscope's bins are too many to
-// own, so they are counted with atomics.
+// One invocation per vectorscope sample (every `offsets.w`-th grid sample
+// across and down); its bins are too many to own, so they are counted
+// with atomics.
 @compute @workgroup_size(16, 8)
 fn count_vectorscope(@builtin(global_invocation_id) id: vec3<u32>) {
-    if id.x >= params.grid.x || id.y >= params.grid.y {
+    let at = id.xy * params.offsets.w;
+    if at.x >= params.grid.x || at.y >= params.grid.y {
         return;
     }
-    let s = sample(id.x, id.y);
+    let s = sample(at.x, at.y);
     // floor((Cb + 0.5) * size), floor((0.5 - Cr) * size) in integers; the
     // offsets keep the numerators positive, so division floors.
     let one = i32(params.luma.w);

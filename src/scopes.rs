@@ -12,7 +12,9 @@
 //!   in ten-thousandths of a code ([`luma_1e4`]);
 //! - histogram: [`LEVELS`] bins (a code's top 8 bits) of R', G', B' and Y';
 //! - luma waveform and RGB parade: per grid column, the count at each level;
-//! - vectorscope: a [`VECTOR_SIZE`]² grid over Cb, Cr in [-0.5, 0.5]
+//! - vectorscope: every [`VECTOR_STEP`]-th grid sample across and down (a
+//!   vectorscope shows colours, not places), on a [`VECTOR_SIZE`]² grid over
+//!   Cb, Cr in [-0.5, 0.5]
 //!   (BT.709-6, item 3.3: Cb = (B' - Y') / 1.8556, Cr = (R' - Y') / 1.5748),
 //!   +Cb to the right and +Cr up as on a hardware vectorscope, with the
 //!   75 % colour-bar targets ([`BARS_75`], [`vector_position`]) and the
@@ -28,9 +30,11 @@
 /// Histogram bins and waveform rows: a 10-bit code's top 8 bits.
 pub const LEVELS: u32 = 256;
 /// The most grid columns a waveform has (the grid's stride grows beyond).
-pub const MAX_COLUMNS: u32 = 512;
+pub const MAX_COLUMNS: u32 = 320;
 /// The vectorscope's bins across and down.
 pub const VECTOR_SIZE: u32 = 256;
+/// The vectorscope reads every this many grid samples across and down.
+pub const VECTOR_STEP: u32 = 2;
 /// The 10-bit code of full scale.
 pub const CODE_MAX: u32 = 1023;
 
@@ -59,8 +63,8 @@ pub struct Grid {
 
 impl Grid {
     /// The grid of a `width` x `height` picture: the smallest stride that
-    /// keeps the columns within [`MAX_COLUMNS`] (1080p: every 4th pixel,
-    /// 480 x 270 samples).
+    /// keeps the columns within [`MAX_COLUMNS`] (1080p: every 6th pixel,
+    /// 320 x 180 samples).
     pub fn of(width: u32, height: u32) -> Grid {
         let stride = width.div_ceil(MAX_COLUMNS).max(1);
         Grid {
@@ -72,6 +76,11 @@ impl Grid {
 
     pub fn samples(&self) -> u32 {
         self.columns * self.rows
+    }
+
+    /// The samples the vectorscope counts (see [`VECTOR_STEP`]).
+    pub fn vector_samples(&self) -> u32 {
+        self.columns.div_ceil(VECTOR_STEP) * self.rows.div_ceil(VECTOR_STEP)
     }
 }
 
@@ -195,8 +204,9 @@ impl ScopeCounts {
         }
     }
 
-    /// Counts one sample (10-bit codes) at grid column `column`.
-    fn add(&mut self, column: u32, rgb: [u32; 3]) {
+    /// Counts one sample (10-bit codes) at grid column `column`; the
+    /// vectorscope only when `vector`.
+    fn add(&mut self, column: u32, rgb: [u32; 3], vector: bool) {
         let luma = luma_code(rgb);
         for (c, code) in rgb.iter().chain([&luma]).enumerate() {
             self.histogram[c][level(*code) as usize] += 1;
@@ -206,8 +216,10 @@ impl ScopeCounts {
         for (c, code) in rgb.iter().enumerate() {
             self.parade[c][base + level(*code) as usize] += 1;
         }
-        let (x, y) = vector_bin(rgb);
-        self.vector[(y * VECTOR_SIZE + x) as usize] += 1;
+        if vector {
+            let (x, y) = vector_bin(rgb);
+            self.vector[(y * VECTOR_SIZE + x) as usize] += 1;
+        }
     }
 
     /// Samples in one waveform column (any channel).
@@ -225,7 +237,8 @@ pub fn compute(width: u32, height: u32, pixel: impl Fn(u32, u32) -> [f32; 3]) ->
     for row in 0..grid.rows {
         for column in 0..grid.columns {
             let rgb = pixel(column * grid.stride, row * grid.stride);
-            counts.add(column, rgb.map(code10));
+            let vector = column % VECTOR_STEP == 0 && row % VECTOR_STEP == 0;
+            counts.add(column, rgb.map(code10), vector);
         }
     }
     counts
@@ -345,9 +358,9 @@ mod tests {
         assert_eq!(
             Grid::of(1920, 1080),
             Grid {
-                stride: 4,
-                columns: 480,
-                rows: 270
+                stride: 6,
+                columns: 320,
+                rows: 180
             }
         );
     }

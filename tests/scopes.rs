@@ -29,7 +29,7 @@ fn gpu_scopes(
         .encode_texture(ctx, &mut encoder, f, &uniforms)
         .unwrap()
         .clone();
-    pass.encode(ctx, &mut encoder, &view, (f.width, f.height));
+    pass.encode(ctx, &mut encoder, &view, (f.width, f.height), [true; 4]);
     let pixels = read_rgba16f(ctx, &view, (f.width, f.height), encoder);
     (pass.read_counts(ctx).unwrap(), pixels)
 }
@@ -101,7 +101,10 @@ fn gpu_scopes_count_exactly_what_the_cpu_counts_on_real_footage() {
             .histogram
             .iter()
             .all(|h| h.iter().sum::<u32>() == samples));
-        assert_eq!(counts.vector.iter().sum::<u32>(), samples);
+        assert_eq!(
+            counts.vector.iter().sum::<u32>(),
+            counts.grid.vector_samples()
+        );
     }
 }
 
@@ -123,7 +126,7 @@ fn scopes_at_1080p_use_a_reduced_grid_and_still_match() {
     let ctx = gpu();
     let mut pass = ScopePass::new(&ctx.device);
     let (counts, pixels) = gpu_scopes(&ctx, &mut pass, &f, &demo_look());
-    assert_eq!(counts.grid.stride, 4);
+    assert_eq!(counts.grid.stride, 6);
     assert_eq!(counts, cpu_scopes(w, h, &pixels));
 }
 
@@ -183,7 +186,15 @@ fn colour_bars_land_on_the_vectorscope_targets() {
     let (counts, pixels) = gpu_scopes(&ctx, &mut pass, &f, &Look::default());
     assert_eq!(counts, cpu_scopes(w, h, &pixels));
     let size = scopes::VECTOR_SIZE;
-    for bar in scopes::BARS_75 {
+    // The vectorscope's samples of bar `i` (every VECTOR_STEP-th grid
+    // sample across and down; the grid has stride 1 here).
+    assert_eq!(counts.grid.stride, 1);
+    let step = scopes::VECTOR_STEP;
+    let samples_of = |i: u32| {
+        let columns = (i * 37..(i + 1) * 37).filter(|c| c % step == 0).count() as u32;
+        columns * h.div_ceil(step)
+    };
+    for (i, bar) in (1u32..).zip(scopes::BARS_75) {
         let target = scopes::vector_position(bar);
         let (x, y) = (target[0].floor() as u32, target[1].floor() as u32);
         // Every sample of this bar lies within one bin of its target.
@@ -191,10 +202,9 @@ fn colour_bars_land_on_the_vectorscope_targets() {
             .flat_map(|yy| (x - 1..=x + 1).map(move |xx| (xx, yy)))
             .map(|(xx, yy)| counts.vector[(yy * size + xx) as usize])
             .sum();
-        let per_bar = 37u32.div_ceil(counts.grid.stride) * counts.grid.rows;
-        assert_eq!(near, per_bar, "bar {bar:?}: target ({x}, {y})");
+        assert_eq!(near, samples_of(i), "bar {bar:?}: target ({x}, {y})");
     }
     // Grey and black both sit at the centre.
     let centre = (size / 2 * size + size / 2) as usize;
-    assert_eq!(counts.vector[centre], 2 * 37 * counts.grid.rows);
+    assert_eq!(counts.vector[centre], samples_of(0) + samples_of(7));
 }

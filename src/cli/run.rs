@@ -114,6 +114,10 @@ pub struct RunArgs {
     /// picture (each can be changed in its panel).
     #[arg(long, value_name = "VIEW")]
     masks: Option<MaskViewArg>,
+    /// The scopes the operator view starts with: a comma list of waveform,
+    /// parade, vectorscope, histogram, or none (keys 1-4 toggle them).
+    #[arg(long, value_name = "LIST")]
+    scopes: Option<String>,
     /// Start with face boxes, track ids and landmarks shown (F2).
     #[arg(long)]
     faces: bool,
@@ -315,6 +319,7 @@ fn window_options(
         (args.clean, "--clean"),
         (args.compare.is_some(), "--compare"),
         (args.masks.is_some(), "--masks"),
+        (args.scopes.is_some(), "--scopes"),
         (args.faces, "--faces"),
         (args.depth_map, "--depth-map"),
     ] {
@@ -368,6 +373,10 @@ fn window_options(
             depth: args.depth_map,
         },
         faces: args.faces,
+        scopes: match &args.scopes {
+            None => None,
+            Some(list) => Some(scope_list(list)?),
+        },
         stills: args
             .stills
             .clone()
@@ -378,6 +387,27 @@ fn window_options(
             zebra_band,
         },
     })
+}
+
+/// `--scopes waveform,histogram` as waveform, parade, vectorscope,
+/// histogram switches.
+fn scope_list(list: &str) -> Result<[bool; 4]> {
+    const NAMES: [&str; 4] = ["waveform", "parade", "vectorscope", "histogram"];
+    let mut shown = [false; 4];
+    for name in list
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty() && *n != "none")
+    {
+        match NAMES.iter().position(|n| *n == name) {
+            Some(i) => shown[i] = true,
+            None => bail!(
+                "--scopes {list}: `{name}` is not a scope; expected {} or none",
+                NAMES.join(", ")
+            ),
+        }
+    }
+    Ok(shown)
 }
 
 fn control_lines(c: &ControlReport) -> Vec<String> {

@@ -14,8 +14,8 @@ use crate::scopes::{self, layout, Grid, ScopeCounts};
 
 /// The scope images' sizes (width, height): waveform, parade (three
 /// waveforms side by side), vectorscope, histogram.
-pub const WAVEFORM_SIZE: (u32, u32) = (512, 256);
-pub const PARADE_SIZE: (u32, u32) = (768, 256);
+pub const WAVEFORM_SIZE: (u32, u32) = (320, 256);
+pub const PARADE_SIZE: (u32, u32) = (480, 256);
 pub const VECTOR_SIZE: (u32, u32) = (256, 256);
 pub const HISTOGRAM_SIZE: (u32, u32) = (256, 128);
 const IMAGE_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
@@ -44,7 +44,7 @@ impl ScopeParams {
                 layout::HISTOGRAM,
                 layout::WAVEFORM,
                 layout::PARADE,
-                layout::VECTOR,
+                scopes::VECTOR_STEP,
             ],
             sizes: [
                 scopes::LEVELS,
@@ -70,7 +70,7 @@ impl ScopeParams {
             // holding every sample is full height.
             scales: [
                 full_at(grid.rows as f32 / 16.0),
-                full_at(grid.samples() as f32 / 256.0),
+                full_at(grid.vector_samples() as f32 / 256.0),
                 full_at(grid.samples() as f32),
                 0.0,
             ],
@@ -189,13 +189,15 @@ impl ScopePass {
     }
 
     /// Records counting `picture` (display-encoded, `size` pixels) and
-    /// drawing the scope images.
+    /// drawing the scope images; only what the `shown` scopes (waveform,
+    /// parade, vectorscope, histogram) need.
     pub fn encode(
         &mut self,
         ctx: &GpuContext,
         encoder: &mut wgpu::CommandEncoder,
         picture: &wgpu::TextureView,
         size: (u32, u32),
+        shown: [bool; 4],
     ) {
         let grid = Grid::of(size.0, size.1);
         if self.grid != Some(grid) {
@@ -240,34 +242,34 @@ impl ScopePass {
         ];
         let groups: Vec<_> = images.iter().map(|(view, _)| group(view)).collect();
         let [traces, histogram, vectorscope] = &self.count;
-        // Per grid column and channel (Y', R', G', B'); per bin and channel.
-        super::dispatch_pixels(
-            encoder,
-            "scopes: traces",
-            traces,
-            &[&groups[0]],
-            grid.columns,
-            4,
-        );
-        let levels = scopes::LEVELS;
-        super::dispatch_pixels(
-            encoder,
-            "scopes: histogram",
-            histogram,
-            &[&groups[0]],
-            levels,
-            4,
-        );
-        super::dispatch_pixels(
-            encoder,
-            "scopes: vectorscope",
-            vectorscope,
-            &[&groups[0]],
-            grid.columns,
-            grid.rows,
-        );
-        for ((pipeline, group), (_, (w, h))) in self.draw.iter().zip(&groups).zip(images) {
-            super::dispatch_pixels(encoder, "scopes: draw", pipeline, &[group], w, h);
+        let [waveform, parade, vector, histogram_shown] = shown;
+        let group = &[&groups[0]];
+        // One invocation per grid column; per histogram bin and channel
+        // (the histograms are the traces' columns summed).
+        if waveform || parade || histogram_shown {
+            super::dispatch_pixels(encoder, "scopes: traces", traces, group, grid.columns, 1);
+        }
+        if histogram_shown {
+            let levels = scopes::LEVELS;
+            super::dispatch_pixels(encoder, "scopes: histogram", histogram, group, levels, 4);
+        }
+        if vector {
+            let step = scopes::VECTOR_STEP;
+            let (columns, rows) = (grid.columns.div_ceil(step), grid.rows.div_ceil(step));
+            super::dispatch_pixels(
+                encoder,
+                "scopes: vectorscope",
+                vectorscope,
+                group,
+                columns,
+                rows,
+            );
+        }
+        let draws = self.draw.iter().zip(&groups).zip(images).zip(shown);
+        for (((pipeline, group), (_, (w, h))), shown) in draws {
+            if shown {
+                super::dispatch_pixels(encoder, "scopes: draw", pipeline, &[group], w, h);
+            }
         }
     }
 

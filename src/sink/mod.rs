@@ -41,6 +41,9 @@ pub struct WindowOptions {
     pub overlays: crate::gpu::present::Overlays,
     /// Face boxes, track ids and landmarks shown from the start.
     pub faces: bool,
+    /// The scopes shown from the start (waveform, parade, vectorscope,
+    /// histogram); `None`: the usual three.
+    pub scopes: Option<[bool; 4]>,
     /// The stills library the operator view grabs into and browses.
     pub stills: Option<std::path::PathBuf>,
 }

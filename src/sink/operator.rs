@@ -285,8 +285,10 @@ impl OperatorView {
             (true, Some(source)) => Some(source),
             _ => picture,
         };
-        if let (Some((view, size)), true) = (counted, fresh) {
-            self.scopes.encode(gpu, encoder, view, size);
+        let any_scope = self.settings.scopes.iter().any(|s| *s);
+        if let (Some((view, size)), true, true) = (counted, fresh, any_scope) {
+            self.scopes
+                .encode(gpu, encoder, view, size, self.settings.scopes);
         }
         let mut raw = self
             .input

@@ -740,6 +740,9 @@ fn open_and_run(
                 compare: options.compare,
                 overlays: options.overlays,
                 faces: options.faces,
+                scopes: options
+                    .scopes
+                    .unwrap_or(ViewSettings::new(options.aids).scopes),
                 ..ViewSettings::new(options.aids)
             },
             options.stills.clone(),
