@@ -346,7 +346,7 @@ pub fn grab_still(
     let timecode = info
         .timecode
         .as_deref()
-        .and_then(|tc| crate::stills::timecode_after(tc, index, info.fps.unwrap_or(24.0)));
+        .and_then(|tc| crate::timecode::timecode_after(tc, index, info.fps.unwrap_or(24.0)));
     let ungraded = pictures.pop().expect("two pictures");
     let graded = pictures.pop().expect("two pictures");
     Ok((graded, ungraded, timecode))

@@ -15,6 +15,7 @@
 //! - [`analysis`]: the neural-model runtime (ONNX Runtime through `ort`).
 //! - [`output`]: writing files safely (partial + rename, links, streams, sequences).
 //! - [`stills`]: the stills library (graded and ungraded stills with their looks, crash-safe).
+//! - [`timecode`]: SMPTE timecode arithmetic (a source's timecode at each frame).
 //! - [`event_log`]: the run's recent info and warning lines, for the operator view.
 //! - [`shutdown`]: signals stop a command cleanly, with the shell's exit status.
 //! - [`assets`], [`ffmpeg`]: fetched files, the ffmpeg child.
@@ -38,3 +39,4 @@ pub mod shutdown;
 pub mod sink;
 pub mod source;
 pub mod stills;
+pub mod timecode;

@@ -174,3 +174,43 @@ fn stills_export_their_look_and_delete_cleanly() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("still 0009"));
 }
+
+/// A still grabbed from a timecoded clip names its picture's timecode.
+#[test]
+fn a_still_from_a_timecoded_clip_carries_its_timecode() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("tc.mov");
+    let made = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i"])
+        .arg(footage("vtest.avi"))
+        .args([
+            "-t",
+            "1",
+            "-r",
+            "25",
+            "-timecode",
+            "01:02:03:04",
+            "-c:v",
+            "mjpeg",
+        ])
+        .arg(&clip)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let root = dir.path().join("stills");
+    let out = bin()
+        .args(["stills", "grab", "--picture", "10", "--input"])
+        .arg(&clip)
+        .arg("--library")
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let still = Library::open(&root).unwrap().get("1").unwrap();
+    assert_eq!(still.info.timecode.as_deref(), Some("01:02:03:13"));
+    assert_eq!(still.info.source, "tc.mov");
+}

@@ -368,6 +368,12 @@ impl AnalysisLink {
         }
         let first_use = self.masks_stale;
         self.masks_stale = false;
+        if result.scene_cut && first_use {
+            tracing::info!(
+                "scene cut at frame {}: tracks and smoothing start again",
+                result.frame.0
+            );
+        }
         if self.options.record {
             self.records.push(FrameAnalysis {
                 frame: frame.id.0,

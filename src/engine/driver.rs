@@ -46,6 +46,8 @@ pub struct GradeStep<'a> {
 pub struct LoopState<'a> {
     /// The source, in words.
     pub source: &'a str,
+    /// The source's timecode, when it has one.
+    pub timecode: Option<&'a crate::timecode::SourceTimecode>,
     pub stats: &'a Stats,
     /// The look the picture is graded with.
     pub look: &'a Look,

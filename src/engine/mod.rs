@@ -67,7 +67,7 @@ pub fn start_source(
     producer: FrameProducer,
     stop: &Arc<AtomicBool>,
 ) -> Result<SourceThread, SourceError> {
-    let source = SourceThread::start(
+    let mut source = SourceThread::start(
         spec.clone(),
         options.clone(),
         producer,
@@ -75,6 +75,16 @@ pub fn start_source(
         Arc::clone(stop),
     )?;
     tracing::info!(source = %source.description, "source open");
+    // A file's timecode, so a still grabbed from it names its picture.
+    if let SourceSpec::File { path } = spec {
+        if let Ok(info) = crate::source::file::inspect(path) {
+            source.timecode = info.timecode.map(|start| crate::timecode::SourceTimecode {
+                start,
+                fps: info.fps.unwrap_or(source.fps),
+                frames: info.frames,
+            });
+        }
+    }
     Ok(source)
 }
 

@@ -247,7 +247,7 @@ pub fn frame_loop(
                     &mut analysis,
                     driver,
                     (&frame, true),
-                    (&source.description, &stats),
+                    (source, &stats),
                     &mut delivered,
                 );
                 if driver.holds_picture() {
@@ -274,13 +274,14 @@ pub fn frame_loop(
                     &mut analysis,
                     driver,
                     (frame, false),
-                    (&source.description, &stats),
+                    (source, &stats),
                     &mut delivered,
                 )
             }
             Take::Idle => {
                 let state = LoopState {
                     source: &source.description,
+                    timecode: source.timecode.as_ref(),
                     stats: &stats,
                     look: grade.look(),
                     control: grade.control(),
@@ -299,6 +300,7 @@ pub fn frame_loop(
     let result = result.and_then(|()| {
         let state = LoopState {
             source: &source.description,
+            timecode: source.timecode.as_ref(),
             stats: &stats,
             look: grade.look(),
             control: grade.control(),
@@ -327,7 +329,7 @@ fn grade_frame(
     analysis: &mut Option<AnalysisLink>,
     driver: &mut dyn Driver,
     (frame, fresh): (&Frame, bool),
-    (source, stats): (&str, &Stats),
+    (source, stats): (&SourceThread, &Stats),
     delivered: &mut Vec<Tag>,
 ) -> Result<(), EngineError> {
     grade.refresh(ctx, pipeline)?;
@@ -340,7 +342,8 @@ fn grade_frame(
         fresh,
     };
     let state = LoopState {
-        source,
+        source: &source.description,
+        timecode: source.timecode.as_ref(),
         stats,
         look: grade.look(),
         control: grade.control(),

@@ -34,6 +34,9 @@ pub struct SourceThread {
     pub description: String,
     /// The source's nominal frame rate (for encoders).
     pub fps: f64,
+    /// The timecode of the source's pictures, when it has one (a file
+    /// tagged with it).
+    pub timecode: Option<crate::timecode::SourceTimecode>,
 }
 
 const REOPEN_DELAY: Duration = Duration::from_millis(500);
@@ -129,6 +132,7 @@ impl SourceThread {
             state,
             description,
             fps,
+            timecode: None,
         })
     }
 

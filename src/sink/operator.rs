@@ -231,10 +231,15 @@ impl OperatorView {
                 tracing::warn!("grab: no stills library (set NEUROGRADE_DATA or --stills DIR)");
                 return Ok(());
             };
-            match self
-                .reference
-                .grab(ctx, graded, &stills.root, state.look, state.source)
-            {
+            let timecode = state.timecode.and_then(|t| t.at(frame.id.0));
+            match self.reference.grab(
+                ctx,
+                graded,
+                &stills.root,
+                state.look,
+                state.source,
+                timecode,
+            ) {
                 Ok(true) => {}
                 Ok(false) => tracing::warn!("grab: the last still is still being saved"),
                 Err(e) => tracing::warn!("grab: {e}"),
@@ -876,6 +881,19 @@ fn grade_panel(ui: &mut egui::Ui, state: &LoopState<'_>, views: &mut [MaskView; 
         return;
     };
     let (live, _) = control.live();
+    // What the look file sets beyond the numbers (changed in the file).
+    ui.label(format!("look: {}", live.name));
+    if let Some(lut) = &live.lut {
+        ui.label(format!("LUT: {}", lut.file.display()));
+    }
+    ui.label(format!(
+        "output: {}",
+        if live.is_scene_referred() {
+            "scene-referred (see the look's [input] / [output] / [ocio])"
+        } else {
+            "video (display-referred)"
+        }
+    ));
     ui.horizontal(|ui| {
         for (label, addr) in [("Undo", "/undo"), ("Redo", "/redo")] {
             if ui.button(label).clicked() {

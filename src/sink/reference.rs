@@ -133,8 +133,8 @@ impl Reference {
     }
 
     /// Starts saving a still of the picture on screen: `graded` and this
-    /// frame's ungraded reference (prepared with `ungraded_asked`). False
-    /// when a save is still running.
+    /// frame's ungraded reference (prepared with `ungraded_asked`), with
+    /// the source's timecode at it. False when a save is still running.
     pub fn grab(
         &mut self,
         ctx: &GpuContext,
@@ -142,6 +142,7 @@ impl Reference {
         library: &std::path::Path,
         look: &Look,
         source: &str,
+        timecode: Option<String>,
     ) -> Result<bool, String> {
         if self.saving.as_ref().is_some_and(|h| !h.is_finished()) {
             return Ok(false);
@@ -166,7 +167,7 @@ impl Reference {
                     ungraded: &ungraded,
                     look: &look,
                     source: &source,
-                    timecode: None,
+                    timecode,
                 })
             })
             .map_err(|e| e.to_string())?;
