@@ -93,6 +93,10 @@ pub struct RunArgs {
     /// nothing over it.
     #[arg(long, value_name = "MONITOR")]
     program: Option<String>,
+    /// Scale the program output's picture to fit its monitor (aspect
+    /// kept, bilinear) instead of showing it texel for texel.
+    #[arg(long, requires = "program")]
+    program_fit: bool,
     /// Write the window (and the program output, as NAME-program.png) to
     /// PNG when the run ends. F12 takes one at any time.
     #[arg(long, value_name = "PATH")]
@@ -357,6 +361,7 @@ fn window_options(
         fullscreen: config.window.fullscreen || args.fullscreen,
         operator: is_window && !args.clean,
         program: args.program.clone(),
+        program_fit: args.program_fit,
         screenshot: args.screenshot.clone(),
         compare: match args.compare {
             None => neurograde::gpu::present::Compare::Off,

@@ -31,6 +31,9 @@ pub struct WindowOptions {
     /// A clean program output too, full screen on this monitor (an index
     /// from 0 or part of its name).
     pub program: Option<String>,
+    /// Scale the program output to fit its monitor rather than texel for
+    /// texel.
+    pub program_fit: bool,
     /// Write the windows to PNG here when the run ends.
     pub screenshot: Option<std::path::PathBuf>,
     /// The exposure aids the operator view starts with.

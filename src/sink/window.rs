@@ -666,8 +666,12 @@ impl Driver for PresentDriver {
             "window ({main}, {:?}, {:?})",
             screen.config.format, screen.config.present_mode
         );
-        if self.screens.len() > 1 {
-            text.push_str(" + program output (texel for texel)");
+        if let Some(program) = self.screens.get(1) {
+            text.push_str(if program.placement.native {
+                " + program output (texel for texel)"
+            } else {
+                " + program output (scaled to fit)"
+            });
         }
         text
     }
@@ -721,7 +725,7 @@ fn open_and_run(
     for (i, (surface, window)) in surfaces.into_iter().zip(windows).enumerate() {
         let program = i > 0;
         let placement = Placement {
-            native: program,
+            native: program && !options.program_fit,
             ..Placement::fit()
         };
         // Only the program output waits for its display's refresh when
