@@ -847,6 +847,7 @@ fn operator_view_edits_go_through_the_session() {
     assert!(options.active());
     let (wake, woken) = crossbeam_channel::bounded(16);
     let mut link = ControlLink::start(&options, &Look::default(), wake).unwrap();
+    assert!(link.status().midi.starts_with("off"), "{:?}", link.status());
     let wait_for = |link: &mut ControlLink, what: &dyn Fn(&Look) -> bool| {
         let started = std::time::Instant::now();
         loop {

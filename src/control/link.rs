@@ -262,6 +262,12 @@ impl ControlLink {
             .clone()
             .or_else(|| mapper.profile.port.clone());
         let midi = Midi::open(options.midi, port, &tx, &shared);
+        // Where the panels stand from the start (the thread refreshes it).
+        shared.status.store(Arc::new(ControlStatus {
+            midi: midi.status(),
+            osc: osc.as_ref().map(|o| o.local.to_string()),
+            ..ControlStatus::default()
+        }));
         let replay_info = replay.map(|events| {
             let count = events.len();
             spawn_replay(events, tx.clone(), Arc::clone(&stop), start);
