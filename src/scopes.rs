@@ -38,11 +38,12 @@ pub const VECTOR_STEP: u32 = 2;
 /// The 10-bit code of full scale.
 pub const CODE_MAX: u32 = 1023;
 
-/// Where each scope's counts start in the one counter buffer (u32 words):
-/// histogram (R', G', B', Y' rows of [`LEVELS`]), luma waveform, the three
-/// parade channels (each [`MAX_COLUMNS`] x [`LEVELS`], column-major:
-/// `column * LEVELS + level`), then the vectorscope (`row * VECTOR_SIZE +
-/// column`).
+/// Where each scope's counts start (u32 words): histogram (R', G', B', Y'
+/// rows of [`LEVELS`]), luma waveform, the three parade channels (each
+/// [`MAX_COLUMNS`] x [`LEVELS`], column-major: `column * LEVELS + level`),
+/// then the vectorscope (`row * VECTOR_SIZE + column`). The GPU keeps the
+/// vectorscope in a buffer of its own (its counts are atomic) and reads
+/// the two back one after the other, in this layout.
 pub mod layout {
     use super::{LEVELS, MAX_COLUMNS, VECTOR_SIZE};
     pub const HISTOGRAM: u32 = 0;
