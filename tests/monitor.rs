@@ -556,3 +556,57 @@ fn mask_overlays_show_the_keyed_weights() {
         }
     }
 }
+
+/// An analysis mask the operator turns off is absent for the grade: the
+/// face look's secondaries (skin, background) then grade nothing, and the
+/// picture is the look without them; on again, they grade.
+#[test]
+fn a_mask_turned_off_stops_its_secondaries() {
+    use neurograde::engine::analysis_link::{AnalysisLink, AnalysisOptions};
+    let ctx = gpu();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/looks/faces.toml");
+    let look = Look::load(std::path::Path::new(path)).unwrap();
+    let options = neurograde::launch::analysis_for_look(&look, &AnalysisOptions::default());
+    let (_, f) = common::astronaut_frames();
+    let grade = |look: &Look, muted: &[usize], analysed: bool| {
+        let mut pipeline = FramePipeline::new(&ctx);
+        pipeline.set_look(&ctx, look).unwrap();
+        if analysed {
+            let mut link = AnalysisLink::start(&ctx, &options)
+                .expect("the face, matte and depth models run (make test fetches them)")
+                .expect("analysis on");
+            for channel in muted {
+                link.set_muted(*channel, true);
+            }
+            link.before_frame(&ctx, &mut pipeline, &f).unwrap();
+        }
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let view = pipeline
+            .encode_texture(&ctx, &mut encoder, &f, &GradeUniforms::from_look(look))
+            .unwrap()
+            .clone();
+        read_rgba16f(&ctx, &view, (f.width, f.height), encoder)
+    };
+    let worst = |a: &[f32], b: &[f32]| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max)
+    };
+    let mut plain = look.clone();
+    plain.secondaries.clear();
+    let without = grade(&plain, &[], false);
+    // Skin (G) and person (B, which the background is keyed from) off.
+    let muted = grade(&look, &[1, 2], true);
+    let graded = grade(&look, &[], true);
+    println!(
+        "masks off vs the look without secondaries: {:.2e}; on: {:.3}",
+        worst(&muted, &without),
+        worst(&graded, &without)
+    );
+    assert!(worst(&muted, &without) < 1e-3);
+    assert!(
+        worst(&graded, &without) > 0.05,
+        "the secondaries grade when their masks are on"
+    );
+}
