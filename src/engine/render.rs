@@ -94,15 +94,7 @@ impl LiveGrade {
         let Some((look, since)) = self.control.as_mut().and_then(|c| c.poll()) else {
             return Ok(false);
         };
-        let same = |a: &Option<Arc<crate::grade::lut::Lut>>,
-                    b: &Option<Arc<crate::grade::lut::Lut>>| match (a, b) {
-            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
-            (None, None) => true,
-            _ => false,
-        };
-        if !same(&look.loaded_lut, &self.look.loaded_lut)
-            || !same(&look.loaded_display_lut, &self.look.loaded_display_lut)
-        {
+        if !look.shares_luts_with(&self.look) {
             pipeline.set_look(ctx, &look)?;
         }
         self.uniforms = GradeUniforms::from_look(&look);

@@ -381,6 +381,18 @@ impl Look {
         Ok(look)
     }
 
+    /// Whether `other` holds the very same loaded LUTs (creative and
+    /// display), so a pipeline set up for one need not upload them again.
+    pub fn shares_luts_with(&self, other: &Look) -> bool {
+        let same = |a: &Option<Arc<Lut>>, b: &Option<Arc<Lut>>| match (a, b) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        same(&self.loaded_lut, &other.loaded_lut)
+            && same(&self.loaded_display_lut, &other.loaded_display_lut)
+    }
+
     /// Whether the grade runs on scene light (`[input]`, `[output]`,
     /// `[ocio]` or `working_space` written) rather than on video code values.
     pub fn is_scene_referred(&self) -> bool {

@@ -60,12 +60,11 @@ impl Reference {
     /// Grades `frame` with `look` into the reference pipeline.
     fn grade(&mut self, ctx: &GpuContext, frame: &Frame, look: Look) -> Result<(), GpuError> {
         let look = Arc::new(look);
-        let same = self.look.as_ref().is_some_and(|l| {
-            l.loaded_lut.as_ref().map(Arc::as_ptr) == look.loaded_lut.as_ref().map(Arc::as_ptr)
-                && l.loaded_display_lut.as_ref().map(Arc::as_ptr)
-                    == look.loaded_display_lut.as_ref().map(Arc::as_ptr)
-        });
-        if !same {
+        if !self
+            .look
+            .as_ref()
+            .is_some_and(|l| l.shares_luts_with(&look))
+        {
             self.pipeline.set_look(ctx, &look)?;
         }
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
