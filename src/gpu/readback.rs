@@ -226,24 +226,48 @@ impl<T> ReadbackQueue<T> {
     }
 }
 
-/// Reads an rgba16float texture back as float RGBA, row after row, and
-/// waits for it: for a still grabbed from the picture, never the frame
-/// loop's pictures.
-pub fn read_rgba16f(
+/// Runs `encoder`, then waits for the GPU and returns `buffer`'s bytes
+/// (a `MAP_READ` buffer the encoder copied into): for stills,
+/// screenshots, scopes read back in tests, never the frame loop.
+pub fn wait_and_read(
     ctx: &super::GpuContext,
-    view: &wgpu::TextureView,
+    encoder: wgpu::CommandEncoder,
+    buffer: &wgpu::Buffer,
+) -> Result<Vec<u8>, GpuError> {
+    ctx.queue.submit([encoder.finish()]);
+    buffer.map_async(wgpu::MapMode::Read, .., |_| {});
+    ctx.device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .map_err(|e| GpuError::Readback(e.to_string()))?;
+    let bytes = buffer
+        .get_mapped_range(..)
+        .map_err(|e| GpuError::Readback(e.to_string()))?
+        .to_vec();
+    buffer.unmap();
+    Ok(bytes)
+}
+
+/// Copies `texture` (`bytes_per_pixel` a texel) after what `encoder` holds,
+/// runs it and returns the texels row after row, without the copy's row
+/// padding (rows are copied 256-byte aligned). Waits (see
+/// [`wait_and_read`]).
+pub fn read_texture(
+    ctx: &super::GpuContext,
+    mut encoder: wgpu::CommandEncoder,
+    texture: &wgpu::Texture,
     (w, h): (u32, u32),
-) -> Result<Vec<f32>, GpuError> {
-    let row = (w * 8).div_ceil(256) * 256;
+    bytes_per_pixel: u32,
+) -> Result<Vec<u8>, GpuError> {
+    let packed = w * bytes_per_pixel;
+    let row = packed.div_ceil(256) * 256;
     let buffer = ctx.device.create_buffer(&wgpu::BufferDescriptor {
         label: Some("texture readback"),
         size: u64::from(row * h),
         usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
         mapped_at_creation: false,
     });
-    let mut encoder = ctx.device.create_command_encoder(&Default::default());
     encoder.copy_texture_to_buffer(
-        view.texture().as_image_copy(),
+        texture.as_image_copy(),
         wgpu::TexelCopyBufferInfo {
             buffer: &buffer,
             layout: wgpu::TexelCopyBufferLayout {
@@ -258,17 +282,25 @@ pub fn read_rgba16f(
             depth_or_array_layers: 1,
         },
     );
-    ctx.queue.submit([encoder.finish()]);
-    buffer.map_async(wgpu::MapMode::Read, .., |_| {});
-    ctx.device
-        .poll(wgpu::PollType::wait_indefinitely())
-        .map_err(|e| GpuError::Readback(e.to_string()))?;
-    let mapped = buffer
-        .get_mapped_range(..)
-        .map_err(|e| GpuError::Readback(e.to_string()))?;
-    Ok(mapped
+    let padded = wait_and_read(ctx, encoder, &buffer)?;
+    Ok(padded
         .chunks_exact(row as usize)
-        .flat_map(|r| r[..(w * 8) as usize].chunks_exact(2))
+        .flat_map(|r| &r[..packed as usize])
+        .copied()
+        .collect())
+}
+
+/// Runs `encoder`, then reads an rgba16float texture back as float RGBA,
+/// row after row (see [`read_texture`]).
+pub fn read_rgba16f(
+    ctx: &super::GpuContext,
+    encoder: wgpu::CommandEncoder,
+    view: &wgpu::TextureView,
+    size: (u32, u32),
+) -> Result<Vec<f32>, GpuError> {
+    let bytes = read_texture(ctx, encoder, view.texture(), size, 8)?;
+    Ok(bytes
+        .chunks_exact(2)
         .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
         .collect())
 }

@@ -292,12 +292,9 @@ impl ScopePass {
         let split = self.counts.size();
         encoder.copy_buffer_to_buffer(&self.counts, 0, &staging, 0, split);
         encoder.copy_buffer_to_buffer(&self.vector_counts, 0, &staging, split, size - split);
-        ctx.queue.submit([encoder.finish()]);
-        staging.map_async(wgpu::MapMode::Read, .., |_| {});
-        ctx.device.poll(wgpu::PollType::wait_indefinitely()).ok()?;
-        let view = staging.get_mapped_range(..).ok()?;
-        let words: &[u32] = bytemuck::cast_slice(&view);
-        Some(ScopeCounts::from_words(grid, words))
+        let bytes = super::readback::wait_and_read(ctx, encoder, &staging).ok()?;
+        let words: Vec<u32> = bytemuck::pod_collect_to_vec(&bytes);
+        Some(ScopeCounts::from_words(grid, &words))
     }
 }
 

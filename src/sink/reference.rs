@@ -151,7 +151,8 @@ impl Reference {
             .as_ref()
             .ok_or("the ungraded picture is not ready")?;
         let read = |(view, (w, h)): (&wgpu::TextureView, (u32, u32))| {
-            read_rgba16f(ctx, view, (w, h))
+            let encoder = ctx.device.create_command_encoder(&Default::default());
+            read_rgba16f(ctx, encoder, view, (w, h))
                 .map(|rgba| Picture::from_rgba_f32(w, h, &rgba))
                 .map_err(|e| e.to_string())
         };

@@ -538,9 +538,9 @@ fn draw_screen(
 /// Runs `encoder`, then reads an 8-bit colour texture back as RGBA.
 fn read_rgba8(
     ctx: &GpuContext,
-    mut encoder: wgpu::CommandEncoder,
+    encoder: wgpu::CommandEncoder,
     texture: &wgpu::Texture,
-    (w, h): (u32, u32),
+    size: (u32, u32),
     format: wgpu::TextureFormat,
 ) -> Result<Vec<u8>, String> {
     let bgra = match format {
@@ -548,46 +548,15 @@ fn read_rgba8(
         wgpu::TextureFormat::Rgba8Unorm | wgpu::TextureFormat::Rgba8UnormSrgb => false,
         other => return Err(format!("cannot write a {other:?} surface to PNG")),
     };
-    let row = (w * 4).div_ceil(256) * 256;
-    let buffer = ctx.device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("screenshot"),
-        size: u64::from(row * h),
-        usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
-        mapped_at_creation: false,
-    });
-    encoder.copy_texture_to_buffer(
-        texture.as_image_copy(),
-        wgpu::TexelCopyBufferInfo {
-            buffer: &buffer,
-            layout: wgpu::TexelCopyBufferLayout {
-                offset: 0,
-                bytes_per_row: Some(row),
-                rows_per_image: Some(h),
-            },
-        },
-        wgpu::Extent3d {
-            width: w,
-            height: h,
-            depth_or_array_layers: 1,
-        },
-    );
-    ctx.queue.submit([encoder.finish()]);
-    buffer.map_async(wgpu::MapMode::Read, .., |_| {});
-    ctx.device
-        .poll(wgpu::PollType::wait_indefinitely())
+    let mut pixels = crate::gpu::readback::read_texture(ctx, encoder, texture, size, 4)
         .map_err(|e| e.to_string())?;
-    let mapped = buffer.get_mapped_range(..).map_err(|e| e.to_string())?;
-    let mut rgba = Vec::with_capacity((w * h * 4) as usize);
-    for line in mapped.chunks_exact(row as usize) {
-        for px in line[..(w * 4) as usize].chunks_exact(4) {
-            if bgra {
-                rgba.extend([px[2], px[1], px[0], 255]);
-            } else {
-                rgba.extend([px[0], px[1], px[2], 255]);
-            }
+    for px in pixels.chunks_exact_mut(4) {
+        if bgra {
+            px.swap(0, 2);
         }
+        px[3] = 255;
     }
-    Ok(rgba)
+    Ok(pixels)
 }
 
 impl Driver for PresentDriver {

@@ -242,50 +242,18 @@ pub fn read_rgba16f(
     size: (u32, u32),
     encoder: wgpu::CommandEncoder,
 ) -> Vec<f32> {
-    ctx.queue.submit([encoder.finish()]);
-    neurograde::gpu::readback::read_rgba16f(ctx, view, size).expect("readback")
+    neurograde::gpu::readback::read_rgba16f(ctx, encoder, view, size).expect("readback")
 }
 
 /// Runs `encoder`, then reads an rgba8unorm texture as bytes, row after
-/// row (the copy's rows are padded to 256 bytes).
+/// row.
 pub fn read_rgba8(
     ctx: &neurograde::gpu::GpuContext,
     texture: &wgpu::Texture,
-    (w, h): (u32, u32),
-    mut encoder: wgpu::CommandEncoder,
+    size: (u32, u32),
+    encoder: wgpu::CommandEncoder,
 ) -> Vec<u8> {
-    let row = (w * 4).div_ceil(256) * 256;
-    let buffer = ctx.device.create_buffer(&wgpu::BufferDescriptor {
-        label: None,
-        size: u64::from(row * h),
-        usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
-        mapped_at_creation: false,
-    });
-    encoder.copy_texture_to_buffer(
-        texture.as_image_copy(),
-        wgpu::TexelCopyBufferInfo {
-            buffer: &buffer,
-            layout: wgpu::TexelCopyBufferLayout {
-                offset: 0,
-                bytes_per_row: Some(row),
-                rows_per_image: Some(h),
-            },
-        },
-        wgpu::Extent3d {
-            width: w,
-            height: h,
-            depth_or_array_layers: 1,
-        },
-    );
-    ctx.queue.submit([encoder.finish()]);
-    buffer.map_async(wgpu::MapMode::Read, .., |r| r.expect("map"));
-    ctx.device
-        .poll(wgpu::PollType::wait_indefinitely())
-        .unwrap();
-    let view = buffer.get_mapped_range(..).unwrap();
-    view.chunks_exact(row as usize)
-        .flat_map(|r| r[..(w * 4) as usize].to_vec())
-        .collect()
+    neurograde::gpu::readback::read_texture(ctx, encoder, texture, size, 4).expect("readback")
 }
 
 /// A repeatable random source (SplitMix64): the seeded sizes, noise
