@@ -138,8 +138,11 @@ impl PresentParams {
         let aids = placement.aids;
         let [weight_r, weight_g, weight_b] = scopes::LUMA_WEIGHTS_1E4;
         let band = |i: usize| scopes::FALSE_COLOUR[i];
+        let rect = placement.rect(picture, target);
+        // One window pixel in the picture's uv (the split line's width).
+        let pixel = 1.0 / ((rect[2] - rect[0]) * target.0.max(1) as f32).max(1.0);
         PresentParams {
-            rect: placement.rect(picture, target),
+            rect,
             mode: [
                 f32::from(u8::from(placement.native)),
                 f32::from(u8::from(aids.false_colour)),
@@ -164,14 +167,10 @@ impl PresentParams {
                 scopes::CODE_MAX as f32,
                 0.0,
             ],
-            compare: {
-                let rect = placement.rect(picture, target);
-                let pixel = 1.0 / ((rect[2] - rect[0]) * target.0.max(1) as f32).max(1.0);
-                match placement.compare {
-                    Compare::Off => [0.0, 0.0, 0.0, 0.0],
-                    Compare::Split(at) => [1.0, at.clamp(0.0, 1.0), pixel, 0.0],
-                    Compare::SideBySide => [2.0, 0.5, pixel, 0.0],
-                }
+            compare: match placement.compare {
+                Compare::Off => [0.0, 0.0, 0.0, 0.0],
+                Compare::Split(at) => [1.0, at.clamp(0.0, 1.0), pixel, 0.0],
+                Compare::SideBySide => [2.0, 0.5, pixel, 0.0],
             },
             overlay: [
                 placement
