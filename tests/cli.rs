@@ -181,13 +181,8 @@ fn video_is_graded_frame_for_frame() {
 fn window_sink_runs_under_a_virtual_display() {
     let dir = tempfile::tempdir().unwrap();
     let stats = dir.path().join("w.json");
-    let out = std::process::Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1280x720x24"])
+    let out = xvfb("1280x720")
         .arg(env!("CARGO_BIN_EXE_neurograde"))
-        .env(
-            "NEUROGRADE_DATA",
-            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("neurograde-data"),
-        )
         .args([
             "run",
             "--source",

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{footage, frame, gpu, read_rgba16f};
+use common::{footage, frame, gpu, read_rgba16f, xvfb};
 use neurograde::frame::PixelFormat;
 use neurograde::gpu::grade::GradeUniforms;
 use neurograde::gpu::present::{Placement, PresentPass};
@@ -48,6 +48,21 @@ fn reference_picture(look: &Look) -> (u32, u32, Vec<[f32; 3]>) {
     (w, h, graded)
 }
 
+/// A texture to present into and read back.
+fn render_target(
+    ctx: &neurograde::gpu::GpuContext,
+    size: (u32, u32),
+    format: wgpu::TextureFormat,
+) -> wgpu::Texture {
+    neurograde::gpu::texture_2d(
+        &ctx.device,
+        "present target",
+        size,
+        format,
+        wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+    )
+}
+
 fn load_rgb(path: &std::path::Path) -> image::RgbImage {
     image::open(path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -80,13 +95,8 @@ fn operator_view_and_program_output_under_a_virtual_display() {
     std::fs::write(&look_path, MID_LOOK).unwrap();
     let look = Look::load(&look_path).unwrap();
     let stats = dir.path().join("stats.json");
-    let out = std::process::Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1280x800x24"])
+    let out = xvfb("1280x800")
         .arg(env!("CARGO_BIN_EXE_neurograde"))
-        .env(
-            "NEUROGRADE_DATA",
-            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("neurograde-data"),
-        )
         .args(["run", "--source"])
         .arg(format!("file:{}", footage("astronaut.png").display()))
         .arg("--look")
@@ -280,13 +290,7 @@ fn exposure_aids_paint_what_the_cpu_reference_paints() {
             .unwrap()
             .clone();
         let texels = read_rgba16f(&ctx, &picture, (w, h), encoder);
-        let target = neurograde::gpu::texture_2d(
-            &ctx.device,
-            "aids",
-            (w, h),
-            format,
-            wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
-        );
+        let target = render_target(&ctx, (w, h), format);
         let view = target.create_view(&Default::default());
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
         let placement = Placement {
@@ -346,25 +350,13 @@ sleep 1
 xdotool key d
 wait $engine
 "#;
-    let out = std::process::Command::new("xvfb-run")
-        .args([
-            "-a",
-            "-s",
-            "-screen 0 1280x800x24",
-            "bash",
-            "-c",
-            script,
-            "keys",
-        ])
+    let out = xvfb("1280x800")
+        .args(["bash", "-c", script, "keys"])
         .arg(env!("CARGO_BIN_EXE_neurograde"))
         .arg(footage("astronaut.png"))
         .arg(demo_look_path())
         .arg(&stills)
         .arg(&shot)
-        .env(
-            "NEUROGRADE_DATA",
-            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("neurograde-data"),
-        )
         .output()
         .expect("xvfb-run and xdotool (Debian: xvfb xdotool) run");
     let log = String::from_utf8_lossy(&out.stderr);
@@ -504,13 +496,7 @@ fn mask_overlays_show_the_keyed_weights() {
         )
         .create_view(&Default::default());
         for view in [MaskView::Matte, MaskView::Tint] {
-            let target = neurograde::gpu::texture_2d(
-                &ctx.device,
-                "overlay",
-                (w, h),
-                format,
-                wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
-            );
+            let target = render_target(&ctx, (w, h), format);
             let target_view = target.create_view(&Default::default());
             let placement = Placement {
                 native: true,

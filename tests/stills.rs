@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{bin, footage, Noise};
+use common::{assert_clear_error, bin, footage, outcome, Noise};
 use neurograde::grade::Look;
 use neurograde::stills::Library;
 use std::path::Path;
@@ -127,36 +127,28 @@ fn stills_export_their_look_and_delete_cleanly() {
     assert!(grab(&root).wait().unwrap().success());
     assert!(grab(&root).wait().unwrap().success());
     let cube = dir.path().join("still1.cube");
-    let out = bin()
-        .args(["stills", "export", "1", "--output"])
-        .arg(&cube)
-        .arg("--library")
-        .arg(&root)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = outcome(
+        bin()
+            .args(["stills", "export", "1", "--output"])
+            .arg(&cube)
+            .arg("--library")
+            .arg(&root),
     );
+    assert_eq!(out.code, 0, "{}", out.stderr);
     let lut = neurograde::grade::lut::Lut::read(&cube).unwrap();
     assert!(matches!(lut, neurograde::grade::lut::Lut::ThreeD(_)));
-    let list = bin()
-        .args(["stills", "list", "--library"])
-        .arg(&root)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&list.stdout);
+    let list = outcome(bin().args(["stills", "list", "--library"]).arg(&root));
+    let text = list.stdout;
     assert!(
         text.contains("0001") && text.contains("0002") && text.contains("astronaut.png"),
         "{text}"
     );
-    let out = bin()
-        .args(["stills", "delete", "1", "--library"])
-        .arg(&root)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let out = outcome(
+        bin()
+            .args(["stills", "delete", "1", "--library"])
+            .arg(&root),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
     let library = Library::open(&root).unwrap();
     let ids: Vec<String> = library
         .list()
@@ -166,13 +158,12 @@ fn stills_export_their_look_and_delete_cleanly() {
         .collect();
     assert_eq!(ids, ["0002"]);
     // A still that is not there is a clear error.
-    let out = bin()
-        .args(["stills", "delete", "9", "--library"])
-        .arg(&root)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("still 0009"));
+    let out = outcome(
+        bin()
+            .args(["stills", "delete", "9", "--library"])
+            .arg(&root),
+    );
+    assert_clear_error(&out, "still 0009");
 }
 
 /// A still grabbed from a timecoded clip names its picture's timecode.
@@ -198,18 +189,14 @@ fn a_still_from_a_timecoded_clip_carries_its_timecode() {
         .unwrap();
     assert!(made.success());
     let root = dir.path().join("stills");
-    let out = bin()
-        .args(["stills", "grab", "--picture", "10", "--input"])
-        .arg(&clip)
-        .arg("--library")
-        .arg(&root)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = outcome(
+        bin()
+            .args(["stills", "grab", "--picture", "10", "--input"])
+            .arg(&clip)
+            .arg("--library")
+            .arg(&root),
     );
+    assert_eq!(out.code, 0, "{}", out.stderr);
     let still = Library::open(&root).unwrap().get("1").unwrap();
     assert_eq!(still.info.timecode.as_deref(), Some("01:02:03:13"));
     assert_eq!(still.info.source, "tc.mov");

@@ -150,10 +150,23 @@ pub fn ffmpeg_raw(input: &std::path::Path, pix_fmt: &str, extra: &[&str]) -> Vec
 /// temporary folder, never the user's `~/.local/share/neurograde`.
 pub fn bin() -> std::process::Command {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_neurograde"));
-    command.env(
-        "NEUROGRADE_DATA",
-        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("neurograde-data"),
-    );
+    command.env("NEUROGRADE_DATA", test_data());
+    command
+}
+
+/// The binary's data folder in tests.
+fn test_data() -> PathBuf {
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("neurograde-data")
+}
+
+/// `xvfb-run` with a virtual screen of `size` (`1280x800`) and the
+/// binary's data folder set as [`bin`] sets it; the program to run and its
+/// arguments follow.
+pub fn xvfb(size: &str) -> std::process::Command {
+    let mut command = std::process::Command::new("xvfb-run");
+    command
+        .args(["-a", "-s", &format!("-screen 0 {size}x24")])
+        .env("NEUROGRADE_DATA", test_data());
     command
 }
 
