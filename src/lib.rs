@@ -13,6 +13,7 @@
 //! - [`launch`]: a run's outputs opened around the engine's frame loop.
 //! - [`config`]: engine settings (`config/default.toml`), validated.
 //! - [`analysis`]: the neural-model runtime (ONNX Runtime through `ort`).
+//! - [`auto`]: auto exposure and balance, Color Match: proposals a person accepts.
 //! - [`output`]: writing files safely (partial + rename, links, streams, sequences).
 //! - [`stills`]: the stills library (graded and ungraded stills with their looks, crash-safe).
 //! - [`timecode`]: SMPTE timecode arithmetic (a source's timecode at each frame).
@@ -22,6 +23,7 @@
 
 pub mod analysis;
 pub mod assets;
+pub mod auto;
 pub mod config;
 pub mod control;
 pub mod engine;

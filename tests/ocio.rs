@@ -554,3 +554,54 @@ O.GroupTransform([c]).write(formatName="ColorCorrection", fileName=sys.argv[1], 
     assert_eq!(read.id.as_deref(), Some("shot_010"));
     assert_eq!(read.cdl, correction.cdl);
 }
+
+#[test]
+fn opencolorio_applies_a_colour_match_lut_as_we_do() {
+    // A scene-referred base look, so the match LUT's domain runs past 0..1
+    // in ACEScct: DOMAIN_MIN / DOMAIN_MAX must be read the same way.
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base.toml");
+    std::fs::write(
+        &base,
+        "[input]\ntransform = \"arri-logc3\"\n[output]\ntransform = \"srgb\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("matched.toml");
+    let run = common::neurograde(&[
+        "match",
+        "--input",
+        common::footage("vtest.avi").to_str().unwrap(),
+        "--reference",
+        common::footage("astronaut.png").to_str().unwrap(),
+        "--look",
+        base.to_str().unwrap(),
+        "--look-out",
+        out.to_str().unwrap(),
+        "--fit",
+        "lut",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let cube = dir.path().join("matched.cube");
+    let lut = neurograde::grade::lut::Lut::read(&cube).unwrap();
+    let neurograde::grade::lut::Lut::ThreeD(grid) = &lut else {
+        panic!("a 3D LUT")
+    };
+    let (lo, hi) = (grid.domain_min, grid.domain_max);
+    let mut noise = neurograde::noise::SplitMix64(11);
+    let colours: Vec<[f32; 3]> = (0..2000)
+        .map(|_| [0, 1, 2].map(|c| lo[c] + (hi[c] - lo[c]) * noise.next_unit() as f32))
+        .collect();
+    let theirs = ocio_apply_cube(&cube, &colours);
+    let worst = colours
+        .iter()
+        .zip(&theirs)
+        .map(|(c, t)| {
+            let ours = lut.apply(*c, Interpolation::Tetrahedral);
+            (0..3)
+                .map(|k| (ours[k] - t[k]).abs())
+                .fold(0.0f32, f32::max)
+        })
+        .fold(0.0f32, f32::max);
+    println!("match LUT (domain {lo:?}..{hi:?}) through OpenColorIO: worst {worst:.2e}");
+    assert!(worst < 1e-5, "{worst}");
+}

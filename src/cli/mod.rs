@@ -4,6 +4,7 @@
 //! only.
 
 pub mod analyze;
+pub mod auto;
 pub mod grade;
 pub mod look;
 pub mod midi;
@@ -56,6 +57,11 @@ pub enum Command {
     /// The stills library: grab, list, delete, export a still's look.
     #[command(subcommand)]
     Stills(stills::StillsCommand),
+    /// Propose exposure and white balance for a picture, as a look.
+    Auto(auto::AutoArgs),
+    /// Match a picture's colours to a reference (a file or a still), as a
+    /// look: a fitted CDL, or a LUT.
+    Match(Box<auto::MatchArgs>),
 }
 
 impl Command {
@@ -68,6 +74,8 @@ impl Command {
             Command::Analyze(args) => analyze::analyze(args, shutdown),
             Command::Midi(command) => midi::midi(command, shutdown),
             Command::Stills(command) => stills::stills(command, shutdown),
+            Command::Auto(args) => auto::auto(args),
+            Command::Match(args) => auto::color_match(*args),
         }
     }
 }

@@ -19,6 +19,7 @@
 pub mod bake;
 pub mod cdl_xml;
 pub mod gamut;
+pub mod lab;
 pub mod look;
 pub mod lut;
 pub mod ocio;

@@ -4,7 +4,7 @@
 //! The engine never calls this on the live path; tests and the offline
 //! checks compare the GPU against it.
 
-use super::gamut::{mul_vec, Gamut, Mat3};
+use super::gamut::{invert, mul_vec, Gamut, Mat3};
 use super::look::{Cdl, Look};
 use super::primary::{apply_contrast, apply_lift_gamma_gain, linear_matrix};
 use super::secondary::{secondary_linear, SecondaryWeights, AP1_LUMA};
@@ -173,8 +173,9 @@ impl<'a> Grader<'a> {
         linear.map(|c| transfer.encode(c))
     }
 
-    /// The operators of the working space, in order.
-    fn working(&self, rgb: [f32; 3]) -> [f32; 3] {
+    /// The operators of the working space, in order: CDL, contrast,
+    /// lift / gamma / gain, creative LUT.
+    pub fn working(&self, rgb: [f32; 3]) -> [f32; 3] {
         let look = self.look;
         let p = &look.primary;
         let graded = apply_lift_gamma_gain(
@@ -187,6 +188,53 @@ impl<'a> Grader<'a> {
         }
     }
 
+    /// A code value into the working space, the linear-light primaries
+    /// applied: what the CDL receives.
+    pub fn entering(&self, rgb: [f32; 3]) -> [f32; 3] {
+        match &self.scene {
+            None if self.look.primary.linear_is_gain() => {
+                apply_exposure(rgb, self.look.primary.exposure)
+            }
+            None => apply_linear_primaries(rgb, &self.video_matrix),
+            Some(scene) => {
+                let camera = rgb.map(|c| f64::from(scene.input.decode(c)));
+                mul_vec(&scene.input_matrix, camera).map(|c| scene.working.encode(c as f32))
+            }
+        }
+    }
+
+    /// A graded working-space value out to the display: nothing in video
+    /// mode; the display LUT, the OpenColorIO rendering or the output
+    /// matrix and encoding of a scene-referred look.
+    pub fn leaving(&self, graded: [f32; 3]) -> [f32; 3] {
+        let Some(scene) = &self.scene else {
+            return graded;
+        };
+        if let (Some(lut), Some(output)) = (&self.look.loaded_display_lut, &self.look.output) {
+            return lut.apply(graded, output.interpolation);
+        }
+        if let Some(display) = &scene.display {
+            return display.apply(graded.map(|c| scene.working.decode(c)));
+        }
+        let linear = graded.map(|c| f64::from(scene.working.decode(c)));
+        mul_vec(&scene.output_matrix, linear).map(|c| scene.output.encode(c as f32))
+    }
+
+    /// The inverse of [`Grader::leaving`]: a display code value back into
+    /// the working space. `None` where the display path has no inverse
+    /// here (a display LUT, an OpenColorIO rendering).
+    pub fn returning(&self, display: [f32; 3]) -> Option<[f32; 3]> {
+        let Some(scene) = &self.scene else {
+            return Some(display);
+        };
+        if self.look.loaded_display_lut.is_some() || scene.display.is_some() {
+            return None;
+        }
+        let linear = display.map(|c| f64::from(scene.output.decode(c)));
+        let ap1 = mul_vec(&invert(&scene.output_matrix), linear);
+        Some(ap1.map(|c| scene.working.encode(c as f32)))
+    }
+
     /// See [`grade_pixel`]. Secondaries grade nothing here (no masks).
     pub fn pixel(&self, rgb: [f32; 3]) -> [f32; 3] {
         self.pixel_masked(rgb, None)
@@ -195,32 +243,7 @@ impl<'a> Grader<'a> {
     /// The whole grade of the pixel at `at`, secondaries included (`None`:
     /// no analysis in the run, so no secondary grades).
     pub fn pixel_masked(&self, rgb: [f32; 3], at: Option<MaskedPixel>) -> [f32; 3] {
-        match &self.scene {
-            None if self.look.primary.linear_is_gain() => self.secondaries(
-                self.working(apply_exposure(rgb, self.look.primary.exposure)),
-                at,
-            ),
-            None => self.secondaries(
-                self.working(apply_linear_primaries(rgb, &self.video_matrix)),
-                at,
-            ),
-            Some(scene) => {
-                let camera = rgb.map(|c| f64::from(scene.input.decode(c)));
-                let working =
-                    mul_vec(&scene.input_matrix, camera).map(|c| scene.working.encode(c as f32));
-                let graded = self.secondaries(self.working(working), at);
-                if let (Some(lut), Some(output)) =
-                    (&self.look.loaded_display_lut, &self.look.output)
-                {
-                    return lut.apply(graded, output.interpolation);
-                }
-                if let Some(display) = &scene.display {
-                    return display.apply(graded.map(|c| scene.working.decode(c)));
-                }
-                let linear = graded.map(|c| f64::from(scene.working.decode(c)));
-                mul_vec(&scene.output_matrix, linear).map(|c| scene.output.encode(c as f32))
-            }
-        }
+        self.leaving(self.secondaries(self.working(self.entering(rgb)), at))
     }
 }
 

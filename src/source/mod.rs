@@ -15,7 +15,7 @@ pub mod pattern;
 pub mod virtual_camera;
 
 use crate::frame::{Frame, Size};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Errors from opening or reading a source.
@@ -167,6 +167,34 @@ impl SourceSpec {
             SourceSpec::Pattern { name } => Box::new(pattern::PatternSource::new(name, options)?),
             SourceSpec::Demo => Box::new(demo::DemoSource::open(options)?),
         })
+    }
+}
+
+/// Picture `index` (from 0) of a still, an image sequence or a video, as
+/// the engine receives it: for the measurements made on the CPU (auto
+/// proposals, Color Match).
+pub fn read_picture(path: &Path, index: u64) -> Result<Frame, SourceError> {
+    let spec = SourceSpec::File { path: path.into() };
+    spec.preflight()?;
+    let options = SourceOptions {
+        size: Size::HD,
+        fps: 24.0,
+        looping: false,
+    };
+    let mut source = spec.open(&options)?;
+    let mut seen = 0;
+    loop {
+        match source.next_frame(Vec::new())? {
+            Some(frame) if seen == index => return Ok(frame),
+            Some(_) => seen += 1,
+            None => {
+                return Err(SourceError::Unreadable {
+                    path: path.into(),
+                    what: "a picture",
+                    message: format!("it has no picture {} (it has {seen})", index + 1),
+                })
+            }
+        }
     }
 }
 
