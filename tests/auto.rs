@@ -3,8 +3,9 @@
 mod common;
 
 use common::{footage, frame};
-use neurograde::auto::{propose, AutoTarget, LinearGrid};
+use neurograde::auto::{propose, LinearGrid};
 use neurograde::frame::{Frame, PixelFormat};
+use neurograde::grade::assist::AutoSection;
 use neurograde::grade::lab::{chroma, delta_e_2000, srgb_to_lab};
 use neurograde::grade::reference::{quantize_u8, Grader};
 use neurograde::grade::{Look, Primary};
@@ -146,7 +147,7 @@ const PICTURES: [(&str, u32, bool); 4] = [
 
 #[test]
 fn auto_proposals_undo_known_casts_on_real_footage() {
-    let target = AutoTarget::default();
+    let target = AutoSection::default();
     let auto = |f: &Frame| {
         propose(
             &LinearGrid::of_frame(f, &Look::default(), 160),
@@ -374,7 +375,7 @@ fn the_cli_writes_proposals_as_looks_and_never_over_the_base() {
             160,
         ),
         None,
-        &AutoTarget::default(),
+        &AutoSection::default(),
     );
     assert_eq!(look.primary.exposure, direct.exposure);
     assert_eq!(look.primary.temperature, direct.temperature);

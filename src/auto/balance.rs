@@ -29,6 +29,7 @@
 //!    tone.
 
 use super::grid::LinearGrid;
+use crate::grade::assist::AutoSection;
 use crate::grade::gamut::{conversion, mul_vec, Gamut};
 use crate::grade::look::{Look, Primary};
 use crate::grade::primary::{linear_matrix, luminance_weights};
@@ -53,27 +54,6 @@ const SKIN_LUMINANCE: (f64, f64) = (0.06, 0.6);
 /// Estimates further apart than this (degrees) give the balance no
 /// confidence.
 const SPREAD_NO_CONFIDENCE: f64 = 12.0;
-
-/// What the estimate uses and aims for (the look's `[auto]` section).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct AutoTarget {
-    /// Propose exposure.
-    pub exposure: bool,
-    /// Propose white balance (temperature and tint).
-    pub balance: bool,
-    /// The log-average scene luminance exposure aims for.
-    pub key: f32,
-}
-
-impl Default for AutoTarget {
-    fn default() -> AutoTarget {
-        AutoTarget {
-            exposure: true,
-            balance: true,
-            key: 0.18,
-        }
-    }
-}
 
 /// One illuminant estimate, in the grid's gamut at unit luminance.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -117,7 +97,7 @@ impl Proposal {
 
     /// `look` with the proposal's values in its primaries (those `target`
     /// proposes); everything else kept.
-    pub fn apply_to(&self, look: &Look, target: &AutoTarget) -> Look {
+    pub fn apply_to(&self, look: &Look, target: &AutoSection) -> Look {
         let mut out = look.clone();
         if target.exposure {
             out.primary.exposure = self.exposure;
@@ -132,7 +112,7 @@ impl Proposal {
 
 /// The proposal for the picture in `grid`. `skin`: a weight 0..1 per block
 /// where a skin mask is known.
-pub fn propose(grid: &LinearGrid, skin: Option<&[f32]>, target: &AutoTarget) -> Proposal {
+pub fn propose(grid: &LinearGrid, skin: Option<&[f32]>, target: &AutoSection) -> Proposal {
     let weights = grid.luminance_weights();
     let luma = |c: [f32; 3]| c[0] * weights[0] + c[1] * weights[1] + c[2] * weights[2];
     let n = grid.rgb.len().max(1);

@@ -18,7 +18,7 @@ use crate::grade::look::{Look, Primary};
 use crate::grade::primary::luminance_weights;
 use crate::grade::transfer::Transfer;
 
-/// Pixels read along each side of a block, at most.
+/// Pixels read along each side of a block, at most, for a proposal.
 pub const SAMPLES_PER_SIDE: u32 = 4;
 /// A code value at or above this is clipped (254.5 of 255).
 pub const CLIP_CODE: f32 = 254.5 / 255.0;
@@ -77,11 +77,12 @@ impl LinearGrid {
     /// The grid of `frame` decoded as `look` decodes it, at most `columns`
     /// blocks across (blocks are square, at least one pixel).
     pub fn of_frame(frame: &Frame, look: &Look, columns: usize) -> LinearGrid {
-        Self::measure(frame, &Decode::of(look), columns)
+        Self::measure(frame, &Decode::of(look), columns, SAMPLES_PER_SIDE)
     }
 
-    /// As [`LinearGrid::of_frame`], with the decode resolved once.
-    pub fn measure(frame: &Frame, decode: &Decode, columns: usize) -> LinearGrid {
+    /// As [`LinearGrid::of_frame`], with the decode resolved once and at
+    /// most `per_side`² reads a block (the live loop reads fewer).
+    pub fn measure(frame: &Frame, decode: &Decode, columns: usize, per_side: u32) -> LinearGrid {
         let (w, h) = (frame.width, frame.height);
         let block = w.div_ceil(columns.max(1) as u32).max(1);
         let (cols, rows) = (w.div_ceil(block) as usize, h.div_ceil(block) as usize);
@@ -92,7 +93,7 @@ impl LinearGrid {
             for bx in 0..cols as u32 {
                 let (x0, y0) = (bx * block, by * block);
                 let (bw, bh) = ((w - x0).min(block), (h - y0).min(block));
-                let (nx, ny) = (bw.min(SAMPLES_PER_SIDE), bh.min(SAMPLES_PER_SIDE));
+                let (nx, ny) = (bw.min(per_side.max(1)), bh.min(per_side.max(1)));
                 let mut sum = [0.0f32; 3];
                 let mut clip = false;
                 for j in 0..ny {

@@ -7,13 +7,20 @@
 //! controls, with a confidence; [`matching`] fits a correction (a CDL, and a
 //! LUT for the creative case) that makes a picture's colours look like a
 //! reference's, and reports how close each gets; [`regions`] restricts
-//! either to skin, the person or the background, from the models' masks. Nothing here changes a look by itself: a
+//! either to skin, the person or the background, from the models' masks.
+//! Live, [`live`] runs follow mode ([`follow`]) and the stabiliser
+//! ([`stabilise`]) on every frame, with cuts told from changes of light
+//! ([`shot`]); their correction is added on top of the manual grade. Nothing here changes a look by itself: a
 //! proposal becomes a look only when a person (or the CLI) applies it.
 
 pub mod balance;
+pub mod follow;
 pub mod grid;
+pub mod live;
 pub mod matching;
 pub mod regions;
+pub mod shot;
+pub mod stabilise;
 
-pub use balance::{propose, AutoTarget, Proposal};
+pub use balance::{propose, Proposal};
 pub use grid::{Decode, LinearGrid};

@@ -9,8 +9,9 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use neurograde::auto::matching::{self, MatchSamples, Quality};
 use neurograde::auto::regions::{block_weights, sample_codes, Region, RegionMask};
-use neurograde::auto::{propose, AutoTarget, LinearGrid};
+use neurograde::auto::{propose, LinearGrid};
 use neurograde::frame::Frame;
+use neurograde::grade::assist::AutoSection;
 use std::path::{Path, PathBuf};
 
 /// Blocks across the grid the auto proposal measures.
@@ -136,10 +137,13 @@ pub fn auto(args: AutoArgs) -> Result<()> {
     check_look_out(&args.look_out, &args.source.input, args.look.as_deref())?;
     let base = load_look(args.look.as_deref())?;
     let frame = args.source.read()?;
-    let target = AutoTarget {
-        exposure: args.only != AutoWhat::Balance,
-        balance: args.only != AutoWhat::Exposure,
-        ..AutoTarget::default()
+    // The base look's [auto] says what to propose and aim for; --only
+    // narrows it.
+    let section = base.auto.unwrap_or_default();
+    let target = AutoSection {
+        exposure: section.exposure && args.only != AutoWhat::Balance,
+        balance: section.balance && args.only != AutoWhat::Exposure,
+        ..section
     };
     let grid = LinearGrid::of_frame(&frame, &base, AUTO_COLUMNS);
     let skin = if args.skin {

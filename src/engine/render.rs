@@ -23,6 +23,8 @@ use super::ring::FrameConsumer;
 use super::source_thread::{SourceState, SourceThread};
 use super::stats::Stats;
 use super::EngineError;
+use crate::auto::follow::Correction;
+use crate::auto::live::{with_correction, LiveAssist, LiveReport};
 use crate::control::{ControlLink, ControlOptions};
 use crate::frame::Frame;
 use crate::gpu::grade::GradeUniforms;
@@ -53,10 +55,15 @@ pub struct LoopSettings {
 /// The grade a render loop uses; see the module comment.
 pub struct LiveGrade {
     look: Arc<Look>,
+    /// The uniforms of the look with the live assistance's correction.
     pub uniforms: GradeUniforms,
     control: Option<ControlLink>,
     /// Arrival of the change the next graded frame is the first to carry.
     pending: Option<Instant>,
+    /// Follow mode and the stabiliser (`[auto] follow`, `[stabilise]`).
+    assist: LiveAssist,
+    /// Their correction on the frame being graded.
+    correction: Correction,
 }
 
 impl LiveGrade {
@@ -81,7 +88,32 @@ impl LiveGrade {
             uniforms: GradeUniforms::from_look(&settings.look),
             control,
             pending: None,
+            assist: LiveAssist::default(),
+            correction: Correction::default(),
         })
+    }
+
+    /// Measures a new frame for the live assistance (`time`: seconds into
+    /// the stream) and grades it with their correction on top of the look.
+    pub fn assist(&mut self, frame: &Frame, time: f64) {
+        let correction = self.assist.update(frame, &self.look, time);
+        if correction != self.correction {
+            self.correction = correction;
+            self.uniforms = self.uniforms_of(&self.look);
+        }
+    }
+
+    /// What the live assistance did on the last frame.
+    pub fn assist_report(&self) -> &LiveReport {
+        &self.assist.report
+    }
+
+    fn uniforms_of(&self, look: &Look) -> GradeUniforms {
+        if self.correction.is_zero() {
+            GradeUniforms::from_look(look)
+        } else {
+            GradeUniforms::from_look(&with_correction(look, self.correction))
+        }
     }
 
     /// Takes a newer look from the control surfaces, if there is one
@@ -97,7 +129,7 @@ impl LiveGrade {
         if !look.shares_luts_with(&self.look) {
             pipeline.set_look(ctx, &look)?;
         }
-        self.uniforms = GradeUniforms::from_look(&look);
+        self.uniforms = self.uniforms_of(&look);
         self.look = look;
         self.pending.get_or_insert(since);
         Ok(true)
@@ -325,6 +357,9 @@ fn grade_frame(
     delivered: &mut Vec<Tag>,
 ) -> Result<(), EngineError> {
     grade.refresh(ctx, pipeline)?;
+    if fresh {
+        grade.assist(frame, frame.id.0 as f64 / source.fps.max(1.0));
+    }
     if let (Some(link), true) = (analysis.as_mut(), fresh) {
         link.before_frame(ctx, pipeline, frame)?;
     }

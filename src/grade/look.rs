@@ -6,6 +6,7 @@
 //! and the range in its message. A `[lut]` file is read completely by
 //! [`Look::load`], so a broken LUT stops the look from loading at all.
 
+use super::assist::{AutoSection, StabiliseSection};
 use super::lut::{Interpolation, Lut};
 use super::ocio::{DisplayRendering, OcioError, OcioSection};
 use super::secondary::{Secondary, MAX_SECONDARIES};
@@ -90,6 +91,13 @@ pub struct Look {
     /// operators, in order.
     #[serde(default, rename = "secondary", skip_serializing_if = "Vec::is_empty")]
     pub secondaries: Vec<Secondary>,
+    /// `[auto]`: what the exposure and balance proposals aim for, and
+    /// live follow (see `assist.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto: Option<AutoSection>,
+    /// `[stabilise]`: flicker removal on top of the grade.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stabilise: Option<StabiliseSection>,
 }
 
 /// The `[lut]` section: a .cube (1D or 3D) or .spi3d file.
@@ -583,6 +591,19 @@ impl Look {
         };
         for (key, values, range) in &checks {
             out_of_range(key.to_string(), values, range)?;
+        }
+        let assist_checks = self
+            .auto
+            .iter()
+            .flat_map(AutoSection::checks)
+            .chain(self.stabilise.iter().flat_map(StabiliseSection::checks));
+        for c in assist_checks {
+            let range = Range {
+                lo: c.lo,
+                hi: c.hi,
+                expected: c.expected,
+            };
+            out_of_range(c.key.to_string(), &[c.value], &range)?;
         }
         if self.secondaries.len() > MAX_SECONDARIES {
             return Err(LookError::OutOfRange {

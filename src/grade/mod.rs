@@ -16,6 +16,7 @@
 //! ([`lut`]) in the space the grade runs in, then the mask-gated
 //! [`secondary`] grades.
 
+pub mod assist;
 pub mod bake;
 pub mod cdl_xml;
 pub mod gamut;
