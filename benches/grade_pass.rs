@@ -15,6 +15,10 @@
 //!   (histogram, waveform, parade, vectorscope counted and drawn), in one
 //!   run: the scopes' cost as a ratio to the grade.
 //!
+//! - `nr/*`: upload, noise reduction and grade at 1080p on the demo's real
+//!   footage, without `[nr]`, with its temporal filter, and with the
+//!   spatial one too, in one run: its cost as a ratio to the grade.
+//!
 //! Whole-loop figures against ffmpeg come from `scripts/bench-loop`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -218,11 +222,71 @@ fn monitor(c: &mut Criterion) {
     group.finish();
 }
 
+fn noise_reduction(c: &mut Criterion) {
+    use neurograde::grade::denoise::NrSection;
+    let ctx = GpuContext::headless().expect("GPU adapter");
+    let options = SourceOptions {
+        size: Size::HD,
+        fps: 30.0,
+        looping: true,
+    };
+    let mut demo = neurograde::source::demo::DemoSource::open(&options)
+        .expect("demo footage (make demo fetches it)");
+    let mut frame = demo
+        .next_frame(Vec::new())
+        .expect("demo renders")
+        .expect("a frame");
+    let output = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+        label: None,
+        size: FramePipeline::packed_bytes(&frame, OutputFormat::Rgba8),
+        usage: wgpu::BufferUsages::STORAGE,
+        mapped_at_creation: false,
+    });
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/looks/demo.toml");
+    let demo_look = Look::load(std::path::Path::new(path)).expect("demo look loads");
+    let mut group = c.benchmark_group("nr");
+    group.sample_size(10);
+    for (name, nr) in [
+        ("grade", None),
+        ("temporal+grade", Some(NrSection::default())),
+        (
+            "temporal+spatial+grade",
+            Some(NrSection {
+                spatial: 0.7,
+                ..NrSection::default()
+            }),
+        ),
+    ] {
+        let look = GradeUniforms::from_look(&Look {
+            nr,
+            ..demo_look.clone()
+        });
+        let mut pipeline = FramePipeline::new(&ctx);
+        group.bench_function(format!("{name}/1080p"), |b| {
+            b.iter(|| {
+                // A new frame each time, so the filter runs (a frame graded
+                // again reuses its output).
+                frame.id.0 += 1;
+                grade_and_wait(
+                    &ctx,
+                    &mut pipeline,
+                    &frame,
+                    &look,
+                    OutputFormat::Rgba8,
+                    &output,
+                )
+            })
+        });
+    }
+    group.finish();
+}
+
 criterion_group!(
     benches,
     whole_frame,
     kernel_only,
     display_rendering,
-    monitor
+    monitor,
+    noise_reduction
 );
 criterion_main!(benches);

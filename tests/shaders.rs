@@ -47,6 +47,14 @@ fn downscale_pass_validates() {
 }
 
 #[test]
+fn denoise_pass_validates() {
+    validate(
+        "noise reduction (ingest + denoise)",
+        neurograde::gpu::denoise::DENOISE_WGSL,
+    );
+}
+
+#[test]
 fn mask_keying_pass_validates() {
     validate(
         "mask keying (bilinear + masks)",
@@ -77,6 +85,7 @@ fn every_shader_file_is_used() {
         names,
         [
             "bilinear.wgsl",
+            "denoise.wgsl",
             "downscale.wgsl",
             "grade.wgsl",
             "ingest.wgsl",

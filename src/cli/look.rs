@@ -88,6 +88,21 @@ pub fn export(args: LookExportArgs) -> Result<()> {
             look.secondaries.len()
         );
     }
+    let temporal: Vec<&str> = [
+        ("[nr]", look.nr.is_some()),
+        ("[stabilise]", look.stabilise.is_some()),
+        ("[auto] follow", look.auto.is_some_and(|a| a.follow)),
+    ]
+    .into_iter()
+    .filter_map(|(name, set)| set.then_some(name))
+    .collect();
+    if !temporal.is_empty() {
+        eprintln!(
+            "note: {}: {} left out: they act frame by frame on the live picture, which no LUT or CDL can carry",
+            args.look.display(),
+            temporal.join(", ")
+        );
+    }
     let is_cube = args
         .output
         .extension()

@@ -42,6 +42,9 @@ pub struct GradeUniforms {
     /// The OpenColorIO display rendering compiled into the kernel's module
     /// (`src/gpu/display.rs`), when the look has one.
     pub display: Option<std::sync::Arc<DisplayRendering>>,
+    /// Noise reduction before the kernel (`src/gpu/denoise.rs`), when the
+    /// look's `[nr]` does anything.
+    pub nr: Option<crate::grade::denoise::NrSection>,
 }
 
 impl GradeUniforms {
@@ -59,6 +62,7 @@ impl GradeUniforms {
                 scene.as_ref(),
             )),
             display: scene.and_then(|s| s.display),
+            nr: look.nr.filter(|n| n.is_active()),
         }
     }
 }

@@ -14,6 +14,7 @@
 //! WGSL function with a CPU twin. New colour operations are new functions
 //! called from `grade_pixel`.
 
+use super::denoise::{NoiseInput, NoisePass};
 use super::display::{DisplayResources, DisplayShader};
 use super::grade::{
     lut_tables, pack_lut, GradeParams, GradeUniforms, KernelVariant, SecondaryGains,
@@ -141,6 +142,8 @@ pub struct FramePipeline {
     mask_generation: u64,
     /// Keys the secondaries from the masks (shaders/masks.wgsl).
     key_pass: KeyPass,
+    /// Noise reduction before the kernel, made when a look first asks.
+    noise: Option<NoisePass>,
     sized: Option<SizedResources>,
 }
 
@@ -225,6 +228,7 @@ impl FramePipeline {
             masks: None,
             mask_generation: 0,
             key_pass: KeyPass::new(device),
+            noise: None,
             sized: None,
         }
     }
@@ -313,11 +317,14 @@ impl FramePipeline {
         Ok(())
     }
 
-    /// Makes sure the size-dependent resources fit `frame` and `target`.
+    /// Makes sure the size-dependent resources fit `frame` and `target`,
+    /// and that the kernel has a pipeline for input layout `format` (the
+    /// frame's, or half floats after noise reduction).
     fn prepare(
         &mut self,
         ctx: &GpuContext,
         frame: &Frame,
+        format: PixelFormat,
         target: Target,
         variant: KernelVariant,
     ) -> Result<(), GpuError> {
@@ -335,14 +342,14 @@ impl FramePipeline {
         if target == Target::Texture && sized.working.is_none() {
             sized.working = Some(working_texture(device, frame.width, frame.height));
         }
-        let key = (frame.format, target, variant);
+        let key = (format, target, variant);
         if !self.pipelines.contains_key(&key) {
             let (entry, layout, out) = match target {
                 Target::Packed(f) => ("to_buffer", &self.kernel.packed_layout, f.shader_code()),
                 Target::Texture => ("to_texture", &self.kernel.texture_layout, 0),
             };
             let mut constants = vec![
-                ("FORMAT", f64::from(frame.format.shader_code())),
+                ("FORMAT", f64::from(format.shader_code())),
                 ("OUT_FORMAT", f64::from(out)),
             ];
             constants.extend(variant.constants());
@@ -363,7 +370,13 @@ impl FramePipeline {
     ) -> Result<(), GpuError> {
         let variant = look.variant;
         self.ensure_rendering(ctx, look.display.as_ref())?;
-        self.prepare(ctx, frame, target, variant)?;
+        // Noise reduction turns the frame into half floats first.
+        let format = if look.nr.is_some() {
+            PixelFormat::RgbaF16
+        } else {
+            frame.format
+        };
+        self.prepare(ctx, frame, format, target, variant)?;
         let sized = self.sized.as_ref().expect("prepared above");
         upload(&ctx.queue, &sized.input, &frame.data);
         ctx.queue.write_buffer(
@@ -371,6 +384,25 @@ impl FramePipeline {
             0,
             bytemuck::bytes_of(&IngestUniforms::of(frame)),
         );
+        let input = match &look.nr {
+            Some(section) => {
+                let noise = self.noise.get_or_insert_with(|| NoisePass::new(ctx));
+                let request = NoiseInput {
+                    id: frame.id,
+                    format: frame.format,
+                    size: (frame.width, frame.height),
+                    raw: (&sized.input, &self.ingest_uniforms),
+                    masks: self.masks.as_ref().map(|m| (m.view(), m.present)),
+                };
+                noise.encode(ctx, encoder, &request, section)
+            }
+            None => {
+                if let Some(noise) = &mut self.noise {
+                    noise.reset();
+                }
+                &sized.input
+            }
+        };
         ctx.queue
             .write_buffer(&self.grade_uniforms, 0, bytemuck::bytes_of(&look.params));
         ctx.queue.write_buffer(
@@ -390,7 +422,7 @@ impl FramePipeline {
         let mut entries = vec![
             wgpu::BindGroupEntry {
                 binding: 0,
-                resource: sized.input.as_entire_binding(),
+                resource: input.as_entire_binding(),
             },
             wgpu::BindGroupEntry {
                 binding: 1,
@@ -451,7 +483,7 @@ impl FramePipeline {
             .channel_table_of
             .as_ref()
             .is_none_or(|t| !std::sync::Arc::ptr_eq(t, &look.channel_table));
-        if uses_channel_table(frame.format, target) && table_is_new {
+        if uses_channel_table(format, target) && table_is_new {
             ctx.queue.write_buffer(
                 &self.channel_lut,
                 0,
@@ -459,7 +491,7 @@ impl FramePipeline {
             );
             self.channel_table_of = Some(std::sync::Arc::clone(&look.channel_table));
         }
-        let pipeline = &self.pipelines[&(frame.format, target, variant)];
+        let pipeline = &self.pipelines[&(format, target, variant)];
         // `to_buffer` covers four pixels an invocation, `to_texture` one.
         let columns = match target {
             Target::Packed(_) => frame.width.div_ceil(4),

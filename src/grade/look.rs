@@ -7,6 +7,7 @@
 //! [`Look::load`], so a broken LUT stops the look from loading at all.
 
 use super::assist::{AutoSection, StabiliseSection};
+use super::denoise::NrSection;
 use super::lut::{Interpolation, Lut};
 use super::ocio::{DisplayRendering, OcioError, OcioSection};
 use super::secondary::{Secondary, MAX_SECONDARIES};
@@ -98,6 +99,9 @@ pub struct Look {
     /// `[stabilise]`: flicker removal on top of the grade.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stabilise: Option<StabiliseSection>,
+    /// `[nr]`: noise reduction of the source before the grade.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nr: Option<NrSection>,
 }
 
 /// The `[lut]` section: a .cube (1D or 3D) or .spi3d file.
@@ -596,7 +600,8 @@ impl Look {
             .auto
             .iter()
             .flat_map(AutoSection::checks)
-            .chain(self.stabilise.iter().flat_map(StabiliseSection::checks));
+            .chain(self.stabilise.iter().flat_map(StabiliseSection::checks))
+            .chain(self.nr.iter().flat_map(NrSection::checks));
         for c in assist_checks {
             let range = Range {
                 lo: c.lo,

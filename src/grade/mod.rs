@@ -19,6 +19,7 @@
 pub mod assist;
 pub mod bake;
 pub mod cdl_xml;
+pub mod denoise;
 pub mod gamut;
 pub mod lab;
 pub mod look;
