@@ -3,6 +3,7 @@
 mod common;
 
 use common::{footage, frame};
+use neurograde::auto::grid::PROPOSAL_COLUMNS;
 use neurograde::auto::{propose, LinearGrid};
 use neurograde::frame::{Frame, PixelFormat};
 use neurograde::grade::assist::AutoSection;
@@ -150,7 +151,7 @@ fn auto_proposals_undo_known_casts_on_real_footage() {
     let target = AutoSection::default();
     let auto = |f: &Frame| {
         propose(
-            &LinearGrid::of_frame(f, &Look::default(), 160),
+            &LinearGrid::of_frame(f, &Look::default(), PROPOSAL_COLUMNS),
             None,
             &target,
         )
@@ -372,7 +373,7 @@ fn the_cli_writes_proposals_as_looks_and_never_over_the_base() {
         &LinearGrid::of_frame(
             &neurograde::source::read_picture(&clip, 50).unwrap(),
             &Look::default(),
-            160,
+            PROPOSAL_COLUMNS,
         ),
         None,
         &AutoSection::default(),

@@ -903,3 +903,120 @@ fn operator_view_edits_go_through_the_session() {
         "the autosave holds the undone look"
     );
 }
+
+#[test]
+fn a_proposal_asked_over_osc_waits_until_accepted_and_is_one_undo_step() {
+    let dir = tempfile::tempdir().unwrap();
+    // A warm, overexposed portrait (a real picture with a known cast).
+    let portrait = image::open(common::footage("astronaut.png"))
+        .unwrap()
+        .into_rgb8();
+    let cast = Look::parse(
+        "[primary]\nexposure = 0.7\ntemperature = 30.0\n",
+        Path::new("cast.toml"),
+    )
+    .unwrap();
+    let grader = neurograde::grade::reference::Grader::new(&cast);
+    let warm: Vec<u8> = portrait
+        .pixels()
+        .flat_map(|p| {
+            grader
+                .pixel(p.0.map(|v| f32::from(v) / 255.0))
+                .map(neurograde::grade::reference::quantize_u8)
+        })
+        .collect();
+    let input = dir.path().join("warm.png");
+    image::RgbImage::from_raw(portrait.width(), portrait.height(), warm)
+        .unwrap()
+        .save(&input)
+        .unwrap();
+    let start = dir.path().join("start.toml");
+    std::fs::write(&start, "name = \"day\"\n[primary]\ncontrast = 1.1\n").unwrap();
+    let port = free_port();
+    let saved = dir.path().join("live.toml");
+    let mut engine = bin()
+        .args([
+            "run",
+            "--look",
+            start.to_str().unwrap(),
+            "--source",
+            &format!("file:{}", input.display()),
+            "--loop",
+            "--fps",
+            "30",
+            "--frames",
+            "150",
+            "--sink",
+            "null",
+            "--no-midi",
+            "--osc-port",
+            &port.to_string(),
+            "--save-look",
+            saved.to_str().unwrap(),
+            "--autosave",
+            dir.path().join("autosave.toml").to_str().unwrap(),
+        ])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(engine.stderr.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "engine ended");
+        if line.contains("OSC listening") {
+            break;
+        }
+    }
+    let log = std::thread::spawn(move || {
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+        rest
+    });
+    // Accepting with nothing proposed is a notice; the proposal waits
+    // (the look does not change) until accepted.
+    let script = format!(
+        r#"
+import socket, time
+from pythonosc.osc_message_builder import OscMessageBuilder
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+def send(addr):
+    s.sendto(OscMessageBuilder(address=addr).build().dgram, ("127.0.0.1", {port}))
+send("/accept")
+send("/propose")
+time.sleep(1.0)
+send("/primary/exposure")
+send("/accept")
+"#
+    );
+    let client = outcome(&mut python(&script));
+    assert_eq!(client.code, 0, "{}", client.stderr);
+    assert!(engine.wait().unwrap().success());
+    let log = log.join().unwrap();
+    assert!(log.contains("no proposal to accept"), "{log}");
+    assert!(log.contains("proposal: auto: exposure"), "{log}");
+    assert!(log.contains("proposal accepted"), "{log}");
+    // The accepted look is the CLI's proposal for the same picture, on top
+    // of the base look (its contrast kept).
+    let live = read_look(&saved);
+    let cli = dir.path().join("auto.toml");
+    let run = neurograde(&[
+        "auto",
+        "--input",
+        input.to_str().unwrap(),
+        "--look",
+        start.to_str().unwrap(),
+        "--look-out",
+        cli.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let proposed = read_look(&cli);
+    assert_eq!(live.primary.contrast, 1.1);
+    assert!((live.primary.exposure - proposed.primary.exposure).abs() < 1e-6);
+    assert!((live.primary.temperature - proposed.primary.temperature).abs() < 1e-4);
+    assert!(
+        live.primary.exposure < -0.3 && live.primary.temperature < -15.0,
+        "{live:?}"
+    );
+}

@@ -18,6 +18,9 @@ use crate::grade::look::{Look, Primary};
 use crate::grade::primary::luminance_weights;
 use crate::grade::transfer::Transfer;
 
+/// Blocks across the grid a proposal measures (`neurograde auto`, and a
+/// proposal asked for live).
+pub const PROPOSAL_COLUMNS: usize = 160;
 /// Pixels read along each side of a block, at most, for a proposal.
 pub const SAMPLES_PER_SIDE: u32 = 4;
 /// A code value at or above this is clipped (254.5 of 255).

@@ -14,8 +14,6 @@ use neurograde::frame::Frame;
 use neurograde::grade::assist::AutoSection;
 use std::path::{Path, PathBuf};
 
-/// Blocks across the grid the auto proposal measures.
-const AUTO_COLUMNS: usize = 160;
 /// Samples Color Match takes from each picture.
 const MATCH_SAMPLES: usize = 40_000;
 
@@ -145,7 +143,7 @@ pub fn auto(args: AutoArgs) -> Result<()> {
         balance: section.balance && args.only != AutoWhat::Exposure,
         ..section
     };
-    let grid = LinearGrid::of_frame(&frame, &base, AUTO_COLUMNS);
+    let grid = LinearGrid::of_frame(&frame, &base, neurograde::auto::grid::PROPOSAL_COLUMNS);
     let skin = if args.skin {
         let mask = RegionMask::of_frame(&frame, Region::Skin)
             .map_err(|e| anyhow::anyhow!("--skin: the face models cannot run: {e}"))?;

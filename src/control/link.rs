@@ -140,8 +140,34 @@ struct Published {
     since: Instant,
 }
 
+/// A look the machine proposes, waiting for a person to accept or reject
+/// it (an auto exposure and balance proposal, a Color Match).
+#[derive(Debug, Clone)]
+pub struct Proposed {
+    pub look: Arc<Look>,
+    /// What it changes and how sure it is, in a line.
+    pub summary: String,
+}
+
+/// Offers proposals to the control thread from any thread.
+#[derive(Clone)]
+pub struct Offerer(Arc<Shared>);
+
+impl Offerer {
+    /// See [`ControlLink::offer`].
+    pub fn offer(&self, proposed: Proposed) {
+        tracing::info!("proposal: {} (accept or reject)", proposed.summary);
+        self.0.proposal.store(Some(Arc::new(proposed)));
+    }
+}
+
 struct Shared {
     slot: ArcSwap<Published>,
+    /// The pending proposal.
+    proposal: arc_swap::ArcSwapOption<Proposed>,
+    /// A proposal was asked for (`/propose`, a panel button, the operator
+    /// view): the render thread makes one from its next frame.
+    propose_asked: AtomicBool,
     /// The generation the render thread has picked up.
     seen: AtomicU64,
     dropped: AtomicU64,
@@ -233,6 +259,8 @@ impl ControlLink {
             seen: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
             status: ArcSwap::from_pointee(ControlStatus::default()),
+            proposal: arc_swap::ArcSwapOption::empty(),
+            propose_asked: AtomicBool::new(false),
         });
         let (tx, rx) = bounded::<Input>(4096);
         let stop = Arc::new(AtomicBool::new(false));
@@ -346,6 +374,33 @@ impl ControlLink {
         if self.input.try_send(input).is_err() {
             self.shared.dropped.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// Whether a proposal was asked for since the last call.
+    pub fn take_propose_request(&self) -> bool {
+        self.shared.propose_asked.swap(false, Ordering::AcqRel)
+    }
+
+    /// Asks for a proposal from the next frame (as `/propose` does).
+    pub fn ask_proposal(&self) {
+        self.shared.propose_asked.store(true, Ordering::Release);
+    }
+
+    /// Offers a proposed look: it waits, shown, until accepted or
+    /// rejected; nothing changes the live look until then.
+    pub fn offer(&self, proposed: Proposed) {
+        self.offerer().offer(proposed);
+    }
+
+    /// A handle that offers proposals from another thread (a Color Match
+    /// fitted beside the loop).
+    pub fn offerer(&self) -> Offerer {
+        Offerer(Arc::clone(&self.shared))
+    }
+
+    /// The pending proposal.
+    pub fn proposal(&self) -> Option<Arc<Proposed>> {
+        self.shared.proposal.load_full()
     }
 
     /// The A/B reference look, as last published.
@@ -694,8 +749,29 @@ impl ControlThread {
     }
 
     fn command(&mut self, command: Command, at: Instant, origin: Option<(SocketAddr, Param)>) {
+        use super::mapping::Action;
         match command {
             Command::Learned(control) => self.learned(control),
+            Command::Action(Action::Propose) => {
+                self.shared.propose_asked.store(true, Ordering::Release);
+                let _ = self.wake.try_send(());
+            }
+            Command::Action(Action::Accept) => match self.shared.proposal.swap(None) {
+                Some(proposed) => {
+                    tracing::info!("proposal accepted: {}", proposed.summary);
+                    let outcome = self.session.recall_look((*proposed.look).clone(), at);
+                    if outcome.changed {
+                        self.publish(at);
+                    }
+                    self.feedback(origin);
+                }
+                None => self.notice("no proposal to accept (/propose makes one)".into()),
+            },
+            Command::Action(Action::Reject) => {
+                if let Some(proposed) = self.shared.proposal.swap(None) {
+                    tracing::info!("proposal rejected: {}", proposed.summary);
+                }
+            }
             command => {
                 let outcome = self.session.dispatch(&mut self.mapper, command, at);
                 if let Some(n) = outcome.notice {

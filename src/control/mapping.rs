@@ -276,9 +276,15 @@ pub enum Action {
     /// Arm in-app learn: the next unbound control moved is bound to the
     /// parameter touched last (over OSC).
     Learn,
+    /// Ask for an auto exposure and balance proposal from the picture.
+    Propose,
+    /// Make the pending proposal the live look (one undo step).
+    Accept,
+    /// Drop the pending proposal.
+    Reject,
 }
 
-const ACTIONS: &str = "bypass, compare, undo, redo, fine, fine-toggle, bank-next, bank-prev, bank:N, store:N, recall:N, reset, reset:primary, reset:cdl, reset:secondary/N, reset:grade, learn";
+const ACTIONS: &str = "bypass, compare, undo, redo, fine, fine-toggle, bank-next, bank-prev, bank:N, store:N, recall:N, reset, reset:primary, reset:cdl, reset:secondary/N, reset:grade, learn, propose, accept, reject";
 
 impl Action {
     /// Parses an action name; `param` is the binding's parameter (for `reset`).
@@ -296,6 +302,9 @@ impl Action {
                 "bank-next" => Action::BankNext,
                 "bank-prev" => Action::BankPrev,
                 "learn" => Action::Learn,
+                "propose" => Action::Propose,
+                "accept" => Action::Accept,
+                "reject" => Action::Reject,
                 "reset" => Action::ResetParam(
                     param.ok_or_else(|| "action `reset` needs the `param` to reset".to_string())?,
                 ),

@@ -12,6 +12,9 @@
 //!   like every key), `/undo`, `/redo`, `/store N`, `/recall N`,
 //!   `/reset PATH|primary|cdl|grade`, `/bank N`, `/learn PATH` (the next
 //!   MIDI control moved is bound to PATH).
+//! - `/propose` (an auto exposure and balance proposal from the picture),
+//!   `/accept` (the pending proposal becomes the live look, one undo
+//!   step), `/reject`.
 //!
 //! A flood cannot hurt: packets that are not OSC are counted and logged
 //! once a second at most, `/error` replies are short (a hostile address or
@@ -128,6 +131,9 @@ pub fn interpret(message: &OscMessage) -> Result<OscCommand, String> {
         "/bypass" => toggle(Action::Bypass, PanelSwitch::Bypass),
         "/compare" => toggle(Action::Compare, PanelSwitch::Compare),
         "/undo" => Ok(OscCommand::Action(Action::Undo)),
+        "/propose" => Ok(OscCommand::Action(Action::Propose)),
+        "/accept" => Ok(OscCommand::Action(Action::Accept)),
+        "/reject" => Ok(OscCommand::Action(Action::Reject)),
         "/redo" => Ok(OscCommand::Action(Action::Redo)),
         "/store" => Ok(OscCommand::Action(Action::Store(slot("snapshot")?))),
         "/recall" => Ok(OscCommand::Action(Action::Recall(slot("snapshot")?))),

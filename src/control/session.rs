@@ -266,7 +266,12 @@ impl GradeSession {
             | Action::BankNext
             | Action::BankPrev
             | Action::Bank(_)
-            | Action::Learn => Outcome::default(),
+            | Action::Learn
+            // Proposals live beside the session (link.rs); accepting one
+            // comes back as a recall.
+            | Action::Propose
+            | Action::Accept
+            | Action::Reject => Outcome::default(),
         }
     }
 

@@ -13,6 +13,7 @@
 //! motor faders. Keys work when no text field has focus (see [`HELP`]).
 
 use super::reference::{Against, Reference};
+use crate::control::link::{Offerer, Proposed};
 use crate::control::params::Param;
 use crate::control::ControlLink;
 use crate::engine::driver::LoopState;
@@ -51,6 +52,10 @@ pub const HELP: &[(&str, &str)] = &[
         "grab a still (graded and ungraded, full resolution, with the look)",
     ),
     ("T", "the stills library"),
+    (
+        "A",
+        "propose exposure and balance from the picture (accept or reject it in the grade panel)",
+    ),
     ("F2", "face boxes, track ids and landmarks"),
     ("F3", "depth as a false-colour map"),
     ("X", "false colour"),
@@ -134,6 +139,8 @@ pub struct OperatorView {
     reference: Reference,
     /// A still was asked for (S) and not grabbed yet.
     grab_asked: bool,
+    /// A Color Match to this still was asked for (made from the next frame).
+    match_asked: Option<Still>,
     /// A still chosen to compare against, to upload at the next draw.
     pending_still: Option<Still>,
     /// The analysis masks and keyed weights of the last frame.
@@ -198,6 +205,7 @@ impl OperatorView {
             screenshot_asked: false,
             reference: Reference::new(ctx),
             grab_asked: false,
+            match_asked: None,
             pending_still: None,
             mask_views: None,
             stills: stills.map(|root| StillsBrowser {
@@ -226,6 +234,14 @@ impl OperatorView {
         let ungraded = settings.scopes_of_source || self.grab_asked;
         self.reference
             .prepare(ctx, frame, state, &settings.against, needed, ungraded)?;
+        if let Some(still) = self.match_asked.take() {
+            match state.control {
+                Some(control) => {
+                    match_in_background(frame, &control.live().0, still, control.offerer())
+                }
+                None => tracing::warn!("match: this run has no control thread to propose to"),
+            }
+        }
         if std::mem::take(&mut self.grab_asked) {
             let Some(stills) = &self.stills else {
                 tracing::warn!("grab: no stills library (set NEUROGRADE_DATA or --stills DIR)");
@@ -402,7 +418,10 @@ impl OperatorView {
             .default_size(320.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
-                    grade_panel(ui, state, &mut self.settings.overlays.secondaries)
+                    if grade_panel(ui, state, &mut self.settings.overlays.secondaries) {
+                        self.settings.against = Against::Proposal;
+                        self.settings.compare = Compare::SideBySide;
+                    }
                 });
             });
         if self.settings.stills {
@@ -492,6 +511,9 @@ impl OperatorView {
         }
         if pressed(Key::S) {
             self.grab_asked = true;
+        }
+        if pressed(Key::A) {
+            send("/propose", vec![]);
         }
         if pressed(Key::T) {
             self.settings.stills ^= true;
@@ -621,10 +643,12 @@ impl OperatorView {
                     Against::Source => "against the source",
                     Against::AbLook => "against the A/B look",
                     Against::Still(_) => still_name.as_str(),
+                    Against::Proposal => "against the proposal",
                 })
                 .show_ui(ui, |ui| {
                     ui.selectable_value(against, Against::Source, "the source (ungraded)");
                     ui.selectable_value(against, Against::AbLook, "the A/B look");
+                    ui.selectable_value(against, Against::Proposal, "the proposal");
                 });
             if matches!(self.settings.compare, Compare::Split(_)) {
                 ui.add(egui::Slider::new(&mut self.settings.wipe, 0.0..=1.0).text("wipe"));
@@ -706,6 +730,13 @@ impl OperatorView {
                     if ui.button("Compare").clicked() {
                         action = Some(StillAction::Compare(still.clone()));
                     }
+                    if ui
+                        .button("Match")
+                        .on_hover_text("propose a CDL that makes the picture look like this still")
+                        .clicked()
+                    {
+                        action = Some(StillAction::Match(still.clone()));
+                    }
                     if ui.button("Recall look").clicked() {
                         action = Some(StillAction::Recall(still.clone()));
                     }
@@ -740,6 +771,7 @@ impl OperatorView {
                 }
                 self.pending_still = Some(still);
             }
+            StillAction::Match(still) => self.match_asked = Some(still),
             StillAction::Recall(still) => match (still.look(), state.control) {
                 (Ok(look), Some(control)) => {
                     tracing::info!("recalled the look of still {}", still.info.id);
@@ -856,6 +888,7 @@ impl OperatorView {
 /// What the stills panel asked for.
 enum StillAction {
     Compare(Still),
+    Match(Still),
     Recall(Still),
     Export(Still),
     Delete(Still),
@@ -875,10 +908,12 @@ fn switch(on: bool) -> OscType {
 }
 
 /// Every look parameter the panels drive, grouped as the look file is.
-fn grade_panel(ui: &mut egui::Ui, state: &LoopState<'_>, views: &mut [MaskView; 4]) {
+/// The look's controls; true when the colourist asks to see the pending
+/// proposal side by side.
+fn grade_panel(ui: &mut egui::Ui, state: &LoopState<'_>, views: &mut [MaskView; 4]) -> bool {
     let Some(control) = state.control else {
         ui.label("The grade is read-only: this run has no control thread.");
-        return;
+        return false;
     };
     let (live, _) = control.live();
     // What the look file sets beyond the numbers (changed in the file).
@@ -894,16 +929,45 @@ fn grade_panel(ui: &mut egui::Ui, state: &LoopState<'_>, views: &mut [MaskView; 
             "video (display-referred)"
         }
     ));
+    let send = |addr: &str| {
+        control.send_operator(OscMessage {
+            addr: addr.into(),
+            args: vec![],
+        })
+    };
+    let mut compare_proposal = false;
     ui.horizontal(|ui| {
         for (label, addr) in [("Undo", "/undo"), ("Redo", "/redo")] {
             if ui.button(label).clicked() {
-                control.send_operator(OscMessage {
-                    addr: addr.into(),
-                    args: vec![],
-                });
+                send(addr);
             }
         }
+        if ui
+            .button("Propose (A)")
+            .on_hover_text("auto exposure and white balance from the picture")
+            .clicked()
+        {
+            send("/propose");
+        }
     });
+    // The machine proposes; the colourist decides.
+    if let Some(proposed) = control.proposal() {
+        ui.group(|ui| {
+            ui.strong("Proposal");
+            ui.label(&proposed.summary);
+            ui.horizontal(|ui| {
+                if ui.button("Side by side").clicked() {
+                    compare_proposal = true;
+                }
+                if ui.button("Accept").clicked() {
+                    send("/accept");
+                }
+                if ui.button("Reject").clicked() {
+                    send("/reject");
+                }
+            });
+        });
+    }
     let mut section = String::new();
     for param in Param::all().filter(|p| p.exists(&live)) {
         let info = param.info();
@@ -949,7 +1013,64 @@ fn grade_panel(ui: &mut egui::Ui, state: &LoopState<'_>, views: &mut [MaskView; 
             });
         }
     }
+    compare_proposal
 }
+
+/// Fits a Color Match of `frame` (graded by `live`) to `still`'s graded
+/// picture on a thread of its own (it takes a few seconds), and offers the
+/// CDL fit as a proposal.
+fn match_in_background(frame: &Frame, live: &crate::grade::Look, still: Still, offerer: Offerer) {
+    use crate::auto::matching::{fit, MatchSamples};
+    use crate::auto::regions::{sample_codes, RegionMask};
+    let copy = Frame {
+        id: frame.id,
+        captured: frame.captured,
+        width: frame.width,
+        height: frame.height,
+        format: frame.format,
+        yuv: frame.yuv,
+        data: frame.data.clone(),
+    };
+    let live = live.clone();
+    let id = still.info.id.clone();
+    tracing::info!("matching the picture to still {id}");
+    let spawned = std::thread::Builder::new()
+        .name("colour-match".into())
+        .spawn(move || {
+            let made = crate::source::read_picture(&still.graded(), 0)
+                .map_err(|e| e.to_string())
+                .and_then(|reference| {
+                    let all = RegionMask::all();
+                    let samples = MatchSamples::new(
+                        &live,
+                        &sample_codes(&copy, &all, MATCH_SAMPLES),
+                        &sample_codes(&reference, &all, MATCH_SAMPLES),
+                    )
+                    .map_err(|e| e.to_string())?;
+                    fit(&live, &samples, std::path::Path::new("match.cube"))
+                        .map_err(|e| e.to_string())
+                });
+            match made {
+                Ok(m) => offerer.offer(Proposed {
+                    look: Arc::new(m.cdl_look),
+                    summary: format!(
+                        "match to still {id}: a CDL removing {:.0} % of the colour difference ({:.1} -> {:.1} ΔE*ab; mean/std baseline {:.0} %)",
+                        m.cdl.score * 100.0,
+                        m.before.distance,
+                        m.cdl.distance,
+                        m.baseline.score * 100.0
+                    ),
+                }),
+                Err(e) => tracing::warn!("match to still {id}: {e}"),
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("match: cannot start its thread: {e}");
+    }
+}
+
+/// Samples Color Match takes from each picture in the operator view.
+const MATCH_SAMPLES: usize = 20_000;
 
 /// How secondary `i`'s mask is shown over the picture.
 fn mask_view_choice(ui: &mut egui::Ui, i: usize, view: &mut MaskView) {

@@ -31,6 +31,8 @@ pub enum Against {
     AbLook,
     /// A still from the library (its graded picture), by number.
     Still(String),
+    /// The pending proposal (auto exposure and balance, Color Match).
+    Proposal,
 }
 
 /// The reference picture and how it is made.
@@ -96,6 +98,10 @@ impl Reference {
                 .control
                 .and_then(|c| c.reference())
                 .map(|l| (*l).clone()),
+            Against::Proposal if needed && !ungraded_asked => state
+                .control
+                .and_then(|c| c.proposal())
+                .map(|p| (*p.look).clone()),
             _ if needed || ungraded_asked => Some(ungraded(state.look)),
             _ => None,
         };
