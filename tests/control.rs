@@ -1020,3 +1020,121 @@ send("/accept")
         "{live:?}"
     );
 }
+
+#[test]
+fn a_colour_match_to_a_still_asked_over_osc_recovers_the_stills_grade() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = dir.path().join("stills");
+    let portrait = common::footage("astronaut.png");
+    // The reference: the portrait graded cool and contrasty, grabbed into
+    // the library as a colourist would.
+    let graded = dir.path().join("graded.toml");
+    std::fs::write(
+        &graded,
+        "[cdl]\nslope = [0.92, 1.0, 1.12]\noffset = [0.0, 0.01, 0.02]\npower = [1.1, 1.0, 0.95]\nsaturation = 1.2\n",
+    )
+    .unwrap();
+    let grab = neurograde(&[
+        "stills",
+        "grab",
+        "--input",
+        portrait.to_str().unwrap(),
+        "--look",
+        graded.to_str().unwrap(),
+        "--library",
+        library.to_str().unwrap(),
+    ]);
+    assert_eq!(grab.code, 0, "{}", grab.stderr);
+    let port = free_port();
+    let saved = dir.path().join("live.toml");
+    let mut engine = bin()
+        .args([
+            "run",
+            "--source",
+            &format!("file:{}", portrait.display()),
+            "--loop",
+            "--fps",
+            "30",
+            "--frames",
+            "300",
+            "--sink",
+            "null",
+            "--no-midi",
+            "--osc-port",
+            &port.to_string(),
+            "--stills",
+            library.to_str().unwrap(),
+            "--save-look",
+            saved.to_str().unwrap(),
+            "--autosave",
+            dir.path().join("autosave.toml").to_str().unwrap(),
+        ])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(engine.stderr.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "engine ended");
+        if line.contains("OSC listening") {
+            break;
+        }
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let log = std::thread::spawn(move || {
+        let mut all = String::new();
+        let mut line = String::new();
+        while stderr.read_line(&mut line).unwrap_or(0) > 0 {
+            if line.contains("proposal: match to still") {
+                let _ = tx.send(());
+            }
+            all.push_str(&line);
+            line.clear();
+        }
+        all
+    });
+    let send = |addr: &str, args: &str| {
+        let script = format!(
+            r#"
+import socket
+from pythonosc.osc_message_builder import OscMessageBuilder
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+b = OscMessageBuilder(address="{addr}")
+{args}
+s.sendto(b.build().dgram, ("127.0.0.1", {port}))
+"#
+        );
+        let client = outcome(&mut python(&script));
+        assert_eq!(client.code, 0, "{}", client.stderr);
+    };
+    send("/match", "b.add_arg(9)");
+    send("/match", "b.add_arg(1)");
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("the match is proposed");
+    send("/accept", "");
+    assert!(engine.wait().unwrap().success());
+    let log = log.join().unwrap();
+    assert!(log.contains("match: still 9"), "{log}");
+    // The accepted look grades the portrait as the still's look did.
+    let live = read_look(&saved);
+    let want = read_look(&graded);
+    let (a, b) = (
+        neurograde::grade::reference::Grader::new(&live),
+        neurograde::grade::reference::Grader::new(&want),
+    );
+    let img = image::open(&portrait).unwrap().into_rgb8();
+    let mut total = 0.0;
+    let mut n = 0.0;
+    for p in img.pixels().step_by(7) {
+        let c = p.0.map(|v| f32::from(v) / 255.0);
+        total += neurograde::grade::lab::delta_e_2000(
+            neurograde::grade::lab::srgb_to_lab(a.pixel(c)),
+            neurograde::grade::lab::srgb_to_lab(b.pixel(c)),
+        );
+        n += 1.0;
+    }
+    println!("matched look against the still's own: mean CIEDE2000 {:.2}; cdl {:?}", total / n, live.cdl);
+    assert!(total / n < 2.0, "{}", total / n);
+}

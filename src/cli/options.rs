@@ -132,6 +132,7 @@ impl ControlArgs {
             autosave: self.autosave.clone(),
             snapshots: self.snapshots.clone(),
             operator,
+            stills: None,
         };
         if options.active() {
             let data = data_dir();

@@ -263,7 +263,12 @@ pub fn run(args: RunArgs, shutdown: &Shutdown) -> Result<()> {
         fast: args.fast,
         ring_capacity: config.run.ring_capacity,
         readback_depth: config.run.readback_depth,
-        control: args.control.options(window.operator)?,
+        control: neurograde::control::ControlOptions {
+            // `/match N` takes its reference from the library the
+            // operator view grabs into.
+            stills: window.stills.clone(),
+            ..args.control.options(window.operator)?
+        },
         window,
         file: FileOptions {
             depth: args.depth,

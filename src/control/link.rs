@@ -62,6 +62,8 @@ pub struct ControlOptions {
     /// The operator view edits the grade (its edits reach the session as
     /// OSC messages from no client: [`ControlLink::send_operator`]).
     pub operator: bool,
+    /// The stills library `/match N` takes its reference from.
+    pub stills: Option<PathBuf>,
 }
 
 impl ControlOptions {
@@ -168,6 +170,9 @@ struct Shared {
     /// A proposal was asked for (`/propose`, a panel button, the operator
     /// view): the render thread makes one from its next frame.
     propose_asked: AtomicBool,
+    /// A Color Match was asked for: the reference picture (a still's
+    /// graded picture) the render thread matches its next frame to.
+    match_asked: std::sync::Mutex<Option<(String, PathBuf)>>,
     /// The generation the render thread has picked up.
     seen: AtomicU64,
     dropped: AtomicU64,
@@ -261,6 +266,7 @@ impl ControlLink {
             status: ArcSwap::from_pointee(ControlStatus::default()),
             proposal: arc_swap::ArcSwapOption::empty(),
             propose_asked: AtomicBool::new(false),
+            match_asked: std::sync::Mutex::new(None),
         });
         let (tx, rx) = bounded::<Input>(4096);
         let stop = Arc::new(AtomicBool::new(false));
@@ -322,6 +328,7 @@ impl ControlLink {
             replay_total: replay_info,
             replayed: 0,
             save_look: options.save_look.clone(),
+            stills: options.stills.clone(),
             notice_log: super::throttle::LogThrottle::new(Duration::from_secs(1)),
             status_at: start,
         };
@@ -379,6 +386,12 @@ impl ControlLink {
     /// Whether a proposal was asked for since the last call.
     pub fn take_propose_request(&self) -> bool {
         self.shared.propose_asked.swap(false, Ordering::AcqRel)
+    }
+
+    /// The Color Match asked for since the last call: the still's number
+    /// and its graded picture.
+    pub fn take_match_request(&self) -> Option<(String, PathBuf)> {
+        self.shared.match_asked.lock().ok()?.take()
     }
 
     /// Asks for a proposal from the next frame (as `/propose` does).
@@ -568,6 +581,8 @@ struct ControlThread {
     replay_total: Option<usize>,
     replayed: usize,
     save_look: Option<PathBuf>,
+    /// The stills library (`/match N`).
+    stills: Option<PathBuf>,
     /// Notes are logged once a second at most (a flood of bad messages).
     notice_log: super::throttle::LogThrottle,
     /// When the status for the operator view was last published.
@@ -767,6 +782,15 @@ impl ControlThread {
                 }
                 None => self.notice("no proposal to accept (/propose makes one)".into()),
             },
+            Command::Action(Action::Match(n)) => match self.still_picture(n) {
+                Ok(found) => {
+                    if let Ok(mut asked) = self.shared.match_asked.lock() {
+                        *asked = Some(found);
+                    }
+                    let _ = self.wake.try_send(());
+                }
+                Err(e) => self.notice(e),
+            },
             Command::Action(Action::Reject) => {
                 if let Some(proposed) = self.shared.proposal.swap(None) {
                     tracing::info!("proposal rejected: {}", proposed.summary);
@@ -783,6 +807,20 @@ impl ControlThread {
                 self.feedback(origin);
             }
         }
+    }
+
+    /// Still `n`'s number and graded picture, from the run's library.
+    fn still_picture(&self, n: u16) -> Result<(String, PathBuf), String> {
+        let root = self
+            .stills
+            .as_ref()
+            .ok_or("match: this run has no stills library (--stills DIR)")?;
+        let library = crate::stills::Library::open(root)
+            .map_err(|e| format!("match: stills library {}: {e}", root.display()))?;
+        let still = library
+            .get(&n.to_string())
+            .map_err(|e| format!("match: still {n}: {e}"))?;
+        Ok((still.info.id.clone(), still.graded()))
     }
 
     /// Hands the look to show to the render thread and wakes it.

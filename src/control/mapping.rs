@@ -282,9 +282,11 @@ pub enum Action {
     Accept,
     /// Drop the pending proposal.
     Reject,
+    /// Ask for a Color Match of the picture to still N of the library.
+    Match(u16),
 }
 
-const ACTIONS: &str = "bypass, compare, undo, redo, fine, fine-toggle, bank-next, bank-prev, bank:N, store:N, recall:N, reset, reset:primary, reset:cdl, reset:secondary/N, reset:grade, learn, propose, accept, reject";
+const ACTIONS: &str = "bypass, compare, undo, redo, fine, fine-toggle, bank-next, bank-prev, bank:N, store:N, recall:N, reset, reset:primary, reset:cdl, reset:secondary/N, reset:grade, learn, propose, accept, reject, match:N";
 
 impl Action {
     /// Parses an action name; `param` is the binding's parameter (for `reset`).
@@ -316,6 +318,7 @@ impl Action {
             },
             Some(("store", n)) => Action::Store(u8::try_from(number(n)?).map_err(|_| bad())?),
             Some(("recall", n)) => Action::Recall(u8::try_from(number(n)?).map_err(|_| bad())?),
+            Some(("match", n)) => Action::Match(u16::try_from(number(n)?).map_err(|_| bad())?),
             Some(("reset", section)) => {
                 Action::ResetSection(super::params::Section::parse(section).ok_or_else(bad)?)
             }

@@ -14,7 +14,8 @@
 //!   MIDI control moved is bound to PATH).
 //! - `/propose` (an auto exposure and balance proposal from the picture),
 //!   `/accept` (the pending proposal becomes the live look, one undo
-//!   step), `/reject`.
+//!   step), `/reject`, `/match N` (a Color Match to still N of the
+//!   library, fitted beside the loop, then proposed like the others).
 //!
 //! A flood cannot hurt: packets that are not OSC are counted and logged
 //! once a second at most, `/error` replies are short (a hostile address or
@@ -134,6 +135,12 @@ pub fn interpret(message: &OscMessage) -> Result<OscCommand, String> {
         "/propose" => Ok(OscCommand::Action(Action::Propose)),
         "/accept" => Ok(OscCommand::Action(Action::Accept)),
         "/reject" => Ok(OscCommand::Action(Action::Reject)),
+        "/match" => match numbers.first() {
+            Some(n) if *n >= 1.0 && *n <= f32::from(u16::MAX) && n.fract() == 0.0 => {
+                Ok(OscCommand::Action(Action::Match(*n as u16)))
+            }
+            _ => Err(format!("OSC {addr}: expected a still's number (1 or more)")),
+        },
         "/redo" => Ok(OscCommand::Action(Action::Redo)),
         "/store" => Ok(OscCommand::Action(Action::Store(slot("snapshot")?))),
         "/recall" => Ok(OscCommand::Action(Action::Recall(slot("snapshot")?))),

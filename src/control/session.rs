@@ -271,7 +271,8 @@ impl GradeSession {
             // comes back as a recall.
             | Action::Propose
             | Action::Accept
-            | Action::Reject => Outcome::default(),
+            | Action::Reject
+            | Action::Match(_) => Outcome::default(),
         }
     }
 

@@ -17,6 +17,7 @@
 pub mod analysis_link;
 pub mod driver;
 pub mod output;
+pub mod proposals;
 pub mod render;
 pub mod ring;
 pub mod source_thread;

@@ -103,37 +103,6 @@ impl LiveGrade {
         }
     }
 
-    /// Makes an auto exposure and balance proposal from `frame` for the
-    /// look being edited, when one was asked for, and offers it to the
-    /// control thread (it waits there to be accepted or rejected).
-    pub fn propose_if_asked(&self, frame: &Frame) {
-        let Some(control) = self.control.as_ref().filter(|c| c.take_propose_request()) else {
-            return;
-        };
-        let (live, _) = control.live();
-        let section = live.auto.unwrap_or_default();
-        let grid =
-            crate::auto::LinearGrid::of_frame(frame, &live, crate::auto::grid::PROPOSAL_COLUMNS);
-        let p = crate::auto::propose(&grid, None, &section);
-        let look = p.apply_to(&live, &section);
-        let was = &live.primary;
-        let summary = format!(
-            "auto: exposure {:+.2} -> {:+.2} stops (confidence {:.2}), temperature {:+.1} -> {:+.1} mired, tint {:+.1} -> {:+.1} (confidence {:.2})",
-            was.exposure,
-            look.primary.exposure,
-            p.exposure_confidence,
-            was.temperature,
-            look.primary.temperature,
-            was.tint,
-            look.primary.tint,
-            p.balance_confidence
-        );
-        control.offer(crate::control::link::Proposed {
-            look: Arc::new(look),
-            summary,
-        });
-    }
-
     /// What the live assistance did on the last frame.
     pub fn assist_report(&self) -> &LiveReport {
         &self.assist.report
@@ -391,7 +360,9 @@ fn grade_frame(
     if fresh {
         grade.assist(frame, frame.id.0 as f64 / source.fps.max(1.0));
     }
-    grade.propose_if_asked(frame);
+    if let Some(control) = grade.control() {
+        super::proposals::serve(control, frame);
+    }
     if let (Some(link), true) = (analysis.as_mut(), fresh) {
         link.before_frame(ctx, pipeline, frame)?;
     }

@@ -13,7 +13,6 @@
 //! motor faders. Keys work when no text field has focus (see [`HELP`]).
 
 use super::reference::{Against, Reference};
-use crate::control::link::{Offerer, Proposed};
 use crate::control::params::Param;
 use crate::control::ControlLink;
 use crate::engine::driver::LoopState;
@@ -236,9 +235,12 @@ impl OperatorView {
             .prepare(ctx, frame, state, &settings.against, needed, ungraded)?;
         if let Some(still) = self.match_asked.take() {
             match state.control {
-                Some(control) => {
-                    match_in_background(frame, &control.live().0, still, control.offerer())
-                }
+                Some(control) => crate::engine::proposals::match_in_background(
+                    frame,
+                    &control.live().0,
+                    (still.info.id.clone(), still.graded()),
+                    control.offerer(),
+                ),
                 None => tracing::warn!("match: this run has no control thread to propose to"),
             }
         }
@@ -1015,62 +1017,6 @@ fn grade_panel(ui: &mut egui::Ui, state: &LoopState<'_>, views: &mut [MaskView; 
     }
     compare_proposal
 }
-
-/// Fits a Color Match of `frame` (graded by `live`) to `still`'s graded
-/// picture on a thread of its own (it takes a few seconds), and offers the
-/// CDL fit as a proposal.
-fn match_in_background(frame: &Frame, live: &crate::grade::Look, still: Still, offerer: Offerer) {
-    use crate::auto::matching::{fit, MatchSamples};
-    use crate::auto::regions::{sample_codes, RegionMask};
-    let copy = Frame {
-        id: frame.id,
-        captured: frame.captured,
-        width: frame.width,
-        height: frame.height,
-        format: frame.format,
-        yuv: frame.yuv,
-        data: frame.data.clone(),
-    };
-    let live = live.clone();
-    let id = still.info.id.clone();
-    tracing::info!("matching the picture to still {id}");
-    let spawned = std::thread::Builder::new()
-        .name("colour-match".into())
-        .spawn(move || {
-            let made = crate::source::read_picture(&still.graded(), 0)
-                .map_err(|e| e.to_string())
-                .and_then(|reference| {
-                    let all = RegionMask::all();
-                    let samples = MatchSamples::new(
-                        &live,
-                        &sample_codes(&copy, &all, MATCH_SAMPLES),
-                        &sample_codes(&reference, &all, MATCH_SAMPLES),
-                    )
-                    .map_err(|e| e.to_string())?;
-                    fit(&live, &samples, std::path::Path::new("match.cube"))
-                        .map_err(|e| e.to_string())
-                });
-            match made {
-                Ok(m) => offerer.offer(Proposed {
-                    look: Arc::new(m.cdl_look),
-                    summary: format!(
-                        "match to still {id}: a CDL removing {:.0} % of the colour difference ({:.1} -> {:.1} ΔE*ab; mean/std baseline {:.0} %)",
-                        m.cdl.score * 100.0,
-                        m.before.distance,
-                        m.cdl.distance,
-                        m.baseline.score * 100.0
-                    ),
-                }),
-                Err(e) => tracing::warn!("match to still {id}: {e}"),
-            }
-        });
-    if let Err(e) = spawned {
-        tracing::warn!("match: cannot start its thread: {e}");
-    }
-}
-
-/// Samples Color Match takes from each picture in the operator view.
-const MATCH_SAMPLES: usize = 20_000;
 
 /// How secondary `i`'s mask is shown over the picture.
 fn mask_view_choice(ui: &mut egui::Ui, i: usize, view: &mut MaskView) {
