@@ -43,6 +43,21 @@ fn gradient(size: Size) -> Frame {
         .expect("a frame")
 }
 
+/// A 1080p frame of the demo source: real footage (a portrait through a
+/// moving virtual camera).
+fn demo_frame() -> Frame {
+    let options = SourceOptions {
+        size: Size::HD,
+        fps: 30.0,
+        looping: true,
+    };
+    let mut demo = neurograde::source::demo::DemoSource::open(&options)
+        .expect("demo footage (make demo fetches it)");
+    demo.next_frame(Vec::new())
+        .expect("demo renders")
+        .expect("a frame")
+}
+
 fn demo_look() -> GradeUniforms {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/looks/demo.toml");
     GradeUniforms::from_look(&Look::load(std::path::Path::new(path)).expect("demo look loads"))
@@ -179,17 +194,7 @@ fn monitor(c: &mut Criterion) {
     use neurograde::gpu::scopes::ScopePass;
     let ctx = GpuContext::headless().expect("GPU adapter");
     let look = demo_look();
-    let options = SourceOptions {
-        size: Size::HD,
-        fps: 30.0,
-        looping: true,
-    };
-    let mut demo = neurograde::source::demo::DemoSource::open(&options)
-        .expect("demo footage (make demo fetches it)");
-    let frame = demo
-        .next_frame(Vec::new())
-        .expect("demo renders")
-        .expect("a frame");
+    let frame = demo_frame();
     let mut pipeline = FramePipeline::new(&ctx);
     let mut scopes = ScopePass::new(&ctx.device);
     let mut group = c.benchmark_group("monitor");
@@ -225,17 +230,7 @@ fn monitor(c: &mut Criterion) {
 fn noise_reduction(c: &mut Criterion) {
     use neurograde::grade::denoise::NrSection;
     let ctx = GpuContext::headless().expect("GPU adapter");
-    let options = SourceOptions {
-        size: Size::HD,
-        fps: 30.0,
-        looping: true,
-    };
-    let mut demo = neurograde::source::demo::DemoSource::open(&options)
-        .expect("demo footage (make demo fetches it)");
-    let mut frame = demo
-        .next_frame(Vec::new())
-        .expect("demo renders")
-        .expect("a frame");
+    let mut frame = demo_frame();
     let output = ctx.device.create_buffer(&wgpu::BufferDescriptor {
         label: None,
         size: FramePipeline::packed_bytes(&frame, OutputFormat::Rgba8),

@@ -270,47 +270,26 @@ fn a_look_without_assistance_costs_nothing_and_changes_nothing() {
 fn neurograde_grade_runs_the_stabiliser_on_every_frame() {
     // The engine's own path: a flickering image sequence graded by a look
     // with [stabilise], read back and measured.
-    let dir = tempfile::tempdir().unwrap();
     let clean = clip("vtest.avi", 100, 60);
     let mut noise = SplitMix64(9);
-    for (i, p) in clean.iter().enumerate() {
-        let f = (noise.next_unit() as f32 - 0.5) * 0.1;
-        let picture = lit(p, [f; 3]);
-        image::RgbImage::from_raw(W, H, picture)
-            .unwrap()
-            .save(dir.path().join(format!("in_{i:04}.png")))
-            .unwrap();
-    }
-    let look = dir.path().join("steady.toml");
-    std::fs::write(&look, "name = \"steady\"\n[stabilise]\nstrength = 1.0\n").unwrap();
-    let run = common::neurograde(&[
-        "grade",
-        "--input",
-        dir.path().join("in_%04d.png").to_str().unwrap(),
-        "--output",
-        dir.path().join("out_%04d.png").to_str().unwrap(),
-        "--look",
-        look.to_str().unwrap(),
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let read = |name: String| {
-        image::open(dir.path().join(name))
-            .unwrap()
-            .into_rgb8()
-            .into_raw()
-    };
+    let flickering: Vec<Vec<u8>> = clean
+        .iter()
+        .map(|p| lit(p, [(noise.next_unit() as f32 - 0.5) * 0.1; 3]))
+        .collect();
+    let graded = common::grade_sequence(
+        &flickering,
+        (W, H),
+        "name = \"steady\"\n[stabilise]\nstrength = 1.0\n",
+    );
     let plain = Look::default();
-    let spread = |prefix: &str| {
+    let spread = |pictures: &[Vec<u8>]| {
         let d: Vec<f64> = (25..60)
-            .map(|i| {
-                level(&read(format!("{prefix}_{i:04}.png")), &plain, &clean[i])
-                    - level(&clean[i], &plain, &clean[i])
-            })
+            .map(|i| level(&pictures[i], &plain, &clean[i]) - level(&clean[i], &plain, &clean[i]))
             .collect();
         let mean = d.iter().sum::<f64>() / d.len() as f64;
         (d.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / d.len() as f64).sqrt()
     };
-    let (before, after) = (spread("in"), spread("out"));
+    let (before, after) = (spread(&flickering), spread(&graded));
     println!(
         "neurograde grade with [stabilise]: flicker {before:.4} -> {after:.4} stops ({:.1}x less)",
         before / after

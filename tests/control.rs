@@ -458,6 +458,30 @@ mid.save(r"{}")
     assert_eq!(read_look(&dir.path().join("autosave.toml")), look);
 }
 
+/// Starts `neurograde run ARGS` and waits until it says OSC listens; its
+/// log from there on.
+fn start_osc_engine(args: &[&str]) -> (std::process::Child, BufReader<std::process::ChildStderr>) {
+    let mut engine = bin()
+        .args(args)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(engine.stderr.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "engine ended before listening"
+        );
+        if line.contains("OSC listening") {
+            break;
+        }
+    }
+    (engine, stderr)
+}
+
 /// A UDP port free right now on loopback.
 fn free_port() -> u16 {
     std::net::UdpSocket::bind("127.0.0.1:0")
@@ -475,50 +499,32 @@ fn python_osc_client_drives_a_running_engine() {
     let stats = dir.path().join("stats.json");
     let start = dir.path().join("start.toml");
     std::fs::write(&start, "[[secondary]]\nmask = \"skin\"\n").unwrap();
-    let mut engine = bin()
-        .args([
-            "run",
-            "--look",
-            start.to_str().unwrap(),
-            "--source",
-            "pattern:bars",
-            "--size",
-            "160x90",
-            "--fps",
-            "30",
-            "--frames",
-            "120",
-            "--sink",
-            "null",
-            "--no-midi",
-            "--osc-port",
-            &port.to_string(),
-            "--save-look",
-            saved.to_str().unwrap(),
-            "--autosave",
-            dir.path().join("autosave.toml").to_str().unwrap(),
-            "--snapshots",
-            dir.path().join("snaps").to_str().unwrap(),
-            "--stats-json",
-            stats.to_str().unwrap(),
-        ])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Wait for the engine to say it listens.
-    let mut stderr = BufReader::new(engine.stderr.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "engine ended before listening"
-        );
-        if line.contains("OSC listening") {
-            break;
-        }
-    }
+    let (mut engine, mut stderr) = start_osc_engine(&[
+        "run",
+        "--look",
+        start.to_str().unwrap(),
+        "--source",
+        "pattern:bars",
+        "--size",
+        "160x90",
+        "--fps",
+        "30",
+        "--frames",
+        "120",
+        "--sink",
+        "null",
+        "--no-midi",
+        "--osc-port",
+        &port.to_string(),
+        "--save-look",
+        saved.to_str().unwrap(),
+        "--autosave",
+        dir.path().join("autosave.toml").to_str().unwrap(),
+        "--snapshots",
+        dir.path().join("snaps").to_str().unwrap(),
+        "--stats-json",
+        stats.to_str().unwrap(),
+    ]);
     std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
     // python-osc sends; the client's own socket receives the replies.
     let script = format!(
@@ -694,44 +700,30 @@ fn osc_floods_are_bounded() {
     let port = free_port();
     let saved = dir.path().join("live.toml");
     let stats = dir.path().join("stats.json");
-    let mut engine = bin()
-        .args([
-            "run",
-            "--source",
-            "pattern:bars",
-            "--size",
-            "160x90",
-            "--fps",
-            "30",
-            "--frames",
-            "150",
-            "--sink",
-            "null",
-            "--no-midi",
-            "--osc-port",
-            &port.to_string(),
-            "--save-look",
-            saved.to_str().unwrap(),
-            "--autosave",
-            dir.path().join("autosave.toml").to_str().unwrap(),
-            "--snapshots",
-            dir.path().join("snaps").to_str().unwrap(),
-            "--stats-json",
-            stats.to_str().unwrap(),
-        ])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(engine.stderr.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "engine ended");
-        if line.contains("OSC listening") {
-            break;
-        }
-    }
+    let (mut engine, mut stderr) = start_osc_engine(&[
+        "run",
+        "--source",
+        "pattern:bars",
+        "--size",
+        "160x90",
+        "--fps",
+        "30",
+        "--frames",
+        "150",
+        "--sink",
+        "null",
+        "--no-midi",
+        "--osc-port",
+        &port.to_string(),
+        "--save-look",
+        saved.to_str().unwrap(),
+        "--autosave",
+        dir.path().join("autosave.toml").to_str().unwrap(),
+        "--snapshots",
+        dir.path().join("snaps").to_str().unwrap(),
+        "--stats-json",
+        stats.to_str().unwrap(),
+    ]);
     let log = std::thread::spawn(move || {
         let mut rest = String::new();
         std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
@@ -934,41 +926,27 @@ fn a_proposal_asked_over_osc_waits_until_accepted_and_is_one_undo_step() {
     std::fs::write(&start, "name = \"day\"\n[primary]\ncontrast = 1.1\n").unwrap();
     let port = free_port();
     let saved = dir.path().join("live.toml");
-    let mut engine = bin()
-        .args([
-            "run",
-            "--look",
-            start.to_str().unwrap(),
-            "--source",
-            &format!("file:{}", input.display()),
-            "--loop",
-            "--fps",
-            "30",
-            "--frames",
-            "150",
-            "--sink",
-            "null",
-            "--no-midi",
-            "--osc-port",
-            &port.to_string(),
-            "--save-look",
-            saved.to_str().unwrap(),
-            "--autosave",
-            dir.path().join("autosave.toml").to_str().unwrap(),
-        ])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(engine.stderr.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "engine ended");
-        if line.contains("OSC listening") {
-            break;
-        }
-    }
+    let (mut engine, mut stderr) = start_osc_engine(&[
+        "run",
+        "--look",
+        start.to_str().unwrap(),
+        "--source",
+        &format!("file:{}", input.display()),
+        "--loop",
+        "--fps",
+        "30",
+        "--frames",
+        "150",
+        "--sink",
+        "null",
+        "--no-midi",
+        "--osc-port",
+        &port.to_string(),
+        "--save-look",
+        saved.to_str().unwrap(),
+        "--autosave",
+        dir.path().join("autosave.toml").to_str().unwrap(),
+    ]);
     let log = std::thread::spawn(move || {
         let mut rest = String::new();
         std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
@@ -1047,41 +1025,27 @@ fn a_colour_match_to_a_still_asked_over_osc_recovers_the_stills_grade() {
     assert_eq!(grab.code, 0, "{}", grab.stderr);
     let port = free_port();
     let saved = dir.path().join("live.toml");
-    let mut engine = bin()
-        .args([
-            "run",
-            "--source",
-            &format!("file:{}", portrait.display()),
-            "--loop",
-            "--fps",
-            "30",
-            "--frames",
-            "300",
-            "--sink",
-            "null",
-            "--no-midi",
-            "--osc-port",
-            &port.to_string(),
-            "--stills",
-            library.to_str().unwrap(),
-            "--save-look",
-            saved.to_str().unwrap(),
-            "--autosave",
-            dir.path().join("autosave.toml").to_str().unwrap(),
-        ])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(engine.stderr.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "engine ended");
-        if line.contains("OSC listening") {
-            break;
-        }
-    }
+    let (mut engine, mut stderr) = start_osc_engine(&[
+        "run",
+        "--source",
+        &format!("file:{}", portrait.display()),
+        "--loop",
+        "--fps",
+        "30",
+        "--frames",
+        "300",
+        "--sink",
+        "null",
+        "--no-midi",
+        "--osc-port",
+        &port.to_string(),
+        "--stills",
+        library.to_str().unwrap(),
+        "--save-look",
+        saved.to_str().unwrap(),
+        "--autosave",
+        dir.path().join("autosave.toml").to_str().unwrap(),
+    ]);
     let (tx, rx) = std::sync::mpsc::channel();
     let log = std::thread::spawn(move || {
         let mut all = String::new();
@@ -1135,6 +1099,10 @@ s.sendto(b.build().dgram, ("127.0.0.1", {port}))
         );
         n += 1.0;
     }
-    println!("matched look against the still's own: mean CIEDE2000 {:.2}; cdl {:?}", total / n, live.cdl);
+    println!(
+        "matched look against the still's own: mean CIEDE2000 {:.2}; cdl {:?}",
+        total / n,
+        live.cdl
+    );
     assert!(total / n < 2.0, "{}", total / n);
 }

@@ -295,3 +295,40 @@ impl Noise {
         std::time::Duration::from_secs_f64(lo + (hi - lo) * self.0.next_unit())
     }
 }
+
+/// Grades `pictures` (8-bit RGB, `width` x `height`) with `neurograde
+/// grade` and the look `look_toml`, through a PNG sequence in a temporary
+/// folder (the engine's whole file path); the graded pictures.
+pub fn grade_sequence(
+    pictures: &[Vec<u8>],
+    (width, height): (u32, u32),
+    look_toml: &str,
+) -> Vec<Vec<u8>> {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, p) in pictures.iter().enumerate() {
+        image::RgbImage::from_raw(width, height, p.clone())
+            .expect("size matches")
+            .save(dir.path().join(format!("in_{i:04}.png")))
+            .unwrap();
+    }
+    let look = dir.path().join("look.toml");
+    std::fs::write(&look, look_toml).unwrap();
+    let run = neurograde(&[
+        "grade",
+        "--input",
+        dir.path().join("in_%04d.png").to_str().unwrap(),
+        "--output",
+        dir.path().join("out_%04d.png").to_str().unwrap(),
+        "--look",
+        look.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    (0..pictures.len())
+        .map(|i| {
+            image::open(dir.path().join(format!("out_{i:04}.png")))
+                .unwrap()
+                .into_rgb8()
+                .into_raw()
+        })
+        .collect()
+}
