@@ -382,6 +382,34 @@ fn the_cli_writes_proposals_as_looks_and_never_over_the_base() {
     assert_eq!(look.primary.temperature, direct.temperature);
     assert!(run.stderr.contains("confidence"), "{}", run.stderr);
 
+    // The same proposal carried by the CDL, for CDL-only interchange: the
+    // primaries stay, the CDL grades the picture (nearly) the same.
+    let as_cdl = dir.path().join("auto-cdl.toml");
+    let run = common::neurograde(&[
+        "auto",
+        "--input",
+        clip.to_str().unwrap(),
+        "--picture",
+        "51",
+        "--as",
+        "cdl",
+        "--look-out",
+        as_cdl.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let cdl_look = Look::load(&as_cdl).unwrap();
+    assert_eq!(cdl_look.primary, neurograde::grade::Primary::default());
+    assert_ne!(cdl_look.cdl, neurograde::grade::Cdl::default());
+    let error: f64 = run
+        .stderr
+        .split("within ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{}", run.stderr));
+    println!("auto as a CDL: within {error} CIEDE2000 of the primaries");
+    assert!(error < 1.0, "{}", run.stderr);
+
     // The proposal never replaces the base look or the input.
     let base = dir.path().join("base.toml");
     std::fs::write(&base, "name = \"day\"\n[primary]\ncontrast = 1.2\n").unwrap();

@@ -271,6 +271,29 @@ pub fn mean_std_transfer(source: &[[f32; 3]], reference: &[[f32; 3]]) -> Vec<[f3
         .collect()
 }
 
+/// `base` with its CDL fitted so that it grades the picture whose code
+/// values are `codes` as `target` does (another look on the same base: an
+/// auto proposal's primaries, expressed in the CDL for interchange), and
+/// the mean CIEDE2000 between the two on those colours.
+pub fn cdl_equivalent(base: &Look, target: &Look, codes: &[[f32; 3]]) -> (Look, f64) {
+    let (from, to) = (Grader::new(base), Grader::new(target));
+    let entering: Vec<[f32; 3]> = codes.iter().map(|&c| from.entering(c)).collect();
+    let wanted: Vec<[f32; 3]> = codes.iter().map(|&c| to.working(to.entering(c))).collect();
+    let look = Look {
+        cdl: fit_cdl(base, &entering, &wanted),
+        ..base.clone()
+    };
+    let fitted = Grader::new(&look);
+    let error = codes
+        .iter()
+        .map(|&c| {
+            crate::grade::lab::delta_e_2000(srgb_to_lab(fitted.pixel(c)), srgb_to_lab(to.pixel(c)))
+        })
+        .sum::<f64>()
+        / codes.len().max(1) as f64;
+    (look, error)
+}
+
 /// The CDL's ten numbers as the fit moves them.
 fn cdl_params(cdl: &Cdl) -> [f64; 10] {
     let mut p = [0.0; 10];

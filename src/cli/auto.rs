@@ -48,6 +48,12 @@ pub struct AutoArgs {
     /// What to propose.
     #[arg(long, value_enum, default_value_t = AutoWhat::Both)]
     only: AutoWhat,
+    /// Which of the look's controls carry the proposal: `primaries`
+    /// (exposure, temperature, tint: the pipeline's physical model) or
+    /// `cdl` (the CDL fitted to grade the picture the same, for CDL-only
+    /// interchange; the base look's CDL is replaced).
+    #[arg(long = "as", value_enum, default_value_t = AutoControls::Primaries)]
+    controls: AutoControls,
     /// Also use the skin the face models find (keeps skin at a plausible
     /// tone; needs the face models).
     #[arg(long)]
@@ -55,6 +61,12 @@ pub struct AutoArgs {
     /// Print the proposal as JSON on stdout.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum AutoControls {
+    Primaries,
+    Cdl,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -152,7 +164,15 @@ pub fn auto(args: AutoArgs) -> Result<()> {
         None
     };
     let proposal = propose(&grid, skin.as_deref(), &target);
-    let mut look = proposal.apply_to(&base, &target);
+    let primaries = proposal.apply_to(&base, &target);
+    let mut look = primaries.clone();
+    let mut cdl_error = None;
+    if args.controls == AutoControls::Cdl {
+        let codes = sample_codes(&frame, &RegionMask::all(), MATCH_SAMPLES);
+        let (as_cdl, error) = matching::cdl_equivalent(&base, &primaries, &codes);
+        look = as_cdl;
+        cdl_error = Some(error);
+    }
     look.name = named(
         &base,
         &format!(
@@ -166,17 +186,23 @@ pub fn auto(args: AutoArgs) -> Result<()> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&proposal)?);
     }
+    if let Some(error) = cdl_error {
+        eprintln!(
+            "as a CDL: slope {:?}, offset {:?}, power {:?}, saturation {} (grades the picture within {error:.2} CIEDE2000 of the primaries on average)",
+            look.cdl.slope, look.cdl.offset, look.cdl.power, look.cdl.saturation
+        );
+    }
     let p = &base.primary;
     eprintln!(
         "proposal for {} picture {}:\n  exposure    {:+.2} stops (was {:+.2}), confidence {:.2}\n  temperature {:+.1} mired (was {:+.1}), tint {:+.1} (was {:+.1}), confidence {:.2} (estimates {:.1} degrees apart)\n  {:.0} % of the picture clipped, {:.0} % measured\nwrote {}",
         args.source.input.display(),
         args.source.picture,
-        look.primary.exposure,
+        primaries.primary.exposure,
         p.exposure,
         proposal.exposure_confidence,
-        look.primary.temperature,
+        primaries.primary.temperature,
         p.temperature,
-        look.primary.tint,
+        primaries.primary.tint,
         p.tint,
         proposal.balance_confidence,
         proposal.spread_degrees,

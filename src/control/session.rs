@@ -35,6 +35,11 @@ pub fn ungraded(look: &Look) -> Look {
     look.secondaries.clear();
     look.lut = None;
     look.loaded_lut = None;
+    // The picture as the camera gives it: no noise reduction, no
+    // stabiliser or follow correction either.
+    look.nr = None;
+    look.stabilise = None;
+    look.auto = None;
     look
 }
 

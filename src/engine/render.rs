@@ -24,7 +24,7 @@ use super::source_thread::{SourceState, SourceThread};
 use super::stats::Stats;
 use super::EngineError;
 use crate::auto::follow::Correction;
-use crate::auto::live::{with_correction, LiveAssist, LiveReport};
+use crate::auto::live::{with_correction, LiveAssist};
 use crate::control::{ControlLink, ControlOptions};
 use crate::frame::Frame;
 use crate::gpu::grade::GradeUniforms;
@@ -101,11 +101,6 @@ impl LiveGrade {
             self.correction = correction;
             self.uniforms = self.uniforms_of(&self.look);
         }
-    }
-
-    /// What the live assistance did on the last frame.
-    pub fn assist_report(&self) -> &LiveReport {
-        &self.assist.report
     }
 
     fn uniforms_of(&self, look: &Look) -> GradeUniforms {
