@@ -465,4 +465,33 @@ fn the_cli_writes_proposals_as_looks_and_never_over_the_base() {
     let distance = |k: &str| figures[k]["distance"].as_f64().unwrap();
     assert!(distance("lut") < distance("before") / 1.5, "{figures}");
     assert!(distance("cdl") < distance("before"), "{figures}");
+
+    // Matched on the skin only (the face models find it in both): fewer
+    // samples, the skin's colours brought together.
+    let skin = dir.path().join("skin.toml");
+    let reference = dir.path().join("cool.png");
+    let portrait = picture("astronaut.png", 0);
+    let cool = graded(&portrait, &cast(-0.3, -25.0, 2.0));
+    image::RgbImage::from_raw(cool.width, cool.height, cool.data.clone())
+        .unwrap()
+        .save(&reference)
+        .unwrap();
+    let run = common::neurograde(&[
+        "match",
+        "--input",
+        footage("astronaut.png").to_str().unwrap(),
+        "--reference",
+        reference.to_str().unwrap(),
+        "--region",
+        "skin",
+        "--look-out",
+        skin.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let figures: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let samples = figures["samples"]["input"].as_u64().unwrap();
+    println!("skin-only match: {figures}");
+    assert!(samples > 200 && samples < 10_000, "{figures}");
+    assert!(figures["cdl"]["score"].as_f64().unwrap() > 0.7, "{figures}");
 }
