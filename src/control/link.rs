@@ -394,11 +394,6 @@ impl ControlLink {
         self.shared.match_asked.lock().ok()?.take()
     }
 
-    /// Asks for a proposal from the next frame (as `/propose` does).
-    pub fn ask_proposal(&self) {
-        self.shared.propose_asked.store(true, Ordering::Release);
-    }
-
     /// Offers a proposed look: it waits, shown, until accepted or
     /// rejected; nothing changes the live look until then.
     pub fn offer(&self, proposed: Proposed) {
