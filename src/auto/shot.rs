@@ -37,9 +37,6 @@ const REKEY_SCATTER: f32 = 0.25;
 /// What changed between two frames.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Change {
-    /// The change of light per channel since the previous frame, log2
-    /// (stops); zero at a cut.
-    pub stops: [f32; 3],
     /// The light level per channel, log2, since the shot began (0 at a
     /// cut).
     pub level: [f32; 3],
@@ -79,7 +76,6 @@ impl ShotTracker {
             tracker.key = logs.clone();
             tracker.key_level = [0.0; 3];
             Change {
-                stops: [0.0; 3],
                 level: [0.0; 3],
                 scatter,
                 cut: true,
@@ -92,10 +88,9 @@ impl ShotTracker {
             return cut(self, 1.0);
         }
         let luma = |v: [f32; 3]| v[0] * weights[0] + v[1] * weights[1] + v[2] * weights[2];
-        let Some((stops, scatter)) = compare(&before, &logs, luma) else {
+        let Some((_, scatter)) = compare(&before, &logs, luma) else {
             // Too little to compare (a black or clipped picture): no change.
             return Change {
-                stops: [0.0; 3],
                 level: self.key_level,
                 scatter: 0.0,
                 cut: false,
@@ -119,7 +114,6 @@ impl ShotTracker {
             }
         };
         Change {
-            stops,
             level,
             scatter,
             cut: false,
