@@ -110,6 +110,16 @@ fn whole_frame(c: &mut Criterion) {
     group.finish();
 }
 
+/// A GPU buffer the kernel packs `frame` into as `format` (never read back).
+fn kernel_output(ctx: &GpuContext, frame: &Frame, format: OutputFormat) -> wgpu::Buffer {
+    ctx.device.create_buffer(&wgpu::BufferDescriptor {
+        label: None,
+        size: FramePipeline::packed_bytes(frame, format),
+        usage: wgpu::BufferUsages::STORAGE,
+        mapped_at_creation: false,
+    })
+}
+
 /// Uploads and grades `frame` into `output`, and waits for the GPU.
 fn grade_and_wait(
     ctx: &GpuContext,
@@ -140,12 +150,7 @@ fn kernel_only(c: &mut Criterion) {
         ("rgba8", OutputFormat::Rgba8),
         ("f16", OutputFormat::RgbaF16),
     ] {
-        let output = ctx.device.create_buffer(&wgpu::BufferDescriptor {
-            label: None,
-            size: FramePipeline::packed_bytes(&frame, format),
-            usage: wgpu::BufferUsages::STORAGE,
-            mapped_at_creation: false,
-        });
+        let output = kernel_output(&ctx, &frame, format);
         group.bench_function(format!("upload+decode+grade+pack {name}/1080p"), |b| {
             b.iter(|| grade_and_wait(&ctx, &mut pipeline, &frame, &look, format, &output))
         });
@@ -157,12 +162,7 @@ fn display_rendering(c: &mut Criterion) {
     let ctx = GpuContext::headless().expect("GPU adapter");
     let frame = gradient(Size::HD);
     let mut pipeline = FramePipeline::new(&ctx);
-    let output = ctx.device.create_buffer(&wgpu::BufferDescriptor {
-        label: None,
-        size: FramePipeline::packed_bytes(&frame, OutputFormat::Rgba8),
-        usage: wgpu::BufferUsages::STORAGE,
-        mapped_at_creation: false,
-    });
+    let output = kernel_output(&ctx, &frame, OutputFormat::Rgba8);
     let mut group = c.benchmark_group("display");
     group.sample_size(10);
     for output_transform in ["rec709", "aces2-rec709", "aces13-rec709"] {
@@ -231,12 +231,7 @@ fn noise_reduction(c: &mut Criterion) {
     use neurograde::grade::denoise::NrSection;
     let ctx = GpuContext::headless().expect("GPU adapter");
     let mut frame = demo_frame();
-    let output = ctx.device.create_buffer(&wgpu::BufferDescriptor {
-        label: None,
-        size: FramePipeline::packed_bytes(&frame, OutputFormat::Rgba8),
-        usage: wgpu::BufferUsages::STORAGE,
-        mapped_at_creation: false,
-    });
+    let output = kernel_output(&ctx, &frame, OutputFormat::Rgba8);
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/looks/demo.toml");
     let demo_look = Look::load(std::path::Path::new(path)).expect("demo look loads");
     let mut group = c.benchmark_group("nr");
