@@ -4,58 +4,26 @@
 
 mod common;
 
+use common::KernelGrader;
 use common::{footage, frame};
 use neurograde::frame::{Frame, FrameId, PixelFormat};
-use neurograde::gpu::grade::GradeUniforms;
-use neurograde::gpu::{FramePipeline, GpuContext, OutputFormat, ReadbackQueue};
+use neurograde::gpu::OutputFormat;
 use neurograde::grade::denoise::{denoise, NrSection, Plane};
 use neurograde::grade::reference::{linear_to_srgb, quantize_u8, srgb_to_linear, to_half};
 use neurograde::grade::Look;
 use neurograde::noise::SplitMix64;
 
-/// Grades frames in order through one pipeline (the history carries).
-struct Stream<'a> {
-    ctx: &'a GpuContext,
-    pipeline: FramePipeline,
-    look: GradeUniforms,
-}
-
-impl Stream<'_> {
-    fn new<'a>(ctx: &'a GpuContext, look: &Look) -> Stream<'a> {
-        let mut pipeline = FramePipeline::new(ctx);
-        pipeline.set_look(ctx, look).unwrap();
-        Stream {
-            look: GradeUniforms::from_look(look),
-            ctx,
-            pipeline,
-        }
-    }
-
-    /// The frame graded (with the look's noise reduction), RGB floats.
-    fn grade(&mut self, frame: &Frame) -> Vec<[f32; 3]> {
-        let ctx = self.ctx;
-        let mut readback = ReadbackQueue::<()>::new(1, ctx.direct_readback);
-        let mut encoder = ctx.device.create_command_encoder(&Default::default());
-        let format = OutputFormat::RgbaF32;
-        let output = readback.target(&ctx.device, FramePipeline::packed_bytes(frame, format));
-        self.pipeline
-            .encode_packed(ctx, &mut encoder, frame, &self.look, format, output)
-            .unwrap();
-        readback.submit(&ctx.queue, encoder, ());
-        let mut out = Vec::new();
-        readback
-            .flush(&ctx.device, |_, bytes| {
-                out = bytes
-                    .chunks_exact(16)
-                    .map(|p| {
-                        let f = |i: usize| f32::from_le_bytes([p[i], p[i + 1], p[i + 2], p[i + 3]]);
-                        [f(0), f(4), f(8)]
-                    })
-                    .collect()
-            })
-            .unwrap();
-        out
-    }
+/// Grades a frame through `grader` (whose pipeline keeps the noise
+/// reduction's history from frame to frame) as RGB floats.
+fn grade_rgb(grader: &mut KernelGrader, frame: &Frame, look: &Look) -> Vec<[f32; 3]> {
+    grader
+        .grade(frame, look, OutputFormat::RgbaF32)
+        .chunks_exact(16)
+        .map(|p| {
+            let f = |i: usize| f32::from_le_bytes([p[i], p[i + 1], p[i + 2], p[i + 3]]);
+            [f(0), f(4), f(8)]
+        })
+        .collect()
 }
 
 fn nr_look(section: NrSection) -> Look {
@@ -115,7 +83,7 @@ fn rgb_frame(w: u32, h: u32, rgb: Vec<u8>, id: u64) -> Frame {
 /// difference. `stream` starts afresh at a new size; `ids` numbers the
 /// frames it has seen.
 fn gpu_against_cpu(
-    stream: &mut Stream,
+    grader: &mut KernelGrader,
     ids: &mut u64,
     pictures: &[Vec<u8>],
     (w, h): (u32, u32),
@@ -125,7 +93,7 @@ fn gpu_against_cpu(
     let mut worst = 0.0f32;
     for p in pictures {
         *ids += 1;
-        let gpu = stream.grade(&rgb_frame(w, h, p.clone(), *ids));
+        let gpu = grade_rgb(grader, &rgb_frame(w, h, p.clone(), *ids), &nr_look(section));
         let current = codes(p);
         let plane = Plane {
             width: w as usize,
@@ -159,7 +127,7 @@ fn the_gpu_pass_equals_its_cpu_twin_at_every_small_size_and_on_footage() {
         spatial: 0.6,
         ..NrSection::default()
     };
-    let mut stream = Stream::new(&ctx, &nr_look(both));
+    let mut grader = KernelGrader::new(&ctx);
     let mut ids = 0;
     let mut worst = 0.0f32;
     let source = clip("vtest.avi", 200, 3, (17, 17))
@@ -181,7 +149,7 @@ fn the_gpu_pass_equals_its_cpu_twin_at_every_small_size_and_on_footage() {
                 .collect();
             // Each size starts afresh: the pass drops its history when the
             // size changes, as the CPU twin's run does.
-            worst = worst.max(gpu_against_cpu(&mut stream, &mut ids, &crop, (w, h), both));
+            worst = worst.max(gpu_against_cpu(&mut grader, &mut ids, &crop, (w, h), both));
         }
     }
     let size = (384, 288);
@@ -190,8 +158,10 @@ fn the_gpu_pass_equals_its_cpu_twin_at_every_small_size_and_on_footage() {
         .enumerate()
         .map(|(i, p)| noisy(p, i as u64, 0.004, 0.01))
         .collect();
-    let spatial = gpu_against_cpu(&mut stream, &mut ids, &footage, size, both);
-    let mut temporal_only = Stream::new(&ctx, &nr_look(NrSection::default()));
+    let spatial = gpu_against_cpu(&mut grader, &mut ids, &footage, size, both);
+    // A pipeline of its own, so the temporal run starts without the last
+    // run's history (as the CPU twin does).
+    let mut temporal_only = KernelGrader::new(&ctx);
     let temporal = gpu_against_cpu(
         &mut temporal_only,
         &mut ids,
@@ -287,11 +257,12 @@ fn noise_reduction_gains_psnr_and_ssim_on_real_footage_with_camera_noise() {
             },
         ),
     ] {
-        let mut stream = Stream::new(&ctx, &nr_look(section));
+        let look = nr_look(section);
+        let mut grader = KernelGrader::new(&ctx);
         let (mut before, mut after, mut s_before, mut s_after) = (0.0, 0.0, 0.0, 0.0);
         let mut n = 0.0;
         for (i, (c, p)) in clean.iter().zip(&noisy).enumerate() {
-            let out = stream.grade(&rgb_frame(w, h, p.clone(), i as u64));
+            let out = grade_rgb(&mut grader, &rgb_frame(w, h, p.clone(), i as u64), &look);
             if i < 10 {
                 continue; // the recursion settling
             }
@@ -340,13 +311,14 @@ fn moving_edges_leave_no_ghosts() {
         ..NrSection::default()
     };
     for (name, clean) in [("pan", pan), ("walkers", street)] {
-        let mut stream = Stream::new(&ctx, &nr_look(section));
+        let look = nr_look(section);
+        let mut grader = KernelGrader::new(&ctx);
         let (mut err_noisy, mut err_out, mut count) = (0.0f64, 0.0f64, 0usize);
         let mut worst_out = Vec::new();
         let mut worst_noisy = Vec::new();
         for (i, c) in clean.iter().enumerate() {
             let p = noisy(c, 500 + i as u64, 0.004, 0.01);
-            let out = stream.grade(&rgb_frame(w, h, p.clone(), i as u64));
+            let out = grade_rgb(&mut grader, &rgb_frame(w, h, p.clone(), i as u64), &look);
             if i == 0 {
                 continue;
             }

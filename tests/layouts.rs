@@ -12,8 +12,7 @@ mod common;
 
 use common::*;
 use neurograde::frame::{Frame, PixelFormat};
-use neurograde::gpu::grade::GradeUniforms;
-use neurograde::gpu::{FramePipeline, GpuContext, OutputFormat, ReadbackQueue};
+use neurograde::gpu::OutputFormat;
 use neurograde::grade::reference::{quantize_u16, quantize_u8, Grader as Reference};
 use neurograde::grade::Look;
 
@@ -36,51 +35,6 @@ const OUTPUTS: [OutputFormat; 4] = [
     OutputFormat::RgbaF16,
     OutputFormat::RgbaF32,
 ];
-
-/// One frame pipeline and readback for the whole sweep (compiling a kernel
-/// variant costs far more than grading a small picture).
-struct Grader {
-    ctx: GpuContext,
-    pipeline: FramePipeline,
-    readback: ReadbackQueue<()>,
-}
-
-impl Grader {
-    fn new() -> Grader {
-        let ctx = gpu();
-        let pipeline = FramePipeline::new(&ctx);
-        let readback = ReadbackQueue::new(1, ctx.direct_readback);
-        Grader {
-            ctx,
-            pipeline,
-            readback,
-        }
-    }
-
-    fn grade(&mut self, frame: &Frame, look: &Look, format: OutputFormat) -> Vec<u8> {
-        self.pipeline.set_look(&self.ctx, look).unwrap();
-        let mut encoder = self.ctx.device.create_command_encoder(&Default::default());
-        let output = self
-            .readback
-            .target(&self.ctx.device, FramePipeline::packed_bytes(frame, format));
-        self.pipeline
-            .encode_packed(
-                &self.ctx,
-                &mut encoder,
-                frame,
-                &GradeUniforms::from_look(look),
-                format,
-                output,
-            )
-            .unwrap();
-        self.readback.submit(&self.ctx.queue, encoder, ());
-        let mut out = Vec::new();
-        self.readback
-            .flush(&self.ctx.device, |_, bytes| out = bytes.to_vec())
-            .unwrap();
-        out
-    }
-}
 
 /// A `w` x `h` crop of the portrait at (`x0`, `y0`) in `format`: 8-bit
 /// samples widened with varying low bits for the deeper layouts, YUV
@@ -237,7 +191,8 @@ fn looks() -> Vec<(&'static str, Look)> {
 #[test]
 fn every_layout_at_every_small_size_grades_like_the_reference() {
     let source = astronaut_rgb8();
-    let mut grader = Grader::new();
+    let ctx = gpu();
+    let mut grader = KernelGrader::new(&ctx);
     let looks = looks();
     let mut checked = 0;
     for format in LAYOUTS {
@@ -265,7 +220,8 @@ fn every_layout_at_every_small_size_grades_like_the_reference() {
 fn odd_real_frame_sizes_grade_like_the_reference() {
     // The portrait tiled to larger sizes, shifted per tile so no two rows match.
     let (pw, ph, data) = astronaut_rgb8();
-    let mut grader = Grader::new();
+    let ctx = gpu();
+    let mut grader = KernelGrader::new(&ctx);
     for (w, h) in [
         (641u32, 361u32),
         (853, 480),
@@ -318,7 +274,8 @@ fn noise_reduction_reads_every_layout_at_every_small_size() {
     use neurograde::grade::denoise::{denoise, NrSection, Plane};
     use neurograde::grade::reference::to_half;
     let source = astronaut_rgb8();
-    let mut grader = Grader::new();
+    let ctx = gpu();
+    let mut grader = KernelGrader::new(&ctx);
     let section = NrSection {
         spatial: 0.6,
         level: 0.03,

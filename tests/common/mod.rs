@@ -63,21 +63,59 @@ pub fn grade_bytes_via(
     format: OutputFormat,
     direct: bool,
 ) -> Vec<u8> {
-    let mut pipeline = FramePipeline::new(ctx);
-    pipeline.set_look(ctx, look).expect("the LUT fits the GPU");
-    let mut readback = ReadbackQueue::<()>::new(1, direct);
-    let mut encoder = ctx.device.create_command_encoder(&Default::default());
-    let output = readback.target(&ctx.device, FramePipeline::packed_bytes(frame, format));
-    let look = GradeUniforms::from_look(look);
-    pipeline
-        .encode_packed(ctx, &mut encoder, frame, &look, format, output)
-        .expect("frame fits the GPU");
-    readback.submit(&ctx.queue, encoder, ());
-    let mut out = Vec::new();
-    readback
-        .flush(&ctx.device, |_, bytes| out = bytes.to_vec())
-        .expect("readback");
-    out
+    KernelGrader::with_route(ctx, direct).grade(frame, look, format)
+}
+
+/// One frame pipeline and readback kept across frames, as a run keeps
+/// them: kernel variants compile once, and a look's state across frames
+/// (noise reduction's history) carries from one frame to the next.
+pub struct KernelGrader<'a> {
+    ctx: &'a GpuContext,
+    pipeline: FramePipeline,
+    readback: ReadbackQueue<()>,
+}
+
+impl<'a> KernelGrader<'a> {
+    pub fn new(ctx: &'a GpuContext) -> KernelGrader<'a> {
+        Self::with_route(ctx, ctx.direct_readback)
+    }
+
+    /// See [`grade_bytes_via`] for `direct`.
+    pub fn with_route(ctx: &'a GpuContext, direct: bool) -> KernelGrader<'a> {
+        KernelGrader {
+            ctx,
+            pipeline: FramePipeline::new(ctx),
+            readback: ReadbackQueue::new(1, direct),
+        }
+    }
+
+    /// Grades `frame` with `look` and reads it back in `format`.
+    pub fn grade(&mut self, frame: &Frame, look: &Look, format: OutputFormat) -> Vec<u8> {
+        let ctx = self.ctx;
+        self.pipeline
+            .set_look(ctx, look)
+            .expect("the LUT fits the GPU");
+        let mut encoder = ctx.device.create_command_encoder(&Default::default());
+        let output = self
+            .readback
+            .target(&ctx.device, FramePipeline::packed_bytes(frame, format));
+        self.pipeline
+            .encode_packed(
+                ctx,
+                &mut encoder,
+                frame,
+                &GradeUniforms::from_look(look),
+                format,
+                output,
+            )
+            .expect("frame fits the GPU");
+        self.readback.submit(&ctx.queue, encoder, ());
+        let mut out = Vec::new();
+        self.readback
+            .flush(&ctx.device, |_, bytes| out = bytes.to_vec())
+            .expect("readback");
+        out
+    }
 }
 
 /// Grades one frame on the GPU and reads it back as float RGBA.
