@@ -7,6 +7,7 @@
 //! stabiliser add a correction on top of the manual grade, per frame, and
 //! the manual values stay what the colourist set.
 
+use super::look::Range;
 use serde::{Deserialize, Serialize};
 
 /// `[auto]`: auto exposure and white balance.
@@ -72,67 +73,98 @@ impl Default for StabiliseSection {
     }
 }
 
-/// A key's allowed range, for the look's validation.
-pub struct Check {
-    pub key: &'static str,
-    pub value: f32,
-    pub lo: f32,
-    pub hi: f32,
-    pub expected: &'static str,
-}
+/// A key, its value and its allowed range, for the look's validation.
+pub(super) type Check = (&'static str, f32, Range);
 
 impl AutoSection {
-    pub fn checks(&self) -> [Check; 3] {
+    pub(super) fn checks(&self) -> [Check; 3] {
         [
-            Check {
-                key: "auto.key",
-                value: self.key,
-                lo: 0.01,
-                hi: 1.0,
-                expected: "0.01 <= key <= 1 (linear light; 0.18 is mid grey)",
-            },
-            Check {
-                key: "auto.speed",
-                value: self.speed,
-                lo: 0.01,
-                hi: 8.0,
-                expected: "0.01 <= speed <= 8 (stops a second)",
-            },
-            Check {
-                key: "auto.dead_band",
-                value: self.dead_band,
-                lo: 0.0,
-                hi: 2.0,
-                expected: "0 <= dead_band <= 2 (stops)",
-            },
+            (
+                "auto.key",
+                self.key,
+                Range {
+                    lo: 0.01,
+                    hi: 1.0,
+                    expected: "0.01 <= key <= 1 (linear light; 0.18 is mid grey)",
+                },
+            ),
+            (
+                "auto.speed",
+                self.speed,
+                Range {
+                    lo: 0.01,
+                    hi: 8.0,
+                    expected: "0.01 <= speed <= 8 (stops a second)",
+                },
+            ),
+            (
+                "auto.dead_band",
+                self.dead_band,
+                Range {
+                    lo: 0.0,
+                    hi: 2.0,
+                    expected: "0 <= dead_band <= 2 (stops)",
+                },
+            ),
         ]
     }
 }
 
 impl StabiliseSection {
-    pub fn checks(&self) -> [Check; 3] {
+    pub(super) fn checks(&self) -> [Check; 3] {
         [
-            Check {
-                key: "stabilise.strength",
-                value: self.strength,
-                lo: 0.0,
-                hi: 1.0,
-                expected: "0 <= strength <= 1",
-            },
-            Check {
-                key: "stabilise.window",
-                value: self.window,
-                lo: 0.1,
-                hi: 10.0,
-                expected: "0.1 <= window <= 10 (seconds)",
-            },
-            Check {
-                key: "stabilise.range",
-                value: self.range,
-                lo: 0.01,
-                hi: 2.0,
-                expected: "0.01 <= range <= 2 (stops)",
-            },
+            (
+                "stabilise.strength",
+                self.strength,
+                Range {
+                    lo: 0.0,
+                    hi: 1.0,
+                    expected: "0 <= strength <= 1",
+                },
+            ),
+            (
+                "stabilise.window",
+                self.window,
+                Range {
+                    lo: 0.1,
+                    hi: 10.0,
+                    expected: "0.1 <= window <= 10 (seconds)",
+                },
+            ),
+            (
+                "stabilise.range",
+                self.range,
+                Range {
+                    lo: 0.01,
+                    hi: 2.0,
+                    expected: "0.01 <= range <= 2 (stops)",
+                },
+            ),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::grade::Look;
+
+    #[test]
+    fn each_section_names_a_key_out_of_range_with_its_range() {
+        for (text, key, expected) in [
+            ("[auto]\nspeed = 0.0\n", "auto.speed", "0.01 <= speed <= 8"),
+            (
+                "[stabilise]\nrange = 3.0\n",
+                "stabilise.range",
+                "0.01 <= range <= 2",
+            ),
+            ("[nr]\nlevel = 5.0\n", "nr.level", "0.0005 <= level <= 0.2"),
+        ] {
+            let look = Look::parse(text, std::path::Path::new("t.toml")).unwrap();
+            let e = look.validate("t.toml").unwrap_err().to_string();
+            assert!(e.contains(key) && e.contains(expected), "{e}");
+        }
+        let fine = "[auto]\nfollow = true\n[stabilise]\n[nr]\nspatial = 0.5\n";
+        let look = Look::parse(fine, std::path::Path::new("t.toml")).unwrap();
+        assert!(look.validate("t.toml").is_ok());
     }
 }

@@ -71,37 +71,45 @@ impl NrSection {
         self.temporal > 0.0 || self.spatial > 0.0
     }
 
-    pub fn checks(&self) -> [super::assist::Check; 4] {
-        use super::assist::Check;
+    pub(super) fn checks(&self) -> [super::assist::Check; 4] {
+        use super::look::Range;
         [
-            Check {
-                key: "nr.temporal",
-                value: self.temporal,
-                lo: 0.0,
-                hi: 1.0,
-                expected: "0 <= temporal <= 1",
-            },
-            Check {
-                key: "nr.spatial",
-                value: self.spatial,
-                lo: 0.0,
-                hi: 1.0,
-                expected: "0 <= spatial <= 1",
-            },
-            Check {
-                key: "nr.level",
-                value: self.level,
-                lo: 0.0005,
-                hi: 0.2,
-                expected: "0.0005 <= level <= 0.2 (code values)",
-            },
-            Check {
-                key: "nr.protect",
-                value: self.protect,
-                lo: 0.0,
-                hi: 1.0,
-                expected: "0 <= protect <= 1",
-            },
+            (
+                "nr.temporal",
+                self.temporal,
+                Range {
+                    lo: 0.0,
+                    hi: 1.0,
+                    expected: "0 <= temporal <= 1",
+                },
+            ),
+            (
+                "nr.spatial",
+                self.spatial,
+                Range {
+                    lo: 0.0,
+                    hi: 1.0,
+                    expected: "0 <= spatial <= 1",
+                },
+            ),
+            (
+                "nr.level",
+                self.level,
+                Range {
+                    lo: 0.0005,
+                    hi: 0.2,
+                    expected: "0.0005 <= level <= 0.2 (code values)",
+                },
+            ),
+            (
+                "nr.protect",
+                self.protect,
+                Range {
+                    lo: 0.0,
+                    hi: 1.0,
+                    expected: "0 <= protect <= 1",
+                },
+            ),
         ]
     }
 }

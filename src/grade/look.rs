@@ -265,10 +265,10 @@ impl Primary {
 /// Allowed ranges. The CDL ranges are those of the ASC CDL v1.2 spec
 /// (slope and power non-negative / positive); the upper bounds are generous
 /// limits that catch typos.
-struct Range {
-    lo: f32,
-    hi: f32,
-    expected: &'static str,
+pub(super) struct Range {
+    pub lo: f32,
+    pub hi: f32,
+    pub expected: &'static str,
 }
 
 const SLOPE_RANGE: Range = Range {
@@ -602,13 +602,8 @@ impl Look {
             .flat_map(AutoSection::checks)
             .chain(self.stabilise.iter().flat_map(StabiliseSection::checks))
             .chain(self.nr.iter().flat_map(NrSection::checks));
-        for c in assist_checks {
-            let range = Range {
-                lo: c.lo,
-                hi: c.hi,
-                expected: c.expected,
-            };
-            out_of_range(c.key.to_string(), &[c.value], &range)?;
+        for (key, value, range) in assist_checks {
+            out_of_range(key.to_string(), &[value], &range)?;
         }
         if self.secondaries.len() > MAX_SECONDARIES {
             return Err(LookError::OutOfRange {
