@@ -1,62 +1,171 @@
 // Mask keying: each secondary's weight on the analysis masks' grid.
 //
-// How it works: one invocation per mask texel. For each secondary (up to
-// four, secondary i into byte i of one word per texel): the
-// feathered mask (nine bilinear reads weighted 1-2-1 on each axis over the
-// feather radius), inverted if asked, through the smooth ramp; 0 for a
-// secondary that is off or whose mask the run has no model for. Run when
-// the masks or the keys change, not per frame; the frame kernel then reads
-// four weights per pixel (secondary_weights in grade.wgsl). CPU twin:
-// SecondaryWeights::key in src/grade/secondary.rs. Paired with
+// How it works: four passes over the mask texels, run when the masks or the
+// keys change, not per frame; the frame kernel then reads four weights per
+// pixel (secondary_weights in grade.wgsl). For each secondary (up to four,
+// secondary i in byte i of one word per texel):
+//   combine_masks: its mask expression (a stack program over the eight mask
+//     channels: mask_expr.rs) at the texel;
+//   grow_rows, grow_columns: grown (largest value) or shrunk (smallest)
+//     within its grow radius along rows, then columns: a square window;
+//   key_masks: feathered (nine bilinear reads weighted 1-2-1 on each axis
+//     over the feather radius), inverted if asked, through the smooth ramp;
+//     0 for a secondary that is off or reads a mask the run has no model for.
+// CPU twin: SecondaryWeights::key in src/grade/secondary.rs. Paired with
 // src/gpu/masks.rs; composed after bilinear.wgsl.
+
+// The largest grow window in texels (secondary::MAX_GROW_TEXELS).
+const MAX_GROW_TEXELS: i32 = 16;
 
 struct Key {
     // The smooth ramp's ends, then the feather radius in uv units.
     ramp_feather: vec4<f32>,
-    // Mask channel (R face, G skin, B person, A depth), inverted, on
-    // (enabled and the mask present).
+    // On (enabled and its masks present), inverted (`invert`), enabled (the
+    // look's switch), unused.
     flags: vec4<u32>,
+    // The grow radius in texels (negative shrinks), unused x3.
+    grow: vec4<f32>,
+    // The mask program: up to eight steps (see run_program).
+    program: array<vec4<u32>, 2>,
 }
 
 struct Keys {
     items: array<Key, 4>,
 }
 
-@group(0) @binding(0) var masks: texture_2d<f32>;
+// Two RGBA8 layers: R face, G skin, B person, A depth; R eyes, G lips,
+// B under the eyes, A shine (analysis::masks).
+@group(0) @binding(0) var masks: texture_2d_array<f32>;
 @group(0) @binding(1) var<uniform> keys: Keys;
-// One word per mask texel, row by row, the four weights as 8-bit unorm
-// (pack4x8unorm; a matte holds no finer steps): the frame kernel reads four
-// of these at every pixel, and on a CPU rasteriser each read of a word is
-// one gather where a vec4 would be four.
-@group(0) @binding(2) var<storage, read_write> weights: array<u32>;
+// One word per mask texel, row by row, four values as 8-bit unorm
+// (pack4x8unorm; a matte holds no finer steps): this pass's output. The
+// frame kernel reads four of these at every pixel, and on a CPU rasteriser
+// each read of a word is one gather where a vec4 would be four.
+@group(0) @binding(2) var<storage, read_write> out_values: array<u32>;
+// The previous step's output (combine_masks reads none).
+@group(0) @binding(3) var<storage, read> in_values: array<u32>;
 
-// The masks between texel centres, edges clamped (bilinear.wgsl).
-fn mask_bilinear(uv: vec2<f32>) -> vec4<f32> {
-    let t = bilinear_taps(uv, vec2<i32>(textureDimensions(masks)));
+// Step opcodes (low four bits; then the channel in bits 4..7 and whether it
+// is inverted in bit 8). CPU twin: mask_expr::Op.
+const OP_PUSH: u32 = 0u;
+const OP_ONE: u32 = 1u;
+const OP_NOT: u32 = 2u;
+const OP_AND: u32 = 3u;
+const OP_MINUS: u32 = 4u;
+const OP_OR: u32 = 5u;
+// Past the program's end.
+const OP_NONE: u32 = 15u;
+
+// A program on one texel's eight channel values. Every step computes every
+// opcode's result and selects one, without branching on the program: Mesa's
+// lavapipe compiles a small shader again for every new value of a uniform
+// one of its branches tests, and keeps every variant (tests/memory.rs).
+// CPU twin: Program::eval.
+fn run_program(k: Key, channels: array<f32, 8>) -> f32 {
+    var values = channels;
+    var stack = array<f32, 8>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    var top = 0;
+    for (var i = 0; i < 8; i++) {
+        let step = k.program[i / 4][i % 4];
+        let op = step & 15u;
+        let pushed = values[(step >> 4u) & 7u];
+        let a = stack[max(top - 2, 0)];
+        let b = stack[max(top - 1, 0)];
+        var result = select(pushed, 1.0 - pushed, ((step >> 8u) & 1u) == 1u);
+        result = select(result, 1.0, op == OP_ONE);
+        result = select(result, 1.0 - b, op == OP_NOT);
+        result = select(result, min(a, b), op == OP_AND);
+        result = select(result, min(a, 1.0 - b), op == OP_MINUS);
+        result = select(result, max(a, b), op == OP_OR);
+        result = select(result, b, op == OP_NONE);
+        let grows = op == OP_PUSH || op == OP_ONE;
+        let shrinks = op == OP_AND || op == OP_MINUS || op == OP_OR;
+        top = top + select(0, 1, grows) - select(0, 1, shrinks);
+        stack[max(top - 1, 0)] = result;
+    }
+    return stack[0];
+}
+
+@compute @workgroup_size(16, 8)
+fn combine_masks(@builtin(global_invocation_id) id: vec3<u32>) {
+    let size = textureDimensions(masks);
+    if id.x >= size.x || id.y >= size.y {
+        return;
+    }
+    let models = textureLoad(masks, id.xy, 0, 0);
+    let parts = textureLoad(masks, id.xy, 1, 0);
+    let channels = array<f32, 8>(models.r, models.g, models.b, models.a, parts.r, parts.g, parts.b, parts.a);
+    var out = vec4<f32>(0.0);
+    for (var i = 0u; i < 4u; i++) {
+        let k = keys.items[i];
+        out[i] = select(0.0, run_program(k, channels), k.flags.x == 1u);
+    }
+    out_values[id.y * size.x + id.x] = pack4x8unorm(out);
+}
+
+fn value_at(p: vec2<i32>, size: vec2<i32>) -> vec4<f32> {
+    let c = clamp(p, vec2<i32>(0), size - 1);
+    return unpack4x8unorm(in_values[c.y * size.x + c.x]);
+}
+
+// The largest (grow > 0) or smallest (grow < 0) value within each
+// secondary's radius along `step`, edges clamped; the window is the fixed
+// largest one, each texel selected in or out (no branch on the radius).
+// CPU twin: SecondaryWeights::grown.
+fn grow_line(id: vec3<u32>, step: vec2<i32>) {
+    let size = vec2<i32>(textureDimensions(masks));
+    if i32(id.x) >= size.x || i32(id.y) >= size.y {
+        return;
+    }
+    let p = vec2<i32>(id.xy);
+    var out = value_at(p, size);
+    var radius = vec4<f32>(0.0);
+    for (var i = 0u; i < 4u; i++) {
+        radius[i] = keys.items[i].grow.x;
+    }
+    let growing = radius > vec4<f32>(0.0);
+    for (var d = -MAX_GROW_TEXELS; d <= MAX_GROW_TEXELS; d++) {
+        let v = value_at(p + step * d, size);
+        let inside = vec4<f32>(f32(abs(d))) <= abs(radius);
+        out = select(out, select(min(out, v), max(out, v), growing), inside);
+    }
+    out_values[id.y * u32(size.x) + id.x] = pack4x8unorm(out);
+}
+
+@compute @workgroup_size(16, 8)
+fn grow_rows(@builtin(global_invocation_id) id: vec3<u32>) {
+    grow_line(id, vec2<i32>(1, 0));
+}
+
+@compute @workgroup_size(16, 8)
+fn grow_columns(@builtin(global_invocation_id) id: vec3<u32>) {
+    grow_line(id, vec2<i32>(0, 1));
+}
+
+// The grown masks between texel centres, edges clamped (bilinear.wgsl).
+fn grown_bilinear(uv: vec2<f32>) -> vec4<f32> {
+    let size = vec2<i32>(textureDimensions(masks));
+    let t = bilinear_taps(uv, size);
     return bilinear_mix(
         t,
-        textureLoad(masks, t.lo, 0),
-        textureLoad(masks, vec2<i32>(t.hi.x, t.lo.y), 0),
-        textureLoad(masks, vec2<i32>(t.lo.x, t.hi.y), 0),
-        textureLoad(masks, t.hi, 0),
+        unpack4x8unorm(in_values[t.lo.y * size.x + t.lo.x]),
+        unpack4x8unorm(in_values[t.lo.y * size.x + t.hi.x]),
+        unpack4x8unorm(in_values[t.hi.y * size.x + t.lo.x]),
+        unpack4x8unorm(in_values[t.hi.y * size.x + t.hi.x]),
     );
 }
 
-fn mask_at(uv: vec2<f32>, channel: u32) -> f32 {
-    return mask_bilinear(uv)[channel];
-}
-
-// CPU twin: MaskSampler::feathered. (No branch on the radius: see
-// key_masks.)
-fn feathered_mask(uv: vec2<f32>, radius: vec2<f32>, channel: u32) -> f32 {
-    var sum = 0.0;
+// CPU twin: SecondaryWeights::feathered. (No branch on the radius: see
+// run_program.)
+fn feathered(uv: vec2<f32>, radius: vec2<f32>) -> vec4<f32> {
+    var sum = vec4<f32>(0.0);
     for (var j = -1; j <= 1; j++) {
         for (var i = -1; i <= 1; i++) {
             let w = f32((2 - abs(i)) * (2 - abs(j)));
-            sum += w * mask_at(uv + vec2<f32>(f32(i), f32(j)) * radius, channel);
+            sum += w * grown_bilinear(uv + vec2<f32>(f32(i), f32(j)) * radius);
         }
     }
-    return select(sum / 16.0, mask_at(uv, channel), radius.x == 0.0 && radius.y == 0.0);
+    return select(sum / 16.0, grown_bilinear(uv), all(radius == vec2<f32>(0.0)));
 }
 
 // The key: the mask (inverted or not) through the smooth ramp. CPU twin:
@@ -74,16 +183,13 @@ fn key_masks(@builtin(global_invocation_id) id: vec3<u32>) {
     }
     let uv = (vec2<f32>(id.xy) + 0.5) / vec2<f32>(size);
     // Every key is computed and the ones that are off selected away, not
-    // branched around: Mesa's lavapipe compiles a small shader again for
-    // every new value of a uniform one of its branches tests, and keeps
-    // every variant, so a branch on a key grew memory at every change of a
-    // feather or a switch (tests/memory.rs).
+    // branched around (see run_program).
     var out = vec4<f32>(0.0);
     for (var i = 0u; i < 4u; i++) {
         let k = keys.items[i];
-        let sampled = feathered_mask(uv, k.ramp_feather.zw, k.flags.x);
+        let sampled = feathered(uv, k.ramp_feather.zw)[i];
         let weight = mask_weight(sampled, k.flags.y == 1u, k.ramp_feather.x, k.ramp_feather.y);
-        out[i] = select(0.0, weight, k.flags.z == 1u);
+        out[i] = select(0.0, weight, k.flags.x == 1u);
     }
-    weights[id.y * size.x + id.x] = pack4x8unorm(out);
+    out_values[id.y * size.x + id.x] = pack4x8unorm(out);
 }

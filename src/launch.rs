@@ -243,17 +243,18 @@ pub fn analysis_for_look(look: &Look, base: &AnalysisOptions) -> AnalysisOptions
         .secondaries
         .iter()
         .filter(|s| s.enabled)
-        .map(|s| s.mask)
+        .flat_map(|s| s.mask.kinds())
         .collect();
     let needs = |kinds: &[MaskKind]| masks.iter().any(|m| kinds.contains(m));
     let mut options = base.clone();
-    options.mode = if masks.is_empty() {
-        crate::analysis::AnalysisMode::Off
-    } else {
+    let grid_masks = masks.iter().any(|m| *m != MaskKind::Qualifier);
+    options.mode = if grid_masks {
         crate::analysis::AnalysisMode::Sync
+    } else {
+        crate::analysis::AnalysisMode::Off
     };
-    options.models.faces = needs(&[MaskKind::Face, MaskKind::Skin]);
-    options.models.face_mesh = needs(&[MaskKind::Face, MaskKind::Skin]);
+    options.models.faces = masks.iter().any(|m| m.is_face_part());
+    options.models.face_mesh = options.models.faces;
     options.models.matte = needs(&[MaskKind::Person, MaskKind::Background]);
     options.models.depth = needs(&[MaskKind::DepthNear, MaskKind::DepthFar]);
     options.required = true;

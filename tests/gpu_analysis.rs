@@ -118,14 +118,21 @@ fn the_mask_texture_holds_the_cpu_masks() {
             values: &person,
         }),
     );
+    // The face's parts layer: noise, so a swapped or shifted layer shows.
+    let mut masks = masks;
+    let mut rng = neurograde::noise::SplitMix64(5);
+    for byte in &mut masks.parts {
+        *byte = rng.next_u64() as u8;
+    }
     let mut slot = None;
     MaskTexture::upload(&mut slot, &ctx.device, &ctx.queue, &masks);
     let texture = slot.as_ref().unwrap().texture();
+    assert_eq!(texture.size().depth_or_array_layers, 2);
     // Rows of a texture copy are padded to 256 bytes.
     let row = 256u32;
     let buffer = ctx.device.create_buffer(&wgpu::BufferDescriptor {
         label: None,
-        size: u64::from(row * 24),
+        size: u64::from(row * 24 * 2),
         usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
         mapped_at_creation: false,
     });
@@ -148,12 +155,14 @@ fn the_mask_texture_holds_the_cpu_masks() {
         .poll(wgpu::PollType::wait_indefinitely())
         .unwrap();
     let bytes = buffer.get_mapped_range(..).unwrap();
-    for y in 0..24usize {
-        let start = y * row as usize;
-        assert_eq!(
-            &bytes[start..start + 160],
-            &masks.rgba[y * 160..(y + 1) * 160],
-            "row {y}"
-        );
+    for (layer, expected) in [&masks.rgba, &masks.parts].into_iter().enumerate() {
+        for y in 0..24usize {
+            let start = (layer * 24 + y) * row as usize;
+            assert_eq!(
+                &bytes[start..start + 160],
+                &expected[y * 160..(y + 1) * 160],
+                "layer {layer} row {y}"
+            );
+        }
     }
 }

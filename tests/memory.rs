@@ -97,14 +97,17 @@ fn a_moving_look_does_not_grow_memory() {
         if i % 10 == 0 {
             // New masks, as the analysis delivers them.
             let (w, h) = (160u32, 90u32);
-            let rgba = (0..w * h * 4)
-                .map(|k| ((k as usize * 2654435761 + i * 97) >> 7) as u8)
-                .collect();
+            let noise = |salt: usize| {
+                (0..w * h * 4)
+                    .map(|k| ((k as usize * 2654435761 + i * 97 + salt) >> 7) as u8)
+                    .collect()
+            };
             let masks = MaskSet {
                 width: w,
                 height: h,
-                rgba,
-                present: [true; 4],
+                rgba: noise(0),
+                parts: noise(13),
+                present: [true; 8],
             };
             MaskTexture::upload(&mut mask_slot, &ctx.device, &ctx.queue, &masks);
             pipeline.set_masks(mask_slot.as_ref().unwrap());

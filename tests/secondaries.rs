@@ -14,6 +14,7 @@ use neurograde::frame::{Frame, FrameId};
 use neurograde::gpu::grade::GradeUniforms;
 use neurograde::gpu::masks::MaskTexture;
 use neurograde::gpu::{FramePipeline, GpuContext, OutputFormat, ReadbackQueue};
+use neurograde::grade::mask_expr::MaskExpr;
 use neurograde::grade::reference::{Grader, MaskedPixel};
 use neurograde::grade::secondary::{MaskKind, Secondary, SecondaryWeights};
 use neurograde::grade::Look;
@@ -41,15 +42,12 @@ fn astronaut_masks() -> MaskSet {
     });
     assert_eq!(result.faces.len(), 1, "{:?}", result.faces);
     let masks = result.masks(&result.faces_at(captured));
-    assert_eq!(masks.present, [true; 4]);
-    for channel in [
-        MaskChannel::Face,
-        MaskChannel::Skin,
-        MaskChannel::Person,
-        MaskChannel::Depth,
-    ] {
+    assert_eq!(masks.present, [true; 8]);
+    for channel in MaskChannel::ALL {
         let c = masks.coverage(channel);
-        assert!(c > 0.02 && c < 0.98, "{channel:?} covers {c}");
+        // The face's parts are small: an eye is well under 1 % of the frame.
+        let least = if channel as usize >= 4 { 0.0003 } else { 0.02 };
+        assert!(c > least && c < 0.98, "{channel:?} covers {c}");
     }
     masks
 }
@@ -84,6 +82,36 @@ fn four_secondaries() -> Vec<Secondary> {
             feather: 0.05,
             gain: [0.9, 1.0, 1.1],
             ..Secondary::new(MaskKind::Face)
+        },
+    ]
+}
+
+/// Mask expressions, grow and shrink, and the face's parts: the tonal
+/// controls of Face Refinement.
+fn combined_secondaries() -> Vec<Secondary> {
+    let mask = |text: &str| MaskExpr::parse(text).unwrap();
+    vec![
+        Secondary {
+            feather: 0.004,
+            exposure: 0.5,
+            ..Secondary::new(mask("eyes"))
+        },
+        Secondary {
+            grow: -0.004,
+            feather: 0.01,
+            exposure: -0.5,
+            ..Secondary::new(mask("shine & person"))
+        },
+        Secondary {
+            grow: 0.01,
+            saturation: 0.4,
+            ..Secondary::new(mask("(background - face) | depth-far"))
+        },
+        Secondary {
+            grow: 0.006,
+            smooth: 0.5,
+            gain: [1.1, 0.95, 1.0],
+            ..Secondary::new(mask("under-eyes | lips"))
         },
     ]
 }
@@ -182,16 +210,20 @@ fn secondaries_on_real_masks_match_the_cpu_reference() {
         "/config/looks/logc3-rec709.toml"
     )))
     .unwrap();
-    let looks = [
-        (
-            "video",
-            with_secondaries(Look::default(), four_secondaries()),
-        ),
-        (
-            "scene-referred",
-            with_secondaries(scene, four_secondaries()),
-        ),
-    ];
+    let mut looks = Vec::new();
+    for (set, secondaries) in [
+        ("four kinds", four_secondaries()),
+        ("expressions and parts", combined_secondaries()),
+    ] {
+        looks.push((
+            format!("video, {set}"),
+            with_secondaries(Look::default(), secondaries.clone()),
+        ));
+        looks.push((
+            format!("scene-referred, {set}"),
+            with_secondaries(scene.clone(), secondaries),
+        ));
+    }
     for (name, look) in &looks {
         let cpu = cpu_grade(&deep, look, Some(&masks));
         let plain = cpu_grade(
@@ -321,7 +353,7 @@ gain = [1.0, 1.0, 1.1]
     let look = Look::parse(text, Path::new("faces.toml")).unwrap();
     look.validate("faces.toml").unwrap();
     assert_eq!(look.secondaries.len(), 2);
-    assert_eq!(look.secondaries[0].mask, MaskKind::Skin);
+    assert_eq!(look.secondaries[0].mask, MaskKind::Skin.into());
     assert!(!look.secondaries[1].enabled);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("saved.toml");
@@ -352,4 +384,51 @@ gain = [1.0, 1.0, 1.1]
         .extend(vec![Secondary::new(MaskKind::Face); 3]);
     let err = look.validate("faces.toml").unwrap_err().to_string();
     assert!(err.contains("at most 4"), "{err}");
+}
+
+/// The Face Mesh parts on her real landmarks: the eyes above the band under
+/// them, above the lips; shine is skin, above the eyes (forehead) and below
+/// them (cheekbones); the eyes are not skin.
+#[test]
+fn the_face_parts_sit_where_a_face_has_them() {
+    let masks = astronaut_masks();
+    let (w, h) = (masks.width, masks.height);
+    // The centroid and extent of a channel's texels above one half.
+    let stats = |c: MaskChannel| {
+        let on: Vec<(f32, f32)> = (0..h)
+            .flat_map(|y| (0..w).map(move |x| (x, y)))
+            .filter(|&(x, y)| masks.value(x, y, c) > 127)
+            .map(|(x, y)| (x as f32, y as f32))
+            .collect();
+        let n = on.len() as f32;
+        let centre = (
+            on.iter().map(|p| p.0).sum::<f32>() / n,
+            on.iter().map(|p| p.1).sum::<f32>() / n,
+        );
+        (on, centre)
+    };
+    let (eyes, eyes_at) = stats(MaskChannel::Eyes);
+    let (under, under_at) = stats(MaskChannel::UnderEyes);
+    let (_, lips_at) = stats(MaskChannel::Lips);
+    let (shine, _) = stats(MaskChannel::Shine);
+    let (_, face_at) = stats(MaskChannel::Face);
+    println!(
+        "eyes at {eyes_at:?}, under the eyes {under_at:?}, lips {lips_at:?}, face {face_at:?}"
+    );
+    assert!(eyes_at.1 < under_at.1 && under_at.1 < lips_at.1);
+    assert!((eyes_at.0 - face_at.0).abs() < w as f32 * 0.05);
+    // Two eyes: texels on both sides of the face's centre line.
+    assert!(eyes.iter().any(|p| p.0 < face_at.0) && eyes.iter().any(|p| p.0 > face_at.0));
+    assert!(under.iter().any(|p| p.0 < face_at.0) && under.iter().any(|p| p.0 > face_at.0));
+    for &(x, y) in &eyes {
+        assert_eq!(masks.value(x as u32, y as u32, MaskChannel::Skin), 0);
+    }
+    for &(x, y) in &shine {
+        assert!(masks.value(x as u32, y as u32, MaskChannel::Skin) > 127);
+    }
+    assert!(
+        shine.iter().any(|p| p.1 < eyes_at.1 - 0.05 * h as f32),
+        "forehead"
+    );
+    assert!(shine.iter().any(|p| p.1 > under_at.1), "cheekbones");
 }

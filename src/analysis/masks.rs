@@ -1,34 +1,69 @@
-//! Masks drawn from an analysis: face, skin, person and depth, one 8-bit
-//! channel each of an RGBA picture, the layout the GPU mask texture takes.
+//! Masks drawn from an analysis: face, skin, person and depth, and the
+//! face's parts (eyes, lips, under the eyes, where skin shines), one 8-bit
+//! channel each, in two RGBA layers: the layout the GPU mask texture takes.
 //!
 //! How it works: faces are filled polygons, scanline by scanline (even-odd
 //! rule at pixel centres): the Face Mesh oval when landmarks exist, else the
 //! ellipse inside the detector's box. Skin is the oval with the eyes, brows
-//! and lips cut out. Person is the (smoothed) matte and depth the
-//! normalised depth (1 = nearest), both resampled to the mask grid. Channels:
-//! R face, G skin, B person, A depth.
+//! and lips cut out; the parts are the Face Mesh regions
+//! ([`FaceRegions`]), drawn only where landmarks exist. Person is the
+//! (smoothed) matte and depth the normalised depth (1 = nearest), both
+//! resampled to the mask grid. Layer 0 ([`MaskSet::rgba`]): R face, G skin,
+//! B person, A depth; layer 1 ([`MaskSet::parts`]): R eyes, G lips, B under
+//! the eyes, A shine.
 
-use super::mesh::{region, FACE_OVAL, LEFT_BROW, LEFT_EYE, LIPS, RIGHT_BROW, RIGHT_EYE};
+use super::mesh::{
+    region, FaceRegions, FACE_OVAL, LEFT_BROW, LEFT_EYE, LIPS, RIGHT_BROW, RIGHT_EYE,
+};
 use super::tracker::TrackedFace;
 
-/// The channel of each mask in [`MaskSet::rgba`].
+/// The channel of each mask: 0..3 in [`MaskSet::rgba`], 4..7 in
+/// [`MaskSet::parts`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MaskChannel {
     Face = 0,
     Skin = 1,
     Person = 2,
     Depth = 3,
+    Eyes = 4,
+    Lips = 5,
+    UnderEyes = 6,
+    Shine = 7,
 }
 
-/// Four masks on one grid.
+/// How many mask channels there are.
+pub const MASK_CHANNELS: usize = 8;
+
+impl MaskChannel {
+    pub const ALL: [MaskChannel; MASK_CHANNELS] = [
+        MaskChannel::Face,
+        MaskChannel::Skin,
+        MaskChannel::Person,
+        MaskChannel::Depth,
+        MaskChannel::Eyes,
+        MaskChannel::Lips,
+        MaskChannel::UnderEyes,
+        MaskChannel::Shine,
+    ];
+
+    /// Whether a face model draws it (face, skin and the parts).
+    pub fn from_faces(self) -> bool {
+        !matches!(self, MaskChannel::Person | MaskChannel::Depth)
+    }
+}
+
+/// Eight masks on one grid, in two RGBA layers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaskSet {
     pub width: u32,
     pub height: u32,
+    /// Face, skin, person, depth: four bytes a texel, row by row.
     pub rgba: Vec<u8>,
+    /// Eyes, lips, under the eyes, shine: the same layout.
+    pub parts: Vec<u8>,
     /// Which channels the analysis made (by [`MaskChannel`]): a person
     /// matte or depth the run has no model for is absent, not empty.
-    pub present: [bool; 4],
+    pub present: [bool; MASK_CHANNELS],
 }
 
 /// A grid of values (0..1) covering the whole picture.
@@ -40,11 +75,13 @@ pub struct Field<'a> {
 
 impl MaskSet {
     pub fn empty(width: u32, height: u32) -> MaskSet {
+        let bytes = width as usize * height as usize * 4;
         MaskSet {
             width,
             height,
-            rgba: vec![0; width as usize * height as usize * 4],
-            present: [true; 4],
+            rgba: vec![0; bytes],
+            parts: vec![0; bytes],
+            present: [true; MASK_CHANNELS],
         }
     }
 
@@ -69,6 +106,20 @@ impl MaskSet {
                     for hole in [&LEFT_EYE[..], &RIGHT_EYE, &LEFT_BROW, &RIGHT_BROW, &LIPS] {
                         masks.fill(MaskChannel::Skin, &region(points, hole), 0);
                     }
+                    let parts = FaceRegions::of(points);
+                    for eye in &parts.eyes {
+                        masks.fill(MaskChannel::Eyes, eye, 255);
+                    }
+                    masks.fill(MaskChannel::Lips, &parts.lips, 255);
+                    for band in &parts.under_eyes {
+                        masks.fill(MaskChannel::UnderEyes, band, 255);
+                    }
+                    // Shine is skin: the oval clips it, the eyes and
+                    // brows stay out.
+                    for zone in &parts.shine {
+                        masks.fill(MaskChannel::Shine, zone, 255);
+                    }
+                    masks.intersect(MaskChannel::Shine, MaskChannel::Skin);
                 }
                 None => {
                     let ellipse = ellipse_in(&face);
@@ -86,28 +137,67 @@ impl MaskSet {
         masks
     }
 
-    /// One channel's values.
+    /// The layer a channel lives in and its byte within a texel.
+    fn layer(&self, channel: MaskChannel) -> (&[u8], usize) {
+        let c = channel as usize;
+        if c < 4 {
+            (&self.rgba, c)
+        } else {
+            (&self.parts, c - 4)
+        }
+    }
+
+    fn layer_mut(&mut self, channel: MaskChannel) -> (&mut [u8], usize) {
+        let c = channel as usize;
+        if c < 4 {
+            (&mut self.rgba, c)
+        } else {
+            (&mut self.parts, c - 4)
+        }
+    }
+
+    /// The value of `channel` at texel `(x, y)`.
+    pub fn value(&self, x: u32, y: u32, channel: MaskChannel) -> u8 {
+        let (layer, byte) = self.layer(channel);
+        layer[(y * self.width + x) as usize * 4 + byte]
+    }
+
+    /// One channel's values, row by row.
     pub fn channel(&self, channel: MaskChannel) -> Vec<u8> {
-        self.rgba
-            .chunks_exact(4)
-            .map(|px| px[channel as usize])
-            .collect()
+        let (layer, byte) = self.layer(channel);
+        layer.chunks_exact(4).map(|px| px[byte]).collect()
+    }
+
+    /// Clears `channel` and marks it absent (a mask the operator muted).
+    pub fn remove(&mut self, channel: MaskChannel) {
+        self.present[channel as usize] = false;
+        let (layer, byte) = self.layer_mut(channel);
+        for texel in layer.chunks_exact_mut(4) {
+            texel[byte] = 0;
+        }
     }
 
     /// The share of the grid where `channel` is above one half.
     pub fn coverage(&self, channel: MaskChannel) -> f32 {
-        let on = self
-            .rgba
-            .chunks_exact(4)
-            .filter(|px| px[channel as usize] > 127)
-            .count();
+        let on = self.channel(channel).iter().filter(|v| **v > 127).count();
         on as f32 / (self.width * self.height).max(1) as f32
+    }
+
+    /// Keeps `channel` only where `within` is set too.
+    fn intersect(&mut self, channel: MaskChannel, within: MaskChannel) {
+        let keep = self.channel(within);
+        let (layer, byte) = self.layer_mut(channel);
+        for (texel, k) in layer.chunks_exact_mut(4).zip(keep) {
+            texel[byte] = texel[byte].min(k);
+        }
     }
 
     /// Sets `channel` to `value` inside `polygon` (mask pixels).
     fn fill(&mut self, channel: MaskChannel, polygon: &[[f32; 2]], value: u8) {
         let width = self.width as usize;
-        for y in 0..self.height as usize {
+        let height = self.height as usize;
+        let (layer, byte) = self.layer_mut(channel);
+        for y in 0..height {
             let cy = y as f32 + 0.5;
             let mut crossings: Vec<f32> = polygon
                 .iter()
@@ -121,7 +211,7 @@ impl MaskSet {
                 let start = (span[0] - 0.5).ceil().max(0.0) as usize;
                 let end = ((span[1] - 0.5).ceil().max(0.0) as usize).min(width);
                 for x in start..end {
-                    self.rgba[(y * width + x) * 4 + channel as usize] = value;
+                    layer[(y * width + x) * 4 + byte] = value;
                 }
             }
         }
@@ -134,8 +224,8 @@ impl MaskSet {
             for x in 0..w {
                 let fx = ((x * field.width) / w).min(field.width - 1);
                 let v = field.values[fy * field.width + fx];
-                self.rgba[(y * w + x) * 4 + channel as usize] =
-                    (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+                let (layer, byte) = self.layer_mut(channel);
+                layer[(y * w + x) * 4 + byte] = (v.clamp(0.0, 1.0) * 255.0).round() as u8;
             }
         }
     }

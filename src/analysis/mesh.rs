@@ -39,6 +39,21 @@ pub const LEFT_EYE: [usize; 16] = [
 ];
 pub const RIGHT_BROW: [usize; 10] = [46, 53, 52, 65, 55, 107, 66, 105, 63, 70];
 pub const LEFT_BROW: [usize; 10] = [276, 283, 282, 295, 285, 336, 296, 334, 293, 300];
+/// The band under each eye, from the lower lid's first ring to the orbit's
+/// lower edge (MediaPipe's annotations eyeLower1 and eyeLower3, outer
+/// corner to inner).
+const RIGHT_EYE_LOWER1: [usize; 9] = [130, 25, 110, 24, 23, 22, 26, 112, 243];
+const RIGHT_EYE_LOWER3: [usize; 9] = [143, 111, 117, 118, 119, 120, 121, 128, 245];
+const LEFT_EYE_LOWER1: [usize; 9] = [359, 255, 339, 254, 253, 252, 256, 341, 463];
+const LEFT_EYE_LOWER3: [usize; 9] = [372, 340, 346, 347, 348, 349, 350, 357, 465];
+/// The brows' upper edges, outer end to inner (eyebrowUpper).
+const RIGHT_BROW_UPPER: [usize; 8] = [156, 70, 63, 105, 66, 107, 55, 193];
+const LEFT_BROW_UPPER: [usize; 8] = [383, 300, 293, 334, 296, 336, 285, 417];
+/// The face oval's arc over the forehead, picture-left to right (part of
+/// [`FACE_OVAL`]).
+const FOREHEAD_ARC: [usize; 9] = [54, 103, 67, 109, 10, 338, 297, 332, 284];
+/// The nose's ridge: between the eyes (midwayBetweenEyes) down to the tip.
+const NOSE_RIDGE: [usize; 6] = [168, 6, 197, 195, 5, 4];
 /// Landmarks used for the pose: outer eye corners, top of forehead, chin.
 const RIGHT_EYE_OUTER: usize = 33;
 const LEFT_EYE_OUTER: usize = 263;
@@ -157,6 +172,80 @@ pub fn region(points: &[[f32; 3]], indices: &[usize]) -> Vec<[f32; 2]> {
         .iter()
         .map(|i| [points[*i][0], points[*i][1]])
         .collect()
+}
+
+/// The parts of a face that tonal controls pick out, as polygons in the
+/// landmarks' pixels (see [`FaceRegions::of`]).
+pub struct FaceRegions {
+    pub eyes: Vec<Vec<[f32; 2]>>,
+    pub lips: Vec<[f32; 2]>,
+    pub under_eyes: Vec<Vec<[f32; 2]>>,
+    /// Forehead, nose ridge and cheekbones: where skin shines.
+    pub shine: Vec<Vec<[f32; 2]>>,
+}
+
+impl FaceRegions {
+    /// The regions of one face's 468 landmarks. Eyes and lips are the
+    /// canonical loops; under each eye, the band between the lower lid's
+    /// first ring and the orbit's lower edge; the forehead, between the
+    /// oval's upper arc and the brows; the nose ridge, a strip along it a
+    /// fifth of the eye distance wide; each cheekbone, the orbit's lower
+    /// edge moved down by the under-eye band's height, twice.
+    pub fn of(points: &[[f32; 3]]) -> FaceRegions {
+        let at = |i: usize| [points[i][0], points[i][1]];
+        let band = |upper: &[usize], lower: &[usize]| -> Vec<[f32; 2]> {
+            let mut polygon = region(points, upper);
+            polygon.extend(region(points, lower).into_iter().rev());
+            polygon
+        };
+        // The orbit's lower edge, and a copy moved down by twice the
+        // under-eye band's height at each point.
+        let cheekbone = |lid: &[usize], orbit: &[usize]| -> Vec<[f32; 2]> {
+            let top = region(points, orbit);
+            let below: Vec<[f32; 2]> = top
+                .iter()
+                .zip(region(points, lid))
+                .map(|(o, l)| [o[0] + 2.0 * (o[0] - l[0]), o[1] + 2.0 * (o[1] - l[1])])
+                .collect();
+            top.into_iter().chain(below.into_iter().rev()).collect()
+        };
+        let mut forehead = region(points, &FOREHEAD_ARC);
+        forehead.extend(region(points, &LEFT_BROW_UPPER));
+        forehead.extend(region(points, &RIGHT_BROW_UPPER).into_iter().rev());
+        let eye_distance = {
+            let (a, b) = (at(RIGHT_EYE_OUTER), at(LEFT_EYE_OUTER));
+            (a[0] - b[0]).hypot(a[1] - b[1])
+        };
+        let ridge = region(points, &NOSE_RIDGE);
+        let half_width = 0.1 * eye_distance;
+        let normal = |a: [f32; 2], b: [f32; 2]| {
+            let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+            let length = dx.hypot(dy).max(1e-6);
+            [-dy / length * half_width, dx / length * half_width]
+        };
+        let (first, last) = (ridge[0], ridge[ridge.len() - 1]);
+        let n = normal(first, last);
+        let nose = vec![
+            [first[0] + n[0], first[1] + n[1]],
+            [last[0] + n[0], last[1] + n[1]],
+            [last[0] - n[0], last[1] - n[1]],
+            [first[0] - n[0], first[1] - n[1]],
+        ];
+        FaceRegions {
+            eyes: vec![region(points, &RIGHT_EYE), region(points, &LEFT_EYE)],
+            lips: region(points, &LIPS),
+            under_eyes: vec![
+                band(&RIGHT_EYE_LOWER1, &RIGHT_EYE_LOWER3),
+                band(&LEFT_EYE_LOWER1, &LEFT_EYE_LOWER3),
+            ],
+            shine: vec![
+                forehead,
+                nose,
+                cheekbone(&RIGHT_EYE_LOWER1, &RIGHT_EYE_LOWER3),
+                cheekbone(&LEFT_EYE_LOWER1, &LEFT_EYE_LOWER3),
+            ],
+        }
+    }
 }
 
 /// The Face Mesh model, ready to run.

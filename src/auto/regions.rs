@@ -107,8 +107,7 @@ impl RegionMask {
         };
         let x = ((u * m.width as f32) as u32).min(m.width - 1);
         let y = ((v * m.height as f32) as u32).min(m.height - 1);
-        let texel =
-            |c: MaskChannel| f32::from(m.rgba[(y * m.width + x) as usize * 4 + c as usize]) / 255.0;
+        let texel = |c: MaskChannel| f32::from(m.value(x, y, c)) / 255.0;
         match self.region {
             Region::All => 1.0,
             Region::Skin => texel(MaskChannel::Skin),

@@ -13,7 +13,7 @@
 //! there to drive ([`Param::exists`]). Its `enabled` and `invert` switches
 //! are 0 / 1 values, which a button toggles.
 
-use crate::grade::secondary::{Secondary, MAX_SECONDARIES};
+use crate::grade::secondary::{Secondary, MAX_GROW, MAX_SECONDARIES};
 use crate::grade::Look;
 use std::fmt;
 
@@ -47,6 +47,7 @@ pub enum Key {
     SecondaryExposure,
     SecondarySaturation,
     SecondaryGain,
+    SecondaryGrow,
     SecondaryFeather,
     SecondarySmooth,
     SecondaryEnabled,
@@ -87,7 +88,7 @@ pub struct KeyInfo {
 }
 
 /// Every key, in the order `neurograde midi learn` lists them.
-pub const KEYS: [KeyInfo; 20] = [
+pub const KEYS: [KeyInfo; 21] = [
     info(
         Key::Exposure,
         "primary/exposure",
@@ -215,6 +216,14 @@ pub const KEYS: [KeyInfo; 20] = [
         (0.5, 2.0),
         (0.0, 16.0),
         1.0,
+    ),
+    info(
+        Key::SecondaryGrow,
+        "secondary/grow",
+        false,
+        (-0.02, 0.02),
+        (-MAX_GROW, MAX_GROW),
+        0.0,
     ),
     info(
         Key::SecondaryFeather,
@@ -449,6 +458,7 @@ impl Param {
                 Key::SecondaryExposure => Slot::Scalar(s.exposure),
                 Key::SecondarySaturation => Slot::Scalar(s.saturation),
                 Key::SecondaryGain => Slot::Channels(s.gain),
+                Key::SecondaryGrow => Slot::Scalar(s.grow),
                 Key::SecondaryFeather => Slot::Scalar(s.feather),
                 Key::SecondarySmooth => Slot::Scalar(s.smooth),
                 Key::SecondaryEnabled => switch(s.enabled),
@@ -481,6 +491,7 @@ impl Param {
                 Key::SecondaryExposure => Field::Scalar(&mut s.exposure),
                 Key::SecondarySaturation => Field::Scalar(&mut s.saturation),
                 Key::SecondaryGain => Field::Channels(&mut s.gain),
+                Key::SecondaryGrow => Field::Scalar(&mut s.grow),
                 Key::SecondaryFeather => Field::Scalar(&mut s.feather),
                 Key::SecondarySmooth => Field::Scalar(&mut s.smooth),
                 Key::SecondaryEnabled => Field::Switch(&mut s.enabled),
@@ -577,7 +588,7 @@ impl Section {
                     *s = Secondary {
                         enabled: s.enabled,
                         invert: s.invert,
-                        ..Secondary::new(s.mask)
+                        ..Secondary::new(s.mask.clone())
                     };
                 }
             }

@@ -20,6 +20,7 @@
 
 use super::output::FrameMeta;
 use crate::analysis::{
+    masks::MaskChannel,
     picture::{copy_size, RgbPicture},
     tracker::TrackedFace,
     worker::AnalysisWorker,
@@ -229,7 +230,8 @@ impl AnalysisLink {
     }
 
     /// Turns an analysis mask off or on for the grade (`channel`: R face,
-    /// G skin, B person, A depth, as `analysis::masks` lays them out).
+    /// G skin, B person, A depth, as `analysis::masks` lays them out; the
+    /// face's parts follow the face).
     pub fn set_muted(&self, channel: usize, muted: bool) {
         let bit = 1u8 << channel.min(3);
         if muted {
@@ -353,13 +355,15 @@ impl AnalysisLink {
         if redraw {
             let mut masks = result.masks(&faces);
             // A mask the operator turned off is absent: its secondaries
-            // grade nothing, as when no model made it.
-            for channel in 0..4 {
-                if muted & (1 << channel) != 0 {
-                    masks.present[channel] = false;
-                    for texel in masks.rgba.chunks_exact_mut(4) {
-                        texel[channel] = 0;
-                    }
+            // grade nothing, as when no model made it. The face's parts
+            // go with the face.
+            for channel in MaskChannel::ALL {
+                let switch = match channel as usize {
+                    part if part >= 4 => MaskChannel::Face as usize,
+                    own => own,
+                };
+                if muted & (1 << switch) != 0 {
+                    masks.remove(channel);
                 }
             }
             self.muted_drawn = muted;

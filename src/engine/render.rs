@@ -174,14 +174,16 @@ fn warn_unmasked_secondaries(look: &Look, analysis: &AnalysisOptions) {
     let off = analysis.mode == crate::analysis::AnalysisMode::Off;
     for (i, s) in look.secondaries.iter().enumerate() {
         let made = !off
-            && match s.mask {
-                MaskKind::Face | MaskKind::Skin => models.faces,
+            && s.mask.kinds().into_iter().all(|kind| match kind {
                 MaskKind::Person | MaskKind::Background => models.matte,
                 MaskKind::DepthNear | MaskKind::DepthFar => models.depth,
-            };
+                MaskKind::Qualifier => true,
+                MaskKind::Face | MaskKind::Skin => models.faces,
+                _parts => models.faces && models.face_mesh,
+            });
         if !made {
             tracing::warn!(
-                "secondary {} ({:?}) has no mask in this run and grades nothing: it needs --analysis async or sync with its model",
+                "secondary {} (\"{}\") has a mask missing in this run and grades nothing: it needs --analysis async or sync with its models",
                 i + 1,
                 s.mask
             );

@@ -11,6 +11,7 @@
 //! look changes) is handled: history is dropped, or the output reused.
 
 use super::{bindings, GpuContext};
+use crate::analysis::masks::MASK_CHANNELS;
 use crate::frame::{FrameId, PixelFormat};
 use crate::grade::denoise::NrSection;
 use std::collections::HashMap;
@@ -62,7 +63,7 @@ pub struct NoiseInput<'a> {
     /// The frame's uploaded bytes and the ingest uniforms.
     pub raw: (&'a wgpu::Buffer, &'a wgpu::Buffer),
     /// The analysis masks and which channels exist.
-    pub masks: Option<(&'a wgpu::TextureView, [bool; 4])>,
+    pub masks: Option<(&'a wgpu::TextureView, [bool; MASK_CHANNELS])>,
 }
 
 impl NoisePass {
@@ -148,7 +149,7 @@ impl NoisePass {
         };
         let (view, present) = match input.masks {
             Some((view, present)) => (view, present),
-            None => (&self.no_masks, [false; 4]),
+            None => (&self.no_masks, [false; MASK_CHANNELS]),
         };
         let uniforms = NrUniforms {
             width: input.size.0,

@@ -12,12 +12,14 @@
 //! the look has (their corrections are a third block; their keys go to the
 //! mask keying pass, `src/gpu/masks.rs`).
 
+use crate::analysis::masks::MASK_CHANNELS;
 use crate::grade::gamut::{Gamut, Mat3};
 use crate::grade::lut::{Interpolation, Lut};
+use crate::grade::mask_expr::{Op, MAX_OPS};
 use crate::grade::ocio::DisplayRendering;
 use crate::grade::primary::linear_matrix;
 use crate::grade::reference::linear_to_srgb;
-use crate::grade::secondary::{feather_radius, MAX_SECONDARIES};
+use crate::grade::secondary::{feather_radius, grow_texels, MAX_SECONDARIES};
 use crate::grade::transfer::Transfer;
 use crate::grade::transform::SceneTransforms;
 use crate::grade::{Look, Primary};
@@ -100,9 +102,31 @@ impl SecondaryGains {
 struct Key {
     /// The smooth ramp's ends, then the feather radius (uv units).
     ramp_feather: [f32; 4],
-    /// Mask channel, inverted, on, unused.
+    /// On (enabled and its masks present), inverted (`invert`), enabled
+    /// (the look's switch), unused.
     flags: [u32; 4],
+    /// The grow radius (a share of the height until the grid's size is
+    /// known, then texels), unused x3.
+    grow: [f32; 4],
+    /// The mask program, one step a word (see [`encode_op`]).
+    program: [u32; MAX_OPS],
 }
+
+/// A mask program step as masks.wgsl reads it: the opcode in the low four
+/// bits, the channel in bits 4..7, inverted in bit 8.
+fn encode_op(op: Op) -> u32 {
+    match op {
+        Op::Push(channel, inverted) => ((channel as u32) << 4) | (u32::from(inverted) << 8),
+        Op::One => 1,
+        Op::Not => 2,
+        Op::And => 3,
+        Op::Minus => 4,
+        Op::Or => 5,
+    }
+}
+
+/// The opcode of the steps past a program's end.
+const OP_NONE: u32 = 15;
 
 /// `Keys` in shaders/masks.wgsl: the keying of every secondary.
 #[repr(C)]
@@ -116,31 +140,42 @@ impl KeyBlock {
         let mut block = KeyBlock::zeroed();
         for (item, s) in block.items.iter_mut().zip(&look.secondaries) {
             let (lo, hi) = s.ramp();
-            let (channel, _) = s.mask.channel();
+            let mut program = [OP_NONE; MAX_OPS];
+            for (slot, op) in program.iter_mut().zip(&s.program().ops) {
+                *slot = encode_op(*op);
+            }
             *item = Key {
-                // The feather stays a share of the height until the
-                // picture's size is known.
+                // The feather and grow stay shares of the height until the
+                // picture's and the grid's sizes are known.
                 ramp_feather: [lo, hi, s.feather, 0.0],
-                flags: [
-                    channel as u32,
-                    u32::from(s.inverted()),
-                    u32::from(s.enabled),
-                    0,
-                ],
+                flags: [0, u32::from(s.invert), u32::from(s.enabled), 0],
+                grow: [s.grow, 0.0, 0.0, 0.0],
+                program,
             };
         }
         block
     }
 
-    /// The keys for a picture of `width` x `height` with the masks
-    /// `present` (by mask channel): a secondary whose mask is absent is off.
-    pub fn for_picture(mut self, width: u32, height: u32, present: [bool; 4]) -> KeyBlock {
+    /// The keys for a picture of `width` x `height` keyed on a mask grid
+    /// `grid_height` texels high, with the masks `present` (by mask
+    /// channel): a secondary reading a mask that is absent is off.
+    pub fn for_picture(
+        mut self,
+        (width, height): (u32, u32),
+        grid_height: u32,
+        present: [bool; MASK_CHANNELS],
+    ) -> KeyBlock {
         for item in &mut self.items {
             let radius = feather_radius(item.ramp_feather[2], width, height);
             item.ramp_feather[2] = radius[0];
             item.ramp_feather[3] = radius[1];
-            let channel_present = present[item.flags[0] as usize];
-            item.flags[2] = u32::from(item.flags[2] == 1 && channel_present);
+            item.grow[0] = grow_texels(item.grow[0], grid_height);
+            let reads_present = item
+                .program
+                .iter()
+                .all(|step| step & 15 != 0 || present[((step >> 4) & 7) as usize]);
+            let has_program = item.program[0] != OP_NONE;
+            item.flags[0] = u32::from(item.flags[2] == 1 && has_program && reads_present);
         }
         self
     }

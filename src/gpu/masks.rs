@@ -1,39 +1,48 @@
-//! The analysis masks on the GPU: one RGBA8 texture, a mask a channel
-//! (R face, G skin, B person, A depth; see `analysis::masks`), for the
-//! secondary grades.
+//! The analysis masks on the GPU: one RGBA8 texture of two layers, a mask a
+//! channel (R face, G skin, B person, A depth; R eyes, G lips, B under the
+//! eyes, A shine; see `analysis::masks`), for the secondary grades.
 //!
-//! How it works: [`MaskTexture::upload`] writes a [`MaskSet`] with one
-//! `queue.write_texture`, re-creating the texture only when the analysis
-//! picture's size changes. The render thread uploads when a new analysis
-//! result arrives or tracked faces move. [`KeyPass`] (`shaders/masks.wgsl`)
-//! then keys the secondaries from it, once per new masks or keys: one
-//! weight per secondary and mask texel, which the frame kernel reads.
+//! How it works: [`MaskTexture::upload`] writes a [`MaskSet`]'s two layers,
+//! re-creating the texture only when the analysis picture's size changes.
+//! The render thread uploads when a new analysis result arrives or tracked
+//! faces move. [`KeyPass`] (`shaders/masks.wgsl`) then keys the secondaries
+//! from it, once per new masks or keys: one weight per secondary and mask
+//! texel, which the frame kernel reads.
 
 use super::grade::KeyBlock;
-use crate::analysis::masks::MaskSet;
+use crate::analysis::masks::{MaskSet, MASK_CHANNELS};
 
 pub const MASK_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
+/// The texture's layers: the models' masks, then the face's parts.
+const LAYERS: u32 = 2;
 
 pub struct MaskTexture {
     texture: wgpu::Texture,
     /// Which channels the analysis made ([`MaskSet::present`]).
-    present: [bool; 4],
+    present: [bool; MASK_CHANNELS],
 }
 
 impl MaskTexture {
     fn create(device: &wgpu::Device, width: u32, height: u32) -> MaskTexture {
-        let texture = super::texture_2d(
-            device,
-            "analysis masks",
-            (width, height),
-            MASK_FORMAT,
-            wgpu::TextureUsages::TEXTURE_BINDING
+        let texture = device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("analysis masks"),
+            size: wgpu::Extent3d {
+                width,
+                height,
+                depth_or_array_layers: LAYERS,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: MASK_FORMAT,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING
                 | wgpu::TextureUsages::COPY_DST
                 | wgpu::TextureUsages::COPY_SRC,
-        );
+            view_formats: &[],
+        });
         MaskTexture {
             texture,
-            present: [false; 4],
+            present: [false; MASK_CHANNELS],
         }
     }
 
@@ -44,62 +53,84 @@ impl MaskTexture {
         queue: &wgpu::Queue,
         masks: &MaskSet,
     ) {
-        let size = wgpu::Extent3d {
+        let layer_size = wgpu::Extent3d {
             width: masks.width,
             height: masks.height,
             depth_or_array_layers: 1,
+        };
+        let size = wgpu::Extent3d {
+            depth_or_array_layers: LAYERS,
+            ..layer_size
         };
         if slot.as_ref().is_none_or(|t| t.texture.size() != size) {
             *slot = Some(MaskTexture::create(device, masks.width, masks.height));
         }
         let slot = slot.as_mut().expect("created above");
         slot.present = masks.present;
-        let texture = &slot.texture;
-        queue.write_texture(
-            wgpu::TexelCopyTextureInfo {
-                texture,
-                mip_level: 0,
-                origin: wgpu::Origin3d::ZERO,
-                aspect: wgpu::TextureAspect::All,
-            },
-            &masks.rgba,
-            wgpu::TexelCopyBufferLayout {
-                offset: 0,
-                bytes_per_row: Some(masks.width * 4),
-                rows_per_image: Some(masks.height),
-            },
-            size,
-        );
+        for (layer, bytes) in [&masks.rgba, &masks.parts].into_iter().enumerate() {
+            queue.write_texture(
+                wgpu::TexelCopyTextureInfo {
+                    texture: &slot.texture,
+                    mip_level: 0,
+                    origin: wgpu::Origin3d {
+                        x: 0,
+                        y: 0,
+                        z: layer as u32,
+                    },
+                    aspect: wgpu::TextureAspect::All,
+                },
+                bytes,
+                wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(masks.width * 4),
+                    rows_per_image: Some(masks.height),
+                },
+                layer_size,
+            );
+        }
     }
 
     pub fn texture(&self) -> &wgpu::Texture {
         &self.texture
     }
-
-    fn view(&self) -> wgpu::TextureView {
-        self.texture
-            .create_view(&wgpu::TextureViewDescriptor::default())
-    }
 }
 
 /// The masks the frame pipeline keys its secondaries from.
 pub struct MaskInput {
-    view: wgpu::TextureView,
+    /// Both layers (the keying pass).
+    layers: wgpu::TextureView,
+    /// The first layer alone: face, skin, person, depth (noise reduction's
+    /// protection).
+    models: wgpu::TextureView,
     /// Which channels exist ([`MaskSet::present`]).
-    pub present: [bool; 4],
+    pub present: [bool; MASK_CHANNELS],
     /// Counts mask uploads, so new masks are keyed again.
     generation: u64,
 }
 
 impl MaskInput {
-    /// The mask texture's view.
-    pub fn view(&self) -> &wgpu::TextureView {
-        &self.view
+    /// The first layer's view (R face, G skin, B person, A depth).
+    pub fn models_view(&self) -> &wgpu::TextureView {
+        &self.models
+    }
+
+    /// The masks' grid, in texels.
+    pub fn grid_size(&self) -> (u32, u32) {
+        let size = self.layers.texture().size();
+        (size.width, size.height)
     }
 
     pub fn of(masks: &MaskTexture, generation: u64) -> MaskInput {
+        let view = |dimension, layers| {
+            masks.texture.create_view(&wgpu::TextureViewDescriptor {
+                dimension: Some(dimension),
+                array_layer_count: Some(layers),
+                ..Default::default()
+            })
+        };
         MaskInput {
-            view: masks.view(),
+            layers: view(wgpu::TextureViewDimension::D2Array, LAYERS),
+            models: view(wgpu::TextureViewDimension::D2, 1),
             present: masks.present,
             generation,
         }
@@ -108,9 +139,10 @@ impl MaskInput {
 
 /// The keying pass (`shaders/masks.wgsl`): each secondary's weight on the
 /// masks' grid, into a storage buffer (a word a texel, 8-bit weights) the
-/// frame kernel reads.
+/// frame kernel reads; four dispatches (combine, grow along rows, then
+/// columns, key) through two scratch buffers.
 pub struct KeyPass {
-    pipeline: wgpu::ComputePipeline,
+    steps: [wgpu::ComputePipeline; 4],
     layout: wgpu::BindGroupLayout,
     keys: wgpu::Buffer,
     /// One zero weight: what the frame kernel reads without masks.
@@ -121,6 +153,8 @@ pub struct KeyPass {
 
 struct KeyedWeights {
     buffer: wgpu::Buffer,
+    /// The combined and grown masks between steps.
+    scratch: [wgpu::Buffer; 2],
     size: (u32, u32),
     keys: KeyBlock,
     generation: u64,
@@ -132,6 +166,9 @@ pub const KEY_PASS_WGSL: &str = concat!(
     "\n",
     include_str!("../../shaders/masks.wgsl"),
 );
+
+/// The entry points, in the order they run.
+const STEPS: [&str; 4] = ["combine_masks", "grow_rows", "grow_columns", "key_masks"];
 
 fn weights_buffer(device: &wgpu::Device, (width, height): (u32, u32)) -> wgpu::Buffer {
     device.create_buffer(&wgpu::BufferDescriptor {
@@ -152,21 +189,24 @@ impl KeyPass {
             device,
             "mask keying",
             &[
-                super::bindings::unfilterable_texture(0),
+                super::bindings::unfilterable_texture_array(0),
                 super::bindings::uniform(1, wgpu::ShaderStages::COMPUTE),
                 super::bindings::storage_buffer(2, false),
+                super::bindings::storage_buffer(3, true),
             ],
         );
-        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some("key_masks"),
-            layout: Some(&pipeline_layout),
-            module: &module,
-            entry_point: Some("key_masks"),
-            compilation_options: Default::default(),
-            cache: None,
+        let steps = STEPS.map(|entry| {
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(entry),
+                layout: Some(&pipeline_layout),
+                module: &module,
+                entry_point: Some(entry),
+                compilation_options: Default::default(),
+                cache: None,
+            })
         });
         KeyPass {
-            pipeline,
+            steps,
             layout,
             keys: device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("mask keys"),
@@ -193,8 +233,7 @@ impl KeyPass {
             self.weights = None;
             return;
         };
-        let extent = masks.view.texture().size();
-        let size = (extent.width, extent.height);
+        let size = masks.grid_size();
         let current = self
             .weights
             .as_ref()
@@ -202,40 +241,52 @@ impl KeyPass {
         if current {
             return;
         }
-        let buffer = match self.weights.take() {
-            Some(w) if w.size == size => w.buffer,
-            _ => weights_buffer(&ctx.device, size),
+        let (buffer, scratch) = match self.weights.take() {
+            Some(w) if w.size == size => (w.buffer, w.scratch),
+            _ => (
+                weights_buffer(&ctx.device, size),
+                [
+                    weights_buffer(&ctx.device, size),
+                    weights_buffer(&ctx.device, size),
+                ],
+            ),
         };
         ctx.queue
             .write_buffer(&self.keys, 0, bytemuck::bytes_of(&keys));
-        let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("mask keying"),
-            layout: &self.layout,
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: wgpu::BindingResource::TextureView(&masks.view),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: self.keys.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 2,
-                    resource: buffer.as_entire_binding(),
-                },
-            ],
-        });
-        super::dispatch_pixels(
-            encoder,
-            "mask keying",
-            &self.pipeline,
-            &[&bind_group],
-            size.0,
-            size.1,
-        );
+        // Each step reads the one before: combine -> A, rows A -> B,
+        // columns B -> A, key A -> the weights.
+        let [a, b] = &scratch;
+        let flow = [(a, b), (b, a), (a, b), (&buffer, a)];
+        for ((output, input), (pipeline, entry)) in
+            flow.into_iter().zip(self.steps.iter().zip(STEPS))
+        {
+            let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(entry),
+                layout: &self.layout,
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: wgpu::BindingResource::TextureView(&masks.layers),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: self.keys.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 2,
+                        resource: output.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 3,
+                        resource: input.as_entire_binding(),
+                    },
+                ],
+            });
+            super::dispatch_pixels(encoder, entry, pipeline, &[&bind_group], size.0, size.1);
+        }
         self.weights = Some(KeyedWeights {
             buffer,
+            scratch,
             size,
             keys,
             generation: masks.generation,

@@ -133,6 +133,17 @@ pub(crate) mod bindings {
         entry(binding, ShaderStages::COMPUTE, ty)
     }
 
+    /// `texture_2d_array<f32>` read with `textureLoad` only, in a compute
+    /// shader.
+    pub fn unfilterable_texture_array(binding: u32) -> BindGroupLayoutEntry {
+        let ty = BindingType::Texture {
+            sample_type: wgpu::TextureSampleType::Float { filterable: false },
+            view_dimension: wgpu::TextureViewDimension::D2Array,
+            multisampled: false,
+        };
+        entry(binding, ShaderStages::COMPUTE, ty)
+    }
+
     /// `texture_storage_2d<FORMAT, write>` in a compute shader.
     pub fn storage_texture_write(
         binding: u32,

@@ -23,6 +23,7 @@ use super::grade::{
 use super::ingest::{input_buffer_size, upload, IngestUniforms};
 use super::masks::{KeyPass, MaskInput, MaskTexture};
 use super::{bindings, GpuContext, GpuError, OutputFormat, WORKING_FORMAT};
+use crate::analysis::masks::MASK_CHANNELS;
 use crate::frame::{Frame, PixelFormat};
 use crate::grade::ocio::DisplayRendering;
 use crate::grade::Look;
@@ -392,7 +393,7 @@ impl FramePipeline {
                     format: frame.format,
                     size: (frame.width, frame.height),
                     raw: (&sized.input, &self.ingest_uniforms),
-                    masks: self.masks.as_ref().map(|m| (m.view(), m.present)),
+                    masks: self.masks.as_ref().map(|m| (m.models_view(), m.present)),
                 };
                 noise.encode(ctx, encoder, &request, section)
             }
@@ -411,8 +412,15 @@ impl FramePipeline {
             bytemuck::bytes_of(&look.transform),
         );
         if variant.secondaries > 0 {
-            let present = self.masks.as_ref().map_or([false; 4], |m| m.present);
-            let keys = look.keys.for_picture(frame.width, frame.height, present);
+            let (present, grid) = self
+                .masks
+                .as_ref()
+                .map_or(([false; MASK_CHANNELS], (1, 1)), |m| {
+                    (m.present, m.grid_size())
+                });
+            let keys = look
+                .keys
+                .for_picture((frame.width, frame.height), grid.1, present);
             self.key_pass
                 .update(ctx, encoder, self.masks.as_ref(), keys);
             let gains = look.secondaries.with_weights(self.key_pass.weights().1);
@@ -560,7 +568,7 @@ impl FramePipeline {
     pub fn mask_views(&self) -> Option<(wgpu::TextureView, wgpu::Buffer, (u32, u32))> {
         let masks = self.masks.as_ref()?;
         let (weights, size) = self.key_pass.weights();
-        Some((masks.view().clone(), weights.clone(), size))
+        Some((masks.models_view().clone(), weights.clone(), size))
     }
 
     /// The last graded working texture and its size, if there is one.

@@ -10,7 +10,7 @@ use super::assist::{AutoSection, StabiliseSection};
 use super::denoise::NrSection;
 use super::lut::{Interpolation, Lut};
 use super::ocio::{DisplayRendering, OcioError, OcioSection};
-use super::secondary::{Secondary, MAX_SECONDARIES};
+use super::secondary::{Secondary, MAX_GROW, MAX_SECONDARIES};
 use super::transfer::logc3_exposure_indices;
 use super::transform::{
     InputSection, InputTransform, OutputSection, OutputTransform, SceneTransforms, WorkingSpace,
@@ -354,6 +354,11 @@ const FEATHER_RANGE: Range = Range {
     hi: 0.25,
     expected: "0 <= feather <= 0.25 (share of the picture height)",
 };
+const GROW_RANGE: Range = Range {
+    lo: -MAX_GROW,
+    hi: MAX_GROW,
+    expected: "-0.03 <= grow <= 0.03 (share of the picture height; negative shrinks)",
+};
 const SMOOTH_RANGE: Range = Range {
     lo: 0.0,
     hi: 1.0,
@@ -622,6 +627,7 @@ impl Look {
                 &SECONDARY_SATURATION_RANGE,
             )?;
             out_of_range(key("gain"), &s.gain, &GAIN_RANGE)?;
+            out_of_range(key("grow"), one(&s.grow), &GROW_RANGE)?;
             out_of_range(key("feather"), one(&s.feather), &FEATHER_RANGE)?;
             out_of_range(key("smooth"), one(&s.smooth), &SMOOTH_RANGE)?;
         }

@@ -24,6 +24,7 @@ pub mod gamut;
 pub mod lab;
 pub mod look;
 pub mod lut;
+pub mod mask_expr;
 pub mod ocio;
 pub mod primary;
 pub mod reference;

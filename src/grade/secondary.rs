@@ -25,50 +25,39 @@
 //! because a model is missing.
 
 use super::look::is_true;
-use crate::analysis::masks::{MaskChannel, MaskSet};
+use super::mask_expr::{MaskExpr, Program};
+use crate::analysis::masks::{MaskChannel, MaskSet, MASK_CHANNELS};
 use serde::{Deserialize, Serialize};
+
+pub use super::mask_expr::MaskKind;
 
 /// At most this many secondaries in a look (the GPU's uniform block holds
 /// this many).
 pub const MAX_SECONDARIES: usize = 4;
 
-/// Which mask gates a secondary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum MaskKind {
-    Face,
-    Skin,
-    Person,
-    Background,
-    DepthNear,
-    DepthFar,
-}
-
-impl MaskKind {
-    /// The mask texture channel it reads, and whether it reads it inverted.
-    pub fn channel(self) -> (MaskChannel, bool) {
-        match self {
-            MaskKind::Face => (MaskChannel::Face, false),
-            MaskKind::Skin => (MaskChannel::Skin, false),
-            MaskKind::Person => (MaskChannel::Person, false),
-            MaskKind::Background => (MaskChannel::Person, true),
-            MaskKind::DepthNear => (MaskChannel::Depth, false),
-            MaskKind::DepthFar => (MaskChannel::Depth, true),
-        }
-    }
-}
+/// The largest grow or shrink, as a share of the picture height.
+pub const MAX_GROW: f32 = 0.03;
+/// The largest grow or shrink in mask texels (the keying pass's window):
+/// on the default 640-wide mask grid [`MAX_GROW`] is about 11 texels.
+pub const MAX_GROW_TEXELS: i32 = 16;
 
 /// One `[[secondary]]` table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Secondary {
-    pub mask: MaskKind,
+    /// The masks it keys, combined (see `mask_expr.rs`): `"skin"`,
+    /// `"skin & person"`, `"qualifier & background"`.
+    pub mask: MaskExpr,
     /// Off keeps the settings but grades nothing (a panel's mask toggle).
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub enabled: bool,
     /// Grade outside the mask instead (e.g. everything but skin).
     #[serde(default, skip_serializing_if = "is_false")]
     pub invert: bool,
+    /// Grows (positive) or shrinks (negative) the mask by this share of the
+    /// picture height, before the feather (at most [`MAX_GROW`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub grow: f32,
     /// Edge blur radius as a share of the picture height (0 = none).
     #[serde(default)]
     pub feather: f32,
@@ -99,14 +88,18 @@ fn ones() -> [f32; 3] {
 fn is_false(v: &bool) -> bool {
     !*v
 }
+fn is_zero(v: &f32) -> bool {
+    *v == 0.0
+}
 
 impl Secondary {
     /// A neutral secondary on `mask`.
-    pub fn new(mask: MaskKind) -> Secondary {
+    pub fn new(mask: impl Into<MaskExpr>) -> Secondary {
         Secondary {
-            mask,
+            mask: mask.into(),
             enabled: true,
             invert: false,
+            grow: 0.0,
             feather: 0.0,
             smooth: 1.0,
             exposure: 0.0,
@@ -121,10 +114,20 @@ impl Secondary {
         self.gain.map(|g| g * exposure)
     }
 
-    /// Whether the mask is read inverted (the kind's own inversion and
-    /// `invert` cancel).
-    pub fn inverted(&self) -> bool {
-        self.mask.channel().1 != self.invert
+    /// The mask's grid program (a parsed expression always compiles).
+    pub fn program(&self) -> Program {
+        self.mask
+            .compile()
+            .map(|c| c.program)
+            .unwrap_or(Program { ops: Vec::new() })
+    }
+
+    /// Whether it keys anything in a run with the masks `present`: enabled,
+    /// and every mask it reads was made (a secondary never grades the whole
+    /// picture because a model is missing).
+    pub fn keys_with(&self, present: &[bool; MASK_CHANNELS]) -> bool {
+        let program = self.program();
+        self.enabled && !program.ops.is_empty() && program.channels().all(|c| present[c as usize])
     }
 
     /// The key's ramp: weight 0 at `lo`, 1 at `hi` (see [`mask_weight`]).
@@ -135,8 +138,8 @@ impl Secondary {
 }
 
 /// The mask value a secondary keys: the feathered sample, inverted if the
-/// secondary says so, through the `smooth` ramp. CPU twin of `mask_weight`
-/// in masks.wgsl.
+/// secondary says so (`invert`), through the `smooth` ramp. CPU twin of
+/// `mask_weight` in masks.wgsl.
 pub fn mask_weight(sampled: f32, inverted: bool, ramp: (f32, f32)) -> f32 {
     let m = if inverted { 1.0 - sampled } else { sampled };
     ((m - ramp.0) / (ramp.1 - ramp.0)).clamp(0.0, 1.0)
@@ -185,43 +188,14 @@ pub fn bilinear(
     })
 }
 
-/// The analysis masks as the GPU reads them: 8-bit values as unorm,
-/// bilinear between texel centres.
-pub struct MaskSampler<'a> {
-    masks: &'a MaskSet,
-}
-
-impl<'a> MaskSampler<'a> {
-    pub fn new(masks: &'a MaskSet) -> MaskSampler<'a> {
-        MaskSampler { masks }
-    }
-
-    /// One bilinear sample at `uv` (0..1 over the picture).
-    pub fn bilinear(&self, uv: [f32; 2], channel: MaskChannel) -> f32 {
-        let m = self.masks;
-        let texel = |x: u32, y: u32| {
-            let i = ((y * m.width + x) * 4) as usize;
-            [0, 1, 2, 3].map(|c| f32::from(m.rgba[i + c]) / 255.0)
-        };
-        bilinear(m.width, m.height, texel, uv)[channel as usize]
-    }
-
-    /// The feathered mask: nine bilinear samples at -r, 0, +r on each
-    /// axis weighted 1-2-1 (a binomial blur). `radius` is in uv units per
-    /// axis; zero takes one sample. CPU twin of `feathered_mask`.
-    pub fn feathered(&self, uv: [f32; 2], radius: [f32; 2], channel: MaskChannel) -> f32 {
-        if radius == [0.0, 0.0] {
-            return self.bilinear(uv, channel);
-        }
-        let mut sum = 0.0;
-        for (j, wy) in [(-1.0f32, 1.0f32), (0.0, 2.0), (1.0, 1.0)] {
-            for (i, wx) in [(-1.0f32, 1.0f32), (0.0, 2.0), (1.0, 1.0)] {
-                let at = [uv[0] + i * radius[0], uv[1] + j * radius[1]];
-                sum += wx * wy * self.bilinear(at, channel);
-            }
-        }
-        sum / 16.0
-    }
+/// Four values a texel on the masks' grid (one per secondary), as the GPU
+/// stores them: 8-bit steps. Each secondary's combined mask, and then its
+/// weight, take this shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecondaryWeights {
+    pub width: u32,
+    pub height: u32,
+    pub values: Vec<[f32; 4]>,
 }
 
 /// The feather radius in uv units for a picture of `width` x `height`:
@@ -230,60 +204,134 @@ pub fn feather_radius(feather: f32, width: u32, height: u32) -> [f32; 2] {
     [feather * height as f32 / width.max(1) as f32, feather]
 }
 
+/// The grow (positive) or shrink window in mask texels for a grid
+/// `grid_height` texels high, at most [`MAX_GROW_TEXELS`].
+pub fn grow_texels(grow: f32, grid_height: u32) -> f32 {
+    (grow.clamp(-MAX_GROW, MAX_GROW) * grid_height as f32)
+        .clamp(-(MAX_GROW_TEXELS as f32), MAX_GROW_TEXELS as f32)
+}
+
 /// WGSL's `pack4x8unorm` then `unpack4x8unorm` of one value: the nearest of
 /// the 256 steps from 0 to 1.
 fn unorm8(v: f32) -> f32 {
     (0.5 + 255.0 * v.clamp(0.0, 1.0)).floor() / 255.0
 }
 
-/// Each secondary's weight on the masks' grid (secondary `i` in channel
-/// `i`), as the GPU stores it: 8-bit steps. The key is made once per mask
-/// update rather than per pixel, then read bilinearly at each pixel. CPU twin of `key_masks` in
-/// shaders/masks.wgsl and `secondary_weights` in grade.wgsl.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SecondaryWeights {
-    pub width: u32,
-    pub height: u32,
-    pub values: Vec<[f32; 4]>,
-}
-
 impl SecondaryWeights {
-    /// Keys `masks` for `secondaries` on a picture of `picture` pixels.
+    fn filled(width: u32, height: u32, value: impl Fn(u32, u32) -> [f32; 4]) -> SecondaryWeights {
+        let values = (0..height)
+            .flat_map(|y| (0..width).map(move |x| (x, y)))
+            .map(|(x, y)| value(x, y).map(unorm8))
+            .collect();
+        SecondaryWeights {
+            width,
+            height,
+            values,
+        }
+    }
+
+    fn texel(&self, x: i64, y: i64) -> [f32; 4] {
+        let x = x.clamp(0, i64::from(self.width) - 1) as u32;
+        let y = y.clamp(0, i64::from(self.height) - 1) as u32;
+        self.values[(y * self.width + x) as usize]
+    }
+
+    /// Keys `masks` for `secondaries` on a picture of `picture` pixels, in
+    /// the keying pass's four steps (CPU twin of shaders/masks.wgsl):
+    /// each secondary's mask expression at every texel (`combine_masks`),
+    /// grown or shrunk by the largest or smallest value in a square window,
+    /// along rows then columns (`grow_rows`, `grow_columns`), then
+    /// feathered, inverted and put through the smooth ramp (`key_masks`).
+    /// A secondary that is off, or reads a mask the run has none of, keys 0.
     pub fn key(
         masks: &MaskSet,
         secondaries: &[Secondary],
         picture: (u32, u32),
     ) -> SecondaryWeights {
-        let sampler = MaskSampler::new(masks);
         let (w, h) = (masks.width, masks.height);
-        let mut values = Vec::with_capacity((w * h) as usize);
-        for y in 0..h {
-            for x in 0..w {
-                let uv = [(x as f32 + 0.5) / w as f32, (y as f32 + 0.5) / h as f32];
-                let mut texel = [0.0; 4];
-                for (weight, s) in texel.iter_mut().zip(secondaries) {
-                    let (channel, _) = s.mask.channel();
-                    if !s.enabled || !masks.present[channel as usize] {
-                        continue;
-                    }
-                    let radius = feather_radius(s.feather, picture.0, picture.1);
-                    let sampled = sampler.feathered(uv, radius, channel);
-                    *weight = unorm8(mask_weight(sampled, s.inverted(), s.ramp()));
+        let programs: Vec<(Program, bool)> = secondaries
+            .iter()
+            .take(MAX_SECONDARIES)
+            .map(|s| (s.program(), s.keys_with(&masks.present)))
+            .collect();
+        let combined = SecondaryWeights::filled(w, h, |x, y| {
+            let mut texel = [0.0; 4];
+            for (v, (program, on)) in texel.iter_mut().zip(&programs) {
+                if *on {
+                    *v = program.eval(|c: MaskChannel| f32::from(masks.value(x, y, c)) / 255.0);
                 }
-                values.push(texel);
             }
+            texel
+        });
+        let mut grow = [0.0f32; 4];
+        for (g, s) in grow.iter_mut().zip(secondaries) {
+            *g = grow_texels(s.grow, h);
         }
-        SecondaryWeights {
-            width: w,
-            height: h,
-            values,
-        }
+        let rows = combined.grown(grow, [1, 0]);
+        let grown = rows.grown(grow, [0, 1]);
+        SecondaryWeights::filled(w, h, |x, y| {
+            let uv = [(x as f32 + 0.5) / w as f32, (y as f32 + 0.5) / h as f32];
+            let mut texel = [0.0; 4];
+            for (i, (weight, s)) in texel.iter_mut().zip(secondaries).enumerate() {
+                if !programs[i].1 {
+                    continue;
+                }
+                let radius = feather_radius(s.feather, picture.0, picture.1);
+                let sampled = grown.feathered(uv, radius)[i];
+                *weight = mask_weight(sampled, s.invert, s.ramp());
+            }
+            texel
+        })
     }
 
-    /// The weights at `uv` (0..1 over the picture), bilinear.
+    /// Each value replaced by the largest (grow > 0) or smallest (grow < 0)
+    /// within `grow[i]` texels along `step`, edges clamped. CPU twin of
+    /// `grow_line` in masks.wgsl.
+    fn grown(&self, grow: [f32; 4], step: [i64; 2]) -> SecondaryWeights {
+        SecondaryWeights::filled(self.width, self.height, |x, y| {
+            let mut out = self.texel(i64::from(x), i64::from(y));
+            for d in -MAX_GROW_TEXELS..=MAX_GROW_TEXELS {
+                let v = self.texel(
+                    i64::from(x) + step[0] * i64::from(d),
+                    i64::from(y) + step[1] * i64::from(d),
+                );
+                for i in 0..4 {
+                    if (d as f32).abs() <= grow[i].abs() {
+                        out[i] = if grow[i] > 0.0 {
+                            out[i].max(v[i])
+                        } else {
+                            out[i].min(v[i])
+                        };
+                    }
+                }
+            }
+            out
+        })
+    }
+
+    /// The values at `uv` (0..1 over the picture), bilinear.
     pub fn at(&self, uv: [f32; 2]) -> [f32; 4] {
         let texel = |x: u32, y: u32| self.values[(y * self.width + x) as usize];
         bilinear(self.width, self.height, texel, uv)
+    }
+
+    /// The feathered values: nine bilinear samples at -r, 0, +r on each
+    /// axis weighted 1-2-1 (a binomial blur). `radius` is in uv units per
+    /// axis; zero takes one sample. CPU twin of `feathered` in masks.wgsl.
+    pub fn feathered(&self, uv: [f32; 2], radius: [f32; 2]) -> [f32; 4] {
+        if radius == [0.0, 0.0] {
+            return self.at(uv);
+        }
+        let mut sum = [0.0; 4];
+        for (j, wy) in [(-1.0f32, 1.0f32), (0.0, 2.0), (1.0, 1.0)] {
+            for (i, wx) in [(-1.0f32, 1.0f32), (0.0, 2.0), (1.0, 1.0)] {
+                let v = self.at([uv[0] + i * radius[0], uv[1] + j * radius[1]]);
+                for c in 0..4 {
+                    sum[c] += wx * wy * v[c];
+                }
+            }
+        }
+        sum.map(|v| v / 16.0)
     }
 }
 
@@ -294,36 +342,68 @@ mod tests {
     #[test]
     fn weight_ramps_inverts_and_needs_its_mask() {
         let mut s = Secondary::new(MaskKind::Person);
-        assert_eq!(mask_weight(0.25, s.inverted(), s.ramp()), 0.25);
+        assert_eq!(mask_weight(0.25, s.invert, s.ramp()), 0.25);
         s.smooth = 0.0;
-        assert_eq!(mask_weight(0.49, s.inverted(), s.ramp()), 0.0);
-        assert_eq!(mask_weight(0.51, s.inverted(), s.ramp()), 1.0);
-        let background = Secondary::new(MaskKind::Background);
-        assert!(background.inverted());
-        assert_eq!(mask_weight(0.0, true, background.ramp()), 1.0);
-        let mut not_background = background.clone();
-        not_background.invert = true;
-        assert!(!not_background.inverted());
-        // No person matte in the run: the background is not "everything".
+        assert_eq!(mask_weight(0.49, s.invert, s.ramp()), 0.0);
+        assert_eq!(mask_weight(0.51, s.invert, s.ramp()), 1.0);
+        assert_eq!(mask_weight(0.0, true, s.ramp()), 1.0);
+        // The background is the person matte inverted; `invert` inverts it
+        // back.
         let mut masks = MaskSet::empty(2, 2);
+        let background = Secondary::new(MaskKind::Background);
+        let weights = SecondaryWeights::key(&masks, std::slice::from_ref(&background), (2, 2));
+        assert!(weights.values.iter().all(|w| w[0] == 1.0));
+        let not_background = Secondary {
+            invert: true,
+            ..background.clone()
+        };
+        let weights = SecondaryWeights::key(&masks, &[not_background], (2, 2));
+        assert!(weights.values.iter().all(|w| w[0] == 0.0));
+        // No person matte in the run: the background is not "everything".
         masks.present[MaskChannel::Person as usize] = false;
         let weights = SecondaryWeights::key(&masks, &[background], (2, 2));
         assert!(weights.values.iter().all(|w| *w == [0.0; 4]));
     }
 
     #[test]
-    fn sampler_is_bilinear_between_texel_centres_and_feather_blurs() {
+    fn keying_is_bilinear_between_texel_centres_and_feather_blurs() {
         let mut masks = MaskSet::empty(4, 1);
         masks.rgba[4 * 2] = 255; // face channel of texel 2
-        let s = MaskSampler::new(&masks);
+        let weights = SecondaryWeights::key(&masks, &[Secondary::new(MaskKind::Face)], (4, 1));
+        let at = |u: f32| weights.at([u, 0.5])[0];
         // Texel centres sit at (i + 0.5) / 4.
-        assert_eq!(s.bilinear([2.5 / 4.0, 0.5], MaskChannel::Face), 1.0);
-        assert_eq!(s.bilinear([1.5 / 4.0, 0.5], MaskChannel::Face), 0.0);
-        assert!((s.bilinear([2.0 / 4.0, 0.5], MaskChannel::Face) - 0.5).abs() < 1e-6);
+        assert_eq!(at(2.5 / 4.0), 1.0);
+        assert_eq!(at(1.5 / 4.0), 0.0);
+        assert!((at(2.0 / 4.0) - 0.5).abs() < 1e-6);
         // Edges clamp: beyond the last texel is the last texel.
-        assert_eq!(s.bilinear([1.2, 0.5], MaskChannel::Face), 0.0);
-        let blurred = s.feathered([2.5 / 4.0, 0.5], [0.25, 0.0], MaskChannel::Face);
+        assert_eq!(at(1.2), 0.0);
+        let blurred = weights.feathered([2.5 / 4.0, 0.5], [0.25, 0.0])[0];
         assert!((blurred - 0.5).abs() < 1e-6, "{blurred}");
+    }
+
+    #[test]
+    fn grow_and_shrink_move_an_edge_by_whole_texels() {
+        // A 3-texel-wide bar in a 20 x 20 grid; grow by 2 texels on a
+        // 20-high picture grid is 0.1 of the height (clamped to MAX_GROW:
+        // use a taller grid for the share).
+        let mut masks = MaskSet::empty(40, 100);
+        for y in 0..100 {
+            for x in 18..21 {
+                masks.rgba[(y * 40 + x) * 4 + 2] = 255;
+            }
+        }
+        let width_of = |grow: f32| {
+            let s = Secondary {
+                grow,
+                ..Secondary::new(MaskKind::Person)
+            };
+            let w = SecondaryWeights::key(&masks, &[s], (40, 100));
+            (0..40).filter(|x| w.values[50 * 40 + x][0] > 0.5).count()
+        };
+        assert_eq!(width_of(0.0), 3);
+        assert_eq!(width_of(0.02), 7);
+        assert_eq!(width_of(-0.01), 1);
+        assert_eq!(grow_texels(1.0, 100), 3.0, "clamped to MAX_GROW");
     }
 
     #[test]
