@@ -93,16 +93,35 @@ override VIDEO_MATRIX: u32 = 0u;
 // tests/memory.rs).
 override EXPOSURE: u32 = 0u;
 
+// One secondary's HSL qualifier (src/grade/qualifier.rs).
+struct Qualifier {
+    // The hue arc's ends and ramp in turns, 1 when an arc is set.
+    hue: vec4<f32>,
+    // Saturation low and high, luma low and high.
+    ranges: vec4<f32>,
+    // The saturation and luma ramps; 1 when the qualifier narrows the
+    // secondary; 1 when it is inverted (`person - qualifier`).
+    soft_flags: vec4<f32>,
+}
+
 // One secondary's correction (src/grade/secondary.rs): gain with exposure
 // folded in (rgb) and saturation (w).
 struct Secondaries {
     gain_saturation: array<vec4<f32>, 4>,
     // The weights grid's width and height (x, y).
     weights_size: vec4<u32>,
+    // Per secondary: 1 when it is keyed from the masks, 0 when its mask is
+    // the whole picture (`mask = "qualifier"`: it needs no analysis) ...
+    from_masks: vec4<f32>,
+    // ... and then its weight (1, or 0 when inverted or off).
+    whole: vec4<f32>,
+    qualifiers: array<Qualifier, 4>,
 }
 
 // The number of `[[secondary]]` tables in the look (0 folds them away).
 override SECONDARIES: u32 = 0u;
+// 1 when a secondary has a qualifier (0 folds the per-pixel keying away).
+override QUALIFIERS: u32 = 0u;
 
 @group(0) @binding(2) var<uniform> look: GradeParams;
 @group(0) @binding(10) var<uniform> secondaries: Secondaries;
@@ -283,12 +302,74 @@ fn secondary_linear(rgb: vec3<f32>, gain: vec3<f32>, saturation: f32, luma: vec3
     return vec3<f32>(y) + saturation * (lit - vec3<f32>(y));
 }
 
+// Hexcone hue (turns) and saturation ((max - min) / max) of an R'G'B'
+// value; a grey's hue is 0. CPU twin: qualifier::hue_saturation.
+fn hue_saturation(rgb: vec3<f32>) -> vec2<f32> {
+    let high = max(max(rgb.r, rgb.g), rgb.b);
+    let low = min(min(rgb.r, rgb.g), rgb.b);
+    let chroma = high - low;
+    let c = max(chroma, 1e-20);
+    let sextant = select(
+        select((rgb.r - rgb.g) / c + 4.0, (rgb.b - rgb.r) / c + 2.0, high == rgb.g),
+        (rgb.g - rgb.b) / c,
+        high == rgb.r,
+    );
+    let hue = select(0.0, fract(sextant / 6.0 + 1.0), chroma > 0.0);
+    let saturation = select(0.0, clamp(chroma / high, 0.0, 1.0), high > 0.0);
+    return vec2<f32>(hue, saturation);
+}
+
+// 1 inside lo..hi, falling to 0 over `soft` outside each edge.
+fn range_weight(v: f32, lo: f32, hi: f32, soft: f32) -> f32 {
+    return clamp((v - lo) / soft + 1.0, 0.0, 1.0) * clamp((hi - v) / soft + 1.0, 0.0, 1.0);
+}
+
+// 1 on the arc from `start` round to `end` (turns), falling to 0 over
+// `soft` beyond either end.
+fn arc_weight(hue: f32, start: f32, end: f32, soft: f32) -> f32 {
+    let width = fract(end - start);
+    let d = fract(hue - start);
+    let outside = min(d - width, 1.0 - d);
+    return select(clamp(1.0 - outside / soft, 0.0, 1.0), 1.0, d <= width);
+}
+
+// Below this saturation a hue arc fades out (qualifier::HUE_FADE_SATURATION).
+const HUE_FADE_SATURATION: f32 = 0.05;
+
+// The HSL key of a working-space value. CPU twin: Qualifier::weight.
+fn qualifier_weight(rgb: vec3<f32>, q: Qualifier, luma_weights: vec3<f32>) -> f32 {
+    let hs = hue_saturation(rgb);
+    let luma = dot(rgb, luma_weights);
+    let arc = arc_weight(hs.x, q.hue.x, q.hue.y, q.hue.z) * clamp(hs.y / HUE_FADE_SATURATION, 0.0, 1.0);
+    let in_hue = select(1.0, arc, q.hue.w == 1.0);
+    return in_hue * range_weight(hs.y, q.ranges.x, q.ranges.y, q.soft_flags.x) * range_weight(luma, q.ranges.z, q.ranges.w, q.soft_flags.y);
+}
+
+// Each secondary's weight at a pixel: its keyed masks at `uv` (or its
+// whole-picture weight), narrowed by its qualifier on the graded value.
+// CPU twin: Grader::secondary_weights.
+fn weights_of(graded: vec3<f32>, uv: vec2<f32>) -> vec4<f32> {
+    // Arithmetic rather than a select on the uniforms: Mesa's lavapipe
+    // (LLVM 15) crashed running the select form.
+    var weights = weights_at(uv) * secondaries.from_masks + secondaries.whole;
+    if QUALIFIERS == 1u {
+        let luma = select(REC709_LUMA, AP1_LUMA, SCENE == 1u);
+        for (var i = 0u; i < 4u; i++) {
+            let q = secondaries.qualifiers[i];
+            let key = qualifier_weight(graded, q, luma);
+            let keyed = select(key, 1.0 - key, q.soft_flags.w == 1.0);
+            weights[i] = weights[i] * select(1.0, keyed, q.soft_flags.z == 1.0);
+        }
+    }
+    return weights;
+}
+
 // The secondaries in order on a graded working-space value at `uv` (0..1
 // over the picture): each mixes its correction in by its weight, in linear
 // light; a pixel no secondary weighs is left exactly as it is. CPU twin:
 // Grader::secondaries in src/grade/reference.rs.
 fn apply_secondaries(graded: vec3<f32>, uv: vec2<f32>) -> vec3<f32> {
-    let weights = weights_at(uv);
+    let weights = weights_of(graded, uv);
     if all(weights == vec4<f32>(0.0)) {
         return graded;
     }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{footage, frame};
+use common::{colour_science, footage, frame};
 use neurograde::auto::grid::PROPOSAL_COLUMNS;
 use neurograde::auto::{propose, LinearGrid};
 use neurograde::frame::{Frame, PixelFormat};
@@ -290,12 +290,6 @@ fn color_match_recovers_a_grade_and_beats_the_baseline() {
 
 #[test]
 fn ciede2000_agrees_with_colour_science() {
-    let dir = neurograde::assets::cache_dir().join("python/colour-science-0.4.7");
-    assert!(
-        dir.is_dir(),
-        "{} missing: run scripts/setup (make test does)",
-        dir.display()
-    );
     let mut noise = neurograde::noise::SplitMix64(2000);
     let mut lab = || {
         [
@@ -322,24 +316,7 @@ fn ciede2000_agrees_with_colour_science() {
         .map(|(a, b)| format!("{} {} {} {} {} {}\n", a[0], a[1], a[2], b[0], b[1], b[2]))
         .collect();
     let script = "import sys, numpy as np, colour\nv = np.loadtxt(sys.stdin).reshape(-1, 6)\nfor d in colour.delta_E(v[:, :3], v[:, 3:], method='CIE 2000'):\n    print(repr(float(d)))\n";
-    let mut child = std::process::Command::new("python3")
-        .env("PYTHONPATH", &dir)
-        .args(["-W", "ignore", "-c", script])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "colour-science failed");
-    let theirs: Vec<f64> = String::from_utf8(out.stdout)
-        .unwrap()
+    let theirs: Vec<f64> = colour_science(script, &input)
         .lines()
         .map(|l| l.parse().unwrap())
         .collect();

@@ -81,11 +81,37 @@ pub fn export(args: LookExportArgs) -> Result<()> {
             args.output.display()
         );
     }
-    if !look.secondaries.is_empty() {
+    let is_cube = args
+        .output
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("cube"));
+    // A secondary keyed by the qualifier alone is a function of colour, so
+    // a baked .cube carries it; one reading masks needs the live analysis.
+    let (colour_only, masked): (Vec<_>, Vec<_>) = look
+        .secondaries
+        .iter()
+        .partition(|s| s.whole_picture_weight().is_some());
+    let left_out = if is_cube {
+        masked.len()
+    } else {
+        look.secondaries.len()
+    };
+    if left_out > 0 {
         eprintln!(
-            "note: {}: the {} [[secondary]] table(s) are left out: they grade through the live analysis masks, which no LUT or CDL can carry",
+            "note: {}: {left_out} [[secondary]] table(s) left out: {}",
             args.look.display(),
-            look.secondaries.len()
+            if is_cube {
+                "they grade through the live analysis masks, which no LUT can carry"
+            } else {
+                "a CDL carries no mask or qualifier"
+            }
+        );
+    }
+    if is_cube && !colour_only.is_empty() {
+        eprintln!(
+            "note: {}: {} qualifier-only [[secondary]] table(s) baked into the .cube (a function of colour alone)",
+            args.look.display(),
+            colour_only.len()
         );
     }
     let temporal: Vec<&str> = [
@@ -103,10 +129,6 @@ pub fn export(args: LookExportArgs) -> Result<()> {
             temporal.join(", ")
         );
     }
-    let is_cube = args
-        .output
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("cube"));
     if (args.check.is_some() || args.shaper) && !is_cube {
         bail!(
             "--check and --shaper are for a baked .cube; {} is not one",

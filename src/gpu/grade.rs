@@ -77,14 +77,40 @@ pub struct SecondaryGains {
     gain_saturation: [[f32; 4]; MAX_SECONDARIES],
     /// The weights grid's width and height (set per frame).
     weights_size: [u32; 4],
+    /// 1 for a secondary keyed from the masks, 0 for a whole-picture one ...
+    from_masks: [f32; MAX_SECONDARIES],
+    /// ... and then its weight.
+    whole: [f32; MAX_SECONDARIES],
+    qualifiers: [QualifierParams; MAX_SECONDARIES],
+}
+
+/// `Qualifier` in grade.wgsl.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+struct QualifierParams {
+    hue: [f32; 4],
+    ranges: [f32; 4],
+    soft_flags: [f32; 4],
 }
 
 impl SecondaryGains {
     fn from_look(look: &Look) -> SecondaryGains {
         let mut block = SecondaryGains::zeroed();
-        for (item, s) in block.gain_saturation.iter_mut().zip(&look.secondaries) {
+        for (i, s) in look.secondaries.iter().take(MAX_SECONDARIES).enumerate() {
             let gain = s.linear_gain();
-            *item = [gain[0], gain[1], gain[2], s.saturation];
+            block.gain_saturation[i] = [gain[0], gain[1], gain[2], s.saturation];
+            match s.whole_picture_weight() {
+                Some(weight) => block.whole[i] = weight,
+                None => block.from_masks[i] = 1.0,
+            }
+            if let Some((q, inverted)) = s.qualifier_key() {
+                let (hue, ranges, soft) = q.gpu_ranges();
+                block.qualifiers[i] = QualifierParams {
+                    hue,
+                    ranges,
+                    soft_flags: [soft[0], soft[1], 1.0, f32::from(u8::from(inverted))],
+                };
+            }
         }
         block
     }
@@ -426,6 +452,8 @@ pub struct KernelVariant {
     pub ocio_display: u32,
     /// The number of secondaries (0 compiles them out).
     pub secondaries: u32,
+    /// 1 when a secondary has a qualifier.
+    pub qualifiers: u32,
 }
 
 impl KernelVariant {
@@ -455,11 +483,12 @@ impl KernelVariant {
             output_transfer: code(|s| s.output, 0),
             ocio_display: u32::from(scene.as_ref().is_some_and(|s| s.display.is_some())),
             secondaries: look.secondaries.len().min(MAX_SECONDARIES) as u32,
+            qualifiers: u32::from(look.secondaries.iter().any(|s| s.qualifier_key().is_some())),
         }
     }
 
     /// The values of the WGSL override constants.
-    pub fn constants(self) -> [(&'static str, f64); 12] {
+    pub fn constants(self) -> [(&'static str, f64); 13] {
         [
             ("LUT_MODE", f64::from(self.lut_mode)),
             ("DISPLAY_LUT_MODE", f64::from(self.display_lut_mode)),
@@ -473,6 +502,7 @@ impl KernelVariant {
             ("OUTPUT_TRANSFER", f64::from(self.output_transfer)),
             ("OCIO_DISPLAY", f64::from(self.ocio_display)),
             ("SECONDARIES", f64::from(self.secondaries)),
+            ("QUALIFIERS", f64::from(self.qualifiers)),
         ]
     }
 }

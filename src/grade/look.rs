@@ -10,7 +10,7 @@ use super::assist::{AutoSection, StabiliseSection};
 use super::denoise::NrSection;
 use super::lut::{Interpolation, Lut};
 use super::ocio::{DisplayRendering, OcioError, OcioSection};
-use super::secondary::{Secondary, MAX_GROW, MAX_SECONDARIES};
+use super::secondary::{MaskKind, Secondary, MAX_GROW, MAX_SECONDARIES};
 use super::transfer::logc3_exposure_indices;
 use super::transform::{
     InputSection, InputTransform, OutputSection, OutputTransform, SceneTransforms, WorkingSpace,
@@ -359,6 +359,26 @@ const GROW_RANGE: Range = Range {
     hi: MAX_GROW,
     expected: "-0.03 <= grow <= 0.03 (share of the picture height; negative shrinks)",
 };
+const HUE_RANGE: Range = Range {
+    lo: 0.0,
+    hi: 360.0,
+    expected: "[from, to] in degrees, each 0 <= hue <= 360",
+};
+const QUALIFIER_SATURATION_RANGE: Range = Range {
+    lo: 0.0,
+    hi: 1.0,
+    expected: "[low, high] with 0 <= low <= high <= 1",
+};
+const QUALIFIER_LUMA_RANGE: Range = Range {
+    lo: -0.5,
+    hi: 2.0,
+    expected: "[low, high] with -0.5 <= low <= high <= 2 (working-space luma)",
+};
+const SOFTNESS_RANGE: Range = Range {
+    lo: 0.0,
+    hi: 0.5,
+    expected: "0 <= softness <= 0.5",
+};
 const SMOOTH_RANGE: Range = Range {
     lo: 0.0,
     hi: 1.0,
@@ -630,6 +650,51 @@ impl Look {
             out_of_range(key("grow"), one(&s.grow), &GROW_RANGE)?;
             out_of_range(key("feather"), one(&s.feather), &FEATHER_RANGE)?;
             out_of_range(key("smooth"), one(&s.smooth), &SMOOTH_RANGE)?;
+            if let Some(q) = &s.qualifier {
+                let ranges = [
+                    ("qualifier.hue", q.hue, HUE_RANGE, false),
+                    (
+                        "qualifier.saturation",
+                        q.saturation,
+                        QUALIFIER_SATURATION_RANGE,
+                        true,
+                    ),
+                    ("qualifier.luma", q.luma, QUALIFIER_LUMA_RANGE, true),
+                ];
+                for (name, values, range, ordered) in ranges {
+                    let Some(values) = values else { continue };
+                    out_of_range(key(name), &values, &range)?;
+                    if ordered && values[0] > values[1] {
+                        return Err(LookError::OutOfRange {
+                            origin: origin.to_string(),
+                            key: key(name),
+                            value: format!("{values:?}"),
+                            expected: range.expected,
+                        });
+                    }
+                }
+                out_of_range(key("qualifier.softness"), one(&q.softness), &SOFTNESS_RANGE)?;
+            }
+            let names_qualifier = s.mask.kinds().contains(&MaskKind::Qualifier);
+            let message = match (names_qualifier, s.qualifier.is_some()) {
+                (true, false) => Some(format!(
+                    "{}: mask \"{}\" names the qualifier: add a [secondary.qualifier] table (hue, saturation, luma, softness)",
+                    key("mask"),
+                    s.mask
+                )),
+                (false, true) => Some(format!(
+                    "{}: the table keys only a mask that names it (mask = \"qualifier & {}\")",
+                    key("qualifier"),
+                    s.mask
+                )),
+                _ => None,
+            };
+            if let Some(message) = message {
+                return Err(LookError::Conflict {
+                    origin: origin.to_string(),
+                    message,
+                });
+            }
         }
         Ok(())
     }

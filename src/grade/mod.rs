@@ -27,6 +27,7 @@ pub mod lut;
 pub mod mask_expr;
 pub mod ocio;
 pub mod primary;
+pub mod qualifier;
 pub mod reference;
 pub mod secondary;
 pub mod transfer;

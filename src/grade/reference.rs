@@ -151,17 +151,14 @@ impl<'a> Grader<'a> {
     /// `secondary.rs`): each mixes its correction in by its weight, in
     /// linear light. CPU twin of `apply_secondaries` in grade.wgsl.
     fn secondaries(&self, graded: [f32; 3], at: Option<MaskedPixel>) -> [f32; 3] {
-        let Some(at) = at else {
-            return graded;
-        };
-        let weights = at.weights.at(at.uv);
-        if weights == [0.0; 4] {
-            return graded;
-        }
         let (transfer, luma) = match &self.scene {
             Some(scene) => (scene.working, AP1_LUMA),
             None => (Transfer::Srgb, REC709_LUMA),
         };
+        let weights = self.secondary_weights(graded, at, luma);
+        if weights == [0.0; 4] {
+            return graded;
+        }
         let mut linear = graded.map(|c| transfer.decode(c));
         for (s, weight) in self.look.secondaries.iter().zip(weights) {
             if weight == 0.0 {
@@ -171,6 +168,27 @@ impl<'a> Grader<'a> {
             linear = [0, 1, 2].map(|c| linear[c] + (corrected[c] - linear[c]) * weight);
         }
         linear.map(|c| transfer.encode(c))
+    }
+
+    /// Each secondary's weight at a pixel: its keyed masks (none without
+    /// analysis) or its whole-picture weight, narrowed by its qualifier on
+    /// the graded value. CPU twin of `weights_of` in grade.wgsl.
+    fn secondary_weights(
+        &self,
+        graded: [f32; 3],
+        at: Option<MaskedPixel>,
+        luma: [f32; 3],
+    ) -> [f32; 4] {
+        let keyed = at.map_or([0.0; 4], |at| at.weights.at(at.uv));
+        let mut weights = [0.0; 4];
+        for (i, s) in self.look.secondaries.iter().take(4).enumerate() {
+            weights[i] = s.whole_picture_weight().unwrap_or(keyed[i]);
+            if let Some((q, inverted)) = s.qualifier_key() {
+                let key = q.weight(graded, luma);
+                weights[i] *= if inverted { 1.0 - key } else { key };
+            }
+        }
+        weights
     }
 
     /// The operators of the working space, in order: CDL, contrast,
@@ -235,7 +253,8 @@ impl<'a> Grader<'a> {
         Some(ap1.map(|c| scene.working.encode(c as f32)))
     }
 
-    /// See [`grade_pixel`]. Secondaries grade nothing here (no masks).
+    /// See [`grade_pixel`]. Secondaries that read masks grade nothing here
+    /// (no masks); a whole-picture one (`mask = "qualifier"`) grades.
     pub fn pixel(&self, rgb: [f32; 3]) -> [f32; 3] {
         self.pixel_masked(rgb, None)
     }

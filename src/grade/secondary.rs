@@ -25,7 +25,8 @@
 //! because a model is missing.
 
 use super::look::is_true;
-use super::mask_expr::{MaskExpr, Program};
+use super::mask_expr::{MaskExpr, Op, Program};
+use super::qualifier::Qualifier;
 use crate::analysis::masks::{MaskChannel, MaskSet, MASK_CHANNELS};
 use serde::{Deserialize, Serialize};
 
@@ -74,6 +75,9 @@ pub struct Secondary {
     /// Per-channel gain inside the mask, in linear light.
     #[serde(default = "ones", deserialize_with = "super::look::rgb")]
     pub gain: [f32; 3],
+    /// The HSL key of `mask = "qualifier & ..."` (see `qualifier.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qualifier: Option<Qualifier>,
 }
 
 fn yes() -> bool {
@@ -105,6 +109,7 @@ impl Secondary {
             exposure: 0.0,
             saturation: 1.0,
             gain: [1.0; 3],
+            qualifier: None,
         }
     }
 
@@ -120,6 +125,27 @@ impl Secondary {
             .compile()
             .map(|c| c.program)
             .unwrap_or(Program { ops: Vec::new() })
+    }
+
+    /// The qualifier that narrows it, and whether inverted (`person -
+    /// qualifier`).
+    pub fn qualifier_key(&self) -> Option<(Qualifier, bool)> {
+        let inverted = self.mask.compile().ok()?.qualifier?;
+        Some((self.qualifier?, inverted))
+    }
+
+    /// The weight of a secondary whose mask is the whole picture (`mask =
+    /// "qualifier"`), which needs no analysis: 1, or 0 when inverted or
+    /// off. `None` for a secondary that reads masks.
+    pub fn whole_picture_weight(&self) -> Option<f32> {
+        if self.program().ops != [Op::One] {
+            return None;
+        }
+        Some(if self.enabled && !self.invert {
+            1.0
+        } else {
+            0.0
+        })
     }
 
     /// Whether it keys anything in a run with the masks `present`: enabled,

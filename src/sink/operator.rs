@@ -975,7 +975,7 @@ fn grade_panel(ui: &mut egui::Ui, state: &LoopState<'_>, views: &mut [MaskView; 
         let info = param.info();
         let group = match param.secondary {
             Some(i) => format!(
-                "secondary {} ({:?})",
+                "secondary {} ({})",
                 i + 1,
                 live.secondaries[usize::from(i)].mask
             ),

@@ -370,3 +370,31 @@ pub fn grade_sequence(
         })
         .collect()
 }
+
+/// Runs a Python `script` with colour-science (and numpy) importable, fed
+/// `input` on stdin; its stdout.
+pub fn colour_science(script: &str, input: &str) -> String {
+    let dir = neurograde::assets::cache_dir().join("python/colour-science-0.4.7");
+    assert!(
+        dir.is_dir(),
+        "{} missing: run scripts/setup (make test does)",
+        dir.display()
+    );
+    let mut child = std::process::Command::new("python3")
+        .env("PYTHONPATH", &dir)
+        .args(["-W", "ignore", "-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "colour-science failed");
+    String::from_utf8(out.stdout).unwrap()
+}
