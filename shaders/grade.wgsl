@@ -108,13 +108,16 @@ struct Qualifier {
 // folded in (rgb) and saturation (w).
 struct Secondaries {
     gain_saturation: array<vec4<f32>, 4>,
-    // The weights grid's width and height (x, y).
+    // The weights grid's width and height (x, y), the soften taps' spacing
+    // in pixels (z).
     weights_size: vec4<u32>,
     // Per secondary: 1 when it is keyed from the masks, 0 when its mask is
     // the whole picture (`mask = "qualifier"`: it needs no analysis) ...
     from_masks: vec4<f32>,
     // ... and then its weight (1, or 0 when inverted or off).
     whole: vec4<f32>,
+    // Each secondary's skin smoothing strength (`soften`, soften.wgsl).
+    soften: vec4<f32>,
     qualifiers: array<Qualifier, 4>,
 }
 

@@ -17,8 +17,9 @@
 // value of the uniforms it can fold in and keeps every variant, so each
 // look change cost ~100 KB for good; tests/memory.rs holds memory flat.)
 // Quantisation is WGSL's pack*unorm rounding, mirrored in
-// src/grade/reference.rs. Paired with src/gpu/pipeline.rs; composed after
-// ingest.wgsl and grade.wgsl.
+// src/grade/reference.rs. Skin smoothing (soften.wgsl) happens on the
+// decoded pixel before the grade. Paired with src/gpu/pipeline.rs; composed
+// after ingest.wgsl, grade.wgsl and soften.wgsl.
 
 override OUT_FORMAT: u32 = 0u;
 
@@ -31,6 +32,10 @@ override OUT_FORMAT: u32 = 0u;
 // The graded value of 8-bit codes: exact, since the table holds the
 // per-channel part evaluated at exactly these codes.
 fn graded_codes(r: u32, g: u32, b: u32, x: u32, y: u32) -> vec4<f32> {
+    if SOFTEN == 1u && soften_amount(pixel_uv(x, y)) > 0.0 {
+        // A softened pixel's codes are no longer the table's.
+        return graded_pixel(x, y);
+    }
     let c = vec3<f32>(channel_lut[r].x, channel_lut[g].y, channel_lut[b].z);
     return vec4<f32>(grade_mix_at(c, pixel_uv(x, y)), 1.0);
 }
@@ -41,8 +46,15 @@ fn pixel_uv(x: u32, y: u32) -> vec2<f32> {
 }
 
 fn graded_pixel(x: u32, y: u32) -> vec4<f32> {
-    let c = decode_pixel(x, y);
-    return vec4<f32>(grade_pixel(c.rgb, pixel_uv(x, y)), c.a);
+    var c = decode_pixel(x, y);
+    let uv = pixel_uv(x, y);
+    if SOFTEN == 1u {
+        let amount = soften_amount(uv);
+        if amount > 0.0 {
+            c = vec4<f32>(softened(c.rgb, x, y, amount), c.a);
+        }
+    }
+    return vec4<f32>(grade_pixel(c.rgb, uv), c.a);
 }
 
 fn store_packed(p: u32, c: vec4<f32>) {

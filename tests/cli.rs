@@ -633,3 +633,100 @@ fn looks_travel_through_cdl_xml_and_cube() {
         "nothing is written from a broken file"
     );
 }
+
+/// A look that changes how people look says so everywhere it goes: saved
+/// with `retouching = true` on its first lines, in the run report of
+/// `grade`, and in what `look export` writes (the retouching itself left
+/// out). A look that only corrects (the background without the face) says
+/// nothing.
+#[test]
+fn a_retouching_look_is_disclosed_wherever_it_goes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let text = "name = \"Refine\"\n[[secondary]]\nmask = \"skin\"\nsoften = 0.6\n[[secondary]]\nmask = \"background - face\"\nexposure = -0.5\n[[secondary]]\nmask = \"eyes\"\nexposure = 0.3\n";
+    std::fs::write(d("refine.toml"), text).unwrap();
+    let look = Look::load(Path::new(&d("refine.toml"))).unwrap();
+    assert!(look.retouching);
+    assert_eq!(
+        look.appearance_changes(),
+        [
+            "secondary 1 (skin): skin smoothed 0.60",
+            "secondary 3 (eyes): exposure +0.30"
+        ]
+    );
+    look.save(Path::new(&d("saved.toml"))).unwrap();
+    let saved = std::fs::read_to_string(d("saved.toml")).unwrap();
+    assert!(
+        saved.lines().take(3).any(|l| l == "retouching = true"),
+        "{saved}"
+    );
+
+    let o = neurograde(&[
+        "grade",
+        "--input",
+        footage("astronaut.png").to_str().unwrap(),
+        "--output",
+        &d("out.png"),
+        "--look",
+        &d("refine.toml"),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    // The summary line (stdout) and the log (stderr) both say it.
+    assert!(
+        o.stdout.contains(
+            "RETOUCHED: secondary 1 (skin): skin smoothed 0.60; secondary 3 (eyes): exposure +0.30"
+        ),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stderr.contains("retouching: secondary 1 (skin)"),
+        "{}",
+        o.stderr
+    );
+
+    for (file, marker) in [
+        ("r.cube", "# retouching left out: secondary 1 (skin)"),
+        (
+            "r.cdl",
+            "<Description>retouching left out: secondary 1 (skin)",
+        ),
+    ] {
+        let o = neurograde(&[
+            "look",
+            "export",
+            "--look",
+            &d("refine.toml"),
+            "--output",
+            &d(file),
+        ]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(o.stderr.contains("changes how people look"), "{}", o.stderr);
+        let written = std::fs::read_to_string(d(file)).unwrap();
+        assert!(written.contains(marker), "{written}");
+    }
+
+    // Correcting the background around a face changes no one.
+    std::fs::write(
+        d("plain.toml"),
+        "[[secondary]]\nmask = \"background - face\"\nexposure = -0.5\n",
+    )
+    .unwrap();
+    let plain = Look::load(Path::new(&d("plain.toml"))).unwrap();
+    assert!(!plain.retouching && plain.appearance_changes().is_empty());
+    let o = neurograde(&[
+        "look",
+        "export",
+        "--look",
+        &d("plain.toml"),
+        "--output",
+        &d("p.cube"),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        !o.stderr.contains("people")
+            && !std::fs::read_to_string(d("p.cube"))
+                .unwrap()
+                .contains("retouch")
+    );
+}

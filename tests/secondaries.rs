@@ -10,7 +10,7 @@ use common::*;
 use neurograde::analysis::masks::{MaskChannel, MaskSet};
 use neurograde::analysis::picture::RgbPicture;
 use neurograde::analysis::{AnalysisInput, Analyzer, AnalyzerSettings};
-use neurograde::frame::{Frame, FrameId};
+use neurograde::frame::{Frame, FrameId, PixelFormat};
 use neurograde::gpu::grade::GradeUniforms;
 use neurograde::gpu::masks::MaskTexture;
 use neurograde::gpu::{FramePipeline, GpuContext, OutputFormat, ReadbackQueue};
@@ -18,6 +18,7 @@ use neurograde::grade::mask_expr::MaskExpr;
 use neurograde::grade::qualifier::{hue_saturation, Qualifier};
 use neurograde::grade::reference::{Grader, MaskedPixel};
 use neurograde::grade::secondary::{MaskKind, Secondary, SecondaryWeights};
+use neurograde::grade::soften::{soften_pixel, soften_step};
 use neurograde::grade::Look;
 use std::path::Path;
 use std::time::Instant;
@@ -66,6 +67,7 @@ fn four_secondaries() -> Vec<Secondary> {
             feather: 0.02,
             exposure: 0.6,
             gain: [1.05, 1.0, 0.95],
+            soften: 0.7,
             ..Secondary::new(MaskKind::Skin)
         },
         Secondary {
@@ -205,16 +207,25 @@ fn cpu_grade(frame: &Frame, look: &Look, masks: Option<&MaskSet>) -> Vec<(usize,
     let grader = Grader::new(look);
     let (w, h) = (frame.width, frame.height);
     let weights = masks.map(|m| SecondaryWeights::key(m, &look.secondaries, (w, h)));
+    let code = |x: u32, y: u32| {
+        let p = frame.pixel(x, y);
+        [p[0], p[1], p[2]]
+    };
     let mut out = Vec::new();
     for y in (0..h).step_by(2) {
         for x in (0..w).step_by(2) {
-            let p = frame.pixel(x, y);
             let at = weights.as_ref().map(|weights| MaskedPixel {
                 weights,
                 uv: [(x as f32 + 0.5) / w as f32, (y as f32 + 0.5) / h as f32],
             });
+            let amount = grader.soften_amount(at);
+            let rgb = if amount > 0.0 {
+                soften_pixel(code, (x, y), (w, h), amount, soften_step(h))
+            } else {
+                code(x, y)
+            };
             let index = (y * w + x) as usize;
-            out.push((index, grader.pixel_masked([p[0], p[1], p[2]], at)));
+            out.push((index, grader.pixel_masked(rgb, at)));
         }
     }
     out
@@ -602,4 +613,183 @@ fn the_face_parts_sit_where_a_face_has_them() {
         "forehead"
     );
     assert!(shine.iter().any(|p| p.1 > under_at.1), "cheekbones");
+}
+
+/// Skin smoothing on the portrait through the GPU: high-frequency energy
+/// inside her skin falls at full strength and mostly stays at low strength;
+/// where the skin key is 0 (eyes, brows, lips, the background) the picture
+/// is exactly the plain grade's.
+#[test]
+fn soften_smooths_skin_and_nothing_else() {
+    let ctx = gpu();
+    let masks = astronaut_masks();
+    let (_, eight) = astronaut_frames();
+    let (w, h) = (eight.width, eight.height);
+    let skin = |soften: f32| {
+        with_secondaries(
+            Look::default(),
+            vec![Secondary {
+                feather: 0.004,
+                soften,
+                ..Secondary::new(MaskKind::Skin)
+            }],
+        )
+    };
+    let plain = gpu_grade(&ctx, &eight, &skin(0.0), Some(&masks), false);
+    let full = gpu_grade(&ctx, &eight, &skin(1.0), Some(&masks), false);
+    let low = gpu_grade(&ctx, &eight, &skin(0.3), Some(&masks), false);
+    let weights = SecondaryWeights::key(&masks, &skin(1.0).secondaries, (w, h));
+    let weight =
+        |x: u32, y: u32| weights.at([(x as f32 + 0.5) / w as f32, (y as f32 + 0.5) / h as f32])[0];
+    let luma = |out: &[f32], x: u32, y: u32| {
+        let i = (y * w + x) as usize * 4;
+        0.2126 * out[i] + 0.7152 * out[i + 1] + 0.0722 * out[i + 2]
+    };
+    // High-frequency energy: the mean square of luma minus its 3 x 3 mean,
+    // over pixels deep inside the skin.
+    let energy = |out: &[f32]| {
+        let (mut sum, mut n) = (0.0f64, 0usize);
+        for y in 1..h - 1 {
+            for x in 1..w - 1 {
+                if weight(x, y) < 0.99 {
+                    continue;
+                }
+                let mut mean = 0.0;
+                for (dx, dy) in (0..9).map(|k| (k % 3, k / 3)) {
+                    mean += luma(out, x + dx - 1, y + dy - 1) / 9.0;
+                }
+                sum += f64::from((luma(out, x, y) - mean).powi(2));
+                n += 1;
+            }
+        }
+        (sum / n as f64, n)
+    };
+    let (before, n) = energy(&plain);
+    let (after_full, _) = energy(&full);
+    let (after_low, _) = energy(&low);
+    let (mut untouched, mut outside) = (0, 0);
+    for y in 0..h {
+        for x in 0..w {
+            if weight(x, y) == 0.0 {
+                outside += 1;
+                let i = (y * w + x) as usize * 4;
+                untouched += usize::from(full[i..i + 3] == plain[i..i + 3]);
+            }
+        }
+    }
+    let kept_full = after_full / before;
+    let kept_low = after_low / before;
+    println!(
+        "soften on {n} skin pixels: high-frequency energy {:.1} % left at full strength, {:.1} % at 0.3; {untouched} of {outside} pixels outside the skin key untouched",
+        100.0 * kept_full,
+        100.0 * kept_low
+    );
+    assert!(n > 3000, "{n}");
+    assert!(kept_full < 0.5, "{kept_full}");
+    assert!(
+        kept_low > 0.6,
+        "texture is kept at low strength: {kept_low}"
+    );
+    assert_eq!(untouched, outside);
+    // The eyes, brows and lips are outside the skin key, not only far from it.
+    let eye = masks
+        .channel(MaskChannel::Eyes)
+        .iter()
+        .filter(|v| **v > 127)
+        .count();
+    assert!(eye > 20, "{eye}");
+}
+
+/// A static shot (the portrait with fresh sensor noise on each of 8
+/// frames), analysed frame by frame as `grade` does (tracking and smoothing
+/// on): with face refinement (skin smoothed, eyes and the band under them
+/// lifted) the output's mean absolute frame-to-frame change inside her face
+/// stays within 2x of the same shot graded without it.
+#[test]
+fn face_refinement_holds_still_on_a_static_shot() {
+    let ctx = gpu();
+    let (w, h, rgb) = astronaut_rgb8();
+    let mut noise = neurograde::noise::SplitMix64(31);
+    let mut analyzer = Analyzer::open(AnalyzerSettings::default());
+    assert!(analyzer.problems.is_empty(), "{:?}", analyzer.problems);
+    let start = Instant::now();
+    let mask = |text: &str| MaskExpr::parse(text).unwrap();
+    let refined = with_secondaries(
+        Look::default(),
+        vec![
+            Secondary {
+                feather: 0.004,
+                soften: 1.0,
+                ..Secondary::new(MaskKind::Skin)
+            },
+            Secondary {
+                feather: 0.003,
+                exposure: 0.4,
+                ..Secondary::new(mask("eyes"))
+            },
+            Secondary {
+                feather: 0.006,
+                exposure: 0.3,
+                ..Secondary::new(mask("under-eyes"))
+            },
+        ],
+    );
+    let plain = Look::default();
+    let mut face = Vec::new();
+    let mut outputs: [Vec<Vec<f32>>; 2] = Default::default();
+    for i in 0..8u32 {
+        // Shot and read noise of about 2 codes (a sum of four uniforms).
+        let noisy: Vec<u8> = rgb
+            .iter()
+            .map(|&v| {
+                let n: f64 = (0..4).map(|_| noise.next_unit() - 0.5).sum::<f64>() * 3.5;
+                (f64::from(v) + n).round().clamp(0.0, 255.0) as u8
+            })
+            .collect();
+        let captured = start + std::time::Duration::from_millis(40 * u64::from(i));
+        let result = analyzer.analyse(&AnalysisInput {
+            frame: FrameId(u64::from(i)),
+            captured,
+            frame_size: [w, h],
+            picture: RgbPicture::from_rgb8(w, h, &noisy),
+        });
+        let masks = result.masks(&result.faces_at(captured));
+        // Her face as the last frame's mesh draws it (the first frame's
+        // is the detector's ellipse, before the mesh runs).
+        if i == 7 {
+            face = (0..h)
+                .flat_map(|y| (0..w).map(move |x| (x, y)))
+                .filter(|&(x, y)| {
+                    let (mx, my) = (x * masks.width / w, y * masks.height / h);
+                    masks.value(mx, my, MaskChannel::Face) > 127
+                })
+                .map(|(x, y)| (y * w + x) as usize)
+                .collect();
+        }
+        let frame = frame(w, h, PixelFormat::Rgb8, noisy);
+        for (out, look) in outputs.iter_mut().zip([&refined, &plain]) {
+            out.push(gpu_grade(&ctx, &frame, look, Some(&masks), false));
+        }
+    }
+    let flicker = |frames: &[Vec<f32>]| {
+        let mut sum = 0.0f64;
+        for pair in frames.windows(2) {
+            for &p in &face {
+                for c in 0..3 {
+                    sum += f64::from((pair[1][p * 4 + c] - pair[0][p * 4 + c]).abs());
+                }
+            }
+        }
+        sum / ((frames.len() - 1) * face.len() * 3) as f64
+    };
+    let (with, without) = (flicker(&outputs[0]), flicker(&outputs[1]));
+    println!(
+        "static shot, {} face pixels: frame-to-frame change {:.5} with face refinement, {:.5} without ({:.2}x)",
+        face.len(),
+        with,
+        without,
+        with / without
+    );
+    assert!(face.len() > 5000, "{}", face.len());
+    assert!(with <= 2.0 * without, "{with} vs {without}");
 }

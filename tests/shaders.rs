@@ -21,7 +21,7 @@ fn frame_kernel_validates() {
     use neurograde::gpu::display::DisplayShader;
     use neurograde::gpu::pipeline::frame_kernel_wgsl;
     validate(
-        "frame kernel (bilinear + ingest + grade + transform + pipeline)",
+        "frame kernel (bilinear + ingest + grade + transform + soften + pipeline)",
         &frame_kernel_wgsl(&DisplayShader::identity()),
     );
     // With every OpenColorIO display rendering the look file names.
@@ -93,6 +93,7 @@ fn every_shader_file_is_used() {
             "pipeline.wgsl",
             "present.wgsl",
             "scopes.wgsl",
+            "soften.wgsl",
             "transform.wgsl"
         ]
     );

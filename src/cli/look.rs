@@ -6,6 +6,7 @@ use clap::{Args, Subcommand};
 use neurograde::frame::{Frame, FrameId, YuvEncoding};
 use neurograde::grade::bake;
 use neurograde::grade::cdl_xml::{self, ColorCorrection};
+use neurograde::grade::lut::cube_title;
 use neurograde::grade::Look;
 use neurograde::source::file::load_still;
 use std::path::{Path, PathBuf};
@@ -114,6 +115,29 @@ pub fn export(args: LookExportArgs) -> Result<()> {
             colour_only.len()
         );
     }
+    // Retouching is never carried (it needs the masks), but what is
+    // exported comes from a look that does it: the file says so, so that
+    // nobody takes it for the whole look.
+    let changes = look.appearance_changes();
+    let retouching: Vec<String> = if changes.is_empty() {
+        Vec::new()
+    } else {
+        eprintln!(
+            "note: {}: the look changes how people look ({}); that retouching is left out of the export, and the file says so",
+            args.look.display(),
+            changes.join("; ")
+        );
+        std::iter::once(format!(
+            "neurograde: exported from a retouching look ({}); the retouching is not in this file",
+            look.name
+        ))
+        .chain(
+            changes
+                .into_iter()
+                .map(|c| format!("retouching left out: {c}")),
+        )
+        .collect()
+    };
     let temporal: Vec<&str> = [
         ("[nr]", look.nr.is_some()),
         ("[stabilise]", look.stabilise.is_some()),
@@ -147,8 +171,16 @@ pub fn export(args: LookExportArgs) -> Result<()> {
             bake::CubeForm::Plain
         };
         let lut = bake::bake_cube(&look, args.size, form);
-        lut.write_cube(&args.output)
-            .with_context(|| format!("{}: cannot write", args.output.display()))?;
+        // Comment lines ahead of the table: every .cube reader skips them.
+        let disclosure: String = retouching
+            .iter()
+            .map(|line| format!("# {}\n", cube_title(line)))
+            .collect();
+        neurograde::output::write_file(
+            &args.output,
+            format!("{disclosure}{}", lut.to_cube()).as_bytes(),
+        )
+        .with_context(|| format!("{}: cannot write", args.output.display()))?;
         let colours = bake::test_colours(&look, 20_000);
         let error = bake::bake_error(&look, &lut, &colours);
         eprintln!("bake error against the live grade, test colours: {error}");
@@ -174,8 +206,9 @@ pub fn export(args: LookExportArgs) -> Result<()> {
             );
         }
     } else {
-        let correction =
+        let mut correction =
             ColorCorrection::from_look(&look, &args.look.display().to_string(), args.id)?;
+        correction.descriptions.extend(retouching.iter().cloned());
         cdl_xml::write(&args.output, &[correction])?;
         let style = if look.cdl.clamp {
             "with ASC CDL v1.2's clamp to [0, 1] (`clamp = true`); OpenColorIO applies a .cc without one, so the two part only where the grade passes black or white"

@@ -47,6 +47,7 @@ pub enum Key {
     SecondaryExposure,
     SecondarySaturation,
     SecondaryGain,
+    SecondarySoften,
     SecondaryGrow,
     SecondaryFeather,
     SecondarySmooth,
@@ -88,7 +89,7 @@ pub struct KeyInfo {
 }
 
 /// Every key, in the order `neurograde midi learn` lists them.
-pub const KEYS: [KeyInfo; 21] = [
+pub const KEYS: [KeyInfo; 22] = [
     info(
         Key::Exposure,
         "primary/exposure",
@@ -216,6 +217,14 @@ pub const KEYS: [KeyInfo; 21] = [
         (0.5, 2.0),
         (0.0, 16.0),
         1.0,
+    ),
+    info(
+        Key::SecondarySoften,
+        "secondary/soften",
+        false,
+        (0.0, 1.0),
+        (0.0, 1.0),
+        0.0,
     ),
     info(
         Key::SecondaryGrow,
@@ -458,6 +467,7 @@ impl Param {
                 Key::SecondaryExposure => Slot::Scalar(s.exposure),
                 Key::SecondarySaturation => Slot::Scalar(s.saturation),
                 Key::SecondaryGain => Slot::Channels(s.gain),
+                Key::SecondarySoften => Slot::Scalar(s.soften),
                 Key::SecondaryGrow => Slot::Scalar(s.grow),
                 Key::SecondaryFeather => Slot::Scalar(s.feather),
                 Key::SecondarySmooth => Slot::Scalar(s.smooth),
@@ -491,6 +501,7 @@ impl Param {
                 Key::SecondaryExposure => Field::Scalar(&mut s.exposure),
                 Key::SecondarySaturation => Field::Scalar(&mut s.saturation),
                 Key::SecondaryGain => Field::Channels(&mut s.gain),
+                Key::SecondarySoften => Field::Scalar(&mut s.soften),
                 Key::SecondaryGrow => Field::Scalar(&mut s.grow),
                 Key::SecondaryFeather => Field::Scalar(&mut s.feather),
                 Key::SecondarySmooth => Field::Scalar(&mut s.smooth),

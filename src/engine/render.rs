@@ -30,6 +30,7 @@ use crate::frame::Frame;
 use crate::gpu::grade::GradeUniforms;
 use crate::gpu::{FramePipeline, GpuContext, GpuError};
 use crate::grade::Look;
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -64,6 +65,9 @@ pub struct LiveGrade {
     assist: LiveAssist,
     /// Their correction on the frame being graded.
     correction: Correction,
+    /// Every change to how people look that a look of this run made (see
+    /// `Look::appearance_changes`), for the run report.
+    retouching: BTreeSet<String>,
 }
 
 impl LiveGrade {
@@ -83,14 +87,17 @@ impl LiveGrade {
         } else {
             None
         };
-        Ok(LiveGrade {
+        let mut grade = LiveGrade {
             look: Arc::clone(&settings.look),
             uniforms: GradeUniforms::from_look(&settings.look),
             control,
             pending: None,
             assist: LiveAssist::default(),
             correction: Correction::default(),
-        })
+            retouching: BTreeSet::new(),
+        };
+        grade.note_retouching(&settings.look);
+        Ok(grade)
     }
 
     /// Measures a new frame for the live assistance (`time`: seconds into
@@ -125,9 +132,20 @@ impl LiveGrade {
             pipeline.set_look(ctx, &look)?;
         }
         self.uniforms = self.uniforms_of(&look);
+        self.note_retouching(&look);
         self.look = look;
         self.pending.get_or_insert(since);
         Ok(true)
+    }
+
+    /// Says, once per change, when a look of the run changes how people
+    /// look, and keeps it for the report.
+    fn note_retouching(&mut self, look: &Look) {
+        for change in look.appearance_changes() {
+            if self.retouching.insert(change.clone()) {
+                tracing::warn!("retouching: {change} (this look changes how people look)");
+            }
+        }
     }
 
     /// The look frames are graded with now.
@@ -160,6 +178,7 @@ impl LiveGrade {
 
     /// Ends the control thread (autosave, `--save-look`) into the stats.
     pub fn finish(self, stats: &mut Stats) {
+        stats.set_retouching(self.retouching.into_iter().collect());
         if let Some(c) = self.control {
             stats.set_control(c);
         }

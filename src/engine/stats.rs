@@ -31,6 +31,7 @@ pub struct Stats {
     analysis_frames: Vec<FrameAnalysis>,
     control: Option<ControlReport>,
     interval: Option<Interval>,
+    retouching: Vec<String>,
 }
 
 /// The figures of the current stretch of a run, logged and reset every
@@ -95,6 +96,11 @@ pub struct RunReport {
     pub fps: f64,
     pub latency_ms: LatencyMs,
     pub dropped: Dropped,
+    /// Every change to how people look that the run's looks made (skin
+    /// smoothing, face tonal changes): disclosed, so that nobody hands on
+    /// a retouched picture unknowingly.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub retouching: Vec<String>,
     /// With `--analysis sync|async`: result ages, models that could not run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub analysis: Option<AnalysisReport>,
@@ -119,6 +125,7 @@ impl Stats {
             analysis_frames: Vec::new(),
             control: None,
             interval: None,
+            retouching: Vec::new(),
         }
     }
 
@@ -131,6 +138,11 @@ impl Stats {
             latency_us: self.latency_us.clone(),
         });
         self
+    }
+
+    /// What the run's looks changed in how people look.
+    pub fn set_retouching(&mut self, changes: Vec<String>) {
+        self.retouching = changes;
     }
 
     /// Ends the run's control surfaces and keeps their figures.
@@ -211,6 +223,7 @@ impl Stats {
             analysis: self.analysis,
             analysis_frames: self.analysis_frames,
             control: self.control,
+            retouching: self.retouching,
         }
     }
 }
@@ -233,8 +246,13 @@ impl RunReport {
                 self.duration_s, self.startup_s, self.fps
             ),
         };
+        let retouching = if self.retouching.is_empty() {
+            String::new()
+        } else {
+            format!(" | RETOUCHED: {}", self.retouching.join("; "))
+        };
         format!(
-            "{count} | capture->ready latency p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms | dropped {} (ring full {}, superseded {})",
+            "{count} | capture->ready latency p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms | dropped {} (ring full {}, superseded {}){retouching}",
             l.p50, l.p95, l.p99, self.dropped.total, self.dropped.ring_full, self.dropped.superseded
         )
     }

@@ -20,6 +20,7 @@ use crate::grade::ocio::DisplayRendering;
 use crate::grade::primary::linear_matrix;
 use crate::grade::reference::linear_to_srgb;
 use crate::grade::secondary::{feather_radius, grow_texels, MAX_SECONDARIES};
+use crate::grade::soften::soften_step;
 use crate::grade::transfer::Transfer;
 use crate::grade::transform::SceneTransforms;
 use crate::grade::{Look, Primary};
@@ -81,6 +82,8 @@ pub struct SecondaryGains {
     from_masks: [f32; MAX_SECONDARIES],
     /// ... and then its weight.
     whole: [f32; MAX_SECONDARIES],
+    /// Skin smoothing strengths.
+    soften: [f32; MAX_SECONDARIES],
     qualifiers: [QualifierParams; MAX_SECONDARIES],
 }
 
@@ -99,6 +102,7 @@ impl SecondaryGains {
         for (i, s) in look.secondaries.iter().take(MAX_SECONDARIES).enumerate() {
             let gain = s.linear_gain();
             block.gain_saturation[i] = [gain[0], gain[1], gain[2], s.saturation];
+            block.soften[i] = if s.enabled { s.soften } else { 0.0 };
             match s.whole_picture_weight() {
                 Some(weight) => block.whole[i] = weight,
                 None => block.from_masks[i] = 1.0,
@@ -115,9 +119,10 @@ impl SecondaryGains {
         block
     }
 
-    /// The block for a weights grid of `(width, height)`.
-    pub fn with_weights(mut self, (width, height): (u32, u32)) -> SecondaryGains {
-        self.weights_size = [width, height, 0, 0];
+    /// The block for a weights grid of `grid` texels and a picture
+    /// `picture_height` pixels high (the soften taps' spacing).
+    pub fn with_weights(mut self, grid: (u32, u32), picture_height: u32) -> SecondaryGains {
+        self.weights_size = [grid.0, grid.1, soften_step(picture_height), 0];
         self
     }
 }
@@ -454,6 +459,8 @@ pub struct KernelVariant {
     pub secondaries: u32,
     /// 1 when a secondary has a qualifier.
     pub qualifiers: u32,
+    /// 1 when a secondary softens skin.
+    pub soften: u32,
 }
 
 impl KernelVariant {
@@ -484,11 +491,17 @@ impl KernelVariant {
             ocio_display: u32::from(scene.as_ref().is_some_and(|s| s.display.is_some())),
             secondaries: look.secondaries.len().min(MAX_SECONDARIES) as u32,
             qualifiers: u32::from(look.secondaries.iter().any(|s| s.qualifier_key().is_some())),
+            soften: u32::from(
+                look.secondaries
+                    .iter()
+                    .take(MAX_SECONDARIES)
+                    .any(|s| s.enabled && s.soften > 0.0),
+            ),
         }
     }
 
     /// The values of the WGSL override constants.
-    pub fn constants(self) -> [(&'static str, f64); 13] {
+    pub fn constants(self) -> [(&'static str, f64); 14] {
         [
             ("LUT_MODE", f64::from(self.lut_mode)),
             ("DISPLAY_LUT_MODE", f64::from(self.display_lut_mode)),
@@ -503,6 +516,7 @@ impl KernelVariant {
             ("OCIO_DISPLAY", f64::from(self.ocio_display)),
             ("SECONDARIES", f64::from(self.secondaries)),
             ("QUALIFIERS", f64::from(self.qualifiers)),
+            ("SOFTEN", f64::from(self.soften)),
         ]
     }
 }

@@ -41,6 +41,8 @@ pub const FRAME_KERNEL_WGSL: &str = concat!(
     "\n",
     include_str!("../../shaders/transform.wgsl"),
     "\n",
+    include_str!("../../shaders/soften.wgsl"),
+    "\n",
     include_str!("../../shaders/pipeline.wgsl"),
 );
 
@@ -423,7 +425,9 @@ impl FramePipeline {
                 .for_picture((frame.width, frame.height), grid.1, present);
             self.key_pass
                 .update(ctx, encoder, self.masks.as_ref(), keys);
-            let gains = look.secondaries.with_weights(self.key_pass.weights().1);
+            let gains = look
+                .secondaries
+                .with_weights(self.key_pass.weights().1, frame.height);
             ctx.queue
                 .write_buffer(&self.secondary_uniforms, 0, bytemuck::bytes_of(&gains));
         }

@@ -61,6 +61,12 @@ pub struct Look {
     /// Free text shown to the colourist (e.g. "Day ext A").
     #[serde(default)]
     pub name: String,
+    /// Says that the look changes how people look (skin smoothing, face
+    /// tonal changes: [`Look::appearance_changes`]). Not a setting: `save`
+    /// writes it and `parse` sets it from the look's content, so a look
+    /// file that retouches always says so on its first lines.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub retouching: bool,
     /// Where the grade runs (default ACEScct); setting it, like `[input]` or
     /// `[output]`, makes the grade scene-referred.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -102,6 +108,10 @@ pub struct Look {
     /// `[nr]`: noise reduction of the source before the grade.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nr: Option<NrSection>,
+}
+
+fn is_false(v: &bool) -> bool {
+    !*v
 }
 
 /// The `[lut]` section: a .cube (1D or 3D) or .spi3d file.
@@ -379,6 +389,11 @@ const SOFTNESS_RANGE: Range = Range {
     hi: 0.5,
     expected: "0 <= softness <= 0.5",
 };
+const SOFTEN_RANGE: Range = Range {
+    lo: 0.0,
+    hi: 1.0,
+    expected: "0 <= soften <= 1 (skin smoothing strength)",
+};
 const SMOOTH_RANGE: Range = Range {
     lo: 0.0,
     hi: 1.0,
@@ -477,6 +492,7 @@ impl Look {
             .map(Path::to_path_buf)
             .unwrap_or_default();
         let mut portable = self.clone();
+        portable.retouching = !self.appearance_changes().is_empty();
         if let Some(lut) = &mut portable.lut {
             lut.file = relative_to(&lut.file, &folder);
         }
@@ -503,6 +519,21 @@ impl Look {
         crate::output::write_file(path, text.as_bytes())
     }
 
+    /// What the look changes in how people look, one line a secondary
+    /// ("secondary 1 (skin): skin smoothed 0.60"); empty for a look that
+    /// only corrects. Shown by the run report, the operator view and
+    /// `look export`, and written as `retouching = true` in the file.
+    pub fn appearance_changes(&self) -> Vec<String> {
+        self.secondaries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                s.appearance_change()
+                    .map(|change| format!("secondary {} ({}): {change}", i + 1, s.mask))
+            })
+            .collect()
+    }
+
     /// Parses TOML text; `path` only names the origin in errors. An
     /// unwritten `[cdl] clamp` follows the look's mode
     /// ([`Look::default_cdl_clamp`]).
@@ -517,6 +548,15 @@ impl Look {
         if !written {
             look.cdl.clamp = look.default_cdl_clamp();
         }
+        let changes = look.appearance_changes();
+        if !changes.is_empty() && !look.retouching {
+            tracing::warn!(
+                "{}: this look changes how people look ({}) and does not say so: saving it adds `retouching = true`",
+                path.display(),
+                changes.join("; ")
+            );
+        }
+        look.retouching = !changes.is_empty();
         Ok(look)
     }
 
@@ -650,6 +690,7 @@ impl Look {
             out_of_range(key("grow"), one(&s.grow), &GROW_RANGE)?;
             out_of_range(key("feather"), one(&s.feather), &FEATHER_RANGE)?;
             out_of_range(key("smooth"), one(&s.smooth), &SMOOTH_RANGE)?;
+            out_of_range(key("soften"), one(&s.soften), &SOFTEN_RANGE)?;
             if let Some(q) = &s.qualifier {
                 let ranges = [
                     ("qualifier.hue", q.hue, HUE_RANGE, false),

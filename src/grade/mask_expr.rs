@@ -232,6 +232,33 @@ impl MaskExpr {
         out
     }
 
+    /// The names whose insides it grades: those not inverted an odd
+    /// number of times (`!`, the right of `-`, and `inverted` for the
+    /// secondary's own `invert`). `"background - face"` grades no face.
+    pub fn graded_kinds(&self, inverted: bool) -> Vec<MaskKind> {
+        fn walk(e: &MaskExpr, inverted: bool, out: &mut Vec<MaskKind>) {
+            match e {
+                MaskExpr::Mask(kind) => {
+                    if !inverted {
+                        out.push(*kind);
+                    }
+                }
+                MaskExpr::Not(a) => walk(a, !inverted, out),
+                MaskExpr::And(a, b) | MaskExpr::Or(a, b) => {
+                    walk(a, inverted, out);
+                    walk(b, inverted, out);
+                }
+                MaskExpr::Minus(a, b) => {
+                    walk(a, inverted, out);
+                    walk(b, !inverted, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, inverted, &mut out);
+        out
+    }
+
     fn visit(&self, f: &mut impl FnMut(MaskKind)) {
         match self {
             MaskExpr::Mask(kind) => f(*kind),
@@ -590,6 +617,22 @@ mod tests {
         assert_eq!(eval("background"), 0.5);
         assert!((eval("!face") - 0.7).abs() < 1e-6);
         assert!((eval("person - (skin | face)") - 0.2).abs() < 1e-6);
+    }
+
+    #[test]
+    fn graded_kinds_follow_inversion() {
+        let graded = |text: &str, invert: bool| MaskExpr::parse(text).unwrap().graded_kinds(invert);
+        assert_eq!(
+            graded("skin & person", false),
+            vec![MaskKind::Skin, MaskKind::Person]
+        );
+        assert_eq!(
+            graded("background - face", false),
+            vec![MaskKind::Background]
+        );
+        assert_eq!(graded("!face", false), Vec::<MaskKind>::new());
+        assert_eq!(graded("!face", true), vec![MaskKind::Face]);
+        assert_eq!(graded("background", true), Vec::<MaskKind>::new());
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub mod primary;
 pub mod qualifier;
 pub mod reference;
 pub mod secondary;
+pub mod soften;
 pub mod transfer;
 pub mod transform;
 

@@ -191,6 +191,23 @@ impl<'a> Grader<'a> {
         weights
     }
 
+    /// The skin smoothing amount at a pixel: the largest `soften` x weight
+    /// among the secondaries (their keyed masks; the qualifier does not
+    /// narrow it). CPU twin of `soften_amount` in soften.wgsl.
+    pub fn soften_amount(&self, at: Option<MaskedPixel>) -> f32 {
+        let keyed = at.map_or([0.0; 4], |at| at.weights.at(at.uv));
+        self.look
+            .secondaries
+            .iter()
+            .take(4)
+            .zip(keyed)
+            .map(|(s, k)| {
+                let weight = s.whole_picture_weight().unwrap_or(k);
+                weight * if s.enabled { s.soften } else { 0.0 }
+            })
+            .fold(0.0, f32::max)
+    }
+
     /// The operators of the working space, in order: CDL, contrast,
     /// lift / gamma / gain, creative LUT.
     pub fn working(&self, rgb: [f32; 3]) -> [f32; 3] {

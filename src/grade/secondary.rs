@@ -75,6 +75,10 @@ pub struct Secondary {
     /// Per-channel gain inside the mask, in linear light.
     #[serde(default = "ones", deserialize_with = "super::look::rgb")]
     pub gain: [f32; 3],
+    /// Skin smoothing strength inside the mask, 0..1 (Face Refinement:
+    /// `soften.rs`; marks the look as retouching).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub soften: f32,
     /// The HSL key of `mask = "qualifier & ..."` (see `qualifier.rs`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<Qualifier>,
@@ -109,6 +113,7 @@ impl Secondary {
             exposure: 0.0,
             saturation: 1.0,
             gain: [1.0; 3],
+            soften: 0.0,
             qualifier: None,
         }
     }
@@ -146,6 +151,39 @@ impl Secondary {
         } else {
             0.0
         })
+    }
+
+    /// What it changes in how a person looks, if anything: skin smoothing,
+    /// or any correction inside a part of the face its mask grades (the
+    /// tonal controls of Face Refinement); `None` for a correction that
+    /// changes no face (the seed's line between correcting the light and
+    /// changing a person).
+    pub fn appearance_change(&self) -> Option<String> {
+        if !self.enabled {
+            return None;
+        }
+        let mut changes = Vec::new();
+        if self.soften > 0.0 {
+            changes.push(format!("skin smoothed {:.2}", self.soften));
+        }
+        let on_face = self
+            .mask
+            .graded_kinds(self.invert)
+            .iter()
+            .any(|k| k.is_face_part());
+        if on_face {
+            if self.exposure != 0.0 {
+                changes.push(format!("exposure {:+.2}", self.exposure));
+            }
+            if self.saturation != 1.0 {
+                changes.push(format!("saturation {:.2}", self.saturation));
+            }
+            if self.gain != [1.0; 3] {
+                let [r, g, b] = self.gain;
+                changes.push(format!("gain {r:.2} {g:.2} {b:.2}"));
+            }
+        }
+        (!changes.is_empty()).then(|| changes.join(", "))
     }
 
     /// Whether it keys anything in a run with the masks `present`: enabled,

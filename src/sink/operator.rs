@@ -561,6 +561,22 @@ impl OperatorView {
             let l = state.stats.latency();
             ui.strong("neurograde");
             ui.separator();
+            let retouching = state.look.appearance_changes();
+            if !retouching.is_empty() {
+                // Never missed: the seed keeps correcting the light apart
+                // from changing how a person looks.
+                ui.label(
+                    egui::RichText::new("RETOUCHING")
+                        .strong()
+                        .color(egui::Color32::BLACK)
+                        .background_color(egui::Color32::from_rgb(255, 176, 0)),
+                )
+                .on_hover_text(format!(
+                    "this look changes how people look:\n{}",
+                    retouching.join("\n")
+                ));
+                ui.separator();
+            }
             ui.label(state.source);
             ui.separator();
             ui.label(format!(
