@@ -116,8 +116,11 @@ struct Secondaries {
     from_masks: vec4<f32>,
     // ... and then its weight (1, or 0 when inverted or off).
     whole: vec4<f32>,
-    // Each secondary's skin smoothing strength (`soften`, soften.wgsl).
+    // Each secondary's skin smoothing strength (`soften`, filters.wgsl).
     soften: vec4<f32>,
+    // [atmosphere]: the haze colour in the working space's linear light
+    // (rgb), the widest defocus tap spacing in pixels (w).
+    haze: vec4<f32>,
     qualifiers: array<Qualifier, 4>,
 }
 
@@ -125,6 +128,8 @@ struct Secondaries {
 override SECONDARIES: u32 = 0u;
 // 1 when a secondary has a qualifier (0 folds the per-pixel keying away).
 override QUALIFIERS: u32 = 0u;
+// 1 when the look has an [atmosphere] (haze and defocus by depth).
+override ATMOSPHERE: u32 = 0u;
 
 @group(0) @binding(2) var<uniform> look: GradeParams;
 @group(0) @binding(10) var<uniform> secondaries: Secondaries;
@@ -132,6 +137,9 @@ override QUALIFIERS: u32 = 0u;
 // byte i of a word per texel, row by row (the keying pass, masks.wgsl);
 // one zero without analysis.
 @group(0) @binding(11) var<storage, read> secondary_weights: array<u32>;
+// The haze (byte 0) and defocus (byte 1) amounts on the same grid (the
+// keying pass, masks.wgsl); one zero without analysis.
+@group(0) @binding(12) var<storage, read> atmosphere_grid: array<u32>;
 // The creative LUT (one entry when there is none) then the display LUT, red
 // index fastest, each entry packed into two words: red and green in 21 bits, blue in 22, over
 // the table's own range per channel (src/gpu/pipeline.rs, `pack_lut`). A
@@ -297,6 +305,31 @@ fn weights_at(uv: vec2<f32>) -> vec4<f32> {
     );
 }
 
+// The haze and defocus amounts at `uv`, bilinear like weights_at. CPU twin:
+// AtmosphereGrid::at.
+fn atmosphere_at(uv: vec2<f32>) -> vec2<f32> {
+    let w = i32(secondaries.weights_size.x);
+    let t = bilinear_taps(uv, vec2<i32>(secondaries.weights_size.xy));
+    return bilinear_mix(
+        t,
+        unpack4x8unorm(atmosphere_grid[t.lo.y * w + t.lo.x]),
+        unpack4x8unorm(atmosphere_grid[t.lo.y * w + t.hi.x]),
+        unpack4x8unorm(atmosphere_grid[t.hi.y * w + t.lo.x]),
+        unpack4x8unorm(atmosphere_grid[t.hi.y * w + t.hi.x]),
+    ).xy;
+}
+
+// Haze by depth on a graded working-space value: mixed towards the haze
+// colour by its amount, in linear light. CPU twin: Grader::haze.
+fn apply_haze(graded: vec3<f32>, uv: vec2<f32>) -> vec3<f32> {
+    let amount = atmosphere_at(uv).x;
+    if amount == 0.0 {
+        return graded;
+    }
+    let linear = working_to_linear(graded);
+    return linear_to_working(linear + (secondaries.haze.rgb - linear) * amount);
+}
+
 // Gain (exposure folded in), then saturation around luminance, in linear
 // light. CPU twin: secondary::secondary_linear.
 fn secondary_linear(rgb: vec3<f32>, gain: vec3<f32>, saturation: f32, luma: vec3<f32>) -> vec3<f32> {
@@ -385,12 +418,20 @@ fn apply_secondaries(graded: vec3<f32>, uv: vec2<f32>) -> vec3<f32> {
     return linear_to_working(linear);
 }
 
-// The grade of the per-channel part's output at `uv`, secondaries included.
+// The grade of the per-channel part's output at `uv`, secondaries and haze
+// included.
 fn grade_mix_at(rgb: vec3<f32>, uv: vec2<f32>) -> vec3<f32> {
-    if SECONDARIES == 0u {
+    if SECONDARIES == 0u && ATMOSPHERE == 0u {
         return grade_mix(rgb);
     }
-    return display_out(apply_secondaries(grade_mix_working(rgb), uv));
+    var working = grade_mix_working(rgb);
+    if SECONDARIES > 0u {
+        working = apply_secondaries(working, uv);
+    }
+    if ATMOSPHERE == 1u {
+        working = apply_haze(working, uv);
+    }
+    return display_out(working);
 }
 
 fn lut_at(l: LutParams, r: u32, g: u32, b: u32) -> vec3<f32> {

@@ -10,7 +10,8 @@
 //     within its grow radius along rows, then columns: a square window;
 //   key_masks: feathered (nine bilinear reads weighted 1-2-1 on each axis
 //     over the feather radius), inverted if asked, through the smooth ramp;
-//     0 for a secondary that is off or reads a mask the run has no model for.
+//     0 for a secondary that is off or reads a mask the run has no model for;
+//     and the look's depth atmosphere (haze and defocus amounts) per texel.
 // CPU twin: SecondaryWeights::key in src/grade/secondary.rs. Paired with
 // src/gpu/masks.rs; composed after bilinear.wgsl.
 
@@ -31,6 +32,11 @@ struct Key {
 
 struct Keys {
     items: array<Key, 4>,
+    // The look's [atmosphere]: density, start, focus, defocus
+    // (src/grade/atmosphere.rs).
+    atmosphere: vec4<f32>,
+    // x: 1 when the look has one and the run has depth.
+    atmosphere_on: vec4<u32>,
 }
 
 // Two RGBA8 layers: R face, G skin, B person, A depth; R eyes, G lips,
@@ -44,6 +50,9 @@ struct Keys {
 @group(0) @binding(2) var<storage, read_write> out_values: array<u32>;
 // The previous step's output (combine_masks reads none).
 @group(0) @binding(3) var<storage, read> in_values: array<u32>;
+// key_masks also writes the haze (byte 0) and defocus (byte 1) amounts of
+// each texel, from its depth.
+@group(0) @binding(4) var<storage, read_write> atmosphere_values: array<u32>;
 
 // Step opcodes (low four bits; then the channel in bits 4..7 and whether it
 // is inverted in bit 8). CPU twin: mask_expr::Op.
@@ -175,6 +184,16 @@ fn mask_weight(sampled: f32, inverted: bool, lo: f32, hi: f32) -> f32 {
     return clamp((m - lo) / (hi - lo), 0.0, 1.0);
 }
 
+// Haze: Beer-Lambert extinction beyond `start`; defocus: growing from
+// `focus` to the farthest plane. CPU twins: AtmosphereSection::haze_amount
+// and defocus_amount.
+fn atmosphere_amounts(distance: f32) -> vec4<f32> {
+    let a = keys.atmosphere;
+    let haze = 1.0 - exp(-a.x * max(distance - a.y, 0.0));
+    let defocus = a.w * clamp((distance - a.z) / max(1.0 - a.z, 1e-6), 0.0, 1.0);
+    return select(vec4<f32>(0.0), vec4<f32>(haze, defocus, 0.0, 0.0), keys.atmosphere_on.x == 1u);
+}
+
 @compute @workgroup_size(16, 8)
 fn key_masks(@builtin(global_invocation_id) id: vec3<u32>) {
     let size = textureDimensions(masks);
@@ -192,4 +211,6 @@ fn key_masks(@builtin(global_invocation_id) id: vec3<u32>) {
         out[i] = select(0.0, weight, k.flags.x == 1u);
     }
     out_values[id.y * size.x + id.x] = pack4x8unorm(out);
+    let depth = textureLoad(masks, id.xy, 0, 0).a;
+    atmosphere_values[id.y * size.x + id.x] = pack4x8unorm(atmosphere_amounts(1.0 - depth));
 }

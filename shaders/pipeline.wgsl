@@ -17,9 +17,9 @@
 // value of the uniforms it can fold in and keeps every variant, so each
 // look change cost ~100 KB for good; tests/memory.rs holds memory flat.)
 // Quantisation is WGSL's pack*unorm rounding, mirrored in
-// src/grade/reference.rs. Skin smoothing (soften.wgsl) happens on the
-// decoded pixel before the grade. Paired with src/gpu/pipeline.rs; composed
-// after ingest.wgsl, grade.wgsl and soften.wgsl.
+// src/grade/reference.rs. Defocus and skin smoothing (filters.wgsl) happen
+// on the decoded pixel before the grade. Paired with src/gpu/pipeline.rs;
+// composed after ingest.wgsl, grade.wgsl and filters.wgsl.
 
 override OUT_FORMAT: u32 = 0u;
 
@@ -32,8 +32,11 @@ override OUT_FORMAT: u32 = 0u;
 // The graded value of 8-bit codes: exact, since the table holds the
 // per-channel part evaluated at exactly these codes.
 fn graded_codes(r: u32, g: u32, b: u32, x: u32, y: u32) -> vec4<f32> {
+    // A softened or defocused pixel's codes are no longer the table's.
     if SOFTEN == 1u && soften_amount(pixel_uv(x, y)) > 0.0 {
-        // A softened pixel's codes are no longer the table's.
+        return graded_pixel(x, y);
+    }
+    if ATMOSPHERE == 1u && atmosphere_at(pixel_uv(x, y)).y > 0.0 {
         return graded_pixel(x, y);
     }
     let c = vec3<f32>(channel_lut[r].x, channel_lut[g].y, channel_lut[b].z);
@@ -48,6 +51,12 @@ fn pixel_uv(x: u32, y: u32) -> vec2<f32> {
 fn graded_pixel(x: u32, y: u32) -> vec4<f32> {
     var c = decode_pixel(x, y);
     let uv = pixel_uv(x, y);
+    if ATMOSPHERE == 1u {
+        let amount = atmosphere_at(uv).y;
+        if amount > 0.0 {
+            c = vec4<f32>(defocused(x, y, amount), c.a);
+        }
+    }
     if SOFTEN == 1u {
         let amount = soften_amount(uv);
         if amount > 0.0 {

@@ -235,8 +235,8 @@ pub struct GradeJob {
 }
 
 /// The analysis a look needs: every frame analysed before it is graded
-/// (`sync`), with the models its enabled secondaries' masks come from;
-/// off when it has none.
+/// (`sync`), with the models its enabled secondaries' masks and its
+/// `[atmosphere]` (depth) come from; off when it needs none.
 pub fn analysis_for_look(look: &Look, base: &AnalysisOptions) -> AnalysisOptions {
     use crate::grade::secondary::MaskKind;
     let masks: Vec<MaskKind> = look
@@ -247,7 +247,7 @@ pub fn analysis_for_look(look: &Look, base: &AnalysisOptions) -> AnalysisOptions
         .collect();
     let needs = |kinds: &[MaskKind]| masks.iter().any(|m| kinds.contains(m));
     let mut options = base.clone();
-    let grid_masks = masks.iter().any(|m| *m != MaskKind::Qualifier);
+    let grid_masks = masks.iter().any(|m| *m != MaskKind::Qualifier) || look.atmosphere.is_some();
     options.mode = if grid_masks {
         crate::analysis::AnalysisMode::Sync
     } else {
@@ -256,7 +256,8 @@ pub fn analysis_for_look(look: &Look, base: &AnalysisOptions) -> AnalysisOptions
     options.models.faces = masks.iter().any(|m| m.is_face_part());
     options.models.face_mesh = options.models.faces;
     options.models.matte = needs(&[MaskKind::Person, MaskKind::Background]);
-    options.models.depth = needs(&[MaskKind::DepthNear, MaskKind::DepthFar]);
+    options.models.depth =
+        needs(&[MaskKind::DepthNear, MaskKind::DepthFar]) || look.atmosphere.is_some();
     options.required = true;
     options
 }

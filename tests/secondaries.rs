@@ -14,6 +14,9 @@ use neurograde::frame::{Frame, FrameId, PixelFormat};
 use neurograde::gpu::grade::GradeUniforms;
 use neurograde::gpu::masks::MaskTexture;
 use neurograde::gpu::{FramePipeline, GpuContext, OutputFormat, ReadbackQueue};
+use neurograde::grade::atmosphere::{
+    defocus_pixel, defocus_radius, AtmosphereGrid, AtmosphereSection,
+};
 use neurograde::grade::mask_expr::MaskExpr;
 use neurograde::grade::qualifier::{hue_saturation, Qualifier};
 use neurograde::grade::reference::{Grader, MaskedPixel};
@@ -160,6 +163,18 @@ fn qualified_secondaries() -> Vec<Secondary> {
     ]
 }
 
+/// Haze thickening beyond a fifth of the depth range, and the far half
+/// softened.
+fn atmosphere() -> AtmosphereSection {
+    AtmosphereSection {
+        haze: [0.55, 0.6, 0.7],
+        density: 3.0,
+        start: 0.2,
+        defocus: 0.9,
+        focus: 0.4,
+    }
+}
+
 /// Grades `frame` with `masks` on the GPU: float RGBA, or the working
 /// texture (rgba16float) with `texture`.
 fn gpu_grade(
@@ -207,6 +222,9 @@ fn cpu_grade(frame: &Frame, look: &Look, masks: Option<&MaskSet>) -> Vec<(usize,
     let grader = Grader::new(look);
     let (w, h) = (frame.width, frame.height);
     let weights = masks.map(|m| SecondaryWeights::key(m, &look.secondaries, (w, h)));
+    let atmosphere = masks
+        .zip(look.atmosphere.as_ref())
+        .map(|(m, a)| AtmosphereGrid::key(m, a));
     let code = |x: u32, y: u32| {
         let p = frame.pixel(x, y);
         [p[0], p[1], p[2]]
@@ -216,14 +234,19 @@ fn cpu_grade(frame: &Frame, look: &Look, masks: Option<&MaskSet>) -> Vec<(usize,
         for x in (0..w).step_by(2) {
             let at = weights.as_ref().map(|weights| MaskedPixel {
                 weights,
+                atmosphere: atmosphere.as_ref(),
                 uv: [(x as f32 + 0.5) / w as f32, (y as f32 + 0.5) / h as f32],
             });
+            // As the kernel: defocus, then skin smoothing, then the grade.
+            let mut rgb = code(x, y);
+            let defocus = grader.defocus_amount(at);
+            if defocus > 0.0 {
+                rgb = defocus_pixel(code, (x, y), (w, h), defocus, defocus_radius(h));
+            }
             let amount = grader.soften_amount(at);
-            let rgb = if amount > 0.0 {
-                soften_pixel(code, (x, y), (w, h), amount, soften_step(h))
-            } else {
-                code(x, y)
-            };
+            if amount > 0.0 {
+                rgb = soften_pixel(code, rgb, (x, y), (w, h), amount, soften_step(h));
+            }
             let index = (y * w + x) as usize;
             out.push((index, grader.pixel_masked(rgb, at)));
         }
@@ -264,19 +287,20 @@ fn secondaries_on_real_masks_match_the_cpu_reference() {
     )))
     .unwrap();
     let mut looks = Vec::new();
-    for (set, secondaries) in [
-        ("four kinds", four_secondaries()),
-        ("expressions and parts", combined_secondaries()),
-        ("qualifiers", qualified_secondaries()),
+    for (set, secondaries, air) in [
+        ("four kinds", four_secondaries(), None),
+        ("expressions and parts", combined_secondaries(), None),
+        ("qualifiers", qualified_secondaries(), None),
+        ("four kinds in haze", four_secondaries(), Some(atmosphere())),
     ] {
-        looks.push((
-            format!("video, {set}"),
-            with_secondaries(Look::default(), secondaries.clone()),
-        ));
-        looks.push((
-            format!("scene-referred, {set}"),
-            with_secondaries(scene.clone(), secondaries),
-        ));
+        for (mode, base) in [
+            ("video", Look::default()),
+            ("scene-referred", scene.clone()),
+        ] {
+            let mut look = with_secondaries(base, secondaries.clone());
+            look.atmosphere = air;
+            looks.push((format!("{mode}, {set}"), look));
+        }
     }
     for (name, look) in &looks {
         let cpu = cpu_grade(&deep, look, Some(&masks));
@@ -704,7 +728,8 @@ fn soften_smooths_skin_and_nothing_else() {
 /// frames), analysed frame by frame as `grade` does (tracking and smoothing
 /// on): with face refinement (skin smoothed, eyes and the band under them
 /// lifted) the output's mean absolute frame-to-frame change inside her face
-/// stays within 2x of the same shot graded without it.
+/// stays within 2x of the same shot graded without it, and with haze and
+/// defocus by depth over the whole picture.
 #[test]
 fn face_refinement_holds_still_on_a_static_shot() {
     let ctx = gpu();
@@ -735,8 +760,12 @@ fn face_refinement_holds_still_on_a_static_shot() {
         ],
     );
     let plain = Look::default();
+    let hazy = Look {
+        atmosphere: Some(atmosphere()),
+        ..Look::default()
+    };
     let mut face = Vec::new();
-    let mut outputs: [Vec<Vec<f32>>; 2] = Default::default();
+    let mut outputs: [Vec<Vec<f32>>; 3] = Default::default();
     for i in 0..8u32 {
         // Shot and read noise of about 2 codes (a sum of four uniforms).
         let noisy: Vec<u8> = rgb
@@ -767,22 +796,30 @@ fn face_refinement_holds_still_on_a_static_shot() {
                 .collect();
         }
         let frame = frame(w, h, PixelFormat::Rgb8, noisy);
-        for (out, look) in outputs.iter_mut().zip([&refined, &plain]) {
+        for (out, look) in outputs.iter_mut().zip([&refined, &plain, &hazy]) {
             out.push(gpu_grade(&ctx, &frame, look, Some(&masks), false));
         }
     }
-    let flicker = |frames: &[Vec<f32>]| {
+    let flicker = |frames: &[Vec<f32>], pixels: &[usize]| {
         let mut sum = 0.0f64;
         for pair in frames.windows(2) {
-            for &p in &face {
+            for &p in pixels {
                 for c in 0..3 {
                     sum += f64::from((pair[1][p * 4 + c] - pair[0][p * 4 + c]).abs());
                 }
             }
         }
-        sum / ((frames.len() - 1) * face.len() * 3) as f64
+        sum / ((frames.len() - 1) * pixels.len() * 3) as f64
     };
-    let (with, without) = (flicker(&outputs[0]), flicker(&outputs[1]));
+    let (with, without) = (flicker(&outputs[0], &face), flicker(&outputs[1], &face));
+    // Haze and defocus by depth, over the whole picture.
+    let all: Vec<usize> = (0..(w * h) as usize).collect();
+    let (hazed, unhazed) = (flicker(&outputs[2], &all), flicker(&outputs[1], &all));
+    println!(
+        "static shot, whole picture: frame-to-frame change {hazed:.5} with haze and defocus, {unhazed:.5} without ({:.2}x)",
+        hazed / unhazed
+    );
+    assert!(hazed <= 2.0 * unhazed, "{hazed} vs {unhazed}");
     println!(
         "static shot, {} face pixels: frame-to-frame change {:.5} with face refinement, {:.5} without ({:.2}x)",
         face.len(),
@@ -792,4 +829,96 @@ fn face_refinement_holds_still_on_a_static_shot() {
     );
     assert!(face.len() > 5000, "{}", face.len());
     assert!(with <= 2.0 * without, "{with} vs {without}");
+}
+
+/// Depth atmosphere on the portrait through the GPU, with the real depth
+/// model's map: the far background moves towards the haze colour and
+/// loses its fine detail, her face (near) keeps both.
+#[test]
+fn haze_and_defocus_follow_the_depth() {
+    let ctx = gpu();
+    let masks = astronaut_masks();
+    let (_, eight) = astronaut_frames();
+    let (w, h) = (eight.width, eight.height);
+    let plain = Look::default();
+    let hazy = Look {
+        atmosphere: Some(atmosphere()),
+        ..Look::default()
+    };
+    // Defocus alone (no haze), to see the softening by itself.
+    let soft_only = AtmosphereSection {
+        density: 0.0,
+        ..atmosphere()
+    };
+    let defocused = gpu_grade(
+        &ctx,
+        &eight,
+        &Look {
+            atmosphere: Some(soft_only),
+            ..Look::default()
+        },
+        Some(&masks),
+        false,
+    );
+    let before = gpu_grade(&ctx, &eight, &plain, Some(&masks), false);
+    let after = gpu_grade(&ctx, &eight, &hazy, Some(&masks), false);
+    let grid = AtmosphereGrid::key(&masks, &atmosphere());
+    let at = |x: u32, y: u32| grid.at([(x as f32 + 0.5) / w as f32, (y as f32 + 0.5) / h as f32]);
+    // Per region: the mean distance to the haze colour (display-encoded
+    // in video mode: the sRGB curve of the linear haze colour), and the
+    // high-frequency energy (luma minus its 3 x 3 mean, mean square).
+    let haze_code = atmosphere()
+        .haze
+        .map(|c| neurograde::grade::transfer::Transfer::Srgb.encode(c));
+    let luma = |out: &[f32], x: u32, y: u32| {
+        let i = (y * w + x) as usize * 4;
+        0.2126 * out[i] + 0.7152 * out[i + 1] + 0.0722 * out[i + 2]
+    };
+    let region = |far: bool| {
+        let mut stats = [0.0f64; 6];
+        let mut n = 0usize;
+        for y in 1..h - 1 {
+            for x in 1..w - 1 {
+                let [haze, defocus] = at(x, y);
+                let inside = if far {
+                    haze > 0.6 && defocus > 0.5
+                } else {
+                    haze == 0.0 && defocus == 0.0
+                };
+                if !inside {
+                    continue;
+                }
+                n += 1;
+                let i = (y * w + x) as usize * 4;
+                for (k, out) in [&before, &after].into_iter().enumerate() {
+                    let d: f32 = (0..3)
+                        .map(|c| (out[i + c] - haze_code[c]).abs())
+                        .sum::<f32>()
+                        / 3.0;
+                    stats[k] += f64::from(d);
+                }
+                for (k, out) in [&before, &after, &defocused].into_iter().enumerate() {
+                    let mut mean = 0.0;
+                    for (dx, dy) in (0..9).map(|k| (k % 3, k / 3)) {
+                        mean += luma(out, x + dx - 1, y + dy - 1) / 9.0;
+                    }
+                    stats[2 + k] += f64::from((luma(out, x, y) - mean).powi(2));
+                }
+            }
+        }
+        (stats.map(|s| s / n.max(1) as f64), n)
+    };
+    let (far, far_n) = region(true);
+    let (near, near_n) = region(false);
+    println!(
+        "haze: far ({far_n} px) distance to the haze colour {:.4} -> {:.4}, detail energy {:.2e} -> {:.2e} (defocus alone {:.2e}); near ({near_n} px) {:.4} -> {:.4}, detail {:.2e} -> {:.2e} (defocus alone {:.2e})",
+        far[0], far[1], far[2], far[3], far[4], near[0], near[1], near[2], near[3], near[4]
+    );
+    assert!(far_n > 2000 && near_n > 2000, "{far_n} {near_n}");
+    assert!(far[1] < 0.5 * far[0], "the far planes take the haze");
+    assert!(far[4] < 0.6 * far[2], "defocus takes their fine detail");
+    // Near: not hazed at all (the detail measure reaches one pixel out,
+    // across the edge of the region).
+    assert_eq!(near[0], near[1]);
+    assert!((near[4] - near[2]).abs() < 0.01 * near[2]);
 }

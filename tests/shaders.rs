@@ -21,7 +21,7 @@ fn frame_kernel_validates() {
     use neurograde::gpu::display::DisplayShader;
     use neurograde::gpu::pipeline::frame_kernel_wgsl;
     validate(
-        "frame kernel (bilinear + ingest + grade + transform + soften + pipeline)",
+        "frame kernel (bilinear + ingest + grade + transform + filters + pipeline)",
         &frame_kernel_wgsl(&DisplayShader::identity()),
     );
     // With every OpenColorIO display rendering the look file names.
@@ -87,14 +87,14 @@ fn every_shader_file_is_used() {
             "bilinear.wgsl",
             "denoise.wgsl",
             "downscale.wgsl",
+            "filters.wgsl",
             "grade.wgsl",
             "ingest.wgsl",
             "masks.wgsl",
             "pipeline.wgsl",
             "present.wgsl",
             "scopes.wgsl",
-            "soften.wgsl",
-            "transform.wgsl"
+            "transform.wgsl",
         ]
     );
 }

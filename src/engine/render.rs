@@ -188,9 +188,14 @@ impl LiveGrade {
 /// Says once when a secondary of the look has no mask in this run (it then
 /// grades nothing rather than the whole picture).
 fn warn_unmasked_secondaries(look: &Look, analysis: &AnalysisOptions) {
+    let off = analysis.mode == crate::analysis::AnalysisMode::Off;
+    if look.atmosphere.is_some() && (off || !analysis.models.depth) {
+        tracing::warn!(
+            "[atmosphere] has no depth in this run and adds no haze or defocus: it needs --analysis async or sync with the depth model"
+        );
+    }
     use crate::grade::secondary::MaskKind;
     let models = &analysis.models;
-    let off = analysis.mode == crate::analysis::AnalysisMode::Off;
     for (i, s) in look.secondaries.iter().enumerate() {
         let made = !off
             && s.mask.kinds().into_iter().all(|kind| match kind {

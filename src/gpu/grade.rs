@@ -12,7 +12,8 @@
 //! the look has (their corrections are a third block; their keys go to the
 //! mask keying pass, `src/gpu/masks.rs`).
 
-use crate::analysis::masks::MASK_CHANNELS;
+use crate::analysis::masks::{MaskChannel, MASK_CHANNELS};
+use crate::grade::atmosphere::defocus_radius;
 use crate::grade::gamut::{Gamut, Mat3};
 use crate::grade::lut::{Interpolation, Lut};
 use crate::grade::mask_expr::{Op, MAX_OPS};
@@ -84,6 +85,9 @@ pub struct SecondaryGains {
     whole: [f32; MAX_SECONDARIES],
     /// Skin smoothing strengths.
     soften: [f32; MAX_SECONDARIES],
+    /// `[atmosphere]`: the haze colour, then the widest defocus tap
+    /// spacing in pixels (set per frame).
+    haze: [f32; 4],
     qualifiers: [QualifierParams; MAX_SECONDARIES],
 }
 
@@ -99,6 +103,9 @@ struct QualifierParams {
 impl SecondaryGains {
     fn from_look(look: &Look) -> SecondaryGains {
         let mut block = SecondaryGains::zeroed();
+        if let Some(a) = &look.atmosphere {
+            block.haze = [a.haze[0], a.haze[1], a.haze[2], 0.0];
+        }
         for (i, s) in look.secondaries.iter().take(MAX_SECONDARIES).enumerate() {
             let gain = s.linear_gain();
             block.gain_saturation[i] = [gain[0], gain[1], gain[2], s.saturation];
@@ -123,6 +130,7 @@ impl SecondaryGains {
     /// `picture_height` pixels high (the soften taps' spacing).
     pub fn with_weights(mut self, grid: (u32, u32), picture_height: u32) -> SecondaryGains {
         self.weights_size = [grid.0, grid.1, soften_step(picture_height), 0];
+        self.haze[3] = defocus_radius(picture_height);
         self
     }
 }
@@ -164,11 +172,20 @@ const OP_NONE: u32 = 15;
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct KeyBlock {
     items: [Key; MAX_SECONDARIES],
+    /// `[atmosphere]`: density, start, focus, defocus.
+    atmosphere: [f32; 4],
+    /// 1 when the look has one (and, once [`Self::for_picture`] knows,
+    /// the run has depth), unused x3.
+    atmosphere_on: [u32; 4],
 }
 
 impl KeyBlock {
     fn from_look(look: &Look) -> KeyBlock {
         let mut block = KeyBlock::zeroed();
+        if let Some(a) = &look.atmosphere {
+            block.atmosphere = [a.density, a.start, a.focus, a.defocus];
+            block.atmosphere_on[0] = 1;
+        }
         for (item, s) in block.items.iter_mut().zip(&look.secondaries) {
             let (lo, hi) = s.ramp();
             let mut program = [OP_NONE; MAX_OPS];
@@ -196,6 +213,7 @@ impl KeyBlock {
         grid_height: u32,
         present: [bool; MASK_CHANNELS],
     ) -> KeyBlock {
+        self.atmosphere_on[0] &= u32::from(present[MaskChannel::Depth as usize]);
         for item in &mut self.items {
             let radius = feather_radius(item.ramp_feather[2], width, height);
             item.ramp_feather[2] = radius[0];
@@ -461,6 +479,8 @@ pub struct KernelVariant {
     pub qualifiers: u32,
     /// 1 when a secondary softens skin.
     pub soften: u32,
+    /// 1 when the look has an `[atmosphere]`.
+    pub atmosphere: u32,
 }
 
 impl KernelVariant {
@@ -497,11 +517,12 @@ impl KernelVariant {
                     .take(MAX_SECONDARIES)
                     .any(|s| s.enabled && s.soften > 0.0),
             ),
+            atmosphere: u32::from(look.atmosphere.is_some()),
         }
     }
 
     /// The values of the WGSL override constants.
-    pub fn constants(self) -> [(&'static str, f64); 14] {
+    pub fn constants(self) -> [(&'static str, f64); 15] {
         [
             ("LUT_MODE", f64::from(self.lut_mode)),
             ("DISPLAY_LUT_MODE", f64::from(self.display_lut_mode)),
@@ -517,6 +538,7 @@ impl KernelVariant {
             ("SECONDARIES", f64::from(self.secondaries)),
             ("QUALIFIERS", f64::from(self.qualifiers)),
             ("SOFTEN", f64::from(self.soften)),
+            ("ATMOSPHERE", f64::from(self.atmosphere)),
         ]
     }
 }

@@ -153,6 +153,8 @@ pub struct KeyPass {
 
 struct KeyedWeights {
     buffer: wgpu::Buffer,
+    /// The haze and defocus amounts (atmosphere.rs), a word a texel.
+    atmosphere: wgpu::Buffer,
     /// The combined and grown masks between steps.
     scratch: [wgpu::Buffer; 2],
     size: (u32, u32),
@@ -193,6 +195,7 @@ impl KeyPass {
                 super::bindings::uniform(1, wgpu::ShaderStages::COMPUTE),
                 super::bindings::storage_buffer(2, false),
                 super::bindings::storage_buffer(3, true),
+                super::bindings::storage_buffer(4, false),
             ],
         );
         let steps = STEPS.map(|entry| {
@@ -241,9 +244,10 @@ impl KeyPass {
         if current {
             return;
         }
-        let (buffer, scratch) = match self.weights.take() {
-            Some(w) if w.size == size => (w.buffer, w.scratch),
+        let (buffer, atmosphere, scratch) = match self.weights.take() {
+            Some(w) if w.size == size => (w.buffer, w.atmosphere, w.scratch),
             _ => (
+                weights_buffer(&ctx.device, size),
                 weights_buffer(&ctx.device, size),
                 [
                     weights_buffer(&ctx.device, size),
@@ -280,12 +284,17 @@ impl KeyPass {
                         binding: 3,
                         resource: input.as_entire_binding(),
                     },
+                    wgpu::BindGroupEntry {
+                        binding: 4,
+                        resource: atmosphere.as_entire_binding(),
+                    },
                 ],
             });
             super::dispatch_pixels(encoder, entry, pipeline, &[&bind_group], size.0, size.1);
         }
         self.weights = Some(KeyedWeights {
             buffer,
+            atmosphere,
             scratch,
             size,
             keys,
@@ -299,5 +308,11 @@ impl KeyPass {
         self.weights
             .as_ref()
             .map_or((&self.empty, (1, 1)), |w| (&w.buffer, w.size))
+    }
+
+    /// The haze and defocus amounts the last [`Self::update`] left (one
+    /// zero without masks), on the same grid as the weights.
+    pub fn atmosphere(&self) -> &wgpu::Buffer {
+        self.weights.as_ref().map_or(&self.empty, |w| &w.atmosphere)
     }
 }

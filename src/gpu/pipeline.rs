@@ -41,7 +41,7 @@ pub const FRAME_KERNEL_WGSL: &str = concat!(
     "\n",
     include_str!("../../shaders/transform.wgsl"),
     "\n",
-    include_str!("../../shaders/soften.wgsl"),
+    include_str!("../../shaders/filters.wgsl"),
     "\n",
     include_str!("../../shaders/pipeline.wgsl"),
 );
@@ -170,6 +170,7 @@ impl FramePipeline {
             bindings::uniform(9, wgpu::ShaderStages::COMPUTE),
             bindings::uniform(10, wgpu::ShaderStages::COMPUTE),
             bindings::storage_buffer(11, true),
+            bindings::storage_buffer(12, true),
         ];
         let with = |extra| {
             let mut entries = common.to_vec();
@@ -413,7 +414,7 @@ impl FramePipeline {
             0,
             bytemuck::bytes_of(&look.transform),
         );
-        if variant.secondaries > 0 {
+        if variant.secondaries > 0 || variant.atmosphere > 0 {
             let (present, grid) = self
                 .masks
                 .as_ref()
@@ -459,6 +460,10 @@ impl FramePipeline {
             wgpu::BindGroupEntry {
                 binding: 11,
                 resource: self.key_pass.weights().0.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 12,
+                resource: self.key_pass.atmosphere().as_entire_binding(),
             },
         ];
         let layout = match target {

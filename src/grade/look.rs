@@ -7,6 +7,7 @@
 //! [`Look::load`], so a broken LUT stops the look from loading at all.
 
 use super::assist::{AutoSection, StabiliseSection};
+use super::atmosphere::AtmosphereSection;
 use super::denoise::NrSection;
 use super::lut::{Interpolation, Lut};
 use super::ocio::{DisplayRendering, OcioError, OcioSection};
@@ -108,6 +109,9 @@ pub struct Look {
     /// `[nr]`: noise reduction of the source before the grade.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nr: Option<NrSection>,
+    /// `[atmosphere]`: haze and defocus by depth (see `atmosphere.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub atmosphere: Option<AtmosphereSection>,
 }
 
 fn is_false(v: &bool) -> bool {
@@ -666,7 +670,8 @@ impl Look {
             .iter()
             .flat_map(AutoSection::checks)
             .chain(self.stabilise.iter().flat_map(StabiliseSection::checks))
-            .chain(self.nr.iter().flat_map(NrSection::checks));
+            .chain(self.nr.iter().flat_map(NrSection::checks))
+            .chain(self.atmosphere.iter().flat_map(AtmosphereSection::checks));
         for (key, value, range) in assist_checks {
             out_of_range(key.to_string(), &[value], &range)?;
         }

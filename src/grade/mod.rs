@@ -17,6 +17,7 @@
 //! [`secondary`] grades.
 
 pub mod assist;
+pub mod atmosphere;
 pub mod bake;
 pub mod cdl_xml;
 pub mod denoise;

@@ -4,6 +4,7 @@
 //! The engine never calls this on the live path; tests and the offline
 //! checks compare the GPU against it.
 
+use super::atmosphere::AtmosphereGrid;
 use super::gamut::{invert, mul_vec, Gamut, Mat3};
 use super::look::{Cdl, Look};
 use super::primary::{apply_contrast, apply_lift_gamma_gain, linear_matrix};
@@ -125,6 +126,9 @@ pub fn keeps_grey(look: &Look) -> bool {
 #[derive(Clone, Copy)]
 pub struct MaskedPixel<'a> {
     pub weights: &'a SecondaryWeights,
+    /// The `[atmosphere]`'s haze and defocus amounts from the same masks
+    /// ([`AtmosphereGrid::key`]), when the look has one.
+    pub atmosphere: Option<&'a AtmosphereGrid>,
     /// The pixel centre over the picture, 0..1: ((x + 0.5) / w, (y + 0.5) / h).
     pub uv: [f32; 2],
 }
@@ -191,9 +195,34 @@ impl<'a> Grader<'a> {
         weights
     }
 
+    /// Haze by depth on a graded working-space value: mixed towards the
+    /// haze colour by its amount, in linear light. CPU twin of `apply_haze`
+    /// in grade.wgsl.
+    fn haze(&self, graded: [f32; 3], at: Option<MaskedPixel>) -> [f32; 3] {
+        let (Some(section), Some(grid)) = (&self.look.atmosphere, at.and_then(|a| a.atmosphere))
+        else {
+            return graded;
+        };
+        let amount = grid.at(at.map_or([0.0; 2], |a| a.uv))[0];
+        if amount == 0.0 {
+            return graded;
+        }
+        let transfer = self.scene.as_ref().map_or(Transfer::Srgb, |s| s.working);
+        let linear = graded.map(|c| transfer.decode(c));
+        [0, 1, 2].map(|c| transfer.encode(linear[c] + (section.haze[c] - linear[c]) * amount))
+    }
+
+    /// The defocus amount at a pixel (0 without an `[atmosphere]`).
+    pub fn defocus_amount(&self, at: Option<MaskedPixel>) -> f32 {
+        match at.and_then(|a| a.atmosphere.map(|g| g.at(a.uv))) {
+            Some([_, defocus]) if self.look.atmosphere.is_some() => defocus,
+            _ => 0.0,
+        }
+    }
+
     /// The skin smoothing amount at a pixel: the largest `soften` x weight
     /// among the secondaries (their keyed masks; the qualifier does not
-    /// narrow it). CPU twin of `soften_amount` in soften.wgsl.
+    /// narrow it). CPU twin of `soften_amount` in filters.wgsl.
     pub fn soften_amount(&self, at: Option<MaskedPixel>) -> f32 {
         let keyed = at.map_or([0.0; 4], |at| at.weights.at(at.uv));
         self.look
@@ -279,7 +308,8 @@ impl<'a> Grader<'a> {
     /// The whole grade of the pixel at `at`, secondaries included (`None`:
     /// no analysis in the run, so no secondary grades).
     pub fn pixel_masked(&self, rgb: [f32; 3], at: Option<MaskedPixel>) -> [f32; 3] {
-        self.leaving(self.secondaries(self.working(self.entering(rgb)), at))
+        let graded = self.secondaries(self.working(self.entering(rgb)), at);
+        self.leaving(self.haze(graded, at))
     }
 }
 

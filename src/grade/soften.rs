@@ -15,7 +15,7 @@
 //! strong feature is never flattened), so a low amount keeps most of the
 //! skin's texture. It acts on the camera's code values (log or display
 //! encoded, near perceptual), before the grade. CPU twin of
-//! `shaders/soften.wgsl`; a pixel no softening secondary weighs is exactly
+//! `shaders/filters.wgsl`; a pixel no softening secondary weighs is exactly
 //! untouched.
 
 /// The luma difference (code values) at which a neighbour counts
@@ -41,15 +41,17 @@ fn spatial(i: i32, j: i32) -> f32 {
 
 /// The softened value of the pixel at `(x, y)` of a `width` x `height`
 /// picture whose code values `pixel` gives (edges clamped), by `amount`
-/// (0..1), taps `step` pixels apart. CPU twin of `softened` in soften.wgsl.
+/// (0..1), taps `step` pixels apart; `centre` is the pixel's own value
+/// (the picture's, or defocused first). CPU twin of `softened` in
+/// filters.wgsl.
 pub fn soften_pixel(
     pixel: impl Fn(u32, u32) -> [f32; 3],
+    centre: [f32; 3],
     (x, y): (u32, u32),
     (width, height): (u32, u32),
     amount: f32,
     step: u32,
 ) -> [f32; 3] {
-    let centre = pixel(x, y);
     let luma = |c: [f32; 3]| c[0] * LUMA[0] + c[1] * LUMA[1] + c[2] * LUMA[2];
     let own = luma(centre);
     let mut sum = [0.0f32; 3];
@@ -79,16 +81,16 @@ mod tests {
     fn flat_stays_flat_edges_stay_and_texture_fades_with_the_amount() {
         let size = (20, 20);
         let flat = |_: u32, _: u32| [0.4, 0.3, 0.2];
-        let still = soften_pixel(flat, (5, 5), size, 1.0, 2);
+        let still = soften_pixel(flat, flat(5, 5), (5, 5), size, 1.0, 2);
         assert!((still[1] - 0.3).abs() < 1e-6, "{still:?}");
         // A step of 0.5 in luma: the far side hardly counts.
         let edge = |x: u32, _: u32| if x < 10 { [0.2; 3] } else { [0.7; 3] };
-        let next_to_edge = soften_pixel(edge, (9, 10), size, 1.0, 1);
+        let next_to_edge = soften_pixel(edge, edge(9, 10), (9, 10), size, 1.0, 1);
         assert!((next_to_edge[0] - 0.2).abs() < 1e-3, "{next_to_edge:?}");
         // Fine texture (+-0.02 checkerboard) is smoothed in proportion.
         let texture = |x: u32, y: u32| [0.5 + if (x + y) % 2 == 0 { 0.02 } else { -0.02 }; 3];
-        let full = soften_pixel(texture, (10, 10), size, 1.0, 1)[0] - 0.5;
-        let low = soften_pixel(texture, (10, 10), size, 0.25, 1)[0] - 0.5;
+        let full = soften_pixel(texture, texture(10, 10), (10, 10), size, 1.0, 1)[0] - 0.5;
+        let low = soften_pixel(texture, texture(10, 10), (10, 10), size, 0.25, 1)[0] - 0.5;
         assert!(full.abs() < 0.006, "{full}");
         assert!((low - (0.02 + 0.25 * (full - 0.02))).abs() < 1e-6, "{low}");
         assert_eq!(soften_step(1080), 3);

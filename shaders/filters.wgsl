@@ -1,15 +1,19 @@
-// Skin smoothing (`soften`, Face Refinement): an edge-preserving blur of the
-// camera picture, mixed in by the softening secondaries' masks before the
-// grade.
+// Filters of the camera picture before the grade: skin smoothing (`soften`,
+// Face Refinement) and the defocus of far planes ([atmosphere]).
 //
-// How it works: the amount at a pixel is the largest soften x weight among
+// How skin smoothing works: the amount at a pixel is the largest soften x weight among
 // the secondaries (their keyed masks, weights_at in grade.wgsl). Where it
 // is above zero, the 5 x 5 taps `step` pixels apart are averaged with a
 // bilateral filter (a Gaussian in tap distance, sigma 1.5 taps, times a
 // Gaussian in luma difference, sigma SOFTEN_RANGE_SIGMA), and the pixel
 // moves towards that mean by the amount, each channel by at most
 // SOFTEN_LIMIT. Elsewhere the pixel is exactly untouched. CPU twin:
-// src/grade/soften.rs. Composed after ingest.wgsl and grade.wgsl.
+// src/grade/soften.rs.
+//
+// Defocus: where the depth gives an amount (atmosphere_at in grade.wgsl),
+// a Gaussian over 5 x 5 taps spaced amount x the widest spacing apart.
+// CPU twin: atmosphere::defocus_pixel. Composed after ingest.wgsl and
+// grade.wgsl.
 
 // 1 when a secondary softens (0 folds it away).
 override SOFTEN: u32 = 0u;
@@ -47,4 +51,21 @@ fn softened(centre: vec3<f32>, x: u32, y: u32, amount: f32) -> vec3<f32> {
         }
     }
     return centre + amount * clamp(sum / total - centre, vec3<f32>(-SOFTEN_LIMIT), vec3<f32>(SOFTEN_LIMIT));
+}
+
+// The defocused code value of pixel (x, y) by `amount`. CPU twin:
+// atmosphere::defocus_pixel.
+fn defocused(x: u32, y: u32, amount: f32) -> vec3<f32> {
+    let spacing = amount * secondaries.haze.w;
+    var sum = vec3<f32>(0.0);
+    var total = 0.0;
+    for (var j = -2; j <= 2; j++) {
+        for (var i = -2; i <= 2; i++) {
+            let offset = vec2<i32>(round(vec2<f32>(f32(i), f32(j)) * spacing));
+            let w = exp(-f32(i * i + j * j) / 4.5);
+            sum += w * code_at(i32(x) + offset.x, i32(y) + offset.y);
+            total += w;
+        }
+    }
+    return sum / total;
 }
