@@ -19,6 +19,12 @@
 //!   footage, without `[nr]`, with its temporal filter, and with the
 //!   spatial one too, in one run: its cost as a ratio to the grade.
 //!
+//! - `selective/*`: upload and grade at 1080p on the demo's real footage
+//!   with the real models' masks of that frame, with the demo look alone
+//!   (primaries), with face refinement added (skin smoothing, eyes and the
+//!   band under them lifted), and with depth haze and defocus added, in one
+//!   run: their cost as a ratio to the primaries.
+//!
 //! Whole-loop figures against ffmpeg come from `scripts/bench-loop`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -271,12 +277,98 @@ fn noise_reduction(c: &mut Criterion) {
     group.finish();
 }
 
+fn selective(c: &mut Criterion) {
+    use neurograde::analysis::picture::{copy_size, downscaled_rgba8, RgbPicture};
+    use neurograde::analysis::{AnalysisInput, Analyzer, AnalyzerSettings};
+    use neurograde::gpu::masks::MaskTexture;
+    use neurograde::grade::atmosphere::AtmosphereSection;
+    use neurograde::grade::mask_expr::MaskExpr;
+    use neurograde::grade::secondary::{MaskKind, Secondary};
+    let ctx = GpuContext::headless().expect("GPU adapter");
+    let frame = demo_frame();
+    // The frame's masks from the real models, as the live analysis makes
+    // them (on a copy 640 pixels across).
+    let (w, h) = copy_size(frame.width, frame.height, 640);
+    let rgba = downscaled_rgba8(frame.width, frame.height, w, h, |x, y| frame.pixel(x, y));
+    let mut analyzer = Analyzer::open(AnalyzerSettings::default());
+    let input = AnalysisInput {
+        frame: frame.id,
+        captured: frame.captured,
+        frame_size: [frame.width, frame.height],
+        picture: RgbPicture::from_rgba8(w, h, &rgba),
+    };
+    analyzer.analyse(&input);
+    let result = analyzer.analyse(&input);
+    let masks = result.masks(&result.faces_at(frame.captured));
+    let mut slot = None;
+    MaskTexture::upload(&mut slot, &ctx.device, &ctx.queue, &masks);
+    let output = kernel_output(&ctx, &frame, OutputFormat::Rgba8);
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/looks/demo.toml");
+    let primaries = Look::load(std::path::Path::new(path)).expect("demo look loads");
+    let mask = |text: &str| MaskExpr::parse(text).expect("a mask");
+    let face_refinement = Look {
+        secondaries: vec![
+            Secondary {
+                feather: 0.004,
+                soften: 0.6,
+                ..Secondary::new(MaskKind::Skin)
+            },
+            Secondary {
+                exposure: 0.3,
+                ..Secondary::new(mask("eyes"))
+            },
+            Secondary {
+                feather: 0.006,
+                exposure: 0.2,
+                ..Secondary::new(mask("under-eyes"))
+            },
+        ],
+        ..primaries.clone()
+    };
+    let haze = Look {
+        atmosphere: Some(AtmosphereSection {
+            haze: [0.7, 0.75, 0.8],
+            density: 2.0,
+            start: 0.2,
+            defocus: 0.7,
+            focus: 0.4,
+        }),
+        ..primaries.clone()
+    };
+    let mut group = c.benchmark_group("selective");
+    group.sample_size(10);
+    for (name, look) in [
+        ("primaries", &primaries),
+        ("face refinement", &face_refinement),
+        ("depth haze+defocus", &haze),
+    ] {
+        let uniforms = GradeUniforms::from_look(look);
+        let mut pipeline = FramePipeline::new(&ctx);
+        pipeline.set_look(&ctx, look).expect("look fits");
+        pipeline.set_masks(slot.as_ref().expect("uploaded"));
+        group.bench_function(format!("{name}/1080p"), |b| {
+            b.iter(|| {
+                grade_and_wait(
+                    &ctx,
+                    &mut pipeline,
+                    &frame,
+                    &uniforms,
+                    OutputFormat::Rgba8,
+                    &output,
+                )
+            })
+        });
+    }
+    group.finish();
+}
+
 criterion_group!(
     benches,
     whole_frame,
     kernel_only,
     display_rendering,
     monitor,
-    noise_reduction
+    noise_reduction,
+    selective
 );
 criterion_main!(benches);
