@@ -482,6 +482,23 @@ fn start_osc_engine(args: &[&str]) -> (std::process::Child, BufReader<std::proce
     (engine, stderr)
 }
 
+/// Sends one OSC message to the engine on `port` (python-osc builds it;
+/// `args` adds its arguments to the builder `b`, e.g. `b.add_arg(1)`).
+fn send_osc(port: u16, address: &str, args: &str) {
+    let script = format!(
+        r#"
+import socket
+from pythonosc.osc_message_builder import OscMessageBuilder
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+b = OscMessageBuilder(address="{address}")
+{args}
+s.sendto(b.build().dgram, ("127.0.0.1", {port}))
+"#
+    );
+    let client = outcome(&mut python(&script));
+    assert_eq!(client.code, 0, "{}", client.stderr);
+}
+
 /// A UDP port free right now on loopback.
 fn free_port() -> u16 {
     std::net::UdpSocket::bind("127.0.0.1:0")
@@ -936,7 +953,7 @@ fn a_proposal_asked_over_osc_waits_until_accepted_and_is_one_undo_step() {
         "--fps",
         "30",
         "--frames",
-        "150",
+        "300",
         "--sink",
         "null",
         "--no-midi",
@@ -947,31 +964,25 @@ fn a_proposal_asked_over_osc_waits_until_accepted_and_is_one_undo_step() {
         "--autosave",
         dir.path().join("autosave.toml").to_str().unwrap(),
     ]);
-    let log = std::thread::spawn(move || {
-        let mut rest = String::new();
-        std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
-        rest
-    });
     // Accepting with nothing proposed is a notice; the proposal waits
-    // (the look does not change) until accepted.
-    let script = format!(
-        r#"
-import socket, time
-from pythonosc.osc_message_builder import OscMessageBuilder
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-def send(addr):
-    s.sendto(OscMessageBuilder(address=addr).build().dgram, ("127.0.0.1", {port}))
-send("/accept")
-send("/propose")
-time.sleep(1.0)
-send("/primary/exposure")
-send("/accept")
-"#
-    );
-    let client = outcome(&mut python(&script));
-    assert_eq!(client.code, 0, "{}", client.stderr);
+    // (the look does not change) until accepted. The second message goes
+    // once the engine has said it proposed (however busy the machine).
+    send_osc(port, "/accept", "");
+    send_osc(port, "/propose", "");
+    let mut log = String::new();
+    let mut line = String::new();
+    while !line.contains("proposal: auto") {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "the engine ended before proposing: {log}"
+        );
+        log.push_str(&line);
+    }
+    send_osc(port, "/primary/exposure", "");
+    send_osc(port, "/accept", "");
+    std::io::Read::read_to_string(&mut stderr, &mut log).unwrap();
     assert!(engine.wait().unwrap().success());
-    let log = log.join().unwrap();
     assert!(log.contains("no proposal to accept"), "{log}");
     assert!(log.contains("proposal: auto: exposure"), "{log}");
     assert!(log.contains("proposal accepted"), "{log}");
@@ -1059,25 +1070,11 @@ fn a_colour_match_to_a_still_asked_over_osc_recovers_the_stills_grade() {
         }
         all
     });
-    let send = |addr: &str, args: &str| {
-        let script = format!(
-            r#"
-import socket
-from pythonosc.osc_message_builder import OscMessageBuilder
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-b = OscMessageBuilder(address="{addr}")
-{args}
-s.sendto(b.build().dgram, ("127.0.0.1", {port}))
-"#
-        );
-        let client = outcome(&mut python(&script));
-        assert_eq!(client.code, 0, "{}", client.stderr);
-    };
-    send("/match", "b.add_arg(9)");
-    send("/match", "b.add_arg(1)");
+    send_osc(port, "/match", "b.add_arg(9)");
+    send_osc(port, "/match", "b.add_arg(1)");
     rx.recv_timeout(Duration::from_secs(60))
         .expect("the match is proposed");
-    send("/accept", "");
+    send_osc(port, "/accept", "");
     assert!(engine.wait().unwrap().success());
     let log = log.join().unwrap();
     assert!(log.contains("match: still 9"), "{log}");
