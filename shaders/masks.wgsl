@@ -43,13 +43,17 @@ struct Keys {
 // B under the eyes, A shine (analysis::masks).
 @group(0) @binding(0) var masks: texture_2d_array<f32>;
 @group(0) @binding(1) var<uniform> keys: Keys;
-// One word per mask texel, row by row, four values as 8-bit unorm
-// (pack4x8unorm; a matte holds no finer steps): this pass's output. The
-// frame kernel reads four of these at every pixel, and on a CPU rasteriser
-// each read of a word is one gather where a vec4 would be four.
+// The weights: one word per mask texel, row by row, four values as 8-bit
+// unorm (pack4x8unorm; a matte holds no finer steps), key_masks' output.
+// The frame kernel reads four of these at every pixel, and on a CPU
+// rasteriser each read of a word is one gather where a vec4 would be four.
 @group(0) @binding(2) var<storage, read_write> out_values: array<u32>;
-// The previous step's output (combine_masks reads none).
-@group(0) @binding(3) var<storage, read> in_values: array<u32>;
+// The previous step's output (combine_masks reads none), and this step's:
+// RGBA8 textures, one value per secondary (a texture load is the cheapest
+// read on a CPU rasteriser; the values are whole 8-bit steps, stored
+// exactly).
+@group(0) @binding(3) var in_values: texture_2d<f32>;
+@group(0) @binding(5) var step_out: texture_storage_2d<rgba8unorm, write>;
 // key_masks also writes the haze (byte 0) and defocus (byte 1) amounts of
 // each texel, from its depth.
 @group(0) @binding(4) var<storage, read_write> atmosphere_values: array<u32>;
@@ -109,12 +113,11 @@ fn combine_masks(@builtin(global_invocation_id) id: vec3<u32>) {
         let k = keys.items[i];
         out[i] = select(0.0, run_program(k, channels), k.flags.x == 1u);
     }
-    out_values[id.y * size.x + id.x] = pack4x8unorm(out);
+    textureStore(step_out, id.xy, out);
 }
 
 fn value_at(p: vec2<i32>, size: vec2<i32>) -> vec4<f32> {
-    let c = clamp(p, vec2<i32>(0), size - 1);
-    return unpack4x8unorm(in_values[c.y * size.x + c.x]);
+    return textureLoad(in_values, clamp(p, vec2<i32>(0), size - 1), 0);
 }
 
 // The largest (grow > 0) or smallest (grow < 0) value within each
@@ -138,7 +141,7 @@ fn grow_line(id: vec3<u32>, step: vec2<i32>) {
         let inside = vec4<f32>(f32(abs(d))) <= abs(radius);
         out = select(out, select(min(out, v), max(out, v), growing), inside);
     }
-    out_values[id.y * u32(size.x) + id.x] = pack4x8unorm(out);
+    textureStore(step_out, id.xy, out);
 }
 
 @compute @workgroup_size(16, 8)
@@ -151,30 +154,29 @@ fn grow_columns(@builtin(global_invocation_id) id: vec3<u32>) {
     grow_line(id, vec2<i32>(0, 1));
 }
 
-// The grown masks between texel centres, edges clamped (bilinear.wgsl).
-fn grown_bilinear(uv: vec2<f32>) -> vec4<f32> {
-    let size = vec2<i32>(textureDimensions(masks));
-    let t = bilinear_taps(uv, size);
+// One secondary's grown mask between texel centres (bilinear.wgsl).
+fn grown_channel(uv: vec2<f32>, channel: u32) -> f32 {
+    let t = bilinear_taps(uv, vec2<i32>(textureDimensions(in_values)));
     return bilinear_mix(
         t,
-        unpack4x8unorm(in_values[t.lo.y * size.x + t.lo.x]),
-        unpack4x8unorm(in_values[t.lo.y * size.x + t.hi.x]),
-        unpack4x8unorm(in_values[t.hi.y * size.x + t.lo.x]),
-        unpack4x8unorm(in_values[t.hi.y * size.x + t.hi.x]),
-    );
+        textureLoad(in_values, t.lo, 0),
+        textureLoad(in_values, vec2<i32>(t.hi.x, t.lo.y), 0),
+        textureLoad(in_values, vec2<i32>(t.lo.x, t.hi.y), 0),
+        textureLoad(in_values, t.hi, 0),
+    )[channel];
 }
 
 // CPU twin: SecondaryWeights::feathered. (No branch on the radius: see
 // run_program.)
-fn feathered(uv: vec2<f32>, radius: vec2<f32>) -> vec4<f32> {
-    var sum = vec4<f32>(0.0);
+fn feathered(uv: vec2<f32>, radius: vec2<f32>, channel: u32) -> f32 {
+    var sum = 0.0;
     for (var j = -1; j <= 1; j++) {
         for (var i = -1; i <= 1; i++) {
             let w = f32((2 - abs(i)) * (2 - abs(j)));
-            sum += w * grown_bilinear(uv + vec2<f32>(f32(i), f32(j)) * radius);
+            sum += w * grown_channel(uv + vec2<f32>(f32(i), f32(j)) * radius, channel);
         }
     }
-    return select(sum / 16.0, grown_bilinear(uv), all(radius == vec2<f32>(0.0)));
+    return select(sum / 16.0, grown_channel(uv, channel), all(radius == vec2<f32>(0.0)));
 }
 
 // The key: the mask (inverted or not) through the smooth ramp. CPU twin:
@@ -206,7 +208,7 @@ fn key_masks(@builtin(global_invocation_id) id: vec3<u32>) {
     var out = vec4<f32>(0.0);
     for (var i = 0u; i < 4u; i++) {
         let k = keys.items[i];
-        let sampled = feathered(uv, k.ramp_feather.zw)[i];
+        let sampled = feathered(uv, k.ramp_feather.zw, i);
         let weight = mask_weight(sampled, k.flags.y == 1u, k.ramp_feather.x, k.ramp_feather.y);
         out[i] = select(0.0, weight, k.flags.x == 1u);
     }

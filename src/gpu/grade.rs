@@ -204,6 +204,14 @@ impl KeyBlock {
         block
     }
 
+    /// Whether a secondary grows or shrinks its mask (the keying pass
+    /// runs its grow steps only then).
+    pub fn grows(&self) -> bool {
+        self.items
+            .iter()
+            .any(|k| k.flags[0] == 1 && k.grow[0] != 0.0)
+    }
+
     /// The keys for a picture of `width` x `height` keyed on a mask grid
     /// `grid_height` texels high, with the masks `present` (by mask
     /// channel): a secondary reading a mask that is absent is off.

@@ -155,8 +155,9 @@ struct KeyedWeights {
     buffer: wgpu::Buffer,
     /// The haze and defocus amounts (atmosphere.rs), a word a texel.
     atmosphere: wgpu::Buffer,
-    /// The combined and grown masks between steps.
-    scratch: [wgpu::Buffer; 2],
+    /// The combined and grown masks between steps (RGBA8, a value per
+    /// secondary).
+    scratch: [wgpu::TextureView; 2],
     size: (u32, u32),
     keys: KeyBlock,
     generation: u64,
@@ -171,6 +172,18 @@ pub const KEY_PASS_WGSL: &str = concat!(
 
 /// The entry points, in the order they run.
 const STEPS: [&str; 4] = ["combine_masks", "grow_rows", "grow_columns", "key_masks"];
+
+/// A texture the steps write and the next one reads.
+fn step_texture(device: &wgpu::Device, size: (u32, u32)) -> wgpu::TextureView {
+    super::texture_2d(
+        device,
+        "mask keying step",
+        size,
+        MASK_FORMAT,
+        wgpu::TextureUsages::STORAGE_BINDING | wgpu::TextureUsages::TEXTURE_BINDING,
+    )
+    .create_view(&wgpu::TextureViewDescriptor::default())
+}
 
 fn weights_buffer(device: &wgpu::Device, (width, height): (u32, u32)) -> wgpu::Buffer {
     device.create_buffer(&wgpu::BufferDescriptor {
@@ -194,8 +207,9 @@ impl KeyPass {
                 super::bindings::unfilterable_texture_array(0),
                 super::bindings::uniform(1, wgpu::ShaderStages::COMPUTE),
                 super::bindings::storage_buffer(2, false),
-                super::bindings::storage_buffer(3, true),
+                super::bindings::unfilterable_texture(3),
                 super::bindings::storage_buffer(4, false),
+                super::bindings::storage_texture_write(5, MASK_FORMAT),
             ],
         );
         let steps = STEPS.map(|entry| {
@@ -250,19 +264,26 @@ impl KeyPass {
                 weights_buffer(&ctx.device, size),
                 weights_buffer(&ctx.device, size),
                 [
-                    weights_buffer(&ctx.device, size),
-                    weights_buffer(&ctx.device, size),
+                    step_texture(&ctx.device, size),
+                    step_texture(&ctx.device, size),
                 ],
             ),
         };
         ctx.queue
             .write_buffer(&self.keys, 0, bytemuck::bytes_of(&keys));
         // Each step reads the one before: combine -> A, rows A -> B,
-        // columns B -> A, key A -> the weights.
+        // columns B -> A, key A -> the weights (its texture output unused).
         let [a, b] = &scratch;
-        let flow = [(a, b), (b, a), (a, b), (&buffer, a)];
-        for ((output, input), (pipeline, entry)) in
-            flow.into_iter().zip(self.steps.iter().zip(STEPS))
+        let flow = [(a, b), (b, a), (a, b), (b, a)];
+        // Without a grow the two grow steps are left out (combine -> A,
+        // key A -> the weights): a CPU-side choice, not a branch in WGSL.
+        let grows = keys.grows();
+        for ((output, input), (pipeline, entry)) in flow
+            .into_iter()
+            .zip(self.steps.iter().zip(STEPS))
+            .enumerate()
+            .filter(|(step, _)| grows || !matches!(step, 1 | 2))
+            .map(|(_, step)| step)
         {
             let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some(entry),
@@ -278,15 +299,19 @@ impl KeyPass {
                     },
                     wgpu::BindGroupEntry {
                         binding: 2,
-                        resource: output.as_entire_binding(),
+                        resource: buffer.as_entire_binding(),
                     },
                     wgpu::BindGroupEntry {
                         binding: 3,
-                        resource: input.as_entire_binding(),
+                        resource: wgpu::BindingResource::TextureView(input),
                     },
                     wgpu::BindGroupEntry {
                         binding: 4,
                         resource: atmosphere.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 5,
+                        resource: wgpu::BindingResource::TextureView(output),
                     },
                 ],
             });
