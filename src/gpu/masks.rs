@@ -140,9 +140,12 @@ impl MaskInput {
 /// The keying pass (`shaders/masks.wgsl`): each secondary's weight on the
 /// masks' grid, into a storage buffer (a word a texel, 8-bit weights) the
 /// frame kernel reads; four dispatches (combine, grow along rows, then
-/// columns, key) through two scratch buffers.
+/// columns, key) through two RGBA8 textures. The four pipelines are
+/// compiled at the first keying, so a run without masks does not wait for
+/// them at start-up.
 pub struct KeyPass {
-    steps: [wgpu::ComputePipeline; 4],
+    steps: Option<[wgpu::ComputePipeline; 4]>,
+    pipeline_layout: wgpu::PipelineLayout,
     layout: wgpu::BindGroupLayout,
     keys: wgpu::Buffer,
     /// One zero weight: what the frame kernel reads without masks.
@@ -196,10 +199,6 @@ fn weights_buffer(device: &wgpu::Device, (width, height): (u32, u32)) -> wgpu::B
 
 impl KeyPass {
     pub fn new(device: &wgpu::Device) -> KeyPass {
-        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("mask keying"),
-            source: wgpu::ShaderSource::Wgsl(KEY_PASS_WGSL.into()),
-        });
         let (layout, pipeline_layout) = super::single_group_layout(
             device,
             "mask keying",
@@ -212,18 +211,9 @@ impl KeyPass {
                 super::bindings::storage_texture_write(5, MASK_FORMAT),
             ],
         );
-        let steps = STEPS.map(|entry| {
-            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(entry),
-                layout: Some(&pipeline_layout),
-                module: &module,
-                entry_point: Some(entry),
-                compilation_options: Default::default(),
-                cache: None,
-            })
-        });
         KeyPass {
-            steps,
+            steps: None,
+            pipeline_layout,
             layout,
             keys: device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("mask keys"),
@@ -278,9 +268,26 @@ impl KeyPass {
         // Without a grow the two grow steps are left out (combine -> A,
         // key A -> the weights): a CPU-side choice, not a branch in WGSL.
         let grows = keys.grows();
+        let (device, layout) = (&ctx.device, &self.pipeline_layout);
+        let steps = self.steps.get_or_insert_with(|| {
+            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some("mask keying"),
+                source: wgpu::ShaderSource::Wgsl(KEY_PASS_WGSL.into()),
+            });
+            STEPS.map(|entry| {
+                device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                    label: Some(entry),
+                    layout: Some(layout),
+                    module: &module,
+                    entry_point: Some(entry),
+                    compilation_options: Default::default(),
+                    cache: None,
+                })
+            })
+        });
         for ((output, input), (pipeline, entry)) in flow
             .into_iter()
-            .zip(self.steps.iter().zip(STEPS))
+            .zip(steps.iter().zip(STEPS))
             .enumerate()
             .filter(|(step, _)| grows || !matches!(step, 1 | 2))
             .map(|(_, step)| step)
