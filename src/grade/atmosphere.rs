@@ -20,6 +20,7 @@
 //! atmosphere (amount 0), never a uniform fog.
 
 use super::look::Range;
+use super::secondary::unorm8;
 use crate::analysis::masks::{MaskChannel, MaskSet};
 use serde::{Deserialize, Serialize};
 
@@ -114,11 +115,6 @@ impl AtmosphereSection {
     pub fn defocus_amount(&self, distance: f32) -> f32 {
         self.defocus * ((distance - self.focus) / (1.0 - self.focus).max(1e-6)).clamp(0.0, 1.0)
     }
-}
-
-/// WGSL's `pack4x8unorm` then `unpack4x8unorm` of one value.
-fn unorm8(v: f32) -> f32 {
-    (0.5 + 255.0 * v.clamp(0.0, 1.0)).floor() / 255.0
 }
 
 /// The haze and defocus amounts on the masks' grid, as the GPU stores them.

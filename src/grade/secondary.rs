@@ -277,7 +277,7 @@ pub fn grow_texels(grow: f32, grid_height: u32) -> f32 {
 
 /// WGSL's `pack4x8unorm` then `unpack4x8unorm` of one value: the nearest of
 /// the 256 steps from 0 to 1.
-fn unorm8(v: f32) -> f32 {
+pub(super) fn unorm8(v: f32) -> f32 {
     (0.5 + 255.0 * v.clamp(0.0, 1.0)).floor() / 255.0
 }
 
