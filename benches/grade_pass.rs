@@ -22,8 +22,9 @@
 //! - `selective/*`: upload and grade at 1080p on the demo's real footage
 //!   with the real models' masks of that frame, with the demo look alone
 //!   (primaries), with face refinement added (skin smoothing, eyes and the
-//!   band under them lifted), and with depth haze and defocus added, in one
-//!   run: their cost as a ratio to the primaries.
+//!   band under them lifted), with refined mattes (background and person;
+//!   also keyed again every frame), and with depth haze and defocus added,
+//!   in one run: their cost as a ratio to the primaries.
 //!
 //! Whole-loop figures against ffmpeg come from `scripts/bench-loop`.
 
@@ -335,12 +336,34 @@ fn selective(c: &mut Criterion) {
         }),
         ..primaries.clone()
     };
+    let refined_mattes = Look {
+        secondaries: vec![
+            Secondary {
+                refine: 1.0,
+                exposure: -0.7,
+                saturation: 0.6,
+                ..Secondary::new(MaskKind::Background)
+            },
+            Secondary {
+                refine: 1.0,
+                exposure: 0.2,
+                ..Secondary::new(MaskKind::Person)
+            },
+        ],
+        ..primaries.clone()
+    };
     let mut group = c.benchmark_group("selective");
     group.sample_size(10);
-    for (name, look) in [
-        ("primaries", &primaries),
-        ("face refinement", &face_refinement),
-        ("depth haze+defocus", &haze),
+    for (name, look, new_masks) in [
+        ("primaries", &primaries, false),
+        ("face refinement", &face_refinement, false),
+        ("refined mattes", &refined_mattes, false),
+        (
+            "refined mattes, new masks each frame",
+            &refined_mattes,
+            true,
+        ),
+        ("depth haze+defocus", &haze, false),
     ] {
         let uniforms = GradeUniforms::from_look(look);
         let mut pipeline = FramePipeline::new(&ctx);
@@ -348,6 +371,11 @@ fn selective(c: &mut Criterion) {
         pipeline.set_masks(slot.as_ref().expect("uploaded"));
         group.bench_function(format!("{name}/1080p"), |b| {
             b.iter(|| {
+                if new_masks {
+                    // Keyed again, refinement included, as when the
+                    // analysis delivers masks at the frame rate.
+                    pipeline.set_masks(slot.as_ref().expect("uploaded"));
+                }
                 grade_and_wait(
                     &ctx,
                     &mut pipeline,

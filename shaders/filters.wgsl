@@ -22,9 +22,10 @@ override SOFTEN: u32 = 0u;
 const SOFTEN_RANGE_SIGMA: f32 = 0.08;
 const SOFTEN_LIMIT: f32 = 0.08;
 
-// The largest soften x weight at `uv` among the secondaries.
-fn soften_amount(uv: vec2<f32>) -> f32 {
-    let weights = weights_at(uv) * secondaries.from_masks + secondaries.whole;
+// The largest soften x weight at `uv` among the secondaries, at a pixel
+// whose code value is `guide`.
+fn soften_amount(uv: vec2<f32>, guide: vec3<f32>) -> f32 {
+    let weights = mask_weights(uv, guide);
     let s = weights * secondaries.soften;
     return max(max(s.x, s.y), max(s.z, s.w));
 }

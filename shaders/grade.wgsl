@@ -122,6 +122,8 @@ struct Secondaries {
     // (rgb), the widest defocus tap spacing in pixels (w).
     haze: vec4<f32>,
     qualifiers: array<Qualifier, 4>,
+    // Each secondary's matte refinement amount (`refine`, refine.rs).
+    refine: vec4<f32>,
 }
 
 // The number of `[[secondary]]` tables in the look (0 folds them away).
@@ -130,6 +132,8 @@ override SECONDARIES: u32 = 0u;
 override QUALIFIERS: u32 = 0u;
 // 1 when the look has an [atmosphere] (haze and defocus by depth).
 override ATMOSPHERE: u32 = 0u;
+// 1 when a secondary refines its matte (0 folds the refinement away).
+override REFINE: u32 = 0u;
 
 @group(0) @binding(2) var<uniform> look: GradeParams;
 @group(0) @binding(10) var<uniform> secondaries: Secondaries;
@@ -140,6 +144,9 @@ override ATMOSPHERE: u32 = 0u;
 // The haze (byte 0) and defocus (byte 1) amounts on the same grid (the
 // keying pass, masks.wgsl); one zero without analysis.
 @group(0) @binding(12) var<storage, read> atmosphere_grid: array<u32>;
+// The matte refinement's coefficients on the same grid: four vec4 a texel
+// (a.rgb, b of secondary 0..3), refine_average's output in masks.wgsl.
+@group(0) @binding(13) var<storage, read> refine_grid: array<mat4x4<f32>>;
 // The creative LUT (one entry when there is none) then the display LUT, red
 // index fastest, each entry packed into two words: red and green in 21 bits, blue in 22, over
 // the table's own range per channel (src/gpu/pipeline.rs, `pack_lut`). A
@@ -305,6 +312,31 @@ fn weights_at(uv: vec2<f32>) -> vec4<f32> {
     );
 }
 
+// The refinement coefficients at `uv`, bilinear like weights_at: column s
+// holds secondary s's (a.rgb, b). CPU twin: RefineGrid::at.
+fn refine_at(uv: vec2<f32>) -> mat4x4<f32> {
+    let w = i32(secondaries.weights_size.x);
+    let t = bilinear_taps(uv, vec2<i32>(secondaries.weights_size.xy));
+    let top = refine_grid[t.lo.y * w + t.lo.x] * (1.0 - t.f.x) + refine_grid[t.lo.y * w + t.hi.x] * t.f.x;
+    let bottom = refine_grid[t.hi.y * w + t.lo.x] * (1.0 - t.f.x) + refine_grid[t.hi.y * w + t.hi.x] * t.f.x;
+    return top * (1.0 - t.f.y) + bottom * t.f.y;
+}
+
+// The secondaries' keyed weights at a pixel whose camera code value is
+// `guide`: the keyed masks at `uv`, each moved onto the picture's edges by
+// its refine amount (the guided filter's a . guide + b), or the
+// whole-picture weight. CPU twin: MaskedPixel::keyed.
+fn mask_weights(uv: vec2<f32>, guide: vec3<f32>) -> vec4<f32> {
+    var keyed = weights_at(uv);
+    if REFINE == 1u {
+        // Each secondary's a . guide + b: the guide as a row vector times
+        // the matrix of columns (a.rgb, b).
+        let fitted = vec4<f32>(guide, 1.0) * refine_at(uv);
+        keyed = keyed + (clamp(fitted, vec4<f32>(0.0), vec4<f32>(1.0)) - keyed) * secondaries.refine;
+    }
+    return keyed * secondaries.from_masks + secondaries.whole;
+}
+
 // The haze and defocus amounts at `uv`, bilinear like weights_at. CPU twin:
 // AtmosphereGrid::at.
 fn atmosphere_at(uv: vec2<f32>) -> vec2<f32> {
@@ -384,10 +416,10 @@ fn qualifier_weight(rgb: vec3<f32>, q: Qualifier, luma_weights: vec3<f32>) -> f3
 // Each secondary's weight at a pixel: its keyed masks at `uv` (or its
 // whole-picture weight), narrowed by its qualifier on the graded value.
 // CPU twin: Grader::secondary_weights.
-fn weights_of(graded: vec3<f32>, uv: vec2<f32>) -> vec4<f32> {
-    // Arithmetic rather than a select on the uniforms: Mesa's lavapipe
-    // (LLVM 15) crashed running the select form.
-    var weights = weights_at(uv) * secondaries.from_masks + secondaries.whole;
+fn weights_of(graded: vec3<f32>, uv: vec2<f32>, guide: vec3<f32>) -> vec4<f32> {
+    // Arithmetic rather than a select on the uniforms (in mask_weights):
+    // Mesa's lavapipe (LLVM 15) crashed running the select form.
+    var weights = mask_weights(uv, guide);
     if QUALIFIERS == 1u {
         let luma = select(REC709_LUMA, AP1_LUMA, SCENE == 1u);
         for (var i = 0u; i < 4u; i++) {
@@ -404,8 +436,8 @@ fn weights_of(graded: vec3<f32>, uv: vec2<f32>) -> vec4<f32> {
 // over the picture): each mixes its correction in by its weight, in linear
 // light; a pixel no secondary weighs is left exactly as it is. CPU twin:
 // Grader::secondaries in src/grade/reference.rs.
-fn apply_secondaries(graded: vec3<f32>, uv: vec2<f32>) -> vec3<f32> {
-    let weights = weights_of(graded, uv);
+fn apply_secondaries(graded: vec3<f32>, uv: vec2<f32>, guide: vec3<f32>) -> vec3<f32> {
+    let weights = weights_of(graded, uv, guide);
     if all(weights == vec4<f32>(0.0)) {
         return graded;
     }
@@ -419,14 +451,14 @@ fn apply_secondaries(graded: vec3<f32>, uv: vec2<f32>) -> vec3<f32> {
 }
 
 // The grade of the per-channel part's output at `uv`, secondaries and haze
-// included.
-fn grade_mix_at(rgb: vec3<f32>, uv: vec2<f32>) -> vec3<f32> {
+// included; `guide` is the pixel's camera code value (matte refinement).
+fn grade_mix_at(rgb: vec3<f32>, uv: vec2<f32>, guide: vec3<f32>) -> vec3<f32> {
     if SECONDARIES == 0u && ATMOSPHERE == 0u {
         return grade_mix(rgb);
     }
     var working = grade_mix_working(rgb);
     if SECONDARIES > 0u {
-        working = apply_secondaries(working, uv);
+        working = apply_secondaries(working, uv, guide);
     }
     if ATMOSPHERE == 1u {
         working = apply_haze(working, uv);
@@ -505,6 +537,6 @@ fn sample_lut(rgb: vec3<f32>, l: LutParams, mode: u32) -> vec3<f32> {
     return (1.0 - d_max) * c000 + (d_max - d_mid) * lut_at(l, p1.x, p1.y, p1.z) + (d_mid - d_min) * lut_at(l, p2.x, p2.y, p2.z) + d_min * c111;
 }
 
-fn grade_pixel(rgb: vec3<f32>, uv: vec2<f32>) -> vec3<f32> {
-    return grade_mix_at(grade_channels(rgb), uv);
+fn grade_pixel(rgb: vec3<f32>, uv: vec2<f32>, guide: vec3<f32>) -> vec3<f32> {
+    return grade_mix_at(grade_channels(rgb), uv, guide);
 }

@@ -11,8 +11,12 @@
 //   key_masks: feathered (nine bilinear reads weighted 1-2-1 on each axis
 //     over the feather radius), inverted if asked, through the smooth ramp;
 //     0 for a secondary that is off or reads a mask the run has no model for;
-//     and the look's depth atmosphere (haze and defocus amounts) per texel.
-// CPU twin: SecondaryWeights::key in src/grade/secondary.rs. Paired with
+//     and the look's depth atmosphere (haze and defocus amounts) per texel;
+//   refine_coefficients, refine_average (only when a secondary refines):
+//     the guided filter's coefficients of each key against the masks'
+//     picture (layer 2), then their mean over the window (refine.rs).
+// CPU twins: SecondaryWeights::key in src/grade/secondary.rs and
+// RefineGrid::key in src/grade/refine.rs. Paired with
 // src/gpu/masks.rs; composed after bilinear.wgsl.
 
 // The largest grow window in texels (secondary::MAX_GROW_TEXELS).
@@ -24,7 +28,8 @@ struct Key {
     // On (enabled and its masks present), inverted (`invert`), enabled (the
     // look's switch), unused.
     flags: vec4<u32>,
-    // The grow radius in texels (negative shrinks), unused x3.
+    // The grow radius in texels (negative shrinks), the refine amount,
+    // unused x2.
     grow: vec4<f32>,
     // The mask program: up to eight steps (see run_program).
     program: array<vec4<u32>, 2>,
@@ -35,12 +40,14 @@ struct Keys {
     // The look's [atmosphere]: density, start, focus, defocus
     // (src/grade/atmosphere.rs).
     atmosphere: vec4<f32>,
-    // x: 1 when the look has one and the run has depth.
+    // x: 1 when the look has one and the run has depth; y: the refine
+    // window's radius in texels.
     atmosphere_on: vec4<u32>,
 }
 
-// Two RGBA8 layers: R face, G skin, B person, A depth; R eyes, G lips,
-// B under the eyes, A shine (analysis::masks).
+// Three RGBA8 layers: R face, G skin, B person, A depth; R eyes, G lips,
+// B under the eyes, A shine (analysis::masks); the picture they were made
+// from (RGB, the refinement's guide).
 @group(0) @binding(0) var masks: texture_2d_array<f32>;
 @group(0) @binding(1) var<uniform> keys: Keys;
 // The weights: one word per mask texel, row by row, four values as 8-bit
@@ -57,6 +64,11 @@ struct Keys {
 // key_masks also writes the haze (byte 0) and defocus (byte 1) amounts of
 // each texel, from its depth.
 @group(0) @binding(4) var<storage, read_write> atmosphere_values: array<u32>;
+// The refinement's coefficients, four per texel (a.rgb, b for secondary
+// 0..3): each window's (refine_coefficients), then their window means
+// (refine_average), which the frame kernel reads.
+@group(0) @binding(6) var<storage, read_write> window_coefficients: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> refine_grid: array<vec4<f32>>;
 
 // Step opcodes (low four bits; then the channel in bits 4..7 and whether it
 // is inverted in bit 8). CPU twin: mask_expr::Op.
@@ -215,4 +227,101 @@ fn key_masks(@builtin(global_invocation_id) id: vec3<u32>) {
     out_values[id.y * size.x + id.x] = pack4x8unorm(out);
     let depth = textureLoad(masks, id.xy, 0, 0).a;
     atmosphere_values[id.y * size.x + id.x] = pack4x8unorm(atmosphere_amounts(1.0 - depth));
+}
+
+// A texel of the keyed weights (key_masks' output), edges clamped.
+fn keyed_at(p: vec2<i32>, size: vec2<i32>) -> vec4<f32> {
+    let c = clamp(p, vec2<i32>(0), size - 1);
+    return unpack4x8unorm(out_values[c.y * size.x + c.x]);
+}
+
+// The guided filter's a and b of one window from its means, the guide
+// taken relative to the window's centre texel (the variances then do not
+// cancel in f32): the guide `m`, its second moments (rr, rg, rb; gg, gb,
+// bb), the key `p` and the guide-times-key `ip`. CPU twin:
+// refine::coefficients (the same operations in the same order).
+fn coefficients(m: vec3<f32>, m0: vec3<f32>, m1: vec3<f32>, p: f32, ip: vec3<f32>, centre: vec3<f32>) -> vec4<f32> {
+    let xx = m0.x - m.x * m.x + REFINE_EPSILON;
+    let xy = m0.y - m.x * m.y;
+    let xz = m0.z - m.x * m.z;
+    let yy = m1.x - m.y * m.y + REFINE_EPSILON;
+    let yz = m1.y - m.y * m.z;
+    let zz = m1.z - m.z * m.z + REFINE_EPSILON;
+    let cov = ip - m * p;
+    let c00 = yy * zz - yz * yz;
+    let c01 = xz * yz - xy * zz;
+    let c02 = xy * yz - xz * yy;
+    let c11 = xx * zz - xz * xz;
+    let c12 = xy * xz - xx * yz;
+    let c22 = xx * yy - xy * xy;
+    let det = xx * c00 + xy * c01 + xz * c02;
+    let a = vec3<f32>(
+        (c00 * cov.x + c01 * cov.y + c02 * cov.z) / det,
+        (c01 * cov.x + c11 * cov.y + c12 * cov.z) / det,
+        (c02 * cov.x + c12 * cov.y + c22 * cov.z) / det,
+    );
+    let mean = m + centre;
+    return vec4<f32>(a, p - (a.x * mean.x + a.y * mean.y + a.z * mean.z));
+}
+
+// refine::EPSILON and refine::MAX_RADIUS_TEXELS.
+const REFINE_EPSILON: f32 = 1e-3;
+const MAX_REFINE_TEXELS: i32 = 4;
+
+@compute @workgroup_size(16, 8)
+fn refine_coefficients(@builtin(global_invocation_id) id: vec3<u32>) {
+    let size = vec2<i32>(textureDimensions(masks));
+    if i32(id.x) >= size.x || i32(id.y) >= size.y {
+        return;
+    }
+    let r = min(i32(keys.atmosphere_on.y), MAX_REFINE_TEXELS);
+    var m = vec3<f32>(0.0);
+    var m0 = vec3<f32>(0.0);
+    var m1 = vec3<f32>(0.0);
+    var p = vec4<f32>(0.0);
+    var ip = array<vec3<f32>, 4>(vec3<f32>(0.0), vec3<f32>(0.0), vec3<f32>(0.0), vec3<f32>(0.0));
+    let centre = textureLoad(masks, vec2<i32>(id.xy), 2, 0).rgb;
+    for (var j = -r; j <= r; j++) {
+        for (var i = -r; i <= r; i++) {
+            let t = clamp(vec2<i32>(id.xy) + vec2<i32>(i, j), vec2<i32>(0), size - 1);
+            let g = textureLoad(masks, t, 2, 0).rgb - centre;
+            let v = keyed_at(t, size);
+            m += g;
+            m0 += g.x * g;
+            m1 += vec3<f32>(g.y * g.y, g.y * g.z, g.z * g.z);
+            p += v;
+            for (var s = 0; s < 4; s++) {
+                ip[s] += g * v[s];
+            }
+        }
+    }
+    let count = f32((2 * r + 1) * (2 * r + 1));
+    let base = (id.y * u32(size.x) + id.x) * 4u;
+    for (var s = 0u; s < 4u; s++) {
+        window_coefficients[base + s] = coefficients(m / count, m0 / count, m1 / count, p[s] / count, ip[s] / count, centre);
+    }
+}
+
+@compute @workgroup_size(16, 8)
+fn refine_average(@builtin(global_invocation_id) id: vec3<u32>) {
+    let size = vec2<i32>(textureDimensions(masks));
+    if i32(id.x) >= size.x || i32(id.y) >= size.y {
+        return;
+    }
+    let r = min(i32(keys.atmosphere_on.y), MAX_REFINE_TEXELS);
+    var sum = array<vec4<f32>, 4>(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+    for (var j = -r; j <= r; j++) {
+        for (var i = -r; i <= r; i++) {
+            let t = clamp(vec2<i32>(id.xy) + vec2<i32>(i, j), vec2<i32>(0), size - 1);
+            let base = u32(t.y * size.x + t.x) * 4u;
+            for (var s = 0u; s < 4u; s++) {
+                sum[s] += window_coefficients[base + s];
+            }
+        }
+    }
+    let count = f32((2 * r + 1) * (2 * r + 1));
+    let base = (id.y * u32(size.x) + id.x) * 4u;
+    for (var s = 0u; s < 4u; s++) {
+        refine_grid[base + s] = sum[s] / count;
+    }
 }

@@ -31,16 +31,17 @@ override OUT_FORMAT: u32 = 0u;
 
 // The graded value of 8-bit codes: exact, since the table holds the
 // per-channel part evaluated at exactly these codes.
-fn graded_codes(r: u32, g: u32, b: u32, x: u32, y: u32) -> vec4<f32> {
-    // A softened or defocused pixel's codes are no longer the table's.
-    if SOFTEN == 1u && soften_amount(pixel_uv(x, y)) > 0.0 {
-        return graded_pixel(x, y);
-    }
-    if ATMOSPHERE == 1u && atmosphere_at(pixel_uv(x, y)).y > 0.0 {
-        return graded_pixel(x, y);
-    }
-    let c = vec3<f32>(channel_lut[r].x, channel_lut[g].y, channel_lut[b].z);
-    return vec4<f32>(grade_mix_at(c, pixel_uv(x, y)), 1.0);
+fn graded_codes(codes: vec3<u32>, x: u32, y: u32) -> vec4<f32> {
+    let c = vec3<f32>(channel_lut[codes.r].x, channel_lut[codes.g].y, channel_lut[codes.b].z);
+    return vec4<f32>(grade_mix_at(c, pixel_uv(x, y), vec3<f32>(codes) / 255.0), 1.0);
+}
+
+// Whether a filter changes the pixel before the grade (skin smoothing or
+// defocus): its codes are then no longer the table's.
+fn filtered(codes: vec3<u32>, x: u32, y: u32) -> bool {
+    let uv = pixel_uv(x, y);
+    let soft = SOFTEN == 1u && soften_amount(uv, vec3<f32>(codes) / 255.0) > 0.0;
+    return soft || (ATMOSPHERE == 1u && atmosphere_at(uv).y > 0.0);
 }
 
 // The pixel centre over the picture, 0..1 (where the masks are sampled).
@@ -51,6 +52,7 @@ fn pixel_uv(x: u32, y: u32) -> vec2<f32> {
 fn graded_pixel(x: u32, y: u32) -> vec4<f32> {
     var c = decode_pixel(x, y);
     let uv = pixel_uv(x, y);
+    let guide = c.rgb;
     if ATMOSPHERE == 1u {
         let amount = atmosphere_at(uv).y;
         if amount > 0.0 {
@@ -58,12 +60,12 @@ fn graded_pixel(x: u32, y: u32) -> vec4<f32> {
         }
     }
     if SOFTEN == 1u {
-        let amount = soften_amount(uv);
+        let amount = soften_amount(uv, guide);
         if amount > 0.0 {
             c = vec4<f32>(softened(c.rgb, x, y, amount), c.a);
         }
     }
-    return vec4<f32>(grade_pixel(c.rgb, uv), c.a);
+    return vec4<f32>(grade_pixel(c.rgb, uv, guide), c.a);
 }
 
 fn store_packed(p: u32, c: vec4<f32>) {
@@ -102,26 +104,34 @@ fn to_buffer(@builtin(global_invocation_id) id: vec3<u32>) {
         return;
     }
     let p = y * ingest.width + x;
-    if FORMAT == 0u && x + 3u < ingest.width && (p & 3u) == 0u {
-        // 3-byte RGB: four pixels starting on a word boundary are exactly
-        // three words. (A row of a picture whose width is not a multiple of
-        // 4 starts inside a word: those rows take the byte-wise route below.)
-        let w = p * 3u / 4u;
-        let a = src[w];
-        let b = src[w + 1u];
-        let c = src[w + 2u];
-        store_packed(p, graded_codes(a & 0xffu, (a >> 8u) & 0xffu, (a >> 16u) & 0xffu, x, y));
-        store_packed(p + 1u, graded_codes(a >> 24u, b & 0xffu, (b >> 8u) & 0xffu, x + 1u, y));
-        store_packed(p + 2u, graded_codes((b >> 16u) & 0xffu, b >> 24u, c & 0xffu, x + 2u, y));
-        store_packed(p + 3u, graded_codes((c >> 8u) & 0xffu, (c >> 16u) & 0xffu, c >> 24u, x + 3u, y));
-    } else if FORMAT == 0u {
-        // 3-byte RGB at any byte offset: the same table route, byte by byte.
-        for (var i = 0u; i < 4u && x + i < ingest.width; i++) {
-            let b = (p + i) * 3u;
-            store_packed(p + i, graded_codes(byte_at(b), byte_at(b + 1u), byte_at(b + 2u), x + i, y));
+    // 3-byte RGB: the four pixels' codes, for the table route.
+    var codes: array<vec3<u32>, 4>;
+    if FORMAT == 0u {
+        if x + 3u < ingest.width && (p & 3u) == 0u {
+            // Four pixels starting on a word boundary are exactly three
+            // words. (A row of a picture whose width is not a multiple of 4
+            // starts inside a word: those rows go byte by byte.)
+            let w = p * 3u / 4u;
+            let a = src[w];
+            let b = src[w + 1u];
+            let c = src[w + 2u];
+            codes[0] = vec3<u32>(a & 0xffu, (a >> 8u) & 0xffu, (a >> 16u) & 0xffu);
+            codes[1] = vec3<u32>(a >> 24u, b & 0xffu, (b >> 8u) & 0xffu);
+            codes[2] = vec3<u32>((b >> 16u) & 0xffu, b >> 24u, c & 0xffu);
+            codes[3] = vec3<u32>((c >> 8u) & 0xffu, (c >> 16u) & 0xffu, c >> 24u);
+        } else {
+            for (var i = 0u; i < 4u && x + i < ingest.width; i++) {
+                let b = (p + i) * 3u;
+                codes[i] = vec3<u32>(byte_at(b), byte_at(b + 1u), byte_at(b + 2u));
+            }
         }
-    } else {
-        for (var i = 0u; i < 4u && x + i < ingest.width; i++) {
+    }
+    // One call site of each route: the whole grade is inlined once, not
+    // once per pixel (lavapipe's compile time grows with every copy).
+    for (var i = 0u; i < 4u && x + i < ingest.width; i++) {
+        if FORMAT == 0u && !filtered(codes[i], x + i, y) {
+            store_packed(p + i, graded_codes(codes[i], x + i, y));
+        } else {
             store_packed(p + i, graded_pixel(x + i, y));
         }
     }

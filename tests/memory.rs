@@ -107,6 +107,7 @@ fn a_moving_look_does_not_grow_memory() {
                 height: h,
                 rgba: noise(0),
                 parts: noise(13),
+                guide: noise(29),
                 present: [true; 8],
             };
             MaskTexture::upload(&mut mask_slot, &ctx.device, &ctx.queue, &masks);

@@ -138,6 +138,8 @@ pub struct Analysis {
     /// The person matte, smoothed over time.
     pub matte: Option<Matte>,
     pub depth: Option<DepthField>,
+    /// The analysed picture, RGBA8: the guide of matte refinement.
+    pub guide: Vec<u8>,
     /// This picture starts a new shot; temporal state was reset.
     pub scene_cut: bool,
     /// Histogram distance to the previous picture (0..1).
@@ -159,7 +161,7 @@ impl Analysis {
     /// result's, or as [`Analysis::faces_at`] predicts them).
     pub fn masks(&self, faces: &[TrackedFace]) -> MaskSet {
         let [w, h] = self.picture_size;
-        MaskSet::draw(
+        let mut masks = MaskSet::draw(
             w,
             h,
             faces,
@@ -174,7 +176,9 @@ impl Analysis {
                 height: d.height,
                 values: &d.values,
             }),
-        )
+        );
+        masks.guide.clone_from(&self.guide);
+        masks
     }
 }
 
@@ -322,6 +326,7 @@ impl Analyzer {
             faces: faces.iter().map(|f| f.scaled(scale)).collect(),
             matte,
             depth,
+            guide: picture.to_rgba8(),
             scene_cut,
             cut_distance,
             detected,

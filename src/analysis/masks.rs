@@ -61,6 +61,9 @@ pub struct MaskSet {
     pub rgba: Vec<u8>,
     /// Eyes, lips, under the eyes, shine: the same layout.
     pub parts: Vec<u8>,
+    /// The picture the masks were made from, RGBA8 (alpha unused): the
+    /// guide of matte refinement (`grade::refine`).
+    pub guide: Vec<u8>,
     /// Which channels the analysis made (by [`MaskChannel`]): a person
     /// matte or depth the run has no model for is absent, not empty.
     pub present: [bool; MASK_CHANNELS],
@@ -81,6 +84,7 @@ impl MaskSet {
             height,
             rgba: vec![0; bytes],
             parts: vec![0; bytes],
+            guide: vec![0; bytes],
             present: [true; MASK_CHANNELS],
         }
     }

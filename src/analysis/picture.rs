@@ -32,6 +32,18 @@ impl RgbPicture {
         }
     }
 
+    /// As 8-bit RGBA bytes (alpha 255), each value rounded to its nearest
+    /// step: the inverse of [`RgbPicture::from_rgba8`].
+    pub fn to_rgba8(&self) -> Vec<u8> {
+        self.data
+            .chunks_exact(3)
+            .flat_map(|px| {
+                let byte = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+                [byte(px[0]), byte(px[1]), byte(px[2]), 255]
+            })
+            .collect()
+    }
+
     /// From 8-bit RGB bytes.
     pub fn from_rgb8(width: u32, height: u32, bytes: &[u8]) -> RgbPicture {
         RgbPicture {

@@ -49,6 +49,7 @@ pub enum Key {
     SecondaryGain,
     SecondarySoften,
     SecondaryGrow,
+    SecondaryRefine,
     SecondaryFeather,
     SecondarySmooth,
     SecondaryEnabled,
@@ -89,7 +90,7 @@ pub struct KeyInfo {
 }
 
 /// Every key, in the order `neurograde midi learn` lists them.
-pub const KEYS: [KeyInfo; 22] = [
+pub const KEYS: [KeyInfo; 23] = [
     info(
         Key::Exposure,
         "primary/exposure",
@@ -232,6 +233,14 @@ pub const KEYS: [KeyInfo; 22] = [
         false,
         (-0.02, 0.02),
         (-MAX_GROW, MAX_GROW),
+        0.0,
+    ),
+    info(
+        Key::SecondaryRefine,
+        "secondary/refine",
+        false,
+        (0.0, 1.0),
+        (0.0, 1.0),
         0.0,
     ),
     info(
@@ -469,6 +478,7 @@ impl Param {
                 Key::SecondaryGain => Slot::Channels(s.gain),
                 Key::SecondarySoften => Slot::Scalar(s.soften),
                 Key::SecondaryGrow => Slot::Scalar(s.grow),
+                Key::SecondaryRefine => Slot::Scalar(s.refine),
                 Key::SecondaryFeather => Slot::Scalar(s.feather),
                 Key::SecondarySmooth => Slot::Scalar(s.smooth),
                 Key::SecondaryEnabled => switch(s.enabled),
@@ -503,6 +513,7 @@ impl Param {
                 Key::SecondaryGain => Field::Channels(&mut s.gain),
                 Key::SecondarySoften => Field::Scalar(&mut s.soften),
                 Key::SecondaryGrow => Field::Scalar(&mut s.grow),
+                Key::SecondaryRefine => Field::Scalar(&mut s.refine),
                 Key::SecondaryFeather => Field::Scalar(&mut s.feather),
                 Key::SecondarySmooth => Field::Scalar(&mut s.smooth),
                 Key::SecondaryEnabled => Field::Switch(&mut s.enabled),

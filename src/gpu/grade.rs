@@ -20,6 +20,7 @@ use crate::grade::mask_expr::{Op, MAX_OPS};
 use crate::grade::ocio::DisplayRendering;
 use crate::grade::primary::linear_matrix;
 use crate::grade::reference::linear_to_srgb;
+use crate::grade::refine::radius_texels;
 use crate::grade::secondary::{feather_radius, grow_texels, MAX_SECONDARIES};
 use crate::grade::soften::soften_step;
 use crate::grade::transfer::Transfer;
@@ -89,6 +90,8 @@ pub struct SecondaryGains {
     /// spacing in pixels (set per frame).
     haze: [f32; 4],
     qualifiers: [QualifierParams; MAX_SECONDARIES],
+    /// Matte refinement amounts.
+    refine: [f32; MAX_SECONDARIES],
 }
 
 /// `Qualifier` in grade.wgsl.
@@ -110,6 +113,7 @@ impl SecondaryGains {
             let gain = s.linear_gain();
             block.gain_saturation[i] = [gain[0], gain[1], gain[2], s.saturation];
             block.soften[i] = if s.enabled { s.soften } else { 0.0 };
+            block.refine[i] = if s.enabled { s.refine } else { 0.0 };
             match s.whole_picture_weight() {
                 Some(weight) => block.whole[i] = weight,
                 None => block.from_masks[i] = 1.0,
@@ -145,7 +149,7 @@ struct Key {
     /// (the look's switch), unused.
     flags: [u32; 4],
     /// The grow radius (a share of the height until the grid's size is
-    /// known, then texels), unused x3.
+    /// known, then texels), the refine amount, unused x2.
     grow: [f32; 4],
     /// The mask program, one step a word (see [`encode_op`]).
     program: [u32; MAX_OPS],
@@ -175,7 +179,8 @@ pub struct KeyBlock {
     /// `[atmosphere]`: density, start, focus, defocus.
     atmosphere: [f32; 4],
     /// 1 when the look has one (and, once [`Self::for_picture`] knows,
-    /// the run has depth), unused x3.
+    /// the run has depth); the refine window's radius in texels (once the
+    /// grid is known); unused x2.
     atmosphere_on: [u32; 4],
 }
 
@@ -197,7 +202,7 @@ impl KeyBlock {
                 // picture's and the grid's sizes are known.
                 ramp_feather: [lo, hi, s.feather, 0.0],
                 flags: [0, u32::from(s.invert), u32::from(s.enabled), 0],
-                grow: [s.grow, 0.0, 0.0, 0.0],
+                grow: [s.grow, s.refine, 0.0, 0.0],
                 program,
             };
         }
@@ -212,6 +217,14 @@ impl KeyBlock {
             .any(|k| k.flags[0] == 1 && k.grow[0] != 0.0)
     }
 
+    /// Whether a secondary refines its matte (the keying pass runs its
+    /// refine steps only then).
+    pub fn refines(&self) -> bool {
+        self.items
+            .iter()
+            .any(|k| k.flags[0] == 1 && k.grow[1] > 0.0)
+    }
+
     /// The keys for a picture of `width` x `height` keyed on a mask grid
     /// `grid_height` texels high, with the masks `present` (by mask
     /// channel): a secondary reading a mask that is absent is off.
@@ -222,6 +235,7 @@ impl KeyBlock {
         present: [bool; MASK_CHANNELS],
     ) -> KeyBlock {
         self.atmosphere_on[0] &= u32::from(present[MaskChannel::Depth as usize]);
+        self.atmosphere_on[1] = radius_texels(grid_height) as u32;
         for item in &mut self.items {
             let radius = feather_radius(item.ramp_feather[2], width, height);
             item.ramp_feather[2] = radius[0];
@@ -489,6 +503,8 @@ pub struct KernelVariant {
     pub soften: u32,
     /// 1 when the look has an `[atmosphere]`.
     pub atmosphere: u32,
+    /// 1 when a secondary refines its matte.
+    pub refine: u32,
 }
 
 impl KernelVariant {
@@ -526,11 +542,17 @@ impl KernelVariant {
                     .any(|s| s.enabled && s.soften > 0.0),
             ),
             atmosphere: u32::from(look.atmosphere.is_some()),
+            refine: u32::from(
+                look.secondaries
+                    .iter()
+                    .take(MAX_SECONDARIES)
+                    .any(|s| s.enabled && s.refine > 0.0),
+            ),
         }
     }
 
     /// The values of the WGSL override constants.
-    pub fn constants(self) -> [(&'static str, f64); 15] {
+    pub fn constants(self) -> [(&'static str, f64); 16] {
         [
             ("LUT_MODE", f64::from(self.lut_mode)),
             ("DISPLAY_LUT_MODE", f64::from(self.display_lut_mode)),
@@ -547,6 +569,7 @@ impl KernelVariant {
             ("QUALIFIERS", f64::from(self.qualifiers)),
             ("SOFTEN", f64::from(self.soften)),
             ("ATMOSPHERE", f64::from(self.atmosphere)),
+            ("REFINE", f64::from(self.refine)),
         ]
     }
 }

@@ -1,6 +1,7 @@
-//! The analysis masks on the GPU: one RGBA8 texture of two layers, a mask a
-//! channel (R face, G skin, B person, A depth; R eyes, G lips, B under the
-//! eyes, A shine; see `analysis::masks`), for the secondary grades.
+//! The analysis masks on the GPU: one RGBA8 texture of three layers, a mask
+//! a channel (R face, G skin, B person, A depth; R eyes, G lips, B under the
+//! eyes, A shine; see `analysis::masks`), then the picture they were made
+//! from (matte refinement's guide), for the secondary grades.
 //!
 //! How it works: [`MaskTexture::upload`] writes a [`MaskSet`]'s two layers,
 //! re-creating the texture only when the analysis picture's size changes.
@@ -13,8 +14,8 @@ use super::grade::KeyBlock;
 use crate::analysis::masks::{MaskSet, MASK_CHANNELS};
 
 pub const MASK_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
-/// The texture's layers: the models' masks, then the face's parts.
-const LAYERS: u32 = 2;
+/// The texture's layers: the models' masks, the face's parts, the guide.
+const LAYERS: u32 = 3;
 
 pub struct MaskTexture {
     texture: wgpu::Texture,
@@ -67,7 +68,8 @@ impl MaskTexture {
         }
         let slot = slot.as_mut().expect("created above");
         slot.present = masks.present;
-        for (layer, bytes) in [&masks.rgba, &masks.parts].into_iter().enumerate() {
+        let layers = [&masks.rgba, &masks.parts, &masks.guide];
+        for (layer, bytes) in layers.into_iter().enumerate() {
             queue.write_texture(
                 wgpu::TexelCopyTextureInfo {
                     texture: &slot.texture,
@@ -140,16 +142,21 @@ impl MaskInput {
 /// The keying pass (`shaders/masks.wgsl`): each secondary's weight on the
 /// masks' grid, into a storage buffer (a word a texel, 8-bit weights) the
 /// frame kernel reads; four dispatches (combine, grow along rows, then
-/// columns, key) through two RGBA8 textures. The four pipelines are
+/// columns, key) through two RGBA8 textures, then two more when a secondary
+/// refines its matte (the guided filter's coefficients per window, then
+/// their means, into a buffer of four vec4 a texel). The pipelines are
 /// compiled at the first keying, so a run without masks does not wait for
 /// them at start-up.
 pub struct KeyPass {
-    steps: Option<[wgpu::ComputePipeline; 4]>,
+    steps: Option<[wgpu::ComputePipeline; 6]>,
     pipeline_layout: wgpu::PipelineLayout,
     layout: wgpu::BindGroupLayout,
     keys: wgpu::Buffer,
     /// One zero weight: what the frame kernel reads without masks.
     empty: wgpu::Buffer,
+    /// Zero refinement coefficients of one texel: what the frame kernel
+    /// reads when nothing refines.
+    empty_refine: wgpu::Buffer,
     /// The weights of the last keying, their grid, and what it keyed.
     weights: Option<KeyedWeights>,
 }
@@ -161,6 +168,9 @@ struct KeyedWeights {
     /// The combined and grown masks between steps (RGBA8, a value per
     /// secondary).
     scratch: [wgpu::TextureView; 2],
+    /// Each window's refinement coefficients, then their means (made at
+    /// the first keying that refines).
+    refine: Option<[wgpu::Buffer; 2]>,
     size: (u32, u32),
     keys: KeyBlock,
     generation: u64,
@@ -174,7 +184,14 @@ pub const KEY_PASS_WGSL: &str = concat!(
 );
 
 /// The entry points, in the order they run.
-const STEPS: [&str; 4] = ["combine_masks", "grow_rows", "grow_columns", "key_masks"];
+const STEPS: [&str; 6] = [
+    "combine_masks",
+    "grow_rows",
+    "grow_columns",
+    "key_masks",
+    "refine_coefficients",
+    "refine_average",
+];
 
 /// A texture the steps write and the next one reads.
 fn step_texture(device: &wgpu::Device, size: (u32, u32)) -> wgpu::TextureView {
@@ -189,13 +206,26 @@ fn step_texture(device: &wgpu::Device, size: (u32, u32)) -> wgpu::TextureView {
 }
 
 fn weights_buffer(device: &wgpu::Device, (width, height): (u32, u32)) -> wgpu::Buffer {
+    grid_buffer(device, "secondary weights", (width, height), 4)
+}
+
+/// A storage buffer of `bytes` per texel of a `width` x `height` grid.
+fn grid_buffer(
+    device: &wgpu::Device,
+    label: &str,
+    (width, height): (u32, u32),
+    bytes: u64,
+) -> wgpu::Buffer {
     device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("secondary weights"),
-        size: u64::from(width) * u64::from(height) * 4,
+        label: Some(label),
+        size: u64::from(width) * u64::from(height) * bytes,
         usage: wgpu::BufferUsages::STORAGE,
         mapped_at_creation: false,
     })
 }
+
+/// The refinement's bytes per texel: four coefficients of four secondaries.
+const REFINE_TEXEL_BYTES: u64 = 4 * 16;
 
 impl KeyPass {
     pub fn new(device: &wgpu::Device) -> KeyPass {
@@ -209,6 +239,8 @@ impl KeyPass {
                 super::bindings::unfilterable_texture(3),
                 super::bindings::storage_buffer(4, false),
                 super::bindings::storage_texture_write(5, MASK_FORMAT),
+                super::bindings::storage_buffer(6, false),
+                super::bindings::storage_buffer(7, false),
             ],
         );
         KeyPass {
@@ -223,6 +255,7 @@ impl KeyPass {
             }),
             // Buffers are created zeroed.
             empty: weights_buffer(device, (1, 1)),
+            empty_refine: grid_buffer(device, "no refinement", (1, 1), REFINE_TEXEL_BYTES),
             weights: None,
         }
     }
@@ -248,8 +281,8 @@ impl KeyPass {
         if current {
             return;
         }
-        let (buffer, atmosphere, scratch) = match self.weights.take() {
-            Some(w) if w.size == size => (w.buffer, w.atmosphere, w.scratch),
+        let (buffer, atmosphere, scratch, refine) = match self.weights.take() {
+            Some(w) if w.size == size => (w.buffer, w.atmosphere, w.scratch, w.refine),
             _ => (
                 weights_buffer(&ctx.device, size),
                 weights_buffer(&ctx.device, size),
@@ -257,17 +290,32 @@ impl KeyPass {
                     step_texture(&ctx.device, size),
                     step_texture(&ctx.device, size),
                 ],
+                None,
             ),
+        };
+        let refines = keys.refines();
+        let refine = match refine {
+            None if refines => Some(
+                ["refine coefficients", "refined mattes"]
+                    .map(|label| grid_buffer(&ctx.device, label, size, REFINE_TEXEL_BYTES)),
+            ),
+            kept => kept,
         };
         ctx.queue
             .write_buffer(&self.keys, 0, bytemuck::bytes_of(&keys));
         // Each step reads the one before: combine -> A, rows A -> B,
-        // columns B -> A, key A -> the weights (its texture output unused).
+        // columns B -> A, key A -> the weights (its texture output unused),
+        // then the refinement from the weights (buffers 6 and 7).
         let [a, b] = &scratch;
-        let flow = [(a, b), (b, a), (a, b), (b, a)];
+        let flow = [(a, b), (b, a), (a, b), (b, a), (b, a), (b, a)];
         // Without a grow the two grow steps are left out (combine -> A,
-        // key A -> the weights): a CPU-side choice, not a branch in WGSL.
+        // key A -> the weights), and without refinement its two: a
+        // CPU-side choice, not a branch in WGSL.
         let grows = keys.grows();
+        let [coefficients, refined] = match &refine {
+            Some([c, r]) => [c, r],
+            None => [&self.empty_refine, &self.empty_refine],
+        };
         let (device, layout) = (&ctx.device, &self.pipeline_layout);
         let steps = self.steps.get_or_insert_with(|| {
             let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
@@ -289,7 +337,11 @@ impl KeyPass {
             .into_iter()
             .zip(steps.iter().zip(STEPS))
             .enumerate()
-            .filter(|(step, _)| grows || !matches!(step, 1 | 2))
+            .filter(|(step, _)| match step {
+                1 | 2 => grows,
+                4 | 5 => refines,
+                _ => true,
+            })
             .map(|(_, step)| step)
         {
             let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -320,6 +372,14 @@ impl KeyPass {
                         binding: 5,
                         resource: wgpu::BindingResource::TextureView(output),
                     },
+                    wgpu::BindGroupEntry {
+                        binding: 6,
+                        resource: coefficients.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 7,
+                        resource: refined.as_entire_binding(),
+                    },
                 ],
             });
             super::dispatch_pixels(encoder, entry, pipeline, &[&bind_group], size.0, size.1);
@@ -328,6 +388,7 @@ impl KeyPass {
             buffer,
             atmosphere,
             scratch,
+            refine,
             size,
             keys,
             generation: masks.generation,
@@ -340,6 +401,15 @@ impl KeyPass {
         self.weights
             .as_ref()
             .map_or((&self.empty, (1, 1)), |w| (&w.buffer, w.size))
+    }
+
+    /// The refinement coefficients the last [`Self::update`] left (zeros of
+    /// one texel when nothing refined yet), on the same grid.
+    pub fn refine_grid(&self) -> &wgpu::Buffer {
+        self.weights
+            .as_ref()
+            .and_then(|w| w.refine.as_ref())
+            .map_or(&self.empty_refine, |[_, refined]| refined)
     }
 
     /// The haze and defocus amounts the last [`Self::update`] left (one

@@ -171,6 +171,7 @@ impl FramePipeline {
             bindings::uniform(10, wgpu::ShaderStages::COMPUTE),
             bindings::storage_buffer(11, true),
             bindings::storage_buffer(12, true),
+            bindings::storage_buffer(13, true),
         ];
         let with = |extra| {
             let mut entries = common.to_vec();
@@ -464,6 +465,10 @@ impl FramePipeline {
             wgpu::BindGroupEntry {
                 binding: 12,
                 resource: self.key_pass.atmosphere().as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 13,
+                resource: self.key_pass.refine_grid().as_entire_binding(),
             },
         ];
         let layout = match target {

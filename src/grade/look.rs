@@ -398,6 +398,11 @@ const SOFTEN_RANGE: Range = Range {
     hi: 1.0,
     expected: "0 <= soften <= 1 (skin smoothing strength)",
 };
+const REFINE_RANGE: Range = Range {
+    lo: 0.0,
+    hi: 1.0,
+    expected: "0 <= refine <= 1 (matte refinement)",
+};
 const SMOOTH_RANGE: Range = Range {
     lo: 0.0,
     hi: 1.0,
@@ -696,6 +701,7 @@ impl Look {
             out_of_range(key("feather"), one(&s.feather), &FEATHER_RANGE)?;
             out_of_range(key("smooth"), one(&s.smooth), &SMOOTH_RANGE)?;
             out_of_range(key("soften"), one(&s.soften), &SOFTEN_RANGE)?;
+            out_of_range(key("refine"), one(&s.refine), &REFINE_RANGE)?;
             if let Some(q) = &s.qualifier {
                 let ranges = [
                     ("qualifier.hue", q.hue, HUE_RANGE, false),

@@ -30,6 +30,7 @@ pub mod ocio;
 pub mod primary;
 pub mod qualifier;
 pub mod reference;
+pub mod refine;
 pub mod secondary;
 pub mod soften;
 pub mod transfer;

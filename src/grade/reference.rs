@@ -8,7 +8,8 @@ use super::atmosphere::AtmosphereGrid;
 use super::gamut::{invert, mul_vec, Gamut, Mat3};
 use super::look::{Cdl, Look};
 use super::primary::{apply_contrast, apply_lift_gamma_gain, linear_matrix};
-use super::secondary::{secondary_linear, SecondaryWeights, AP1_LUMA};
+use super::refine::{refined, RefineGrid};
+use super::secondary::{secondary_linear, Secondary, SecondaryWeights, AP1_LUMA};
 use super::transfer::Transfer;
 use super::transform::SceneTransforms;
 use crate::frame::{YuvEncoding, YuvMatrix};
@@ -131,6 +132,29 @@ pub struct MaskedPixel<'a> {
     pub atmosphere: Option<&'a AtmosphereGrid>,
     /// The pixel centre over the picture, 0..1: ((x + 0.5) / w, (y + 0.5) / h).
     pub uv: [f32; 2],
+    /// The matte refinement's coefficients from the same masks
+    /// ([`RefineGrid::key`]), when a secondary refines.
+    pub refine: Option<&'a RefineGrid>,
+    /// The pixel's camera code value before any filter (refinement's
+    /// guide).
+    pub guide: [f32; 3],
+}
+
+impl MaskedPixel<'_> {
+    /// Each secondary's keyed weight here: the keyed masks at `uv`, each
+    /// moved onto the picture's edges by its `refine` amount. CPU twin of
+    /// `mask_weights` in grade.wgsl (without the whole-picture weights).
+    fn keyed(&self, secondaries: &[Secondary]) -> [f32; 4] {
+        let mut keyed = self.weights.at(self.uv);
+        if let Some(grid) = self.refine {
+            let coefficients = grid.at(self.uv);
+            for (i, s) in secondaries.iter().take(4).enumerate() {
+                let amount = if s.enabled { s.refine } else { 0.0 };
+                keyed[i] = refined(keyed[i], coefficients[i], self.guide, amount);
+            }
+        }
+        keyed
+    }
 }
 
 /// A look with its matrices resolved once (they take a few hundred
@@ -183,7 +207,7 @@ impl<'a> Grader<'a> {
         at: Option<MaskedPixel>,
         luma: [f32; 3],
     ) -> [f32; 4] {
-        let keyed = at.map_or([0.0; 4], |at| at.weights.at(at.uv));
+        let keyed = at.map_or([0.0; 4], |at| at.keyed(&self.look.secondaries));
         let mut weights = [0.0; 4];
         for (i, s) in self.look.secondaries.iter().take(4).enumerate() {
             weights[i] = s.whole_picture_weight().unwrap_or(keyed[i]);
@@ -224,7 +248,7 @@ impl<'a> Grader<'a> {
     /// among the secondaries (their keyed masks; the qualifier does not
     /// narrow it). CPU twin of `soften_amount` in filters.wgsl.
     pub fn soften_amount(&self, at: Option<MaskedPixel>) -> f32 {
-        let keyed = at.map_or([0.0; 4], |at| at.weights.at(at.uv));
+        let keyed = at.map_or([0.0; 4], |at| at.keyed(&self.look.secondaries));
         self.look
             .secondaries
             .iter()

@@ -79,6 +79,10 @@ pub struct Secondary {
     /// `soften.rs`; marks the look as retouching).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub soften: f32,
+    /// Matte refinement, 0..1: how far the mask's edge moves onto the
+    /// picture's own edges at full resolution (`refine.rs`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub refine: f32,
     /// The HSL key of `mask = "qualifier & ..."` (see `qualifier.rs`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<Qualifier>,
@@ -114,6 +118,7 @@ impl Secondary {
             saturation: 1.0,
             gain: [1.0; 3],
             soften: 0.0,
+            refine: 0.0,
             qualifier: None,
         }
     }
@@ -294,7 +299,7 @@ impl SecondaryWeights {
         }
     }
 
-    fn texel(&self, x: i64, y: i64) -> [f32; 4] {
+    pub(super) fn texel(&self, x: i64, y: i64) -> [f32; 4] {
         let x = x.clamp(0, i64::from(self.width) - 1) as u32;
         let y = y.clamp(0, i64::from(self.height) - 1) as u32;
         self.values[(y * self.width + x) as usize]
