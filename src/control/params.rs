@@ -11,8 +11,10 @@
 //! invalid look). Secondaries are numbered from 1 as in the look file
 //! (`secondary/1/exposure`); a secondary the look does not have is not
 //! there to drive ([`Param::exists`]). Its `enabled` and `invert` switches
-//! are 0 / 1 values, which a button toggles.
+//! are 0 / 1 values, which a button toggles. The `[atmosphere]` keys
+//! (`atmosphere/density`) are there when the look has that section.
 
+use crate::grade::atmosphere::{DEFAULT_FOCUS, MAX_DENSITY, MAX_HAZE};
 use crate::grade::secondary::{Secondary, MAX_GROW, MAX_SECONDARIES};
 use crate::grade::Look;
 use std::fmt;
@@ -54,12 +56,22 @@ pub enum Key {
     SecondarySmooth,
     SecondaryEnabled,
     SecondaryInvert,
+    AtmosphereDensity,
+    AtmosphereStart,
+    AtmosphereHaze,
+    AtmosphereDefocus,
+    AtmosphereFocus,
 }
 
 impl Key {
     /// A key of one `[[secondary]]` table.
     pub fn of_secondary(self) -> bool {
         self.info().path.starts_with("secondary/")
+    }
+
+    /// A key of the `[atmosphere]` section.
+    pub fn of_atmosphere(self) -> bool {
+        self.info().path.starts_with("atmosphere/")
     }
 
     /// A 0 / 1 switch (a button toggles it).
@@ -90,7 +102,7 @@ pub struct KeyInfo {
 }
 
 /// Every key, in the order `neurograde midi learn` lists them.
-pub const KEYS: [KeyInfo; 23] = [
+pub const KEYS: [KeyInfo; 28] = [
     info(
         Key::Exposure,
         "primary/exposure",
@@ -275,6 +287,46 @@ pub const KEYS: [KeyInfo; 23] = [
         (0.0, 1.0),
         0.0,
     ),
+    info(
+        Key::AtmosphereDensity,
+        "atmosphere/density",
+        false,
+        (0.0, 6.0),
+        (0.0, MAX_DENSITY),
+        0.0,
+    ),
+    info(
+        Key::AtmosphereStart,
+        "atmosphere/start",
+        false,
+        (0.0, 1.0),
+        (0.0, 1.0),
+        0.0,
+    ),
+    info(
+        Key::AtmosphereHaze,
+        "atmosphere/haze",
+        true,
+        (0.0, 1.0),
+        (0.0, MAX_HAZE),
+        0.75,
+    ),
+    info(
+        Key::AtmosphereDefocus,
+        "atmosphere/defocus",
+        false,
+        (0.0, 1.0),
+        (0.0, 1.0),
+        0.0,
+    ),
+    info(
+        Key::AtmosphereFocus,
+        "atmosphere/focus",
+        false,
+        (0.0, 1.0),
+        (0.0, 1.0),
+        DEFAULT_FOCUS,
+    ),
 ];
 
 const fn info(
@@ -379,10 +431,12 @@ impl Param {
     }
 
     /// Whether `look` has what the parameter names (a secondary's key
-    /// needs that secondary).
+    /// needs that secondary, an `[atmosphere]` key that section).
     pub fn exists(&self, look: &Look) -> bool {
-        self.secondary
-            .is_none_or(|i| usize::from(i) < look.secondaries.len())
+        let secondary = self
+            .secondary
+            .is_none_or(|i| usize::from(i) < look.secondaries.len());
+        secondary && (!self.key.of_atmosphere() || look.atmosphere.is_some())
     }
 
     /// The value in `look` (a master reads the mean of its channels; a
@@ -485,6 +539,16 @@ impl Param {
                 _ => switch(s.invert),
             });
         }
+        if self.key.of_atmosphere() {
+            let a = look.atmosphere.as_ref()?;
+            return Some(match self.key {
+                Key::AtmosphereDensity => Slot::Scalar(a.density),
+                Key::AtmosphereStart => Slot::Scalar(a.start),
+                Key::AtmosphereHaze => Slot::Channels(a.haze),
+                Key::AtmosphereDefocus => Slot::Scalar(a.defocus),
+                _ => Slot::Scalar(a.focus),
+            });
+        }
         Some(match self.key {
             Key::Exposure => Slot::Scalar(p.exposure),
             Key::Contrast => Slot::Scalar(p.contrast),
@@ -518,6 +582,16 @@ impl Param {
                 Key::SecondarySmooth => Field::Scalar(&mut s.smooth),
                 Key::SecondaryEnabled => Field::Switch(&mut s.enabled),
                 _ => Field::Switch(&mut s.invert),
+            });
+        }
+        if self.key.of_atmosphere() {
+            let a = look.atmosphere.as_mut()?;
+            return Some(match self.key {
+                Key::AtmosphereDensity => Field::Scalar(&mut a.density),
+                Key::AtmosphereStart => Field::Scalar(&mut a.start),
+                Key::AtmosphereHaze => Field::Channels(&mut a.haze),
+                Key::AtmosphereDefocus => Field::Scalar(&mut a.defocus),
+                _ => Field::Scalar(&mut a.focus),
             });
         }
         let (p, c) = (&mut look.primary, &mut look.cdl);
@@ -572,7 +646,8 @@ impl fmt::Display for Param {
 pub enum Section {
     Primary,
     Cdl,
-    /// One secondary's corrections (0-based; its mask and switch stay).
+    /// One secondary's corrections (0-based; its key stays: the mask and
+    /// its qualifier, grow, feather, smooth, refine, the switches).
     Secondary(u8),
     /// Primary, CDL and every secondary's corrections (the input / output
     /// transforms, LUTs and the secondaries' masks stay).
@@ -607,11 +682,11 @@ impl Section {
             }
             Section::Secondary(i) => {
                 if let Some(s) = look.secondaries.get_mut(usize::from(i)) {
-                    *s = Secondary {
-                        enabled: s.enabled,
-                        invert: s.invert,
-                        ..Secondary::new(s.mask.clone())
-                    };
+                    let neutral = Secondary::new(s.mask.clone());
+                    s.exposure = neutral.exposure;
+                    s.saturation = neutral.saturation;
+                    s.gain = neutral.gain;
+                    s.soften = neutral.soften;
                 }
             }
             Section::Grade => {
@@ -663,6 +738,30 @@ mod tests {
     }
 
     #[test]
+    fn atmosphere_keys_need_the_section() {
+        let density = Param::parse("/atmosphere/density").unwrap();
+        let haze_b = Param::parse("atmosphere/haze/b").unwrap();
+        let mut look = Look::default();
+        assert!(!density.exists(&look));
+        density.set(&mut look, 2.0);
+        assert_eq!(look, Look::default(), "no section: nothing set");
+        look.atmosphere = Some(crate::grade::atmosphere::AtmosphereSection {
+            haze: [0.7, 0.75, 0.8],
+            density: 0.0,
+            start: 0.0,
+            defocus: 0.0,
+            focus: DEFAULT_FOCUS,
+        });
+        assert!(density.exists(&look) && haze_b.exists(&look));
+        assert_eq!(density.set(&mut look, 40.0), MAX_DENSITY, "clamped");
+        assert_eq!(haze_b.set(&mut look, 0.5), 0.5);
+        let a = look.atmosphere.unwrap();
+        assert_eq!((a.density, a.haze), (MAX_DENSITY, [0.7, 0.75, 0.5]));
+        look.validate("panel")
+            .expect("a panel never makes an invalid look");
+    }
+
+    #[test]
     fn secondaries_are_numbered_from_one_and_need_their_table() {
         let p = Param::parse("/secondary/2/gain/b").unwrap();
         assert_eq!(
@@ -700,9 +799,14 @@ mod tests {
         assert_eq!(look, before);
         assert_eq!(Section::parse("secondary/1"), Some(Section::Secondary(0)));
         look.secondaries[0].exposure = 1.0;
+        look.secondaries[0].soften = 0.5;
+        look.secondaries[0].refine = 0.7;
+        look.secondaries[0].feather = 0.02;
         Section::Grade.reset(&mut look);
-        assert_eq!(look.secondaries[0].exposure, 0.0);
-        assert!(!look.secondaries[0].enabled, "a reset keeps the switch");
+        let s = &look.secondaries[0];
+        assert_eq!((s.exposure, s.soften), (0.0, 0.0));
+        assert!(!s.enabled, "a reset keeps the switch");
+        assert_eq!((s.refine, s.feather), (0.7, 0.02), "and the key");
     }
 
     #[test]

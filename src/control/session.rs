@@ -35,9 +35,10 @@ pub fn ungraded(look: &Look) -> Look {
     look.secondaries.clear();
     look.lut = None;
     look.loaded_lut = None;
-    // The picture as the camera gives it: no noise reduction, no
-    // stabiliser or follow correction either.
+    // The picture as the camera gives it: no noise reduction, no depth
+    // atmosphere, no stabiliser or follow correction either.
     look.nr = None;
+    look.atmosphere = None;
     look.stabilise = None;
     look.auto = None;
     look
@@ -370,5 +371,27 @@ mod tests {
         s.apply(Command::Action(Action::Bypass), later);
         assert_eq!(s.shown().primary.exposure, 0.0);
         assert!((s.live().primary.exposure - 0.3).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_ungraded_picture_has_no_secondaries_or_atmosphere() {
+        let mut look = Look::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/config/looks/logc3-rec709.toml"
+        )))
+        .unwrap();
+        look.secondaries = vec![crate::grade::secondary::Secondary::new(
+            crate::grade::secondary::MaskKind::Skin,
+        )];
+        look.atmosphere = Some(crate::grade::atmosphere::AtmosphereSection {
+            haze: [0.7, 0.75, 0.8],
+            density: 2.0,
+            start: 0.1,
+            defocus: 0.5,
+            focus: 0.3,
+        });
+        let bare = ungraded(&look);
+        assert!(bare.secondaries.is_empty() && bare.atmosphere.is_none());
+        assert_eq!(bare.input, look.input, "the camera decode stays");
     }
 }

@@ -28,6 +28,13 @@ use serde::{Deserialize, Serialize};
 /// full defocus the 5 x 5 taps span four times this).
 pub const DEFOCUS_RADIUS_SHARE: f32 = 0.004;
 
+/// The largest `density` (extinction per unit of distance) a look holds.
+pub const MAX_DENSITY: f32 = 16.0;
+/// The largest `haze` value a look holds (linear light).
+pub const MAX_HAZE: f32 = 16.0;
+/// `focus` when the look does not say.
+pub const DEFAULT_FOCUS: f32 = 0.3;
+
 /// The `[atmosphere]` section.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -54,7 +61,7 @@ fn default_haze() -> [f32; 3] {
     [0.7, 0.75, 0.8]
 }
 fn default_focus() -> f32 {
-    0.3
+    DEFAULT_FOCUS
 }
 
 impl AtmosphereSection {
@@ -71,7 +78,7 @@ impl AtmosphereSection {
                 self.density,
                 Range {
                     lo: 0.0,
-                    hi: 16.0,
+                    hi: MAX_DENSITY,
                     expected: "0 <= density <= 16 (extinction per unit of distance)",
                 },
             ),
@@ -97,7 +104,7 @@ impl AtmosphereSection {
                 c,
                 Range {
                     lo: 0.0,
-                    hi: 16.0,
+                    hi: MAX_HAZE,
                     expected: "0 <= haze <= 16 (linear light)",
                 },
             ));
