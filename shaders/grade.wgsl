@@ -132,7 +132,8 @@ override SECONDARIES: u32 = 0u;
 override QUALIFIERS: u32 = 0u;
 // 1 when the look has an [atmosphere] (haze and defocus by depth).
 override ATMOSPHERE: u32 = 0u;
-// 1 when a secondary refines its matte (0 folds the refinement away).
+// Which secondaries refine their mattes, a bit each (0 folds the
+// refinement away).
 override REFINE: u32 = 0u;
 
 @group(0) @binding(2) var<uniform> look: GradeParams;
@@ -146,7 +147,7 @@ override REFINE: u32 = 0u;
 @group(0) @binding(12) var<storage, read> atmosphere_grid: array<u32>;
 // The matte refinement's coefficients on the same grid: four vec4 a texel
 // (a.rgb, b of secondary 0..3), refine_average's output in masks.wgsl.
-@group(0) @binding(13) var<storage, read> refine_grid: array<mat4x4<f32>>;
+@group(0) @binding(13) var<storage, read> refine_grid: array<vec4<f32>>;
 // The creative LUT (one entry when there is none) then the display LUT, red
 // index fastest, each entry packed into two words: red and green in 21 bits, blue in 22, over
 // the table's own range per channel (src/gpu/pipeline.rs, `pack_lut`). A
@@ -312,14 +313,18 @@ fn weights_at(uv: vec2<f32>) -> vec4<f32> {
     );
 }
 
-// The refinement coefficients at `uv`, bilinear like weights_at: column s
-// holds secondary s's (a.rgb, b). CPU twin: RefineGrid::at.
-fn refine_at(uv: vec2<f32>) -> mat4x4<f32> {
+// Secondary s's refinement coefficients (a.rgb, b) at `uv`, bilinear
+// like weights_at. CPU twin: RefineGrid::at.
+fn refine_at(uv: vec2<f32>, s: u32) -> vec4<f32> {
     let w = i32(secondaries.weights_size.x);
     let t = bilinear_taps(uv, vec2<i32>(secondaries.weights_size.xy));
-    let top = refine_grid[t.lo.y * w + t.lo.x] * (1.0 - t.f.x) + refine_grid[t.lo.y * w + t.hi.x] * t.f.x;
-    let bottom = refine_grid[t.hi.y * w + t.lo.x] * (1.0 - t.f.x) + refine_grid[t.hi.y * w + t.hi.x] * t.f.x;
-    return top * (1.0 - t.f.y) + bottom * t.f.y;
+    return bilinear_mix(
+        t,
+        refine_grid[u32(t.lo.y * w + t.lo.x) * 4u + s],
+        refine_grid[u32(t.lo.y * w + t.hi.x) * 4u + s],
+        refine_grid[u32(t.hi.y * w + t.lo.x) * 4u + s],
+        refine_grid[u32(t.hi.y * w + t.hi.x) * 4u + s],
+    );
 }
 
 // The secondaries' keyed weights at a pixel whose camera code value is
@@ -328,10 +333,24 @@ fn refine_at(uv: vec2<f32>) -> mat4x4<f32> {
 // whole-picture weight. CPU twin: MaskedPixel::keyed.
 fn mask_weights(uv: vec2<f32>, guide: vec3<f32>) -> vec4<f32> {
     var keyed = weights_at(uv);
-    if REFINE == 1u {
-        // Each secondary's a . guide + b: the guide as a row vector times
-        // the matrix of columns (a.rgb, b).
-        let fitted = vec4<f32>(guide, 1.0) * refine_at(uv);
+    if REFINE != 0u {
+        // Each refining secondary's a . guide + b (a secondary that does
+        // not refine keeps its key: its amount is 0). Which ones refine is
+        // a pipeline constant, so the others' reads fold away.
+        let g = vec4<f32>(guide, 1.0);
+        var fitted = keyed;
+        if (REFINE & 1u) != 0u {
+            fitted.x = dot(refine_at(uv, 0u), g);
+        }
+        if (REFINE & 2u) != 0u {
+            fitted.y = dot(refine_at(uv, 1u), g);
+        }
+        if (REFINE & 4u) != 0u {
+            fitted.z = dot(refine_at(uv, 2u), g);
+        }
+        if (REFINE & 8u) != 0u {
+            fitted.w = dot(refine_at(uv, 3u), g);
+        }
         keyed = keyed + (clamp(fitted, vec4<f32>(0.0), vec4<f32>(1.0)) - keyed) * secondaries.refine;
     }
     return keyed * secondaries.from_masks + secondaries.whole;

@@ -126,8 +126,16 @@ fn to_buffer(@builtin(global_invocation_id) id: vec3<u32>) {
             }
         }
     }
-    // One call site of each route: the whole grade is inlined once, not
-    // once per pixel (lavapipe's compile time grows with every copy).
+    if FORMAT == 0u && SOFTEN == 0u && ATMOSPHERE == 0u && x + 3u < ingest.width {
+        // No filter: four table lookups, straight.
+        store_packed(p, graded_codes(codes[0], x, y));
+        store_packed(p + 1u, graded_codes(codes[1], x + 1u, y));
+        store_packed(p + 2u, graded_codes(codes[2], x + 2u, y));
+        store_packed(p + 3u, graded_codes(codes[3], x + 3u, y));
+        return;
+    }
+    // One call site of the whole grade: it is inlined once, not once per
+    // pixel (lavapipe's compile time grows with every copy).
     for (var i = 0u; i < 4u && x + i < ingest.width; i++) {
         if FORMAT == 0u && !filtered(codes[i], x + i, y) {
             store_packed(p + i, graded_codes(codes[i], x + i, y));

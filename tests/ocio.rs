@@ -464,7 +464,8 @@ fn example_looks_are_good_starting_points() {
             "demo.toml",
             "faces.toml",
             "logc3-rec709.toml",
-            "neutral.toml"
+            "neutral.toml",
+            "planes.toml"
         ]
     );
 }

@@ -124,7 +124,7 @@ fn combined_secondaries() -> Vec<Secondary> {
 }
 
 /// Refined mattes: each kind of edge, at full and part strength, with a
-/// feather, an inversion and skin smoothing.
+/// feather and skin smoothing, beside an inverted key that is not refined.
 fn refined_secondaries() -> Vec<Secondary> {
     vec![
         Secondary {
@@ -140,8 +140,8 @@ fn refined_secondaries() -> Vec<Secondary> {
             exposure: 0.3,
             ..Secondary::new(MaskKind::Skin)
         },
+        // Not refined: the kernel reads only the others' coefficients.
         Secondary {
-            refine: 1.0,
             invert: true,
             exposure: -0.3,
             ..Secondary::new(MaskKind::Face)

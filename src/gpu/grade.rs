@@ -503,7 +503,7 @@ pub struct KernelVariant {
     pub soften: u32,
     /// 1 when the look has an `[atmosphere]`.
     pub atmosphere: u32,
-    /// 1 when a secondary refines its matte.
+    /// Which secondaries refine their mattes, a bit each.
     pub refine: u32,
 }
 
@@ -542,12 +542,13 @@ impl KernelVariant {
                     .any(|s| s.enabled && s.soften > 0.0),
             ),
             atmosphere: u32::from(look.atmosphere.is_some()),
-            refine: u32::from(
-                look.secondaries
-                    .iter()
-                    .take(MAX_SECONDARIES)
-                    .any(|s| s.enabled && s.refine > 0.0),
-            ),
+            refine: look
+                .secondaries
+                .iter()
+                .take(MAX_SECONDARIES)
+                .enumerate()
+                .filter(|(_, s)| s.enabled && s.refine > 0.0)
+                .fold(0, |bits, (i, _)| bits | 1 << i),
         }
     }
 
