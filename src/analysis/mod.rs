@@ -5,7 +5,8 @@
 //! binary has no build-time download and no hard link dependency. The model
 //! files come from the model store ([`store`]: `models/models.toml`, fetched
 //! and hash-checked into the cache). One file per model kind (`face`,
-//! `mesh`, `matte`, `depth`) turns pictures into results; [`analyzer`]
+//! `mesh`, `matte`, `depth`, `object`: the mask of an object pointed at)
+//! turns pictures into results; [`analyzer`]
 //! runs them on one picture and keeps the temporal state ([`tracker`],
 //! [`smoothing`], [`scene_cut`]); [`worker`] runs the analyzer on its own
 //! thread beside the frame loop; [`masks`] draws the results as the masks
@@ -23,6 +24,7 @@ pub mod face;
 pub mod masks;
 pub mod matte;
 pub mod mesh;
+pub mod object;
 pub mod picture;
 pub mod runtime;
 pub mod scene_cut;

@@ -75,6 +75,7 @@ pub enum Role {
     FaceMesh,
     PersonMatte,
     Depth,
+    ObjectMask,
 }
 
 impl Role {
@@ -85,6 +86,7 @@ impl Role {
             Role::FaceMesh => "face-mesh",
             Role::PersonMatte => "person-matte",
             Role::Depth => "depth",
+            Role::ObjectMask => "object-mask",
         }
     }
 }
@@ -491,6 +493,7 @@ mod tests {
             Role::FaceMesh,
             Role::PersonMatte,
             Role::Depth,
+            Role::ObjectMask,
         ] {
             assert!(roles.contains(&role), "no {role:?} model");
         }
