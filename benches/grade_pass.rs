@@ -297,6 +297,7 @@ fn selective(c: &mut Criterion) {
         captured: frame.captured,
         frame_size: [frame.width, frame.height],
         picture: RgbPicture::from_rgba8(w, h, &rgba),
+        object_point: None,
     };
     analyzer.analyse(&input);
     let result = analyzer.analyse(&input);

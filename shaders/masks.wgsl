@@ -14,7 +14,7 @@
 //     and the look's depth atmosphere (haze and defocus amounts) per texel;
 //   refine_coefficients, refine_average (only when a secondary refines):
 //     the guided filter's coefficients of each key against the masks'
-//     picture (layer 2), then their mean over the window (refine.rs).
+//     picture (layer 3), then their mean over the window (refine.rs).
 // CPU twins: SecondaryWeights::key in src/grade/secondary.rs and
 // RefineGrid::key in src/grade/refine.rs. Paired with
 // src/gpu/masks.rs; composed after bilinear.wgsl.
@@ -45,9 +45,9 @@ struct Keys {
     atmosphere_on: vec4<u32>,
 }
 
-// Three RGBA8 layers: R face, G skin, B person, A depth; R eyes, G lips,
-// B under the eyes, A shine (analysis::masks); the picture they were made
-// from (RGB, the refinement's guide).
+// Four RGBA8 layers: R face, G skin, B person, A depth; R eyes, G lips,
+// B under the eyes, A shine; R the object pointed at (analysis::masks); the
+// picture they were made from (RGB, the refinement's guide).
 @group(0) @binding(0) var masks: texture_2d_array<f32>;
 @group(0) @binding(1) var<uniform> keys: Keys;
 // The weights: one word per mask texel, row by row, four values as 8-bit
@@ -72,6 +72,8 @@ struct Keys {
 
 // Step opcodes (low four bits; then the channel in bits 4..7 and whether it
 // is inverted in bit 8). CPU twin: mask_expr::Op.
+// The mask channels (analysis::masks::MASK_CHANNELS).
+const CHANNELS: u32 = 9u;
 const OP_PUSH: u32 = 0u;
 const OP_ONE: u32 = 1u;
 const OP_NOT: u32 = 2u;
@@ -86,14 +88,14 @@ const OP_NONE: u32 = 15u;
 // lavapipe compiles a small shader again for every new value of a uniform
 // one of its branches tests, and keeps every variant (tests/memory.rs).
 // CPU twin: Program::eval.
-fn run_program(k: Key, channels: array<f32, 8>) -> f32 {
+fn run_program(k: Key, channels: array<f32, CHANNELS>) -> f32 {
     var values = channels;
     var stack = array<f32, 8>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
     var top = 0;
     for (var i = 0; i < 8; i++) {
         let step = k.program[i / 4][i % 4];
         let op = step & 15u;
-        let pushed = values[(step >> 4u) & 7u];
+        let pushed = values[min((step >> 4u) & 15u, CHANNELS - 1u)];
         let a = stack[max(top - 2, 0)];
         let b = stack[max(top - 1, 0)];
         var result = select(pushed, 1.0 - pushed, ((step >> 8u) & 1u) == 1u);
@@ -119,7 +121,8 @@ fn combine_masks(@builtin(global_invocation_id) id: vec3<u32>) {
     }
     let models = textureLoad(masks, id.xy, 0, 0);
     let parts = textureLoad(masks, id.xy, 1, 0);
-    let channels = array<f32, 8>(models.r, models.g, models.b, models.a, parts.r, parts.g, parts.b, parts.a);
+    let object = textureLoad(masks, id.xy, 2, 0).r;
+    let channels = array<f32, CHANNELS>(models.r, models.g, models.b, models.a, parts.r, parts.g, parts.b, parts.a, object);
     var out = vec4<f32>(0.0);
     for (var i = 0u; i < 4u; i++) {
         let k = keys.items[i];
@@ -264,6 +267,9 @@ fn coefficients(m: vec3<f32>, m0: vec3<f32>, m1: vec3<f32>, p: f32, ip: vec3<f32
     return vec4<f32>(a, p - (a.x * mean.x + a.y * mean.y + a.z * mean.z));
 }
 
+// The layer of the picture the masks were made from.
+const GUIDE_LAYER: i32 = 3;
+
 // refine::EPSILON and refine::MAX_RADIUS_TEXELS.
 const REFINE_EPSILON: f32 = 1e-3;
 const MAX_REFINE_TEXELS: i32 = 4;
@@ -280,11 +286,11 @@ fn refine_coefficients(@builtin(global_invocation_id) id: vec3<u32>) {
     var m1 = vec3<f32>(0.0);
     var p = vec4<f32>(0.0);
     var ip = array<vec3<f32>, 4>(vec3<f32>(0.0), vec3<f32>(0.0), vec3<f32>(0.0), vec3<f32>(0.0));
-    let centre = textureLoad(masks, vec2<i32>(id.xy), 2, 0).rgb;
+    let centre = textureLoad(masks, vec2<i32>(id.xy), GUIDE_LAYER, 0).rgb;
     for (var j = -r; j <= r; j++) {
         for (var i = -r; i <= r; i++) {
             let t = clamp(vec2<i32>(id.xy) + vec2<i32>(i, j), vec2<i32>(0), size - 1);
-            let g = textureLoad(masks, t, 2, 0).rgb - centre;
+            let g = textureLoad(masks, t, GUIDE_LAYER, 0).rgb - centre;
             let v = keyed_at(t, size);
             m += g;
             m0 += g.x * g;

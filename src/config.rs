@@ -114,7 +114,7 @@ impl Default for AnalysisConfig {
 }
 
 /// The analyses `[analysis] models` may name.
-pub const ANALYSIS_MODELS: [&str; 4] = ["faces", "mesh", "matte", "depth"];
+pub const ANALYSIS_MODELS: [&str; 5] = ["faces", "mesh", "matte", "depth", "object"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -150,6 +150,7 @@ impl AnalysisConfig {
                 matte: has("matte"),
                 matte_model: self.matte_model.parse().unwrap_or_default(),
                 depth: has("depth"),
+                objects: has("object"),
                 threads: self.threads,
                 detect_every: self.detect_every,
                 ..Default::default()
@@ -320,12 +321,12 @@ mod tests {
             err.contains("run.ring_capacity") && err.contains("2 <= ring_capacity <= 16"),
             "{err}"
         );
-        let bad_model = DEFAULT_CONFIG.replace("\"depth\"]", "\"dept\"]");
+        let bad_model = DEFAULT_CONFIG.replace("\"object\"]", "\"objet\"]");
         let err = Config::parse(&bad_model, Path::new("my.toml"))
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("analysis.models") && err.contains("\"dept\""),
+            err.contains("analysis.models") && err.contains("\"objet\""),
             "{err}"
         );
         let bad_size = DEFAULT_CONFIG.replace("1920x1080", "0x0");

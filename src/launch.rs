@@ -258,6 +258,7 @@ pub fn analysis_for_look(look: &Look, base: &AnalysisOptions) -> AnalysisOptions
     options.models.matte = needs(&[MaskKind::Person, MaskKind::Background]);
     options.models.depth =
         needs(&[MaskKind::DepthNear, MaskKind::DepthFar]) || look.atmosphere.is_some();
+    options.models.objects = needs(&[MaskKind::Object]);
     options.required = true;
     options
 }

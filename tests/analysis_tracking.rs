@@ -45,6 +45,7 @@ fn input(index: u64, t0: Instant, picture: RgbPicture) -> AnalysisInput {
         captured: t0 + Duration::from_secs_f64(index as f64 / FPS),
         frame_size: [picture.width, picture.height],
         picture,
+        object_point: None,
     }
 }
 

@@ -515,7 +515,11 @@ fn python_osc_client_drives_a_running_engine() {
     let saved = dir.path().join("live.toml");
     let stats = dir.path().join("stats.json");
     let start = dir.path().join("start.toml");
-    std::fs::write(&start, "[[secondary]]\nmask = \"skin\"\n").unwrap();
+    std::fs::write(
+        &start,
+        "[[secondary]]\nmask = \"skin\"\n[[secondary]]\nmask = \"object\"\n",
+    )
+    .unwrap();
     let (mut engine, mut stderr) = start_osc_engine(&[
         "run",
         "--look",
@@ -560,10 +564,12 @@ send("/primary/nope", 1.0)
 send("/secondary/1/exposure", 0.3)
 send("/secondary/1/enabled", 0.0)
 send("/secondary/3/exposure", 1.0)
+send("/object", 0.25, 0.75)
+send("/object", 2.0, 0.0)
 send("/primary/exposure")
 got, errors = {{}}, []
 deadline = time.time() + 3
-while time.time() < deadline and not ("/primary/exposure" in got and len(errors) == 2):
+while time.time() < deadline and not ("/primary/exposure" in got and len(errors) == 3):
     m = OscMessage(s.recv(65536))
     got[m.address] = m.params
     if m.address == "/error": errors.append(m.params[0])
@@ -579,7 +585,14 @@ for e in errors: print("error", e)
     assert!(
         client
             .stdout
-            .contains("/secondary/3/exposure: the look has 1 [[secondary]]"),
+            .contains("/secondary/3/exposure: the look has 2 [[secondary]]"),
+        "{}",
+        client.stdout
+    );
+    assert!(
+        client
+            .stdout
+            .contains("/object: expected the object's point"),
         "{}",
         client.stdout
     );
@@ -588,14 +601,16 @@ for e in errors: print("error", e)
     let look = read_look(&saved);
     assert_eq!(look.primary.exposure, 0.5);
     assert_eq!(look.cdl.slope, [1.1, 1.0, 0.9]);
-    assert_eq!(look.secondaries.len(), 1);
+    assert_eq!(look.secondaries.len(), 2);
     assert_eq!(look.secondaries[0].exposure, 0.3);
     assert!(!look.secondaries[0].enabled);
+    // `/object x y` pointed the object secondary at the point.
+    assert_eq!(look.secondaries[1].point, Some([0.25, 0.75]));
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&stats).unwrap()).unwrap();
     let control = &report["control"];
     println!("{control}");
-    assert_eq!(control["changes"], 4);
+    assert_eq!(control["changes"], 5);
     assert!(control["latency_samples"].as_u64().unwrap() >= 1);
     assert!(control["midi"].as_str().unwrap().starts_with("off"));
 }

@@ -118,22 +118,27 @@ fn the_mask_texture_holds_the_cpu_masks() {
             values: &person,
         }),
     );
-    // The face's parts layer and the guide (the picture): noise, so a
-    // swapped or shifted layer shows.
+    // The face's parts layer, the object's and the guide (the picture):
+    // noise, so a swapped or shifted layer shows.
     let mut masks = masks;
     let mut rng = neurograde::noise::SplitMix64(5);
-    for byte in masks.parts.iter_mut().chain(&mut masks.guide) {
+    let layers = masks
+        .parts
+        .iter_mut()
+        .chain(&mut masks.objects)
+        .chain(&mut masks.guide);
+    for byte in layers {
         *byte = rng.next_u64() as u8;
     }
     let mut slot = None;
     MaskTexture::upload(&mut slot, &ctx.device, &ctx.queue, &masks);
     let texture = slot.as_ref().unwrap().texture();
-    assert_eq!(texture.size().depth_or_array_layers, 3);
+    assert_eq!(texture.size().depth_or_array_layers, 4);
     // Rows of a texture copy are padded to 256 bytes.
     let row = 256u32;
     let buffer = ctx.device.create_buffer(&wgpu::BufferDescriptor {
         label: None,
-        size: u64::from(row * 24 * 3),
+        size: u64::from(row * 24 * 4),
         usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
         mapped_at_creation: false,
     });
@@ -156,7 +161,7 @@ fn the_mask_texture_holds_the_cpu_masks() {
         .poll(wgpu::PollType::wait_indefinitely())
         .unwrap();
     let bytes = buffer.get_mapped_range(..).unwrap();
-    let layers = [&masks.rgba, &masks.parts, &masks.guide];
+    let layers = [&masks.rgba, &masks.parts, &masks.objects, &masks.guide];
     for (layer, expected) in layers.into_iter().enumerate() {
         for y in 0..24usize {
             let start = (layer * 24 + y) * row as usize;

@@ -107,8 +107,9 @@ fn a_moving_look_does_not_grow_memory() {
                 height: h,
                 rgba: noise(0),
                 parts: noise(13),
+                objects: noise(41),
                 guide: noise(29),
-                present: [true; 8],
+                present: [true; 9],
             };
             MaskTexture::upload(&mut mask_slot, &ctx.device, &ctx.queue, &masks);
             pipeline.set_masks(mask_slot.as_ref().unwrap());

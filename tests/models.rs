@@ -65,11 +65,11 @@ fn verify_names_what_is_wrong_and_fetch_repairs_it_from_the_mirror() {
     let cache = tempfile::tempdir().unwrap();
     let models = cache.path().join("models");
     std::fs::create_dir_all(&models).unwrap();
-    // The converted face models from the real cache (fetching them again
-    // would run pip and tflite2onnx); the mirror models are left out or
-    // damaged.
+    // The converted face models and the object model from the real cache
+    // (fetching them again would run pip and tflite2onnx); the mirror
+    // models are left out or damaged.
     let real = ModelStore::open_default().unwrap();
-    for name in ["face-short", "face-full", "face-mesh"] {
+    for name in ["face-short", "face-full", "face-mesh", "object"] {
         let m = real.model(name).unwrap();
         std::fs::copy(real.path(m), models.join(&m.file)).unwrap();
     }

@@ -8,6 +8,7 @@ mod common;
 
 use common::*;
 use neurograde::analysis::masks::{MaskChannel, MaskSet};
+use neurograde::analysis::object::{Crop, ObjectMask, INPUT_SIDE};
 use neurograde::analysis::picture::RgbPicture;
 use neurograde::analysis::{AnalysisInput, Analyzer, AnalyzerSettings};
 use neurograde::frame::{Frame, FrameId, PixelFormat};
@@ -39,6 +40,7 @@ fn astronaut_masks() -> MaskSet {
         captured,
         frame_size: [w, h],
         picture: RgbPicture::from_rgb8(w, h, &rgb),
+        object_point: None,
     };
     // The second picture has the mesh's landmarks for the track.
     analyzer.analyse(&input);
@@ -48,8 +50,11 @@ fn astronaut_masks() -> MaskSet {
     });
     assert_eq!(result.faces.len(), 1, "{:?}", result.faces);
     let masks = result.masks(&result.faces_at(captured));
-    assert_eq!(masks.present, [true; 8]);
-    for channel in MaskChannel::ALL {
+    // Every mask but the object's: no one pointed at one.
+    assert_eq!(masks.present[..8], [true; 8]);
+    assert!(!masks.present[MaskChannel::Object as usize]);
+    for channel in &MaskChannel::ALL[..8] {
+        let channel = *channel;
         let c = masks.coverage(channel);
         // The face's parts are small: an eye is well under 1 % of the frame.
         let least = if channel as usize >= 4 { 0.0003 } else { 0.02 };
@@ -150,6 +155,23 @@ fn refined_secondaries() -> Vec<Secondary> {
             refine: 0.3,
             saturation: 1.3,
             ..Secondary::new(MaskKind::DepthNear)
+        },
+    ]
+}
+
+/// The object pointed at: alone, and with the background.
+fn object_secondaries() -> Vec<Secondary> {
+    let mask = |text: &str| MaskExpr::parse(text).unwrap();
+    vec![
+        Secondary {
+            exposure: 0.6,
+            saturation: 1.3,
+            point: Some([0.76, 0.78]),
+            ..Secondary::new(mask("object"))
+        },
+        Secondary {
+            gain: [0.9, 1.0, 1.1],
+            ..Secondary::new(mask("object | background"))
         },
     ]
 }
@@ -329,6 +351,7 @@ fn secondaries_on_real_masks_match_the_cpu_reference() {
         ("expressions and parts", combined_secondaries(), None),
         ("qualifiers", qualified_secondaries(), None),
         ("refined mattes", refined_secondaries(), None),
+        ("an object", object_secondaries(), None),
         ("four kinds in haze", four_secondaries(), Some(atmosphere())),
     ] {
         for (mode, base) in [
@@ -340,6 +363,23 @@ fn secondaries_on_real_masks_match_the_cpu_reference() {
             looks.push((format!("{mode}, {set}"), look));
         }
     }
+    // An object mask too (a disc over her helmet, as a track draws one),
+    // for the secondaries that read it.
+    let mut masks = masks;
+    let helmet = [390.0f32, 400.0f32];
+    let values = (0..INPUT_SIDE * INPUT_SIDE)
+        .map(|i| {
+            let (x, y) = ((i % INPUT_SIDE) as f32, (i / INPUT_SIDE) as f32);
+            let d = ((x - 160.0).powi(2) + (y - 160.0).powi(2)).sqrt();
+            (1.0 - (d - 100.0) / 20.0).clamp(0.0, 1.0)
+        })
+        .collect();
+    let object = ObjectMask {
+        crop: Crop::around(helmet, 200.0),
+        values,
+        bbox: [0.0; 4],
+    };
+    masks.draw_object(Some(&object), 1.0, true);
     for (name, look) in &looks {
         let cpu = cpu_grade(&deep, look, Some(&masks));
         let plain = cpu_grade(
@@ -351,8 +391,10 @@ fn secondaries_on_real_masks_match_the_cpu_reference() {
             None,
         );
         let changed = cpu.iter().zip(&plain).filter(|(a, b)| a.1 != b.1).count();
+        // The object is small: a twentieth of the picture.
+        let least = if name.contains("object") { 20 } else { 4 };
         assert!(
-            changed > cpu.len() / 4,
+            changed > cpu.len() / least,
             "{name}: the secondaries changed only {changed} pixels"
         );
         for (route, frame, texture, tolerance) in [
@@ -819,6 +861,7 @@ fn face_refinement_holds_still_on_a_static_shot() {
             captured,
             frame_size: [w, h],
             picture: RgbPicture::from_rgb8(w, h, &noisy),
+            object_point: None,
         });
         let masks = result.masks(&result.faces_at(captured));
         // Her face as the last frame's mesh draws it (the first frame's
@@ -974,6 +1017,7 @@ fn person_with_known_matte() -> (u32, u32, Vec<u8>, Vec<f32>) {
             captured: Instant::now(),
             frame_size: [w, h],
             picture: RgbPicture::from_rgb8(w, h, &portrait),
+            object_point: None,
         })
         .masks(&[]);
     let truth: Vec<f32> = masks
@@ -1064,6 +1108,7 @@ fn refined_mattes_follow_the_picture_and_hold_still() {
                 captured: started + std::time::Duration::from_millis(40 * frame),
                 frame_size: [w, h],
                 picture: RgbPicture::from_rgba8(grid, grid, &copy),
+                object_point: None,
             })
             .masks(&[]);
         let weights = SecondaryWeights::key(&masks, secondaries, (w, h));

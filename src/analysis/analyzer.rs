@@ -13,7 +13,9 @@
 //!    previous landmarks; the tracker gives IDs and smooths;
 //! 3. the person matte: selfie segmentation blended over time where the
 //!    picture is still, or Robust Video Matting carrying its recurrent state;
-//! 4. depth, normalised with a smoothed range (2nd to 98th percentile).
+//! 4. depth, normalised with a smoothed range (2nd to 98th percentile);
+//! 5. the object pointed at (`object_point`): found, then followed
+//!    ([`super::object::ObjectTrack`]); its model opens at the first point.
 //!
 //! The worker thread ([`super::worker`]) calls this beside the frame loop;
 //! `--analysis sync` and `neurograde analyze` call it on every frame.
@@ -23,6 +25,7 @@ use super::face::{FaceDetector, FaceRange};
 use super::masks::{Field, MaskSet};
 use super::matte::{Matte, PersonSegmenter, VideoMatting};
 use super::mesh::{FaceMesh, Roi, PRESENCE_THRESHOLD};
+use super::object::{ObjectMask, ObjectSegmenter, ObjectTrack};
 use super::picture::RgbPicture;
 use super::runtime::Runtime;
 use super::scene_cut::SceneCutDetector;
@@ -42,6 +45,8 @@ pub struct AnalyzerSettings {
     /// Which model makes the person matte.
     pub matte_model: MatteModel,
     pub depth: bool,
+    /// Object masks (the model opens when a point is first given).
+    pub objects: bool,
     /// ONNX Runtime intra-op threads per model.
     pub threads: usize,
     /// Run the face detector every this many pictures (1 = every one);
@@ -64,6 +69,7 @@ impl Default for AnalyzerSettings {
             matte: true,
             matte_model: MatteModel::Selfie,
             depth: true,
+            objects: true,
             threads: 1,
             detect_every: 5,
             smoothing: true,
@@ -113,6 +119,9 @@ pub struct AnalysisInput {
     /// Size of the frame the picture is a downscaled copy of.
     pub frame_size: [u32; 2],
     pub picture: RgbPicture,
+    /// The point (picture fractions) of the object to mask, if any: a new
+    /// point starts a new object track.
+    pub object_point: Option<[f32; 2]>,
 }
 
 /// Normalised depth (0 far .. 1 near) on the model's grid.
@@ -140,6 +149,11 @@ pub struct Analysis {
     pub depth: Option<DepthField>,
     /// The analysed picture, RGBA8: the guide of matte refinement.
     pub guide: Vec<u8>,
+    /// The object pointed at, where found in this picture (picture
+    /// pixels of the analysed picture).
+    pub object: Option<ObjectMask>,
+    /// An object is being followed (found now, or briefly missed).
+    pub object_tracked: bool,
     /// This picture starts a new shot; temporal state was reset.
     pub scene_cut: bool,
     /// Histogram distance to the previous picture (0..1).
@@ -178,6 +192,7 @@ impl Analysis {
             }),
         );
         masks.guide.clone_from(&self.guide);
+        masks.draw_object(self.object.as_ref(), 1.0, self.object_tracked);
         masks
     }
 }
@@ -191,6 +206,12 @@ pub struct Analyzer {
     segmenter: Option<PersonSegmenter>,
     video_matting: Option<VideoMatting>,
     depth: Option<DepthEstimator>,
+    /// The object model, opened at the first point; whether that failed.
+    object_model: Option<ObjectSegmenter>,
+    object_failed: bool,
+    object_track: ObjectTrack,
+    /// ONNX Runtime loaded at the start.
+    runtime_loaded: bool,
     /// Why a model asked for is not running, one line each.
     pub problems: Vec<String>,
     cuts: SceneCutDetector,
@@ -238,6 +259,10 @@ impl Analyzer {
             segmenter: None,
             video_matting: None,
             depth: None,
+            object_model: None,
+            object_failed: false,
+            object_track: ObjectTrack::default(),
+            runtime_loaded: false,
             problems: Vec::new(),
             cuts: SceneCutDetector::default(),
             tracker: FaceTracker::new(OneEuroSettings::default()),
@@ -250,6 +275,7 @@ impl Analyzer {
         };
         match models {
             Ok((runtime, store)) => {
+                analyzer.runtime_loaded = true;
                 let (s, t) = (&settings, settings.threads);
                 let p = &mut problems;
                 analyzer.short = open_or_report(p, s.faces, || {
@@ -280,9 +306,11 @@ impl Analyzer {
         analyzer
     }
 
-    /// Whether any model is running.
+    /// Whether any model is running, or object masks are asked for and
+    /// the runtime is there (their model opens at the first point).
     pub fn is_active(&self) -> bool {
-        self.short.is_some()
+        (self.settings.objects && self.runtime_loaded)
+            || self.short.is_some()
             || self.full.is_some()
             || self.segmenter.is_some()
             || self.video_matting.is_some()
@@ -308,11 +336,13 @@ impl Analyzer {
             if let Some(rvm) = &mut self.video_matting {
                 rvm.reset();
             }
+            self.object_track.drop_track();
             self.since_detection = u32::MAX;
         }
         let (faces, detected) = self.faces(picture, elapsed);
         let matte = self.matte(picture);
         let depth = self.depth(picture);
+        let object = self.object(picture, input.object_point);
         if !self.settings.extra_latency.is_zero() {
             std::thread::sleep(self.settings.extra_latency);
         }
@@ -327,6 +357,8 @@ impl Analyzer {
             matte,
             depth,
             guide: picture.to_rgba8(),
+            object,
+            object_tracked: self.object_track.is_tracking(),
             scene_cut,
             cut_distance,
             detected,
@@ -464,6 +496,38 @@ impl Analyzer {
             matte.alpha = self.matte_smoother.smooth(&matte.alpha, &luma);
         }
         Some(matte)
+    }
+
+    /// The object at `point`, or followed from the last picture (see
+    /// `object.rs`); the model opens at the first point.
+    fn object(&mut self, picture: &RgbPicture, point: Option<[f32; 2]>) -> Option<ObjectMask> {
+        if !self.settings.objects {
+            return None;
+        }
+        if point.is_some() && self.object_model.is_none() && !self.object_failed {
+            let threads = self.settings.threads;
+            let opened = Runtime::load_default().and_then(|runtime| {
+                let store = ModelStore::open_default().map_err(|e| AnalysisError::Model {
+                    path: "models/models.toml".into(),
+                    message: e.to_string(),
+                })?;
+                ObjectSegmenter::open(&runtime, &store, threads)
+            });
+            match opened {
+                Ok(model) => self.object_model = Some(model),
+                Err(e) => {
+                    tracing::warn!("analysis: object masks: {e}");
+                    self.problems.push(e.to_string());
+                    self.object_failed = true;
+                }
+            }
+        }
+        let model = self.object_model.as_mut()?;
+        self.object_track
+            .update(model, picture, point)
+            .map_err(|e| tracing::debug!("object mask: {e}"))
+            .ok()
+            .flatten()
     }
 
     fn depth(&mut self, picture: &RgbPicture) -> Option<DepthField> {

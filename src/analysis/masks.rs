@@ -1,6 +1,7 @@
-//! Masks drawn from an analysis: face, skin, person and depth, and the
-//! face's parts (eyes, lips, under the eyes, where skin shines), one 8-bit
-//! channel each, in two RGBA layers: the layout the GPU mask texture takes.
+//! Masks drawn from an analysis: face, skin, person and depth, the face's
+//! parts (eyes, lips, under the eyes, where skin shines) and the object
+//! pointed at, one 8-bit channel each, in RGBA layers: the layout the GPU
+//! mask texture takes.
 //!
 //! How it works: faces are filled polygons, scanline by scanline (even-odd
 //! rule at pixel centres): the Face Mesh oval when landmarks exist, else the
@@ -15,10 +16,11 @@
 use super::mesh::{
     region, FaceRegions, FACE_OVAL, LEFT_BROW, LEFT_EYE, LIPS, RIGHT_BROW, RIGHT_EYE,
 };
+use super::object::ObjectMask;
 use super::tracker::TrackedFace;
 
 /// The channel of each mask: 0..3 in [`MaskSet::rgba`], 4..7 in
-/// [`MaskSet::parts`].
+/// [`MaskSet::parts`], 8 in [`MaskSet::objects`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MaskChannel {
     Face = 0,
@@ -29,10 +31,11 @@ pub enum MaskChannel {
     Lips = 5,
     UnderEyes = 6,
     Shine = 7,
+    Object = 8,
 }
 
 /// How many mask channels there are.
-pub const MASK_CHANNELS: usize = 8;
+pub const MASK_CHANNELS: usize = 9;
 
 impl MaskChannel {
     pub const ALL: [MaskChannel; MASK_CHANNELS] = [
@@ -44,11 +47,15 @@ impl MaskChannel {
         MaskChannel::Lips,
         MaskChannel::UnderEyes,
         MaskChannel::Shine,
+        MaskChannel::Object,
     ];
 
     /// Whether a face model draws it (face, skin and the parts).
     pub fn from_faces(self) -> bool {
-        !matches!(self, MaskChannel::Person | MaskChannel::Depth)
+        !matches!(
+            self,
+            MaskChannel::Person | MaskChannel::Depth | MaskChannel::Object
+        )
     }
 }
 
@@ -61,6 +68,8 @@ pub struct MaskSet {
     pub rgba: Vec<u8>,
     /// Eyes, lips, under the eyes, shine: the same layout.
     pub parts: Vec<u8>,
+    /// The object pointed at (R; G, B, A unused): the same layout.
+    pub objects: Vec<u8>,
     /// The picture the masks were made from, RGBA8 (alpha unused): the
     /// guide of matte refinement (`grade::refine`).
     pub guide: Vec<u8>,
@@ -84,6 +93,7 @@ impl MaskSet {
             height,
             rgba: vec![0; bytes],
             parts: vec![0; bytes],
+            objects: vec![0; bytes],
             guide: vec![0; bytes],
             present: [true; MASK_CHANNELS],
         }
@@ -138,25 +148,51 @@ impl MaskSet {
                 None => masks.present[channel as usize] = false,
             }
         }
+        masks.present[MaskChannel::Object as usize] = false;
         masks
+    }
+
+    /// Draws the object channel from `object` (in pixels of a picture
+    /// `scale` times the mask grid), present when `tracked` (a track that
+    /// lost its object for a moment draws nothing, but is there).
+    pub fn draw_object(&mut self, object: Option<&ObjectMask>, scale: f32, tracked: bool) {
+        self.present[MaskChannel::Object as usize] = tracked;
+        let Some(object) = object else {
+            return;
+        };
+        let width = self.width as usize;
+        let crop = object.crop;
+        let span = |from: f32, size: u32| {
+            let first = (from / scale).floor().max(0.0) as usize;
+            let last = (((from + crop.side) / scale).ceil().max(0.0) as usize).min(size as usize);
+            first..last
+        };
+        let (xs, ys) = (span(crop.x0, self.width), span(crop.y0, self.height));
+        let (layer, byte) = self.layer_mut(MaskChannel::Object);
+        for y in ys {
+            for x in xs.clone() {
+                let p = [(x as f32 + 0.5) * scale, (y as f32 + 0.5) * scale];
+                layer[(y * width + x) * 4 + byte] = (object.at(p) * 255.0).round() as u8;
+            }
+        }
     }
 
     /// The layer a channel lives in and its byte within a texel.
     fn layer(&self, channel: MaskChannel) -> (&[u8], usize) {
         let c = channel as usize;
-        if c < 4 {
-            (&self.rgba, c)
-        } else {
-            (&self.parts, c - 4)
+        match c {
+            0..4 => (&self.rgba, c),
+            4..8 => (&self.parts, c - 4),
+            _ => (&self.objects, c - 8),
         }
     }
 
     fn layer_mut(&mut self, channel: MaskChannel) -> (&mut [u8], usize) {
         let c = channel as usize;
-        if c < 4 {
-            (&mut self.rgba, c)
-        } else {
-            (&mut self.parts, c - 4)
+        match c {
+            0..4 => (&mut self.rgba, c),
+            4..8 => (&mut self.parts, c - 4),
+            _ => (&mut self.objects, c - 8),
         }
     }
 

@@ -14,6 +14,15 @@
 //! a tenth of the crop), or, given a box, the region that overlaps it most.
 //! [`ObjectMask`] keeps the saliency on that region and a two-cell ring
 //! around it (soft edges), zero elsewhere, over the crop.
+//!
+//! [`ObjectTrack`] follows it: a new point is looked for in squares of a
+//! quarter, half and all of the picture's smaller side around it (the
+//! first that holds the whole object wins); after that each picture's
+//! square is centred on the box moved on by its last motion, four times
+//! the box's larger side, and the box picks the region (accepted when it
+//! overlaps the predicted box and is within 3x of the last size). A miss
+//! widens the next square by half; after [`MAX_MISSES`] the track is
+//! dropped, and a scene cut drops it at once: the operator points again.
 
 use super::picture::RgbPicture;
 use super::runtime::Runtime;
@@ -27,6 +36,8 @@ const MEAN: [f32; 3] = [0.485, 0.456, 0.406];
 const DEVIATION: [f32; 3] = [0.229, 0.224, 0.225];
 /// A cell is object from this saliency up.
 const THRESHOLD: f32 = 0.5;
+/// Pictures a track may miss its object (an occlusion) before it ends.
+pub const MAX_MISSES: u32 = 6;
 
 /// A square of the picture, in picture pixels.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -95,6 +106,124 @@ impl ObjectMask {
     pub fn centre(&self) -> [f32; 2] {
         let b = self.bbox;
         [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0]
+    }
+
+    /// The object's area in picture pixels (cells at one half or more).
+    pub fn area(&self) -> f32 {
+        let cell = self.crop.side / INPUT_SIDE as f32;
+        self.values.iter().filter(|v| **v >= THRESHOLD).count() as f32 * cell * cell
+    }
+
+    /// Whether the box reaches the crop's edge (the object may be cut).
+    fn touches_edge(&self) -> bool {
+        let (c, cell) = (self.crop, self.crop.side / INPUT_SIDE as f32);
+        let b = self.bbox;
+        b[0] <= c.x0 + cell
+            || b[1] <= c.y0 + cell
+            || b[2] >= c.x0 + c.side - cell
+            || b[3] >= c.y0 + c.side - cell
+    }
+}
+
+/// One object followed from picture to picture (see the module comment).
+#[derive(Debug, Default)]
+pub struct ObjectTrack {
+    /// The point it started from (picture fractions).
+    point: Option<[f32; 2]>,
+    /// The object where it was last found, and how far it moved then.
+    last: Option<ObjectMask>,
+    motion: [f32; 2],
+    misses: u32,
+}
+
+impl ObjectTrack {
+    /// Ends the track (a scene cut): the same point does not start it
+    /// again; a new one does.
+    pub fn drop_track(&mut self) {
+        self.last = None;
+        self.misses = 0;
+        self.motion = [0.0; 2];
+    }
+
+    /// Whether it follows an object (found in this picture or missed for
+    /// fewer than [`MAX_MISSES`]).
+    pub fn is_tracking(&self) -> bool {
+        self.last.is_some()
+    }
+
+    /// Follows the object into `picture`, or starts from `point` (picture
+    /// fractions) when it is new; `None` ends the track. Returns the
+    /// object's mask when found in this picture.
+    pub fn update(
+        &mut self,
+        model: &mut ObjectSegmenter,
+        picture: &RgbPicture,
+        point: Option<[f32; 2]>,
+    ) -> Result<Option<ObjectMask>, AnalysisError> {
+        let (w, h) = (picture.width as f32, picture.height as f32);
+        if point != self.point {
+            self.point = point;
+            self.drop_track();
+            if let Some([u, v]) = point {
+                let at = [u * w, v * h];
+                let mut found = None;
+                for share in [0.25, 0.5, 1.0] {
+                    let crop = Crop::around(at, share * w.min(h));
+                    if let Some(mask) = model.segment(picture, crop, Seed::Point(at))? {
+                        let whole = !mask.touches_edge();
+                        found = Some(mask);
+                        if whole {
+                            break;
+                        }
+                    }
+                }
+                self.last = found.clone();
+                return Ok(found);
+            }
+            return Ok(None);
+        }
+        let Some(last) = &self.last else {
+            return Ok(None);
+        };
+        let b = last.bbox;
+        // Moved on by its last motion for each picture since it was seen.
+        let steps = (self.misses + 1) as f32;
+        let [dx, dy] = self.motion.map(|m| m * steps);
+        let predicted = [b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy];
+        let (bw, bh) = ((b[2] - b[0]) * steps, (b[3] - b[1]) * steps);
+        let centre = [
+            (predicted[0] + predicted[2]) / 2.0,
+            (predicted[1] + predicted[3]) / 2.0,
+        ];
+        let side = (4.0 * (b[2] - b[0]).max(b[3] - b[1])).max(0.15 * w.min(h))
+            * 1.5f32.powi(self.misses as i32);
+        let crop = Crop::around(centre, side.min(w.max(h)));
+        let found = model
+            .segment(picture, crop, Seed::Box(predicted))?
+            .filter(|m| {
+                let ratio = m.area() / last.area().max(1.0);
+                let c = m.centre();
+                let near = c[0] >= predicted[0] - bw
+                    && c[0] <= predicted[2] + bw
+                    && c[1] >= predicted[1] - bh
+                    && c[1] <= predicted[3] + bh;
+                (1.0 / 3.0..=3.0).contains(&ratio) && near
+            });
+        match &found {
+            Some(mask) => {
+                let (was, now) = (last.centre(), mask.centre());
+                self.motion = [(now[0] - was[0]) / steps, (now[1] - was[1]) / steps];
+                self.misses = 0;
+                self.last = Some(mask.clone());
+            }
+            None => {
+                self.misses += 1;
+                if self.misses > MAX_MISSES {
+                    self.drop_track();
+                }
+            }
+        }
+        Ok(found)
     }
 }
 

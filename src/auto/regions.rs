@@ -83,6 +83,7 @@ impl RegionMask {
             captured: frame.captured,
             frame_size: [frame.width, frame.height],
             picture: RgbPicture::from_rgba8(w, h, &rgba),
+            object_point: None,
         });
         Ok(RegionMask {
             masks: Some(analysis.masks(&analysis.faces)),

@@ -28,7 +28,9 @@ pub struct AnalyzeArgs {
 
 pub fn analyze(args: AnalyzeArgs, shutdown: &Shutdown) -> Result<()> {
     let config = options::config(args.config.as_deref())?;
-    let options = args.analysis.options(&config, AnalysisMode::Sync)?;
+    let mut options = args.analysis.options(&config, AnalysisMode::Sync)?;
+    // No look here, so no object is pointed at.
+    options.models.objects = false;
     if neurograde::output::same_file(&args.input, &args.json) {
         bail!(
             "--json {}: is the input; choose another name",

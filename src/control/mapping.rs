@@ -284,6 +284,10 @@ pub enum Action {
     Reject,
     /// Ask for a Color Match of the picture to still N of the library.
     Match(u16),
+    /// The object to mask is at this point (picture fractions from the top
+    /// left): the first secondary that masks an object follows it (OSC
+    /// `/object x y`, a click in the operator view).
+    PointObject([f32; 2]),
 }
 
 const ACTIONS: &str = "bypass, compare, undo, redo, fine, fine-toggle, bank-next, bank-prev, bank:N, store:N, recall:N, reset, reset:primary, reset:cdl, reset:secondary/N, reset:grade, learn, propose, accept, reject, match:N";

@@ -142,6 +142,14 @@ pub fn interpret(message: &OscMessage) -> Result<OscCommand, String> {
             _ => Err(format!("OSC {addr}: expected a still's number (1 or more)")),
         },
         "/redo" => Ok(OscCommand::Action(Action::Redo)),
+        "/object" => match numbers.as_slice() {
+            [x, y] if (0.0..=1.0).contains(x) && (0.0..=1.0).contains(y) => {
+                Ok(OscCommand::Action(Action::PointObject([*x, *y])))
+            }
+            _ => Err(format!(
+                "OSC {addr}: expected the object's point: two numbers 0-1 (x, y from the top left)"
+            )),
+        },
         "/store" => Ok(OscCommand::Action(Action::Store(slot("snapshot")?))),
         "/recall" => Ok(OscCommand::Action(Action::Recall(slot("snapshot")?))),
         "/bank" => match slot("bank")? {

@@ -266,6 +266,22 @@ impl GradeSession {
                 section.reset(&mut next);
                 self.commit(next, now)
             }
+            Action::PointObject(point) => {
+                let mut next = self.live.clone();
+                match next
+                    .secondaries
+                    .iter_mut()
+                    .find(|s| s.enabled && s.reads_object())
+                {
+                    Some(s) => s.point = Some(point.map(|v| v.clamp(0.0, 1.0))),
+                    None => {
+                        return notice(
+                            "no secondary masks an object: add one with mask = \"object\"",
+                        )
+                    }
+                }
+                self.commit(next, now)
+            }
             // The mapper's own (fine mode, banks, learn).
             Action::FineHold
             | Action::FineToggle

@@ -113,6 +113,8 @@ struct PendingCopy {
     captured: Instant,
     frame_size: [u32; 2],
     size: (u32, u32),
+    /// The look's object point when the copy was made.
+    object_point: Option<[f32; 2]>,
 }
 
 enum Runner {
@@ -141,6 +143,8 @@ pub struct AnalysisLink {
     /// drawn without.
     muted: AtomicU8,
     muted_drawn: u8,
+    /// The live look's object point (`Look::object_point`).
+    object_point: Option<[f32; 2]>,
 }
 
 impl AnalysisLink {
@@ -188,7 +192,15 @@ impl AnalysisLink {
             records: Vec::new(),
             muted: AtomicU8::new(0),
             muted_drawn: 0,
+            object_point: None,
         }))
+    }
+
+    /// The point of the object the live look masks (picture fractions):
+    /// the analysis finds it there and follows it; a new point starts
+    /// again.
+    pub fn set_object_point(&mut self, point: Option<[f32; 2]>) {
+        self.object_point = point;
     }
 
     /// Call before the frame is graded (see the module comment).
@@ -316,6 +328,7 @@ impl AnalysisLink {
                 captured: frame.captured,
                 frame_size: [frame.width, frame.height],
                 size,
+                object_point: self.object_point,
             },
         );
     }
@@ -358,9 +371,11 @@ impl AnalysisLink {
             // grade nothing, as when no model made it. The face's parts
             // go with the face.
             for channel in MaskChannel::ALL {
-                let switch = match channel as usize {
-                    part if part >= 4 => MaskChannel::Face as usize,
-                    own => own,
+                let switch = match channel {
+                    // The object has no switch: pointing at none is off.
+                    MaskChannel::Object => continue,
+                    part if part as usize >= 4 => MaskChannel::Face as usize,
+                    own => own as usize,
                 };
                 if muted & (1 << switch) != 0 {
                     masks.remove(channel);
@@ -401,6 +416,7 @@ fn input_of(copy: PendingCopy, rgba: &[u8]) -> AnalysisInput {
         captured: copy.captured,
         frame_size: copy.frame_size,
         picture: RgbPicture::from_rgba8(width, height, rgba),
+        object_point: copy.object_point,
     }
 }
 

@@ -202,6 +202,7 @@ fn warn_unmasked_secondaries(look: &Look, analysis: &AnalysisOptions) {
                 MaskKind::Person | MaskKind::Background => models.matte,
                 MaskKind::DepthNear | MaskKind::DepthFar => models.depth,
                 MaskKind::Qualifier => true,
+                MaskKind::Object => models.objects,
                 MaskKind::Face | MaskKind::Skin => models.faces,
                 _parts => models.faces && models.face_mesh,
             });
@@ -385,6 +386,7 @@ fn grade_frame(
         super::proposals::serve(control, frame);
     }
     if let (Some(link), true) = (analysis.as_mut(), fresh) {
+        link.set_object_point(grade.look().object_point());
         link.before_frame(ctx, pipeline, frame)?;
     }
     let tag = Tag {

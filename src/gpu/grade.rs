@@ -244,7 +244,7 @@ impl KeyBlock {
             let reads_present = item
                 .program
                 .iter()
-                .all(|step| step & 15 != 0 || present[((step >> 4) & 7) as usize]);
+                .all(|step| step & 15 != 0 || present[((step >> 4) & 15) as usize]);
             let has_program = item.program[0] != OP_NONE;
             item.flags[0] = u32::from(item.flags[2] == 1 && has_program && reads_present);
         }

@@ -1,7 +1,8 @@
-//! The analysis masks on the GPU: one RGBA8 texture of three layers, a mask
+//! The analysis masks on the GPU: one RGBA8 texture of four layers, a mask
 //! a channel (R face, G skin, B person, A depth; R eyes, G lips, B under the
-//! eyes, A shine; see `analysis::masks`), then the picture they were made
-//! from (matte refinement's guide), for the secondary grades.
+//! eyes, A shine; R the object pointed at; see `analysis::masks`), then the
+//! picture they were made from (matte refinement's guide), for the
+//! secondary grades.
 //!
 //! How it works: [`MaskTexture::upload`] writes a [`MaskSet`]'s two layers,
 //! re-creating the texture only when the analysis picture's size changes.
@@ -14,8 +15,9 @@ use super::grade::KeyBlock;
 use crate::analysis::masks::{MaskSet, MASK_CHANNELS};
 
 pub const MASK_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
-/// The texture's layers: the models' masks, the face's parts, the guide.
-const LAYERS: u32 = 3;
+/// The texture's layers: the models' masks, the face's parts, the object,
+/// the guide.
+const LAYERS: u32 = 4;
 
 pub struct MaskTexture {
     texture: wgpu::Texture,
@@ -68,7 +70,7 @@ impl MaskTexture {
         }
         let slot = slot.as_mut().expect("created above");
         slot.present = masks.present;
-        let layers = [&masks.rgba, &masks.parts, &masks.guide];
+        let layers = [&masks.rgba, &masks.parts, &masks.objects, &masks.guide];
         for (layer, bytes) in layers.into_iter().enumerate() {
             queue.write_texture(
                 wgpu::TexelCopyTextureInfo {

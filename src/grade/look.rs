@@ -398,6 +398,11 @@ const SOFTEN_RANGE: Range = Range {
     hi: 1.0,
     expected: "0 <= soften <= 1 (skin smoothing strength)",
 };
+const POINT_RANGE: Range = Range {
+    lo: 0.0,
+    hi: 1.0,
+    expected: "[x, y] with 0 <= x, y <= 1 (picture fractions from the top left)",
+};
 const REFINE_RANGE: Range = Range {
     lo: 0.0,
     hi: 1.0,
@@ -528,6 +533,15 @@ impl Look {
         crate::output::write_file(path, text.as_bytes())
     }
 
+    /// The point of the object the look masks: the first enabled
+    /// secondary that reads the object mask and has a `point`.
+    pub fn object_point(&self) -> Option<[f32; 2]> {
+        self.secondaries
+            .iter()
+            .take(MAX_SECONDARIES)
+            .filter(|s| s.enabled && s.reads_object())
+            .find_map(|s| s.point)
+    }
     /// What the look changes in how people look, one line a secondary
     /// ("secondary 1 (skin): skin smoothed 0.60"); empty for a look that
     /// only corrects. Shown by the run report, the operator view and
@@ -702,6 +716,17 @@ impl Look {
             out_of_range(key("smooth"), one(&s.smooth), &SMOOTH_RANGE)?;
             out_of_range(key("soften"), one(&s.soften), &SOFTEN_RANGE)?;
             out_of_range(key("refine"), one(&s.refine), &REFINE_RANGE)?;
+            if let Some(point) = &s.point {
+                out_of_range(key("point"), point, &POINT_RANGE)?;
+                if !s.reads_object() {
+                    return Err(LookError::OutOfRange {
+                        origin: origin.to_string(),
+                        key: key("point"),
+                        value: format!("{point:?}"),
+                        expected: "a point only with a mask that reads \"object\"",
+                    });
+                }
+            }
             if let Some(q) = &s.qualifier {
                 let ranges = [
                     ("qualifier.hue", q.hue, HUE_RANGE, false),
@@ -839,6 +864,33 @@ mod tests {
             "{err}"
         );
         assert!(!err.contains('\n'));
+    }
+
+    #[test]
+    fn an_object_point_needs_an_object_mask() {
+        let text = "[[secondary]]\nmask = \"skin\"\n[[secondary]]\nmask = \"object - person\"\npoint = [0.4, 0.6]\n";
+        let look = Look::parse(text, Path::new("o.toml")).unwrap();
+        look.validate("o.toml").unwrap();
+        assert_eq!(look.object_point(), Some([0.4, 0.6]));
+        let saved = toml::to_string(&look).unwrap();
+        assert!(saved.contains("point = [0.4, 0.6]"), "{saved}");
+        let wrong = Look::parse(
+            "[[secondary]]\nmask = \"skin\"\npoint = [0.4, 0.6]\n",
+            Path::new("o.toml"),
+        )
+        .unwrap();
+        let err = wrong.validate("o.toml").unwrap_err().to_string();
+        assert!(
+            err.contains("secondary[1].point") && err.contains("object"),
+            "{err}"
+        );
+        let outside = Look::parse(
+            "[[secondary]]\nmask = \"object\"\npoint = [1.4, 0.6]\n",
+            Path::new("o.toml"),
+        )
+        .unwrap();
+        let err = outside.validate("o.toml").unwrap_err().to_string();
+        assert!(err.contains("0 <= x, y <= 1"), "{err}");
     }
 
     #[test]

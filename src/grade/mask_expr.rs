@@ -31,11 +31,12 @@ pub enum MaskKind {
     Lips,
     UnderEyes,
     Shine,
+    Object,
     Qualifier,
 }
 
 impl MaskKind {
-    pub const ALL: [MaskKind; 11] = [
+    pub const ALL: [MaskKind; 12] = [
         MaskKind::Face,
         MaskKind::Skin,
         MaskKind::Person,
@@ -46,6 +47,7 @@ impl MaskKind {
         MaskKind::Lips,
         MaskKind::UnderEyes,
         MaskKind::Shine,
+        MaskKind::Object,
         MaskKind::Qualifier,
     ];
 
@@ -61,6 +63,7 @@ impl MaskKind {
             MaskKind::Lips => "lips",
             MaskKind::UnderEyes => "under-eyes",
             MaskKind::Shine => "shine",
+            MaskKind::Object => "object",
             MaskKind::Qualifier => "qualifier",
         }
     }
@@ -79,6 +82,7 @@ impl MaskKind {
             MaskKind::Lips => (MaskChannel::Lips, false),
             MaskKind::UnderEyes => (MaskChannel::UnderEyes, false),
             MaskKind::Shine => (MaskChannel::Shine, false),
+            MaskKind::Object => (MaskChannel::Object, false),
             MaskKind::Qualifier => return None,
         })
     }

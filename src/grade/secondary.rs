@@ -83,6 +83,11 @@ pub struct Secondary {
     /// picture's own edges at full resolution (`refine.rs`).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub refine: f32,
+    /// The object a `mask = "object"` follows: a point on it, in picture
+    /// fractions from the top left (the operator's click or OSC
+    /// `/object x y` set it too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub point: Option<[f32; 2]>,
     /// The HSL key of `mask = "qualifier & ..."` (see `qualifier.rs`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<Qualifier>,
@@ -119,6 +124,7 @@ impl Secondary {
             gain: [1.0; 3],
             soften: 0.0,
             refine: 0.0,
+            point: None,
             qualifier: None,
         }
     }
@@ -135,6 +141,11 @@ impl Secondary {
             .compile()
             .map(|c| c.program)
             .unwrap_or(Program { ops: Vec::new() })
+    }
+
+    /// Whether its mask reads the object pointed at.
+    pub fn reads_object(&self) -> bool {
+        self.program().channels().any(|c| c == MaskChannel::Object)
     }
 
     /// The qualifier that narrows it, and whether inverted (`person -

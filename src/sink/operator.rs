@@ -43,6 +43,10 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     ("D", "side by side with the reference"),
     (
+        "Ctrl+click",
+        "on the picture: the object to mask (mask = \"object\"), found and followed",
+    ),
+    (
         "R",
         "the reference: the source, the A/B look, the selected still",
     ),
@@ -441,6 +445,7 @@ impl OperatorView {
         }
         egui::CentralPanel::no_frame().show(ui, |ui| {
             self.picture_area = ui.max_rect();
+            self.point_object(ui, state.control);
             let analysis = state.analysis.and_then(|a| a.latest());
             if let (true, Some(analysis), Some(size)) =
                 (self.settings.faces, analysis, self.picture_size)
@@ -460,6 +465,32 @@ impl OperatorView {
                         }
                     });
                 });
+        }
+    }
+
+    /// A Ctrl+click on the picture points at the object to mask: OSC
+    /// `/object x y` in picture fractions, as a panel would send it.
+    fn point_object(&self, ui: &mut egui::Ui, control: Option<&ControlLink>) {
+        let (Some(control), Some(size)) = (control, self.picture_size) else {
+            return;
+        };
+        let response = ui.interact(
+            self.picture_area,
+            ui.scope_id().with("point object"),
+            egui::Sense::click(),
+        );
+        let ctrl = ui.input(|i| i.modifiers.ctrl);
+        if let (true, true, Some(at)) = (response.clicked(), ctrl, response.interact_pointer_pos())
+        {
+            let shown = self.shown_rect(size);
+            let u = (at.x - shown.min.x) / shown.width().max(1.0);
+            let v = (at.y - shown.min.y) / shown.height().max(1.0);
+            if (0.0..=1.0).contains(&u) && (0.0..=1.0).contains(&v) {
+                control.send_operator(OscMessage {
+                    addr: "/object".into(),
+                    args: vec![OscType::Float(u), OscType::Float(v)],
+                });
+            }
         }
     }
 
