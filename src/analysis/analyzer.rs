@@ -154,6 +154,9 @@ pub struct Analysis {
     pub object: Option<ObjectMask>,
     /// An object is being followed (found now, or briefly missed).
     pub object_tracked: bool,
+    /// How fast the object moves, picture pixels a second (to draw it
+    /// where it is in the frames graded with this result).
+    pub object_velocity: [f32; 2],
     /// This picture starts a new shot; temporal state was reset.
     pub scene_cut: bool,
     /// Histogram distance to the previous picture (0..1).
@@ -171,9 +174,29 @@ impl Analysis {
         self.faces.iter().map(|f| f.predicted(seconds)).collect()
     }
 
+    /// The object moved forward to `at` by its velocity.
+    pub fn object_at(&self, at: Instant) -> Option<ObjectMask> {
+        let seconds = at.saturating_duration_since(self.captured).as_secs_f32();
+        let [vx, vy] = self.object_velocity;
+        self.object
+            .as_ref()
+            .map(|o| o.moved([vx * seconds, vy * seconds]))
+    }
+
+    /// The masks for a frame captured at `at`: `faces` as
+    /// [`Analysis::faces_at`] predicts them, the object as
+    /// [`Analysis::object_at`] does.
+    pub fn masks_at(&self, faces: &[TrackedFace], at: Instant) -> MaskSet {
+        self.masks_with(faces, self.object_at(at).as_ref())
+    }
+
     /// The masks on the analysis picture's grid, with `faces` (this
     /// result's, or as [`Analysis::faces_at`] predicts them).
     pub fn masks(&self, faces: &[TrackedFace]) -> MaskSet {
+        self.masks_with(faces, self.object.as_ref())
+    }
+
+    fn masks_with(&self, faces: &[TrackedFace], object: Option<&ObjectMask>) -> MaskSet {
         let [w, h] = self.picture_size;
         let mut masks = MaskSet::draw(
             w,
@@ -192,7 +215,7 @@ impl Analysis {
             }),
         );
         masks.guide.clone_from(&self.guide);
-        masks.draw_object(self.object.as_ref(), 1.0, self.object_tracked);
+        masks.draw_object(object, 1.0, self.object_tracked);
         masks
     }
 }
@@ -343,6 +366,7 @@ impl Analyzer {
         let matte = self.matte(picture);
         let depth = self.depth(picture);
         let object = self.object(picture, input.object_point);
+        let object_velocity = self.object_track.motion().map(|m| m / elapsed);
         if !self.settings.extra_latency.is_zero() {
             std::thread::sleep(self.settings.extra_latency);
         }
@@ -359,6 +383,7 @@ impl Analyzer {
             guide: picture.to_rgba8(),
             object,
             object_tracked: self.object_track.is_tracking(),
+            object_velocity,
             scene_cut,
             cut_distance,
             detected,

@@ -108,6 +108,18 @@ impl ObjectMask {
         [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0]
     }
 
+    /// The mask moved by `offset` picture pixels (where its motion takes
+    /// it in a later frame).
+    pub fn moved(&self, offset: [f32; 2]) -> ObjectMask {
+        let [dx, dy] = offset;
+        let mut moved = self.clone();
+        moved.crop.x0 += dx;
+        moved.crop.y0 += dy;
+        let b = self.bbox;
+        moved.bbox = [b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy];
+        moved
+    }
+
     /// The object's area in picture pixels (cells at one half or more).
     pub fn area(&self) -> f32 {
         let cell = self.crop.side / INPUT_SIDE as f32;
@@ -149,6 +161,12 @@ impl ObjectTrack {
     /// fewer than [`MAX_MISSES`]).
     pub fn is_tracking(&self) -> bool {
         self.last.is_some()
+    }
+
+    /// How far the object moved between the last two pictures it was
+    /// found in, per picture (picture pixels).
+    pub fn motion(&self) -> [f32; 2] {
+        self.motion
     }
 
     /// Follows the object into `picture`, or starts from `point` (picture

@@ -354,19 +354,19 @@ impl AnalysisLink {
         let age = frame.captured.saturating_duration_since(result.captured);
         let _ = self.age_frames.record(age_frames);
         let _ = self.age_us.record(age.as_micros() as u64);
-        // Predicting copies every landmark: only when the masks or the
-        // record need it.
-        let faces_moving = result.faces.iter().any(|f| f.velocity != [0.0, 0.0]);
+        // Predicting copies every landmark (and moves the object): only
+        // when the masks or the record need it.
+        let moving = result.faces.iter().any(|f| f.velocity != [0.0, 0.0])
+            || (result.object.is_some() && result.object_velocity != [0.0, 0.0]);
         let muted = self.muted.load(Ordering::Relaxed);
-        let redraw =
-            self.masks_stale || (age_frames > 0 && faces_moving) || muted != self.muted_drawn;
+        let redraw = self.masks_stale || (age_frames > 0 && moving) || muted != self.muted_drawn;
         let faces = if redraw || self.options.record {
             result.faces_at(frame.captured)
         } else {
             Vec::new()
         };
         if redraw {
-            let mut masks = result.masks(&faces);
+            let mut masks = result.masks_at(&faces, frame.captured);
             // A mask the operator turned off is absent: its secondaries
             // grade nothing, as when no model made it. The face's parts
             // go with the face.
