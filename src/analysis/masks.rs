@@ -59,7 +59,8 @@ impl MaskChannel {
     }
 }
 
-/// Eight masks on one grid, in two RGBA layers.
+/// Nine masks on one grid, in three RGBA layers, and the picture they were
+/// made from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaskSet {
     pub width: u32,

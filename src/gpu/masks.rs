@@ -4,7 +4,7 @@
 //! picture they were made from (matte refinement's guide), for the
 //! secondary grades.
 //!
-//! How it works: [`MaskTexture::upload`] writes a [`MaskSet`]'s two layers,
+//! How it works: [`MaskTexture::upload`] writes a [`MaskSet`]'s four layers,
 //! re-creating the texture only when the analysis picture's size changes.
 //! The render thread uploads when a new analysis result arrives or tracked
 //! faces move. [`KeyPass`] (`shaders/masks.wgsl`) then keys the secondaries
