@@ -596,3 +596,87 @@ fn a_mask_turned_off_stops_its_secondaries() {
         "the secondaries grade when their masks are on"
     );
 }
+
+/// Pointing at an object as an operator does: a Ctrl+click on the ball in
+/// the operator view writes the object secondary's `point` (where the
+/// click fell on the picture, in picture fractions), saved with the look;
+/// a plain click elsewhere on the picture does not move it.
+#[test]
+fn a_ctrl_click_points_the_object_mask() {
+    let dir = tempfile::tempdir().unwrap();
+    let look = dir.path().join("ball.toml");
+    std::fs::write(&look, "[[secondary]]\nmask = \"object\"\nexposure = 1.0\n").unwrap();
+    let layout_shot = dir.path().join("layout.png");
+    let saved = dir.path().join("saved.toml");
+    let picture = footage("messi5.jpg");
+    // Where the picture lies in the window: the first run's layout.
+    let first = r#""$1" run --source "file:$2" --look "$3" --sink window --frames 20 --no-vsync --no-midi --screenshot "$4""#;
+    let out = xvfb("1280x800")
+        .args(["bash", "-c", first, "layout"])
+        .arg(env!("CARGO_BIN_EXE_neurograde"))
+        .arg(&picture)
+        .arg(&look)
+        .arg(&layout_shot)
+        .output()
+        .expect("xvfb-run runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let view = load_rgb(&layout_shot);
+    let layout: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(layout_shot.with_extension("json")).unwrap())
+            .unwrap();
+    let a: Vec<f32> = layout["picture_area"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() as f32)
+        .collect();
+    let (vw, vh) = (view.width() as f32, view.height() as f32);
+    let placement = Placement {
+        area: [a[0] / vw, a[1] / vh, a[2] / vw, a[3] / vh],
+        ..Placement::fit()
+    };
+    let r = placement.rect((548, 342), (view.width(), view.height()));
+    // The ball's centre in messi5.jpg.
+    let ball = [362.0 / 548.0, 312.0 / 342.0];
+    let x = (r[0] + ball[0] * (r[2] - r[0])) * vw;
+    let y = (r[1] + ball[1] * (r[3] - r[1])) * vh;
+    let second = r#"
+"$1" run --source "file:$2" --look "$3" --sink window --frames 150 --no-vsync --no-midi --save-look "$4" &
+engine=$!
+window=$(xdotool search --sync --name neurograde | head -1)
+sleep 2
+xdotool windowfocus --sync "$window" 2>/dev/null || true
+xdotool mousemove --window "$window" "$5" "$6"
+xdotool keydown ctrl click 1 keyup ctrl
+sleep 1
+# A plain click on the picture is not a point.
+xdotool mousemove --window "$window" $(( $5 - 200 )) $(( $6 - 150 )) click 1
+wait $engine
+"#;
+    let out = xvfb("1280x800")
+        .args(["bash", "-c", second, "click"])
+        .arg(env!("CARGO_BIN_EXE_neurograde"))
+        .arg(&picture)
+        .arg(&look)
+        .arg(&saved)
+        .arg(format!("{}", x.round()))
+        .arg(format!("{}", y.round()))
+        .output()
+        .expect("xvfb-run and xdotool run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let point = Look::load(&saved).unwrap().secondaries[0].point;
+    println!("Ctrl+click at ({x:.0}, {y:.0}) in the window: point {point:?}, the ball at {ball:?}");
+    let point = point.expect("the click set the point");
+    assert!(
+        (point[0] - ball[0]).abs() < 0.01 && (point[1] - ball[1]).abs() < 0.01,
+        "{point:?} vs {ball:?}"
+    );
+}
