@@ -49,14 +49,6 @@ impl MaskChannel {
         MaskChannel::Shine,
         MaskChannel::Object,
     ];
-
-    /// Whether a face model draws it (face, skin and the parts).
-    pub fn from_faces(self) -> bool {
-        !matches!(
-            self,
-            MaskChannel::Person | MaskChannel::Depth | MaskChannel::Object
-        )
-    }
 }
 
 /// Nine masks on one grid, in three RGBA layers, and the picture they were
