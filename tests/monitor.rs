@@ -8,7 +8,7 @@ mod common;
 use common::{footage, frame, gpu, read_rgba16f, xvfb};
 use neurograde::frame::PixelFormat;
 use neurograde::gpu::grade::GradeUniforms;
-use neurograde::gpu::present::{Placement, PresentPass};
+use neurograde::gpu::present::{Compare, Placement, PresentPass};
 use neurograde::gpu::FramePipeline;
 use neurograde::grade::reference::{grade_pixel, quantize_u8, to_half};
 use neurograde::grade::Look;
@@ -394,23 +394,12 @@ wait $engine
 
     // Side by side: the graded picture left, the ungraded source right.
     let view = load_rgb(&shot);
-    let layout: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(shot.with_extension("json")).unwrap())
-            .unwrap();
-    let a: Vec<f32> = layout["picture_area"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap() as f32)
-        .collect();
-    let (vw, vh) = (view.width() as f32, view.height() as f32);
-    let placement = Placement {
-        area: [a[0] / vw, a[1] / vh, a[2] / vw, a[3] / vh],
-        compare: neurograde::gpu::present::Compare::SideBySide,
-        ..Placement::fit()
-    };
-    let r = placement.rect((w, h), (view.width(), view.height()));
-    let (x0, y0, x1, y1) = (r[0] * vw, r[1] * vh, r[2] * vw, r[3] * vh);
+    let [x0, y0, x1, y1] = shown_in(
+        &view,
+        &shot.with_extension("json"),
+        (w, h),
+        Compare::SideBySide,
+    );
     let ungraded_reference: Vec<[f32; 3]> = source
         .chunks_exact(3)
         .map(|p| [p[0], p[1], p[2]].map(|v| to_half(f32::from(v) / 255.0)))
@@ -624,26 +613,16 @@ fn a_ctrl_click_points_the_object_mask() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let view = load_rgb(&layout_shot);
-    let layout: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(layout_shot.with_extension("json")).unwrap())
-            .unwrap();
-    let a: Vec<f32> = layout["picture_area"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap() as f32)
-        .collect();
-    let (vw, vh) = (view.width() as f32, view.height() as f32);
-    let placement = Placement {
-        area: [a[0] / vw, a[1] / vh, a[2] / vw, a[3] / vh],
-        ..Placement::fit()
-    };
-    let r = placement.rect((548, 342), (view.width(), view.height()));
+    let [x0, y0, x1, y1] = shown_in(
+        &load_rgb(&layout_shot),
+        &layout_shot.with_extension("json"),
+        (548, 342),
+        Compare::Off,
+    );
     // The ball's centre in messi5.jpg.
     let ball = [362.0 / 548.0, 312.0 / 342.0];
-    let x = (r[0] + ball[0] * (r[2] - r[0])) * vw;
-    let y = (r[1] + ball[1] * (r[3] - r[1])) * vh;
+    let x = x0 + ball[0] * (x1 - x0);
+    let y = y0 + ball[1] * (y1 - y0);
     let second = r#"
 "$1" run --source "file:$2" --look "$3" --sink window --frames 150 --no-vsync --no-midi --save-look "$4" &
 engine=$!
@@ -679,4 +658,32 @@ wait $engine
         (point[0] - ball[0]).abs() < 0.01 && (point[1] - ball[1]).abs() < 0.01,
         "{point:?} vs {ball:?}"
     );
+}
+
+/// Where a `size` picture is shown in a screenshot `view` of the operator
+/// view, placed as `compare` places it in the picture area that `layout`
+/// (the JSON written beside the screenshot) names: x0, y0, x1, y1 in the
+/// screenshot's pixels.
+fn shown_in(
+    view: &image::RgbImage,
+    layout: &std::path::Path,
+    size: (u32, u32),
+    compare: Compare,
+) -> [f32; 4] {
+    let layout: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(layout).unwrap()).unwrap();
+    let a: Vec<f32> = layout["picture_area"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() as f32)
+        .collect();
+    let (vw, vh) = (view.width() as f32, view.height() as f32);
+    let placement = Placement {
+        area: [a[0] / vw, a[1] / vh, a[2] / vw, a[3] / vh],
+        compare,
+        ..Placement::fit()
+    };
+    let r = placement.rect(size, (view.width(), view.height()));
+    [r[0] * vw, r[1] * vh, r[2] * vw, r[3] * vh]
 }

@@ -8,7 +8,7 @@
 mod common;
 
 use common::*;
-use neurograde::analysis::masks::MaskChannel;
+use neurograde::analysis::masks::{MaskChannel, MaskSet};
 use neurograde::analysis::object::{Crop, ObjectMask, ObjectSegmenter, Seed};
 use neurograde::analysis::picture::RgbPicture;
 use neurograde::analysis::runtime::Runtime;
@@ -66,6 +66,17 @@ fn clip_frame(k: usize, background: &str, visible: bool) -> (RgbPicture, [f32; 2
 /// Intersection over union of the mask (above one half) and the true disc.
 fn iou(mask: &ObjectMask, centre: [f32; 2]) -> f32 {
     iou_of(|p| mask.at(p), centre)
+}
+
+/// The same for the object channel of the masks (the clip's grid is its
+/// picture).
+fn channel_iou(masks: &MaskSet, centre: [f32; 2]) -> f32 {
+    let object = masks.channel(MaskChannel::Object);
+    let w = SIZE.0;
+    iou_of(
+        |p| f32::from(object[(p[1] as u32 * w + p[0] as u32) as usize]) / 255.0,
+        centre,
+    )
 }
 
 /// The same for any mask over the picture.
@@ -161,9 +172,8 @@ fn an_object_track_follows_through_an_occlusion_and_ends_at_a_cut() {
             result.object_tracked && masks.present[MaskChannel::Object as usize],
             "frame {k}: the track is alive"
         );
-        let object = masks.channel(MaskChannel::Object);
-        let at = |p: [f32; 2]| f32::from(object[(p[1] as u32 * w + p[0] as u32) as usize]) / 255.0;
         if hidden {
+            let object = masks.channel(MaskChannel::Object);
             let covered = object.iter().filter(|v| **v >= 128).count();
             assert!(
                 covered < 50,
@@ -171,7 +181,7 @@ fn an_object_track_follows_through_an_occlusion_and_ends_at_a_cut() {
             );
             continue;
         }
-        let iou = iou_of(at, centre);
+        let iou = channel_iou(&masks, centre);
         found += usize::from(iou > 0.5);
         ious.push(iou);
         if k == 5 {
@@ -180,19 +190,10 @@ fn an_object_track_follows_through_an_occlusion_and_ends_at_a_cut() {
             let [vx, _] = result.object_velocity;
             assert!((vx - 750.0).abs() < 150.0, "velocity {vx} px/s");
             let next = clip_frame(6, "building.jpg", true).1;
-            let overlap = |masks: neurograde::analysis::masks::MaskSet| {
-                let object = masks.channel(MaskChannel::Object);
-                iou_of(
-                    |p: [f32; 2]| {
-                        f32::from(object[(p[1] as u32 * w + p[0] as u32) as usize]) / 255.0
-                    },
-                    next,
-                )
-            };
             let later = result.captured + Duration::from_millis(40);
             let (moved, kept) = (
-                overlap(result.masks_at(&[], later)),
-                overlap(result.masks(&[])),
+                channel_iou(&result.masks_at(&[], later), next),
+                channel_iou(&result.masks(&[]), next),
             );
             println!("the next frame's ball: IoU {moved:.3} moved on by the velocity, {kept:.3} where found");
             // (The path curves: a straight-line step misses by some 11 px.)

@@ -379,7 +379,7 @@ fn secondaries_on_real_masks_match_the_cpu_reference() {
         values,
         bbox: [0.0; 4],
     };
-    masks.draw_object(Some(&object), 1.0, true);
+    masks.draw_object(Some(&object), true);
     for (name, look) in &looks {
         let cpu = cpu_grade(&deep, look, Some(&masks));
         let plain = cpu_grade(

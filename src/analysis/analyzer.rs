@@ -215,7 +215,7 @@ impl Analysis {
             }),
         );
         masks.guide.clone_from(&self.guide);
-        masks.draw_object(object, 1.0, self.object_tracked);
+        masks.draw_object(object, self.object_tracked);
         masks
     }
 }
@@ -247,6 +247,16 @@ pub struct Analyzer {
     last_captured: Option<Instant>,
 }
 
+/// ONNX Runtime and the model store, as every model opens from them.
+fn runtime_and_store() -> Result<(std::sync::Arc<Runtime>, ModelStore), AnalysisError> {
+    let runtime = Runtime::load_default()?;
+    let store = ModelStore::open_default().map_err(|e| AnalysisError::Model {
+        path: "models/models.toml".into(),
+        message: e.to_string(),
+    })?;
+    Ok((runtime, store))
+}
+
 fn open_or_report<T>(
     problems: &mut Vec<String>,
     wanted: bool,
@@ -268,13 +278,7 @@ impl Analyzer {
     /// Opens what `settings` ask for; see the module comment for failures.
     pub fn open(settings: AnalyzerSettings) -> Analyzer {
         let mut problems = Vec::new();
-        let models = Runtime::load_default().and_then(|runtime| {
-            let store = ModelStore::open_default().map_err(|e| AnalysisError::Model {
-                path: "models/models.toml".into(),
-                message: e.to_string(),
-            })?;
-            Ok((runtime, store))
-        });
+        let models = runtime_and_store();
         let mut analyzer = Analyzer {
             short: None,
             full: None,
@@ -531,13 +535,8 @@ impl Analyzer {
         }
         if point.is_some() && self.object_model.is_none() && !self.object_failed {
             let threads = self.settings.threads;
-            let opened = Runtime::load_default().and_then(|runtime| {
-                let store = ModelStore::open_default().map_err(|e| AnalysisError::Model {
-                    path: "models/models.toml".into(),
-                    message: e.to_string(),
-                })?;
-                ObjectSegmenter::open(&runtime, &store, threads)
-            });
+            let opened = runtime_and_store()
+                .and_then(|(runtime, store)| ObjectSegmenter::open(&runtime, &store, threads));
             match opened {
                 Ok(model) => self.object_model = Some(model),
                 Err(e) => {

@@ -145,10 +145,10 @@ impl MaskSet {
         masks
     }
 
-    /// Draws the object channel from `object` (in pixels of a picture
-    /// `scale` times the mask grid), present when `tracked` (a track that
-    /// lost its object for a moment draws nothing, but is there).
-    pub fn draw_object(&mut self, object: Option<&ObjectMask>, scale: f32, tracked: bool) {
+    /// Draws the object channel from `object` (in pixels of the analysed
+    /// picture, which is the mask grid), present when `tracked` (a track
+    /// that lost its object for a moment draws nothing, but is there).
+    pub fn draw_object(&mut self, object: Option<&ObjectMask>, tracked: bool) {
         self.present[MaskChannel::Object as usize] = tracked;
         let Some(object) = object else {
             return;
@@ -156,15 +156,15 @@ impl MaskSet {
         let width = self.width as usize;
         let crop = object.crop;
         let span = |from: f32, size: u32| {
-            let first = (from / scale).floor().max(0.0) as usize;
-            let last = (((from + crop.side) / scale).ceil().max(0.0) as usize).min(size as usize);
+            let first = from.floor().max(0.0) as usize;
+            let last = ((from + crop.side).ceil().max(0.0) as usize).min(size as usize);
             first..last
         };
         let (xs, ys) = (span(crop.x0, self.width), span(crop.y0, self.height));
         let (layer, byte) = self.layer_mut(MaskChannel::Object);
         for y in ys {
             for x in xs.clone() {
-                let p = [(x as f32 + 0.5) * scale, (y as f32 + 0.5) * scale];
+                let p = [x as f32 + 0.5, y as f32 + 0.5];
                 layer[(y * width + x) * 4 + byte] = (object.at(p) * 255.0).round() as u8;
             }
         }

@@ -113,7 +113,7 @@ impl SecondaryGains {
             let gain = s.linear_gain();
             block.gain_saturation[i] = [gain[0], gain[1], gain[2], s.saturation];
             block.soften[i] = if s.enabled { s.soften } else { 0.0 };
-            block.refine[i] = if s.enabled { s.refine } else { 0.0 };
+            block.refine[i] = s.refine_amount();
             match s.whole_picture_weight() {
                 Some(weight) => block.whole[i] = weight,
                 None => block.from_masks[i] = 1.0,
@@ -547,7 +547,7 @@ impl KernelVariant {
                 .iter()
                 .take(MAX_SECONDARIES)
                 .enumerate()
-                .filter(|(_, s)| s.enabled && s.refine > 0.0)
+                .filter(|(_, s)| s.refine_amount() > 0.0)
                 .fold(0, |bits, (i, _)| bits | 1 << i),
         }
     }

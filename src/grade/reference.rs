@@ -149,8 +149,7 @@ impl MaskedPixel<'_> {
         if let Some(grid) = self.refine {
             let coefficients = grid.at(self.uv);
             for (i, s) in secondaries.iter().take(4).enumerate() {
-                let amount = if s.enabled { s.refine } else { 0.0 };
-                keyed[i] = refined(keyed[i], coefficients[i], self.guide, amount);
+                keyed[i] = refined(keyed[i], coefficients[i], self.guide, s.refine_amount());
             }
         }
         keyed

@@ -111,7 +111,11 @@ impl RefineGrid {
         weights: &SecondaryWeights,
         secondaries: &[Secondary],
     ) -> Option<RefineGrid> {
-        if !secondaries.iter().take(MAX_SECONDARIES).any(refines) {
+        if !secondaries
+            .iter()
+            .take(MAX_SECONDARIES)
+            .any(|s| s.refine_amount() > 0.0)
+        {
             return None;
         }
         let (w, h) = (masks.width, masks.height);
@@ -199,11 +203,6 @@ impl RefineGrid {
             bilinear(self.width, self.height, texel, uv)
         })
     }
-}
-
-/// Whether a secondary refines its matte.
-fn refines(s: &Secondary) -> bool {
-    s.enabled && s.refine > 0.0
 }
 
 #[cfg(test)]

@@ -143,6 +143,15 @@ impl Secondary {
             .unwrap_or(Program { ops: Vec::new() })
     }
 
+    /// How far its matte is refined: `refine`, or 0 when it is off.
+    pub fn refine_amount(&self) -> f32 {
+        if self.enabled {
+            self.refine
+        } else {
+            0.0
+        }
+    }
+
     /// Whether its mask reads the object pointed at.
     pub fn reads_object(&self) -> bool {
         self.program().channels().any(|c| c == MaskChannel::Object)
