@@ -4,8 +4,9 @@
 // keys change, not per frame; the frame kernel then reads four weights per
 // pixel (secondary_weights in grade.wgsl). For each secondary (up to four,
 // secondary i in byte i of one word per texel):
-//   combine_masks: its mask expression (a stack program over the eight mask
-//     channels: mask_expr.rs) at the texel;
+//   combine_masks: its mask expression (a stack program over the nine mask
+//     channels: mask_expr.rs) at the texel, its face masks narrowed to one
+//     face when it names one;
 //   grow_rows, grow_columns: grown (largest value) or shrunk (smallest)
 //     within its grow radius along rows, then columns: a square window;
 //   key_masks: feathered (nine bilinear reads weighted 1-2-1 on each axis
@@ -26,7 +27,8 @@ struct Key {
     // The smooth ramp's ends, then the feather radius in uv units.
     ramp_feather: vec4<f32>,
     // On (enabled and its masks present), inverted (`invert`), enabled (the
-    // look's switch), unused.
+    // look's switch), the face number its face masks are narrowed to (0:
+    // every face; analysis::masks::face_code).
     flags: vec4<u32>,
     // The grow radius in texels (negative shrinks), the refine amount,
     // unused x2.
@@ -46,8 +48,9 @@ struct Keys {
 }
 
 // Four RGBA8 layers: R face, G skin, B person, A depth; R eyes, G lips,
-// B under the eyes, A shine; R the object pointed at (analysis::masks); the
-// picture they were made from (RGB, the refinement's guide).
+// B under the eyes, A shine; R the object pointed at, G the face number
+// (analysis::masks); the picture they were made from (RGB, the refinement's
+// guide).
 @group(0) @binding(0) var masks: texture_2d_array<f32>;
 @group(0) @binding(1) var<uniform> keys: Keys;
 // The weights: one word per mask texel, row by row, four values as 8-bit
@@ -121,11 +124,15 @@ fn combine_masks(@builtin(global_invocation_id) id: vec3<u32>) {
     }
     let models = textureLoad(masks, id.xy, 0, 0);
     let parts = textureLoad(masks, id.xy, 1, 0);
-    let object = textureLoad(masks, id.xy, 2, 0).r;
-    let channels = array<f32, CHANNELS>(models.r, models.g, models.b, models.a, parts.r, parts.g, parts.b, parts.a, object);
+    let object = textureLoad(masks, id.xy, 2, 0);
+    let face_here = u32(round(object.g * 255.0));
     var out = vec4<f32>(0.0);
     for (var i = 0u; i < 4u; i++) {
         let k = keys.items[i];
+        // Another face's texels read 0 in the face masks (face, skin, the
+        // parts), not in person, depth or the object.
+        let f = select(1.0, 0.0, k.flags.w != 0u && k.flags.w != face_here);
+        let channels = array<f32, CHANNELS>(models.r * f, models.g * f, models.b, models.a, parts.r * f, parts.g * f, parts.b * f, parts.a * f, object.r);
         out[i] = select(0.0, run_program(k, channels), k.flags.x == 1u);
     }
     textureStore(step_out, id.xy, out);

@@ -562,6 +562,8 @@ send("/primary/exposure", 0.5)
 send("/cdl/slope", 1.1, 1.0, 0.9)
 send("/primary/nope", 1.0)
 send("/secondary/1/exposure", 0.3)
+send("/face", 2)
+send("/face", 1.5)
 send("/secondary/1/enabled", 0.0)
 send("/secondary/3/exposure", 1.0)
 send("/object", 0.25, 0.75)
@@ -569,7 +571,7 @@ send("/object", 2.0, 0.0)
 send("/primary/exposure")
 got, errors = {{}}, []
 deadline = time.time() + 3
-while time.time() < deadline and not ("/primary/exposure" in got and len(errors) == 3):
+while time.time() < deadline and not ("/primary/exposure" in got and len(errors) == 4):
     m = OscMessage(s.recv(65536))
     got[m.address] = m.params
     if m.address == "/error": errors.append(m.params[0])
@@ -596,6 +598,11 @@ for e in errors: print("error", e)
         "{}",
         client.stdout
     );
+    assert!(
+        client.stdout.contains("/face: expected a face's number"),
+        "{}",
+        client.stdout
+    );
     let status = engine.wait().unwrap();
     assert!(status.success());
     let look = read_look(&saved);
@@ -606,11 +613,15 @@ for e in errors: print("error", e)
     assert!(!look.secondaries[0].enabled);
     // `/object x y` pointed the object secondary at the point.
     assert_eq!(look.secondaries[1].point, Some([0.25, 0.75]));
+    // `/face 2` narrowed the face secondary (skin) to face 2, not the
+    // object's.
+    assert_eq!(look.secondaries[0].face, Some(2));
+    assert_eq!(look.secondaries[1].face, None);
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&stats).unwrap()).unwrap();
     let control = &report["control"];
     println!("{control}");
-    assert_eq!(control["changes"], 5);
+    assert_eq!(control["changes"], 6);
     assert!(control["latency_samples"].as_u64().unwrap() >= 1);
     assert!(control["midi"].as_str().unwrap().starts_with("off"));
 }

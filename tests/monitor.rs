@@ -595,16 +595,92 @@ fn a_ctrl_click_points_the_object_mask() {
     let dir = tempfile::tempdir().unwrap();
     let look = dir.path().join("ball.toml");
     std::fs::write(&look, "[[secondary]]\nmask = \"object\"\nexposure = 1.0\n").unwrap();
+    // The ball's centre in messi5.jpg; a plain click elsewhere is no point.
+    let ball = [362.0 / 548.0, 312.0 / 342.0];
+    let saved = clicks_on_picture(
+        &look,
+        &footage("messi5.jpg"),
+        (548, 342),
+        &[("ctrl", ball), ("", [ball[0] - 0.3, ball[1] - 0.4])],
+        "off",
+    );
+    let point = saved.secondaries[0].point;
+    println!("Ctrl+click on the ball in the window: point {point:?}, the ball at {ball:?}");
+    let point = point.expect("the click set the point");
+    assert!(
+        (point[0] - ball[0]).abs() < 0.01 && (point[1] - ball[1]).abs() < 0.01,
+        "{point:?} vs {ball:?}"
+    );
+}
+
+#[test]
+fn a_shift_click_on_a_face_grades_that_face_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let look = dir.path().join("skin.toml");
+    std::fs::write(&look, "[[secondary]]\nmask = \"skin\"\nexposure = 0.5\n").unwrap();
+    // Where the face is, as `analyze` finds it (track 0).
+    let picture = footage("messi5.jpg");
+    let json = dir.path().join("faces.json");
+    let analysed = common::neurograde(&[
+        "analyze",
+        "--input",
+        picture.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(analysed.code, 0, "{}", analysed.stderr);
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let face = &report["frames"][0]["faces"][0];
+    assert_eq!(face["id"], 0, "{face}");
+    let b = &face["bbox"];
+    let centre = |lo: &str, hi: &str, size: f64| {
+        ((b[lo].as_f64().unwrap() + b[hi].as_f64().unwrap()) / 2.0 / size) as f32
+    };
+    let on_face = [centre("x0", "x1", 548.0), centre("y0", "y1", 342.0)];
+    // Away from the face first (every face: no change), then on it, again
+    // until the live analysis has found it (a click on a face the analysis
+    // has not found yet picks none).
+    let saved = clicks_on_picture(
+        &look,
+        &picture,
+        (548, 342),
+        &[
+            ("shift", [0.1, 0.9]),
+            ("shift", on_face),
+            ("shift", on_face),
+            ("shift", on_face),
+            ("", [0.5, 0.5]),
+        ],
+        "async",
+    );
+    println!(
+        "Shift+click on the face at {on_face:?}: face {:?}",
+        saved.secondaries[0].face
+    );
+    assert_eq!(saved.secondaries[0].face, Some(0));
+}
+
+/// Clicks on the picture in the operator view (xdotool under a virtual
+/// display), each with its modifier key ("" for none) at a point in
+/// picture fractions, with `look` live on `picture` (`size` pixels) and
+/// `--analysis` as given; the look as the run saved it.
+fn clicks_on_picture(
+    look: &std::path::Path,
+    picture: &std::path::Path,
+    size: (u32, u32),
+    clicks: &[(&str, [f32; 2])],
+    analysis: &str,
+) -> Look {
+    let dir = tempfile::tempdir().unwrap();
     let layout_shot = dir.path().join("layout.png");
     let saved = dir.path().join("saved.toml");
-    let picture = footage("messi5.jpg");
     // Where the picture lies in the window: the first run's layout.
     let first = r#""$1" run --source "file:$2" --look "$3" --sink window --frames 20 --no-vsync --no-midi --screenshot "$4""#;
     let out = xvfb("1280x800")
         .args(["bash", "-c", first, "layout"])
         .arg(env!("CARGO_BIN_EXE_neurograde"))
-        .arg(&picture)
-        .arg(&look)
+        .arg(picture)
+        .arg(look)
         .arg(&layout_shot)
         .output()
         .expect("xvfb-run runs");
@@ -616,34 +692,36 @@ fn a_ctrl_click_points_the_object_mask() {
     let [x0, y0, x1, y1] = shown_in(
         &load_rgb(&layout_shot),
         &layout_shot.with_extension("json"),
-        (548, 342),
+        size,
         Compare::Off,
     );
-    // The ball's centre in messi5.jpg.
-    let ball = [362.0 / 548.0, 312.0 / 342.0];
-    let x = x0 + ball[0] * (x1 - x0);
-    let y = y0 + ball[1] * (y1 - y0);
-    let second = r#"
-"$1" run --source "file:$2" --look "$3" --sink window --frames 150 --no-vsync --no-midi --save-look "$4" &
+    let mut script = String::from(
+        r#"
+"$1" run --source "file:$2" --look "$3" --sink window --frames 240 --no-vsync --no-midi --save-look "$4" --analysis "$5" &
 engine=$!
 window=$(xdotool search --sync --name neurograde | head -1)
 sleep 2
 xdotool windowfocus --sync "$window" 2>/dev/null || true
-xdotool mousemove --window "$window" "$5" "$6"
-xdotool keydown ctrl click 1 keyup ctrl
-sleep 1
-# A plain click on the picture is not a point.
-xdotool mousemove --window "$window" $(( $5 - 200 )) $(( $6 - 150 )) click 1
-wait $engine
-"#;
+"#,
+    );
+    for (modifier, [u, v]) in clicks {
+        let x = (x0 + u * (x1 - x0)).round();
+        let y = (y0 + v * (y1 - y0)).round();
+        script += &format!("xdotool mousemove --window \"$window\" {x} {y}\n");
+        script += &match *modifier {
+            "" => "xdotool click 1\n".to_string(),
+            key => format!("xdotool keydown {key} click 1 keyup {key}\n"),
+        };
+        script += "sleep 1\n";
+    }
+    script += "wait $engine\n";
     let out = xvfb("1280x800")
-        .args(["bash", "-c", second, "click"])
+        .args(["bash", "-c", &script, "click"])
         .arg(env!("CARGO_BIN_EXE_neurograde"))
-        .arg(&picture)
-        .arg(&look)
+        .arg(picture)
+        .arg(look)
         .arg(&saved)
-        .arg(format!("{}", x.round()))
-        .arg(format!("{}", y.round()))
+        .arg(analysis)
         .output()
         .expect("xvfb-run and xdotool run");
     assert!(
@@ -651,13 +729,7 @@ wait $engine
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let point = Look::load(&saved).unwrap().secondaries[0].point;
-    println!("Ctrl+click at ({x:.0}, {y:.0}) in the window: point {point:?}, the ball at {ball:?}");
-    let point = point.expect("the click set the point");
-    assert!(
-        (point[0] - ball[0]).abs() < 0.01 && (point[1] - ball[1]).abs() < 0.01,
-        "{point:?} vs {ball:?}"
-    );
+    Look::load(&saved).unwrap()
 }
 
 /// Where a `size` picture is shown in a screenshot `view` of the operator

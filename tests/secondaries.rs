@@ -63,6 +63,15 @@ fn astronaut_masks() -> MaskSet {
     masks
 }
 
+/// The example scene-referred look (LogC3 camera, Rec. 709 display).
+fn scene_look() -> Look {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/looks/logc3-rec709.toml"
+    );
+    Look::load(Path::new(path)).unwrap()
+}
+
 fn with_secondaries(mut look: Look, secondaries: Vec<Secondary>) -> Look {
     look.secondaries = secondaries;
     look.validate("test").unwrap();
@@ -340,11 +349,7 @@ fn secondaries_on_real_masks_match_the_cpu_reference() {
     let ctx = gpu();
     let masks = astronaut_masks();
     let (deep, eight) = astronaut_frames();
-    let scene = Look::load(Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/config/looks/logc3-rec709.toml"
-    )))
-    .unwrap();
+    let scene = scene_look();
     let mut looks = Vec::new();
     for (set, secondaries, air) in [
         ("four kinds", four_secondaries(), None),
@@ -467,6 +472,126 @@ fn a_face_secondary_grades_her_face_and_nothing_else() {
     assert_eq!(untouched, outside);
 }
 
+/// Two people: the portrait beside its own mirror image (1024 x 512), and
+/// its masks from the real models (the grid is the picture).
+fn two_faces() -> (Frame, MaskSet, Vec<u32>) {
+    let (w, h, rgb) = astronaut_rgb8();
+    let (w2, h2) = (2 * w, h);
+    let mut both = vec![0u8; (w2 * h2 * 3) as usize];
+    for y in 0..h as usize {
+        for x in 0..w as usize {
+            let from = &rgb[(y * w as usize + x) * 3..][..3];
+            let left = (y * w2 as usize + x) * 3;
+            let right = (y * w2 as usize + (w2 as usize - 1 - x)) * 3;
+            both[left..left + 3].copy_from_slice(from);
+            both[right..right + 3].copy_from_slice(from);
+        }
+    }
+    let mut analyzer = Analyzer::open(AnalyzerSettings::default());
+    let captured = Instant::now();
+    let input = AnalysisInput {
+        frame: FrameId(0),
+        captured,
+        frame_size: [w2, h2],
+        picture: RgbPicture::from_rgb8(w2, h2, &both),
+        object_point: None,
+    };
+    analyzer.analyse(&input);
+    let result = analyzer.analyse(&AnalysisInput {
+        frame: FrameId(1),
+        ..input
+    });
+    let faces = result.faces_at(captured);
+    let ids = faces.iter().map(|f| f.id).collect();
+    (
+        frame(w2, h2, PixelFormat::Rgb8, both),
+        result.masks(&faces),
+        ids,
+    )
+}
+
+#[test]
+fn a_face_number_grades_that_face_alone() {
+    let ctx = gpu();
+    let (picture, masks, ids) = two_faces();
+    // Numbered left to right as first seen.
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    let (w, h) = (picture.width as usize, picture.height as usize);
+    let left_of = |id: u32| {
+        let code = neurograde::analysis::masks::face_code(id);
+        (0..h)
+            .flat_map(|y| (0..w).map(move |x| (x, y)))
+            .filter(|&(x, y)| masks.face_code_at(x as u32, y as u32) == code)
+            .map(|(x, _)| x)
+            .sum::<usize>()
+    };
+    assert!(left_of(0) < left_of(1), "face 0 is the left one");
+    let right_face = Secondary {
+        exposure: 1.0,
+        face: Some(1),
+        ..Secondary::new(MaskExpr::parse("skin | eyes").unwrap())
+    };
+    let every_face = Secondary {
+        face: None,
+        ..right_face.clone()
+    };
+    let plain = gpu_grade(&ctx, &picture, &Look::default(), Some(&masks), false);
+    let one = gpu_grade(
+        &ctx,
+        &picture,
+        &with_secondaries(Look::default(), vec![right_face.clone()]),
+        Some(&masks),
+        false,
+    );
+    let both = gpu_grade(
+        &ctx,
+        &picture,
+        &with_secondaries(Look::default(), vec![every_face]),
+        Some(&masks),
+        false,
+    );
+    // Changed pixels on each half, with the face number and without.
+    let changed = |graded: &[f32], right_half: bool| {
+        (0..h)
+            .flat_map(|y| (0..w / 2).map(move |x| (x + usize::from(right_half) * w / 2, y)))
+            .filter(|&(x, y)| {
+                let i = (y * w + x) * 4;
+                (graded[i..i + 3].iter().zip(&plain[i..i + 3])).any(|(a, b)| (a - b).abs() > 1e-3)
+            })
+            .count()
+    };
+    let (one_left, one_right) = (changed(&one, false), changed(&one, true));
+    let (both_left, both_right) = (changed(&both, false), changed(&both, true));
+    println!(
+        "face 1 only: {one_left} left / {one_right} right pixels changed; every face: {both_left} / {both_right}"
+    );
+    assert!(both_left > 5000 && both_right > 5000);
+    assert_eq!(one_left, 0, "the other face is untouched");
+    assert_eq!(one_right, both_right, "the chosen face is graded as before");
+    // A track that is not there grades nothing.
+    let gone = Secondary {
+        face: Some(7),
+        ..right_face.clone()
+    };
+    let nobody = gpu_grade(
+        &ctx,
+        &picture,
+        &with_secondaries(Look::default(), vec![gone]),
+        Some(&masks),
+        false,
+    );
+    assert_eq!(changed(&nobody, false) + changed(&nobody, true), 0);
+    // GPU = CPU, with the face number on a scene-referred look too.
+    for base in [Look::default(), scene_look()] {
+        let look = with_secondaries(base, vec![right_face.clone()]);
+        let gpu = gpu_grade(&ctx, &picture, &look, Some(&masks), false);
+        let cpu = cpu_grade(&picture, &look, Some(&masks));
+        let error = max_error(&gpu, &cpu, &look, true);
+        println!("face number, GPU vs CPU: {error:.2e}");
+        assert!(error < 1e-4, "{error}");
+    }
+}
+
 #[test]
 fn without_analysis_no_secondary_grades_anything() {
     let ctx = gpu();
@@ -505,14 +630,7 @@ fn a_qualifier_alone_grades_without_analysis() {
         ("video", with_secondaries(Look::default(), reds.clone())),
         (
             "scene-referred",
-            with_secondaries(
-                Look::load(Path::new(concat!(
-                    env!("CARGO_MANIFEST_DIR"),
-                    "/config/looks/logc3-rec709.toml"
-                )))
-                .unwrap(),
-                reds.clone(),
-            ),
+            with_secondaries(scene_look(), reds.clone()),
         ),
     ] {
         let plain = Look {

@@ -11,7 +11,9 @@
 //! (smoothed) matte and depth the normalised depth (1 = nearest), both
 //! resampled to the mask grid. Layer 0 ([`MaskSet::rgba`]): R face, G skin,
 //! B person, A depth; layer 1 ([`MaskSet::parts`]): R eyes, G lips, B under
-//! the eyes, A shine.
+//! the eyes, A shine; layer 2 ([`MaskSet::objects`]): R the object, G the
+//! face number ([`face_code`] of the track whose face covers the texel, 0
+//! where none does), which narrows a secondary's face masks to one face.
 
 use super::mesh::{
     region, FaceRegions, FACE_OVAL, LEFT_BROW, LEFT_EYE, LIPS, RIGHT_BROW, RIGHT_EYE,
@@ -38,6 +40,15 @@ pub enum MaskChannel {
 pub const MASK_CHANNELS: usize = 9;
 
 impl MaskChannel {
+    /// Whether it is drawn from the faces (and so belongs to one face or
+    /// another): face, skin and the face's parts.
+    pub fn follows_faces(self) -> bool {
+        !matches!(
+            self,
+            MaskChannel::Person | MaskChannel::Depth | MaskChannel::Object
+        )
+    }
+
     pub const ALL: [MaskChannel; MASK_CHANNELS] = [
         MaskChannel::Face,
         MaskChannel::Skin,
@@ -51,6 +62,27 @@ impl MaskChannel {
     ];
 }
 
+/// The byte that marks a face track's texels in the face-number layer:
+/// 1..=255 from the track id (`id mod 255 + 1`; 0 is no face). Two faces on
+/// screen at once share a byte only when their ids are 255 apart. The
+/// secondaries' `face` key compares against the same byte (GPU and CPU).
+pub fn face_code(track_id: u32) -> u8 {
+    (track_id % 255) as u8 + 1
+}
+
+/// A byte of a texel: a mask channel, or the face number.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Channel(MaskChannel),
+    FaceCode,
+}
+
+impl From<MaskChannel> for Slot {
+    fn from(channel: MaskChannel) -> Slot {
+        Slot::Channel(channel)
+    }
+}
+
 /// Nine masks on one grid, in three RGBA layers, and the picture they were
 /// made from.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,7 +93,8 @@ pub struct MaskSet {
     pub rgba: Vec<u8>,
     /// Eyes, lips, under the eyes, shine: the same layout.
     pub parts: Vec<u8>,
-    /// The object pointed at (R; G, B, A unused): the same layout.
+    /// The object pointed at (R), the face number of each texel (G; see
+    /// [`face_code`]; B, A unused): the same layout.
     pub objects: Vec<u8>,
     /// The picture the masks were made from, RGBA8 (alpha unused): the
     /// guide of matte refinement (`grade::refine`).
@@ -103,11 +136,17 @@ impl MaskSet {
         depth: Option<Field>,
     ) -> MaskSet {
         let mut masks = MaskSet::empty(width, height);
+        // Larger faces last: where two overlap, the nearer one's number wins.
+        let mut faces: Vec<TrackedFace> =
+            faces.iter().map(|f| f.scaled(1.0 / faces_scale)).collect();
+        let area = |f: &TrackedFace| f.bbox.width() * f.bbox.height();
+        faces.sort_by(|a, b| area(a).total_cmp(&area(b)));
         for face in faces {
-            let face = face.scaled(1.0 / faces_scale);
+            let code = face_code(face.id);
             match &face.landmarks {
                 Some(points) => {
                     let oval = region(points, &FACE_OVAL);
+                    masks.fill(Slot::FaceCode, &oval, code);
                     masks.fill(MaskChannel::Face, &oval, 255);
                     masks.fill(MaskChannel::Skin, &oval, 255);
                     for hole in [&LEFT_EYE[..], &RIGHT_EYE, &LEFT_BROW, &RIGHT_BROW, &LIPS] {
@@ -115,10 +154,13 @@ impl MaskSet {
                     }
                     let parts = FaceRegions::of(points);
                     for eye in &parts.eyes {
+                        masks.fill(Slot::FaceCode, eye, code);
                         masks.fill(MaskChannel::Eyes, eye, 255);
                     }
+                    masks.fill(Slot::FaceCode, &parts.lips, code);
                     masks.fill(MaskChannel::Lips, &parts.lips, 255);
                     for band in &parts.under_eyes {
+                        masks.fill(Slot::FaceCode, band, code);
                         masks.fill(MaskChannel::UnderEyes, band, 255);
                     }
                     // Shine is skin: the oval clips it, the eyes and
@@ -130,6 +172,7 @@ impl MaskSet {
                 }
                 None => {
                     let ellipse = ellipse_in(&face);
+                    masks.fill(Slot::FaceCode, &ellipse, code);
                     masks.fill(MaskChannel::Face, &ellipse, 255);
                     masks.fill(MaskChannel::Skin, &ellipse, 255);
                 }
@@ -170,23 +213,35 @@ impl MaskSet {
         }
     }
 
-    /// The layer a channel lives in and its byte within a texel.
-    fn layer(&self, channel: MaskChannel) -> (&[u8], usize) {
-        let c = channel as usize;
-        match c {
-            0..4 => (&self.rgba, c),
-            4..8 => (&self.parts, c - 4),
-            _ => (&self.objects, c - 8),
+    /// The layer a channel (or the face number) lives in and its byte
+    /// within a texel.
+    fn layer(&self, slot: impl Into<Slot>) -> (&[u8], usize) {
+        match slot.into() {
+            Slot::Channel(channel) => match channel as usize {
+                c @ 0..4 => (&self.rgba, c),
+                c @ 4..8 => (&self.parts, c - 4),
+                c => (&self.objects, c - 8),
+            },
+            Slot::FaceCode => (&self.objects, 1),
         }
     }
 
-    fn layer_mut(&mut self, channel: MaskChannel) -> (&mut [u8], usize) {
-        let c = channel as usize;
-        match c {
-            0..4 => (&mut self.rgba, c),
-            4..8 => (&mut self.parts, c - 4),
-            _ => (&mut self.objects, c - 8),
+    fn layer_mut(&mut self, slot: impl Into<Slot>) -> (&mut [u8], usize) {
+        match slot.into() {
+            Slot::Channel(channel) => match channel as usize {
+                c @ 0..4 => (&mut self.rgba, c),
+                c @ 4..8 => (&mut self.parts, c - 4),
+                c => (&mut self.objects, c - 8),
+            },
+            Slot::FaceCode => (&mut self.objects, 1),
         }
+    }
+
+    /// The face number at texel `(x, y)`: the [`face_code`] of the face
+    /// covering it, 0 where none does.
+    pub fn face_code_at(&self, x: u32, y: u32) -> u8 {
+        let (layer, byte) = self.layer(Slot::FaceCode);
+        layer[(y * self.width + x) as usize * 4 + byte]
     }
 
     /// The value of `channel` at texel `(x, y)`.
@@ -225,11 +280,11 @@ impl MaskSet {
         }
     }
 
-    /// Sets `channel` to `value` inside `polygon` (mask pixels).
-    fn fill(&mut self, channel: MaskChannel, polygon: &[[f32; 2]], value: u8) {
+    /// Sets `slot` to `value` inside `polygon` (mask pixels).
+    fn fill(&mut self, slot: impl Into<Slot>, polygon: &[[f32; 2]], value: u8) {
         let width = self.width as usize;
         let height = self.height as usize;
-        let (layer, byte) = self.layer_mut(channel);
+        let (layer, byte) = self.layer_mut(slot);
         for y in 0..height {
             let cy = y as f32 + 0.5;
             let mut crossings: Vec<f32> = polygon

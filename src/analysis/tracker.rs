@@ -212,7 +212,11 @@ impl FaceTracker {
             }
         }
         self.tracks.retain(|t| t.missed <= MAX_MISSED);
-        for obs in observations.into_iter().flatten() {
+        // New faces are numbered left to right (a still's faces, a group
+        // walking in), so a look's `face = N` means the same face each run.
+        let mut new_faces: Vec<FaceObservation> = observations.into_iter().flatten().collect();
+        new_faces.sort_by(|a, b| a.bbox.x0.total_cmp(&b.bbox.x0));
+        for obs in new_faces {
             // A face first seen by the mesh alone has no track to follow.
             if obs.seen == Seen::Detected {
                 let id = self.next_id;

@@ -288,6 +288,10 @@ pub enum Action {
     /// left): the first secondary that masks an object follows it (OSC
     /// `/object x y`, a click in the operator view).
     PointObject([f32; 2]),
+    /// The secondaries that grade face masks grade this face track alone
+    /// (`None`: every face again): OSC `/face N`, a Shift+click on a face
+    /// in the operator view.
+    SelectFace(Option<u32>),
 }
 
 const ACTIONS: &str = "bypass, compare, undo, redo, fine, fine-toggle, bank-next, bank-prev, bank:N, store:N, recall:N, reset, reset:primary, reset:cdl, reset:secondary/N, reset:grade, learn, propose, accept, reject, match:N";

@@ -150,6 +150,15 @@ pub fn interpret(message: &OscMessage) -> Result<OscCommand, String> {
                 "OSC {addr}: expected the object's point: two numbers 0-1 (x, y from the top left)"
             )),
         },
+        "/face" => match numbers.as_slice() {
+            [n] if *n == -1.0 => Ok(OscCommand::Action(Action::SelectFace(None))),
+            [n] if *n >= 0.0 && *n <= 16_777_216.0 && n.fract() == 0.0 => {
+                Ok(OscCommand::Action(Action::SelectFace(Some(*n as u32))))
+            }
+            _ => Err(format!(
+                "OSC {addr}: expected a face's number (as the operator view shows it), or -1 for every face"
+            )),
+        },
         "/store" => Ok(OscCommand::Action(Action::Store(slot("snapshot")?))),
         "/recall" => Ok(OscCommand::Action(Action::Recall(slot("snapshot")?))),
         "/bank" => match slot("bank")? {

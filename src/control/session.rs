@@ -282,6 +282,19 @@ impl GradeSession {
                 }
                 self.commit(next, now)
             }
+            Action::SelectFace(face) => {
+                let mut next = self.live.clone();
+                let mut faces = next
+                    .secondaries
+                    .iter_mut()
+                    .filter(|s| s.enabled && s.reads_faces())
+                    .peekable();
+                if faces.peek().is_none() {
+                    return notice("no secondary grades a face mask (face, skin, eyes, lips, under-eyes, shine)");
+                }
+                faces.for_each(|s| s.face = face);
+                self.commit(next, now)
+            }
             // The mapper's own (fine mode, banks, learn).
             Action::FineHold
             | Action::FineToggle
@@ -387,6 +400,51 @@ mod tests {
         s.apply(Command::Action(Action::Bypass), later);
         assert_eq!(s.shown().primary.exposure, 0.0);
         assert!((s.live().primary.exposure - 0.3).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_face_selection_narrows_the_face_secondaries_and_undoes() {
+        use crate::grade::secondary::{MaskKind, Secondary};
+        let look = Look {
+            secondaries: vec![
+                Secondary::new(MaskKind::Skin),
+                Secondary::new(MaskKind::Background),
+                Secondary::new(MaskKind::Eyes),
+            ],
+            ..Look::default()
+        };
+        let faces = |s: &GradeSession| {
+            s.live()
+                .secondaries
+                .iter()
+                .map(|s| s.face)
+                .collect::<Vec<_>>()
+        };
+        let at = Instant::now();
+        let mut s = GradeSession::new(look, None, None);
+        s.apply(Command::Action(Action::SelectFace(Some(4))), at);
+        assert_eq!(faces(&s), [Some(4), None, Some(4)]);
+        s.apply(
+            Command::Action(Action::SelectFace(None)),
+            at + Duration::from_secs(2),
+        );
+        assert_eq!(faces(&s), [None; 3]);
+        s.apply(Command::Action(Action::Undo), at + Duration::from_secs(3));
+        assert_eq!(faces(&s), [Some(4), None, Some(4)]);
+        let mut background = GradeSession::new(
+            Look {
+                secondaries: vec![Secondary::new(MaskKind::Background)],
+                ..Look::default()
+            },
+            None,
+            None,
+        );
+        let outcome = background.apply(Command::Action(Action::SelectFace(Some(1))), at);
+        assert!(!outcome.changed);
+        assert!(outcome
+            .notice
+            .unwrap()
+            .contains("no secondary grades a face mask"));
     }
 
     #[test]

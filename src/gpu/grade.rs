@@ -146,7 +146,8 @@ struct Key {
     /// The smooth ramp's ends, then the feather radius (uv units).
     ramp_feather: [f32; 4],
     /// On (enabled and its masks present), inverted (`invert`), enabled
-    /// (the look's switch), unused.
+    /// (the look's switch), the face number its face masks are narrowed to
+    /// (0: every face; `Secondary::face_code`).
     flags: [u32; 4],
     /// The grow radius (a share of the height until the grid's size is
     /// known, then texels), the refine amount, unused x2.
@@ -201,7 +202,12 @@ impl KeyBlock {
                 // The feather and grow stay shares of the height until the
                 // picture's and the grid's sizes are known.
                 ramp_feather: [lo, hi, s.feather, 0.0],
-                flags: [0, u32::from(s.invert), u32::from(s.enabled), 0],
+                flags: [
+                    0,
+                    u32::from(s.invert),
+                    u32::from(s.enabled),
+                    u32::from(s.face_code()),
+                ],
                 grow: [s.grow, s.refine, 0.0, 0.0],
                 program,
             };

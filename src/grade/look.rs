@@ -533,6 +533,20 @@ impl Look {
         crate::output::write_file(path, text.as_bytes())
     }
 
+    /// The face tracks its enabled secondaries grade alone (their `face`
+    /// keys), each once.
+    pub fn graded_faces(&self) -> Vec<u32> {
+        let mut faces: Vec<u32> = self
+            .secondaries
+            .iter()
+            .filter(|s| s.enabled)
+            .filter_map(|s| s.face)
+            .collect();
+        faces.sort_unstable();
+        faces.dedup();
+        faces
+    }
+
     /// The point of the object the look masks: the first enabled
     /// secondary that reads the object mask and has a `point`.
     pub fn object_point(&self) -> Option<[f32; 2]> {
@@ -727,6 +741,14 @@ impl Look {
                     });
                 }
             }
+            if let (Some(face), false) = (s.face, s.reads_faces()) {
+                return Err(LookError::OutOfRange {
+                    origin: origin.to_string(),
+                    key: key("face"),
+                    value: face.to_string(),
+                    expected: "a face only with a mask that reads a face mask (face, skin, eyes, lips, under-eyes, shine)",
+                });
+            }
             if let Some(q) = &s.qualifier {
                 let ranges = [
                     ("qualifier.hue", q.hue, HUE_RANGE, false),
@@ -891,6 +913,32 @@ mod tests {
         .unwrap();
         let err = outside.validate("o.toml").unwrap_err().to_string();
         assert!(err.contains("0 <= x, y <= 1"), "{err}");
+    }
+
+    #[test]
+    fn a_face_number_needs_a_face_mask() {
+        let text = "[[secondary]]\nmask = \"skin & person\"\nface = 3\nexposure = 0.2\n";
+        let look = Look::parse(text, Path::new("f.toml")).unwrap();
+        look.validate("f.toml").unwrap();
+        assert_eq!(look.secondaries[0].face, Some(3));
+        assert!(toml::to_string(&look).unwrap().contains("face = 3"));
+        let disclosed = look.secondaries[0].appearance_change().unwrap();
+        assert_eq!(disclosed, "exposure +0.20 (face 3)");
+        let wrong = Look::parse(
+            "[[secondary]]\nmask = \"background\"\nface = 3\n",
+            Path::new("f.toml"),
+        )
+        .unwrap();
+        let err = wrong.validate("f.toml").unwrap_err().to_string();
+        assert!(
+            err.contains("secondary[1].face") && err.contains("3") && err.contains("face mask"),
+            "{err}"
+        );
+        let negative = Look::parse(
+            "[[secondary]]\nmask = \"face\"\nface = -1\n",
+            Path::new("f.toml"),
+        );
+        assert!(negative.is_err());
     }
 
     #[test]

@@ -27,7 +27,7 @@
 use super::look::is_true;
 use super::mask_expr::{MaskExpr, Op, Program};
 use super::qualifier::Qualifier;
-use crate::analysis::masks::{MaskChannel, MaskSet, MASK_CHANNELS};
+use crate::analysis::masks::{face_code, MaskChannel, MaskSet, MASK_CHANNELS};
 use serde::{Deserialize, Serialize};
 
 pub use super::mask_expr::MaskKind;
@@ -88,6 +88,13 @@ pub struct Secondary {
     /// `/object x y` set it too).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub point: Option<[f32; 2]>,
+    /// The face track it grades: the number the operator view shows beside
+    /// the face (F2). It narrows the face masks (face, skin, the face's
+    /// parts) to that face; person, depth, object and qualifier keys are
+    /// not narrowed. Absent: every face. A track that has ended grades
+    /// nothing (never another face).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face: Option<u32>,
     /// The HSL key of `mask = "qualifier & ..."` (see `qualifier.rs`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qualifier: Option<Qualifier>,
@@ -125,6 +132,7 @@ impl Secondary {
             soften: 0.0,
             refine: 0.0,
             point: None,
+            face: None,
             qualifier: None,
         }
     }
@@ -150,6 +158,18 @@ impl Secondary {
         } else {
             0.0
         }
+    }
+
+    /// Whether its mask reads a mask drawn from the faces (which `face`
+    /// narrows to one).
+    pub fn reads_faces(&self) -> bool {
+        self.program().channels().any(MaskChannel::follows_faces)
+    }
+
+    /// The face number its face masks are narrowed to (the mask layer's
+    /// [`face_code`] of its `face`), 0 for every face.
+    pub fn face_code(&self) -> u8 {
+        self.face.map_or(0, face_code)
     }
 
     /// Whether its mask reads the object pointed at.
@@ -208,7 +228,14 @@ impl Secondary {
                 changes.push(format!("gain {r:.2} {g:.2} {b:.2}"));
             }
         }
-        (!changes.is_empty()).then(|| changes.join(", "))
+        if changes.is_empty() {
+            return None;
+        }
+        let on = self
+            .face
+            .map(|id| format!(" (face {id})"))
+            .unwrap_or_default();
+        Some(format!("{}{on}", changes.join(", ")))
     }
 
     /// Whether it keys anything in a run with the masks `present`: enabled,
@@ -345,9 +372,18 @@ impl SecondaryWeights {
             .collect();
         let combined = SecondaryWeights::filled(w, h, |x, y| {
             let mut texel = [0.0; 4];
-            for (v, (program, on)) in texel.iter_mut().zip(&programs) {
+            let face_here = masks.face_code_at(x, y);
+            for ((v, (program, on)), s) in texel.iter_mut().zip(&programs).zip(secondaries) {
+                // Another face's texels read 0 in the face masks.
+                let other_face = s.face_code() != 0 && s.face_code() != face_here;
                 if *on {
-                    *v = program.eval(|c: MaskChannel| f32::from(masks.value(x, y, c)) / 255.0);
+                    *v = program.eval(|c: MaskChannel| {
+                        if other_face && c.follows_faces() {
+                            0.0
+                        } else {
+                            f32::from(masks.value(x, y, c)) / 255.0
+                        }
+                    });
                 }
             }
             texel

@@ -47,6 +47,10 @@ pub const HELP: &[(&str, &str)] = &[
         "on the picture: the object to mask (mask = \"object\"), found and followed",
     ),
     (
+        "Shift+click",
+        "on a face: the face secondaries grade that face alone (its number, F2); away from the faces: every face again",
+    ),
+    (
         "R",
         "the reference: the source, the A/B look, the selected still",
     ),
@@ -445,12 +449,17 @@ impl OperatorView {
         }
         egui::CentralPanel::no_frame().show(ui, |ui| {
             self.picture_area = ui.max_rect();
-            self.point_object(ui, state.control);
             let analysis = state.analysis.and_then(|a| a.latest());
+            self.picture_clicks(ui, state.control, analysis.map(|a| &**a));
             if let (true, Some(analysis), Some(size)) =
                 (self.settings.faces, analysis, self.picture_size)
             {
-                draw_faces(ui, self.shown_rect(size), analysis);
+                draw_faces(
+                    ui,
+                    self.shown_rect(size),
+                    analysis,
+                    &state.look.graded_faces(),
+                );
             }
         });
         if self.settings.help {
@@ -468,30 +477,53 @@ impl OperatorView {
         }
     }
 
-    /// A Ctrl+click on the picture points at the object to mask: OSC
-    /// `/object x y` in picture fractions, as a panel would send it.
-    fn point_object(&self, ui: &mut egui::Ui, control: Option<&ControlLink>) {
+    /// Clicks on the picture with a modifier, sent as a panel would send
+    /// them over OSC: Ctrl+click points at the object to mask (`/object x
+    /// y` in picture fractions); Shift+click picks the face under the
+    /// pointer for the face secondaries (`/face N`; `/face -1` away from
+    /// every face).
+    fn picture_clicks(
+        &self,
+        ui: &mut egui::Ui,
+        control: Option<&ControlLink>,
+        analysis: Option<&crate::analysis::analyzer::Analysis>,
+    ) {
         let (Some(control), Some(size)) = (control, self.picture_size) else {
             return;
         };
         let response = ui.interact(
             self.picture_area,
-            ui.scope_id().with("point object"),
+            ui.scope_id().with("picture clicks"),
             egui::Sense::click(),
         );
-        let ctrl = ui.input(|i| i.modifiers.ctrl);
-        if let (true, true, Some(at)) = (response.clicked(), ctrl, response.interact_pointer_pos())
-        {
-            let shown = self.shown_rect(size);
-            let u = (at.x - shown.min.x) / shown.width().max(1.0);
-            let v = (at.y - shown.min.y) / shown.height().max(1.0);
-            if (0.0..=1.0).contains(&u) && (0.0..=1.0).contains(&v) {
-                control.send_operator(OscMessage {
-                    addr: "/object".into(),
-                    args: vec![OscType::Float(u), OscType::Float(v)],
-                });
-            }
+        let (Some(at), true) = (response.interact_pointer_pos(), response.clicked()) else {
+            return;
+        };
+        let shown = self.shown_rect(size);
+        let u = (at.x - shown.min.x) / shown.width().max(1.0);
+        let v = (at.y - shown.min.y) / shown.height().max(1.0);
+        if !(0.0..=1.0).contains(&u) || !(0.0..=1.0).contains(&v) {
+            return;
         }
+        let modifiers = ui.input(|i| i.modifiers);
+        let (addr, args) = if modifiers.ctrl {
+            ("/object", vec![OscType::Float(u), OscType::Float(v)])
+        } else if modifiers.shift {
+            let face = analysis.and_then(|a| {
+                let [x, y] = [u * a.picture_size[0] as f32, v * a.picture_size[1] as f32];
+                a.faces.iter().find(|f| {
+                    (f.bbox.x0..=f.bbox.x1).contains(&x) && (f.bbox.y0..=f.bbox.y1).contains(&y)
+                })
+            });
+            let number = face.map_or(-1, |f| i32::try_from(f.id).unwrap_or(i32::MAX));
+            ("/face", vec![OscType::Int(number)])
+        } else {
+            return;
+        };
+        control.send_operator(OscMessage {
+            addr: addr.into(),
+            args,
+        });
     }
 
     fn keys(&mut self, ui: &mut egui::Ui, control: Option<&ControlLink>) {
@@ -1091,7 +1123,14 @@ fn mask_view_choice(ui: &mut egui::Ui, i: usize, view: &mut MaskView) {
 /// Face boxes with their track ids, keypoints and mesh landmarks, drawn
 /// over the picture's rectangle `shown` (analysis picture pixels mapped
 /// into it).
-fn draw_faces(ui: &egui::Ui, shown: egui::Rect, analysis: &crate::analysis::analyzer::Analysis) {
+/// Each face's box, number, score and points; a face the look's face
+/// secondaries grade alone (`graded`) drawn bold and labelled so.
+fn draw_faces(
+    ui: &egui::Ui,
+    shown: egui::Rect,
+    analysis: &crate::analysis::analyzer::Analysis,
+    graded: &[u32],
+) {
     let painter = ui.painter_at(shown);
     let [w, h] = analysis.picture_size.map(|v| v.max(1) as f32);
     let at = |x: f32, y: f32| {
@@ -1104,16 +1143,18 @@ fn draw_faces(ui: &egui::Ui, shown: egui::Rect, analysis: &crate::analysis::anal
     for face in &analysis.faces {
         let b = face.bbox;
         let rect = egui::Rect::from_min_max(at(b.x0, b.y0), at(b.x1, b.y1));
+        let chosen = graded.contains(&face.id);
         painter.rect_stroke(
             rect,
             0.0,
-            egui::Stroke::new(1.5, colour),
+            egui::Stroke::new(if chosen { 3.5 } else { 1.5 }, colour),
             egui::StrokeKind::Middle,
         );
+        let graded_alone = if chosen { ", graded alone" } else { "" };
         painter.text(
             rect.left_top() - egui::vec2(0.0, 2.0),
             egui::Align2::LEFT_BOTTOM,
-            format!("face {} ({:.2})", face.id, face.score),
+            format!("face {} ({:.2}){graded_alone}", face.id, face.score),
             egui::FontId::proportional(12.0),
             colour,
         );
