@@ -888,7 +888,7 @@ impl ControlThread {
         match command {
             OscCommand::Set { param, values } => {
                 let origin = from.map(|f| (f, param));
-                let (lo, hi) = param.info().limit;
+                let crate::grade::ranges::Range { lo, hi, .. } = param.info().limit;
                 let refused = values.iter().find(|v| !(**v >= lo && **v <= hi)).copied();
                 if let [r, g, b] = values[..] {
                     let outcome = self.session.set_all(param, [r, g, b], at);

@@ -967,7 +967,7 @@ fn absolute(
     }
     state.moved_to = Some(t);
     state.own_move = true;
-    let neutral = param.info().neutral;
+    let neutral = param.neutral();
     let value = if b.detent && (t - b.travel_of(neutral)).abs() < 1.0 / 64.0 {
         neutral
     } else {

@@ -7,17 +7,20 @@
 //! mean of the three, setting it moves all three by the same amount, so a
 //! master fader never wipes out a colour balance. Each key has a panel range
 //! (what a fader's throw covers by default) inside the look's validated
-//! range (which a set value is clamped to, so a panel can never make an
-//! invalid look). Secondaries are numbered from 1 as in the look file
+//! range (`grade::ranges`, the table `Look::validate` reads; a set value is
+//! clamped to it, so a panel can never make an invalid look), and its
+//! neutral value is the look file's own default for the key. Secondaries are numbered from 1 as in the look file
 //! (`secondary/1/exposure`); a secondary the look does not have is not
 //! there to drive ([`Param::exists`]). Its `enabled` and `invert` switches
 //! are 0 / 1 values, which a button toggles. The `[atmosphere]` keys
 //! (`atmosphere/density`) are there when the look has that section.
 
-use crate::grade::atmosphere::{DEFAULT_FOCUS, MAX_DENSITY, MAX_HAZE};
-use crate::grade::secondary::{Secondary, MAX_GROW, MAX_SECONDARIES};
+use crate::grade::atmosphere::AtmosphereSection;
+use crate::grade::ranges::*;
+use crate::grade::secondary::{MaskKind, Secondary, MAX_SECONDARIES};
 use crate::grade::Look;
 use std::fmt;
+use std::sync::LazyLock;
 
 /// One number (or a channel master) of the look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -95,10 +98,9 @@ pub struct KeyInfo {
     pub channels: bool,
     /// What a fader covers unless a profile says otherwise.
     pub panel: (f32, f32),
-    /// The look's validated range (`Look::validate`); set values are clamped.
-    pub limit: (f32, f32),
-    /// The neutral value (what "reset" restores).
-    pub neutral: f32,
+    /// The look's validated range (`grade::ranges`, which
+    /// `Look::validate` reads too); set values are clamped to it.
+    pub limit: Range,
 }
 
 /// Every key, in the order `neurograde midi learn` lists them.
@@ -108,224 +110,148 @@ pub const KEYS: [KeyInfo; 28] = [
         "primary/exposure",
         false,
         (-4.0, 4.0),
-        (-16.0, 16.0),
-        0.0,
+        EXPOSURE_RANGE,
     ),
     info(
         Key::Contrast,
         "primary/contrast",
         false,
         (0.25, 4.0),
-        (0.0, 10.0),
-        1.0,
+        CONTRAST_RANGE,
     ),
-    info(
-        Key::Pivot,
-        "primary/pivot",
-        false,
-        (0.0, 1.0),
-        (-1.0, 2.0),
-        0.435,
-    ),
+    info(Key::Pivot, "primary/pivot", false, (0.0, 1.0), PIVOT_RANGE),
     info(
         Key::Temperature,
         "primary/temperature",
         false,
         (-100.0, 100.0),
-        (-170.0, 170.0),
-        0.0,
+        TEMPERATURE_RANGE,
     ),
-    info(
-        Key::Tint,
-        "primary/tint",
-        false,
-        (-30.0, 30.0),
-        (-50.0, 50.0),
-        0.0,
-    ),
+    info(Key::Tint, "primary/tint", false, (-30.0, 30.0), TINT_RANGE),
     info(
         Key::PrimarySaturation,
         "primary/saturation",
         false,
         (0.0, 2.0),
-        (0.0, 10.0),
-        1.0,
+        PRIMARY_SATURATION_RANGE,
     ),
-    info(
-        Key::Lift,
-        "primary/lift",
-        true,
-        (-0.25, 0.25),
-        (-1.0, 1.0),
-        0.0,
-    ),
-    info(
-        Key::Gamma,
-        "primary/gamma",
-        true,
-        (-1.0, 1.0),
-        (-4.0, 4.0),
-        0.0,
-    ),
-    info(
-        Key::Gain,
-        "primary/gain",
-        true,
-        (0.25, 4.0),
-        (0.0, 16.0),
-        1.0,
-    ),
-    info(
-        Key::Slope,
-        "cdl/slope",
-        true,
-        (0.25, 4.0),
-        (0.0, 100.0),
-        1.0,
-    ),
-    info(
-        Key::Offset,
-        "cdl/offset",
-        true,
-        (-0.25, 0.25),
-        (-10.0, 10.0),
-        0.0,
-    ),
-    info(
-        Key::Power,
-        "cdl/power",
-        true,
-        (0.25, 4.0),
-        (0.01, 100.0),
-        1.0,
-    ),
+    info(Key::Lift, "primary/lift", true, (-0.25, 0.25), LIFT_RANGE),
+    info(Key::Gamma, "primary/gamma", true, (-1.0, 1.0), GAMMA_RANGE),
+    info(Key::Gain, "primary/gain", true, (0.25, 4.0), GAIN_RANGE),
+    info(Key::Slope, "cdl/slope", true, (0.25, 4.0), SLOPE_RANGE),
+    info(Key::Offset, "cdl/offset", true, (-0.25, 0.25), OFFSET_RANGE),
+    info(Key::Power, "cdl/power", true, (0.25, 4.0), POWER_RANGE),
     info(
         Key::CdlSaturation,
         "cdl/saturation",
         false,
         (0.0, 2.0),
-        (0.0, 100.0),
-        1.0,
+        SATURATION_RANGE,
     ),
     info(
         Key::SecondaryExposure,
         "secondary/exposure",
         false,
         (-2.0, 2.0),
-        (-8.0, 8.0),
-        0.0,
+        SECONDARY_EXPOSURE_RANGE,
     ),
     info(
         Key::SecondarySaturation,
         "secondary/saturation",
         false,
         (0.0, 2.0),
-        (0.0, 4.0),
-        1.0,
+        SECONDARY_SATURATION_RANGE,
     ),
     info(
         Key::SecondaryGain,
         "secondary/gain",
         true,
         (0.5, 2.0),
-        (0.0, 16.0),
-        1.0,
+        GAIN_RANGE,
     ),
     info(
         Key::SecondarySoften,
         "secondary/soften",
         false,
         (0.0, 1.0),
-        (0.0, 1.0),
-        0.0,
+        SOFTEN_RANGE,
     ),
     info(
         Key::SecondaryGrow,
         "secondary/grow",
         false,
         (-0.02, 0.02),
-        (-MAX_GROW, MAX_GROW),
-        0.0,
+        GROW_RANGE,
     ),
     info(
         Key::SecondaryRefine,
         "secondary/refine",
         false,
         (0.0, 1.0),
-        (0.0, 1.0),
-        0.0,
+        REFINE_RANGE,
     ),
     info(
         Key::SecondaryFeather,
         "secondary/feather",
         false,
         (0.0, 0.1),
-        (0.0, 0.25),
-        0.0,
+        FEATHER_RANGE,
     ),
     info(
         Key::SecondarySmooth,
         "secondary/smooth",
         false,
         (0.0, 1.0),
-        (0.0, 1.0),
-        1.0,
+        SMOOTH_RANGE,
     ),
     info(
         Key::SecondaryEnabled,
         "secondary/enabled",
         false,
         (0.0, 1.0),
-        (0.0, 1.0),
-        1.0,
+        SWITCH_RANGE,
     ),
     info(
         Key::SecondaryInvert,
         "secondary/invert",
         false,
         (0.0, 1.0),
-        (0.0, 1.0),
-        0.0,
+        SWITCH_RANGE,
     ),
     info(
         Key::AtmosphereDensity,
         "atmosphere/density",
         false,
         (0.0, 6.0),
-        (0.0, MAX_DENSITY),
-        0.0,
+        ATMOSPHERE_DENSITY_RANGE,
     ),
     info(
         Key::AtmosphereStart,
         "atmosphere/start",
         false,
         (0.0, 1.0),
-        (0.0, 1.0),
-        0.0,
+        ATMOSPHERE_START_RANGE,
     ),
     info(
         Key::AtmosphereHaze,
         "atmosphere/haze",
         true,
         (0.0, 1.0),
-        (0.0, MAX_HAZE),
-        0.75,
+        HAZE_RANGE,
     ),
     info(
         Key::AtmosphereDefocus,
         "atmosphere/defocus",
         false,
         (0.0, 1.0),
-        (0.0, 1.0),
-        0.0,
+        ATMOSPHERE_DEFOCUS_RANGE,
     ),
     info(
         Key::AtmosphereFocus,
         "atmosphere/focus",
         false,
         (0.0, 1.0),
-        (0.0, 1.0),
-        DEFAULT_FOCUS,
+        ATMOSPHERE_FOCUS_RANGE,
     ),
 ];
 
@@ -334,8 +260,7 @@ const fn info(
     path: &'static str,
     channels: bool,
     panel: (f32, f32),
-    limit: (f32, f32),
-    neutral: f32,
+    limit: Range,
 ) -> KeyInfo {
     KeyInfo {
         key,
@@ -343,9 +268,25 @@ const fn info(
         channels,
         panel,
         limit,
-        neutral,
     }
 }
+
+/// A secondary's `enabled` and `invert` switches as numbers (a button
+/// toggles them; on from one half up).
+const SWITCH_RANGE: Range = Range {
+    lo: 0.0,
+    hi: 1.0,
+    expected: "0 or 1 (off or on)",
+};
+
+/// The look every key's neutral value comes from: the look file's own
+/// defaults (with four default secondaries and a default `[atmosphere]`),
+/// so "reset" restores what a look without the key holds.
+static NEUTRAL: LazyLock<Look> = LazyLock::new(|| Look {
+    secondaries: vec![Secondary::new(MaskKind::Face); MAX_SECONDARIES],
+    atmosphere: Some(AtmosphereSection::default()),
+    ..Look::default()
+});
 
 const CHANNEL_NAMES: [&str; 3] = ["r", "g", "b"];
 
@@ -443,7 +384,7 @@ impl Param {
     /// secondary the look lacks reads neutral).
     pub fn get(&self, look: &Look) -> f32 {
         match (self.slot(look), self.channel) {
-            (None, _) => self.info().neutral,
+            (None, _) => self.neutral(),
             (Some(Slot::Scalar(v)), _) => v,
             (Some(Slot::Channels(c)), Some(i)) => c[usize::from(i)],
             (Some(Slot::Channels(c)), None) => (c[0] + c[1] + c[2]) / 3.0,
@@ -469,7 +410,7 @@ impl Param {
     /// up. Returns the value set (neutral, and nothing set, for a secondary
     /// the look lacks).
     pub fn set(&self, look: &mut Look, value: f32) -> f32 {
-        let (lo, hi) = self.info().limit;
+        let Range { lo, hi, .. } = self.info().limit;
         let value = if value.is_finite() {
             value.clamp(lo, hi)
         } else {
@@ -493,7 +434,7 @@ impl Param {
     /// Sets all three channels (OSC `/cdl/slope 1.1 1.0 0.9`); a scalar key
     /// takes the first.
     pub fn set_all(&self, look: &mut Look, values: [f32; 3]) {
-        let (lo, hi) = self.info().limit;
+        let Range { lo, hi, .. } = self.info().limit;
         match self.field(look) {
             None => {}
             Some(Field::Switch(b)) if values[0].is_finite() => *b = values[0] >= 0.5,
@@ -509,15 +450,21 @@ impl Param {
         }
     }
 
+    /// Its neutral value: what a look without the key holds (a master:
+    /// the mean of the three channels').
+    pub fn neutral(&self) -> f32 {
+        self.get(&NEUTRAL)
+    }
+
     /// Back to neutral (all three channels for a master).
     pub fn reset(&self, look: &mut Look) {
-        let neutral = self.info().neutral;
+        let neutral = self.values(&NEUTRAL);
         match (self.field(look), self.channel) {
             (None, _) => {}
-            (Some(Field::Switch(b)), _) => *b = neutral >= 0.5,
-            (Some(Field::Scalar(v)), _) => *v = neutral,
-            (Some(Field::Channels(c)), Some(i)) => c[usize::from(i)] = neutral,
-            (Some(Field::Channels(c)), None) => *c = [neutral; 3],
+            (Some(Field::Switch(b)), _) => *b = neutral[0] >= 0.5,
+            (Some(Field::Scalar(v)), _) => *v = neutral[0],
+            (Some(Field::Channels(c)), Some(i)) => c[usize::from(i)] = neutral[0],
+            (Some(Field::Channels(c)), None) => c.copy_from_slice(&neutral),
         }
     }
 
@@ -745,20 +692,43 @@ mod tests {
         assert!(!density.exists(&look));
         density.set(&mut look, 2.0);
         assert_eq!(look, Look::default(), "no section: nothing set");
-        look.atmosphere = Some(crate::grade::atmosphere::AtmosphereSection {
-            haze: [0.7, 0.75, 0.8],
-            density: 0.0,
-            start: 0.0,
-            defocus: 0.0,
-            focus: DEFAULT_FOCUS,
-        });
+        look.atmosphere = Some(AtmosphereSection::default());
         assert!(density.exists(&look) && haze_b.exists(&look));
-        assert_eq!(density.set(&mut look, 40.0), MAX_DENSITY, "clamped");
+        let most = ATMOSPHERE_DENSITY_RANGE.hi;
+        assert_eq!(density.set(&mut look, 40.0), most, "clamped");
         assert_eq!(haze_b.set(&mut look, 0.5), 0.5);
         let a = look.atmosphere.unwrap();
-        assert_eq!((a.density, a.haze), (MAX_DENSITY, [0.7, 0.75, 0.5]));
+        assert_eq!((a.density, a.haze), (most, [0.7, 0.75, 0.5]));
         look.validate("panel")
             .expect("a panel never makes an invalid look");
+        // Reset restores the look file's defaults, the haze colour's
+        // channels each their own.
+        let haze = Param::parse("atmosphere/haze").unwrap();
+        haze.set(&mut look, 3.0);
+        haze.reset(&mut look);
+        assert_eq!(look.atmosphere.unwrap().haze, [0.7, 0.75, 0.8]);
+    }
+
+    #[test]
+    fn every_key_spans_the_looks_own_range_from_its_default() {
+        let mut look = NEUTRAL.clone();
+        for p in Param::all() {
+            // Neutral is what a look without the key holds.
+            assert_eq!(p.get(&NEUTRAL), p.neutral(), "{p}");
+            // Either end of the range makes a valid look; past it, clamped.
+            let Range { lo, hi, .. } = p.info().limit;
+            for (asked, landed) in [(lo, lo), (hi, hi), (hi + 1.0, hi), (lo - 1.0, lo)] {
+                let mut moved = look.clone();
+                let got = p.set(&mut moved, asked);
+                // (A master moves its channels together, each clamped.)
+                if !p.key.is_switch() && !p.is_master() {
+                    assert_eq!(got, landed, "{p} set to {asked}");
+                }
+                moved.validate("panel").unwrap_or_else(|e| panic!("{p} = {asked}: {e}"));
+            }
+            p.reset(&mut look);
+            assert_eq!(look, *NEUTRAL, "{p} reset");
+        }
     }
 
     #[test]

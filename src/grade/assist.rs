@@ -7,7 +7,7 @@
 //! stabiliser add a correction on top of the manual grade, per frame, and
 //! the manual values stay what the colourist set.
 
-use super::look::Range;
+use super::ranges::*;
 use serde::{Deserialize, Serialize};
 
 /// `[auto]`: auto exposure and white balance.
@@ -79,33 +79,9 @@ pub(super) type Check = (&'static str, f32, Range);
 impl AutoSection {
     pub(super) fn checks(&self) -> [Check; 3] {
         [
-            (
-                "auto.key",
-                self.key,
-                Range {
-                    lo: 0.01,
-                    hi: 1.0,
-                    expected: "0.01 <= key <= 1 (linear light; 0.18 is mid grey)",
-                },
-            ),
-            (
-                "auto.speed",
-                self.speed,
-                Range {
-                    lo: 0.01,
-                    hi: 8.0,
-                    expected: "0.01 <= speed <= 8 (stops a second)",
-                },
-            ),
-            (
-                "auto.dead_band",
-                self.dead_band,
-                Range {
-                    lo: 0.0,
-                    hi: 2.0,
-                    expected: "0 <= dead_band <= 2 (stops)",
-                },
-            ),
+            ("auto.key", self.key, AUTO_KEY_RANGE),
+            ("auto.speed", self.speed, AUTO_SPEED_RANGE),
+            ("auto.dead_band", self.dead_band, AUTO_DEAD_BAND_RANGE),
         ]
     }
 }
@@ -116,30 +92,10 @@ impl StabiliseSection {
             (
                 "stabilise.strength",
                 self.strength,
-                Range {
-                    lo: 0.0,
-                    hi: 1.0,
-                    expected: "0 <= strength <= 1",
-                },
+                STABILISE_STRENGTH_RANGE,
             ),
-            (
-                "stabilise.window",
-                self.window,
-                Range {
-                    lo: 0.1,
-                    hi: 10.0,
-                    expected: "0.1 <= window <= 10 (seconds)",
-                },
-            ),
-            (
-                "stabilise.range",
-                self.range,
-                Range {
-                    lo: 0.01,
-                    hi: 2.0,
-                    expected: "0.01 <= range <= 2 (stops)",
-                },
-            ),
+            ("stabilise.window", self.window, STABILISE_WINDOW_RANGE),
+            ("stabilise.range", self.range, STABILISE_SPAN_RANGE),
         ]
     }
 }

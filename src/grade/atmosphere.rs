@@ -19,7 +19,10 @@
 //! `out = mix(v, haze, amount)`. A run without a depth model has no
 //! atmosphere (amount 0), never a uniform fog.
 
-use super::look::Range;
+use super::ranges::{
+    Range, ATMOSPHERE_DEFOCUS_RANGE, ATMOSPHERE_DENSITY_RANGE, ATMOSPHERE_FOCUS_RANGE,
+    ATMOSPHERE_START_RANGE, HAZE_RANGE,
+};
 use super::secondary::unorm8;
 use crate::analysis::masks::{MaskChannel, MaskSet};
 use serde::{Deserialize, Serialize};
@@ -57,6 +60,20 @@ pub struct AtmosphereSection {
     pub focus: f32,
 }
 
+impl Default for AtmosphereSection {
+    /// What a bare `[atmosphere]` holds: the default haze colour and
+    /// focus, no haze and no defocus.
+    fn default() -> AtmosphereSection {
+        AtmosphereSection {
+            haze: default_haze(),
+            density: 0.0,
+            start: 0.0,
+            defocus: 0.0,
+            focus: DEFAULT_FOCUS,
+        }
+    }
+}
+
 fn default_haze() -> [f32; 3] {
     [0.7, 0.75, 0.8]
 }
@@ -67,48 +84,13 @@ fn default_focus() -> f32 {
 impl AtmosphereSection {
     /// Each key, its value and its range, for `Look::validate`.
     pub(super) fn checks(&self) -> Vec<(&'static str, f32, Range)> {
-        let unit = |expected| Range {
-            lo: 0.0,
-            hi: 1.0,
-            expected,
-        };
         let mut checks = vec![
-            (
-                "atmosphere.density",
-                self.density,
-                Range {
-                    lo: 0.0,
-                    hi: MAX_DENSITY,
-                    expected: "0 <= density <= 16 (extinction per unit of distance)",
-                },
-            ),
-            (
-                "atmosphere.start",
-                self.start,
-                unit("0 <= start <= 1 (distance, 0 nearest)"),
-            ),
-            (
-                "atmosphere.defocus",
-                self.defocus,
-                unit("0 <= defocus <= 1"),
-            ),
-            (
-                "atmosphere.focus",
-                self.focus,
-                unit("0 <= focus <= 1 (distance, 0 nearest)"),
-            ),
+            ("atmosphere.density", self.density, ATMOSPHERE_DENSITY_RANGE),
+            ("atmosphere.start", self.start, ATMOSPHERE_START_RANGE),
+            ("atmosphere.defocus", self.defocus, ATMOSPHERE_DEFOCUS_RANGE),
+            ("atmosphere.focus", self.focus, ATMOSPHERE_FOCUS_RANGE),
         ];
-        for c in self.haze {
-            checks.push((
-                "atmosphere.haze",
-                c,
-                Range {
-                    lo: 0.0,
-                    hi: MAX_HAZE,
-                    expected: "0 <= haze <= 16 (linear light)",
-                },
-            ));
-        }
+        checks.extend(self.haze.map(|c| ("atmosphere.haze", c, HAZE_RANGE)));
         checks
     }
 

@@ -72,44 +72,12 @@ impl NrSection {
     }
 
     pub(super) fn checks(&self) -> [super::assist::Check; 4] {
-        use super::look::Range;
+        use super::ranges::*;
         [
-            (
-                "nr.temporal",
-                self.temporal,
-                Range {
-                    lo: 0.0,
-                    hi: 1.0,
-                    expected: "0 <= temporal <= 1",
-                },
-            ),
-            (
-                "nr.spatial",
-                self.spatial,
-                Range {
-                    lo: 0.0,
-                    hi: 1.0,
-                    expected: "0 <= spatial <= 1",
-                },
-            ),
-            (
-                "nr.level",
-                self.level,
-                Range {
-                    lo: 0.0005,
-                    hi: 0.2,
-                    expected: "0.0005 <= level <= 0.2 (code values)",
-                },
-            ),
-            (
-                "nr.protect",
-                self.protect,
-                Range {
-                    lo: 0.0,
-                    hi: 1.0,
-                    expected: "0 <= protect <= 1",
-                },
-            ),
+            ("nr.temporal", self.temporal, NR_TEMPORAL_RANGE),
+            ("nr.spatial", self.spatial, NR_SPATIAL_RANGE),
+            ("nr.level", self.level, NR_LEVEL_RANGE),
+            ("nr.protect", self.protect, NR_PROTECT_RANGE),
         ]
     }
 }

@@ -11,7 +11,8 @@ use super::atmosphere::AtmosphereSection;
 use super::denoise::NrSection;
 use super::lut::{Interpolation, Lut};
 use super::ocio::{DisplayRendering, OcioError, OcioSection};
-use super::secondary::{MaskKind, Secondary, MAX_GROW, MAX_SECONDARIES};
+use super::ranges::*;
+use super::secondary::{MaskKind, Secondary, MAX_SECONDARIES};
 use super::transfer::logc3_exposure_indices;
 use super::transform::{
     InputSection, InputTransform, OutputSection, OutputTransform, SceneTransforms, WorkingSpace,
@@ -275,144 +276,6 @@ impl Primary {
         .collect()
     }
 }
-
-/// Allowed ranges. The CDL ranges are those of the ASC CDL v1.2 spec
-/// (slope and power non-negative / positive); the upper bounds are generous
-/// limits that catch typos.
-pub(super) struct Range {
-    pub lo: f32,
-    pub hi: f32,
-    pub expected: &'static str,
-}
-
-const SLOPE_RANGE: Range = Range {
-    lo: 0.0,
-    hi: 100.0,
-    expected: "0 <= slope <= 100",
-};
-const OFFSET_RANGE: Range = Range {
-    lo: -10.0,
-    hi: 10.0,
-    expected: "-10 <= offset <= 10",
-};
-const POWER_RANGE: Range = Range {
-    lo: 0.01,
-    hi: 100.0,
-    expected: "0.01 <= power <= 100",
-};
-const SATURATION_RANGE: Range = Range {
-    lo: 0.0,
-    hi: 100.0,
-    expected: "0 <= saturation <= 100",
-};
-const EXPOSURE_RANGE: Range = Range {
-    lo: -16.0,
-    hi: 16.0,
-    expected: "-16 <= exposure <= 16 (stops)",
-};
-const CONTRAST_RANGE: Range = Range {
-    lo: 0.0,
-    hi: 10.0,
-    expected: "0 <= contrast <= 10",
-};
-const PIVOT_RANGE: Range = Range {
-    lo: -1.0,
-    hi: 2.0,
-    expected: "-1 <= pivot <= 2 (working-space value)",
-};
-/// Krystek's locus approximation holds from 1000 K to 15000 K; +/-170 mired
-/// around D65 keeps both adapted whites inside it.
-const TEMPERATURE_RANGE: Range = Range {
-    lo: -170.0,
-    hi: 170.0,
-    expected: "-170 <= temperature <= 170 (mired)",
-};
-const TINT_RANGE: Range = Range {
-    lo: -50.0,
-    hi: 50.0,
-    expected: "-50 <= tint <= 50 (thousandths of Duv)",
-};
-const PRIMARY_SATURATION_RANGE: Range = Range {
-    lo: 0.0,
-    hi: 10.0,
-    expected: "0 <= saturation <= 10",
-};
-const LIFT_RANGE: Range = Range {
-    lo: -1.0,
-    hi: 1.0,
-    expected: "-1 <= lift <= 1",
-};
-const GAMMA_RANGE: Range = Range {
-    lo: -4.0,
-    hi: 4.0,
-    expected: "-4 <= gamma <= 4 (0 is neutral)",
-};
-const GAIN_RANGE: Range = Range {
-    lo: 0.0,
-    hi: 16.0,
-    expected: "0 <= gain <= 16",
-};
-
-const SECONDARY_EXPOSURE_RANGE: Range = Range {
-    lo: -8.0,
-    hi: 8.0,
-    expected: "-8 <= exposure <= 8 (stops)",
-};
-const SECONDARY_SATURATION_RANGE: Range = Range {
-    lo: 0.0,
-    hi: 4.0,
-    expected: "0 <= saturation <= 4",
-};
-const FEATHER_RANGE: Range = Range {
-    lo: 0.0,
-    hi: 0.25,
-    expected: "0 <= feather <= 0.25 (share of the picture height)",
-};
-const GROW_RANGE: Range = Range {
-    lo: -MAX_GROW,
-    hi: MAX_GROW,
-    expected: "-0.03 <= grow <= 0.03 (share of the picture height; negative shrinks)",
-};
-const HUE_RANGE: Range = Range {
-    lo: 0.0,
-    hi: 360.0,
-    expected: "[from, to] in degrees, each 0 <= hue <= 360",
-};
-const QUALIFIER_SATURATION_RANGE: Range = Range {
-    lo: 0.0,
-    hi: 1.0,
-    expected: "[low, high] with 0 <= low <= high <= 1",
-};
-const QUALIFIER_LUMA_RANGE: Range = Range {
-    lo: -0.5,
-    hi: 2.0,
-    expected: "[low, high] with -0.5 <= low <= high <= 2 (working-space luma)",
-};
-const SOFTNESS_RANGE: Range = Range {
-    lo: 0.0,
-    hi: 0.5,
-    expected: "0 <= softness <= 0.5",
-};
-const SOFTEN_RANGE: Range = Range {
-    lo: 0.0,
-    hi: 1.0,
-    expected: "0 <= soften <= 1 (skin smoothing strength)",
-};
-const POINT_RANGE: Range = Range {
-    lo: 0.0,
-    hi: 1.0,
-    expected: "[x, y] with 0 <= x, y <= 1 (picture fractions from the top left)",
-};
-const REFINE_RANGE: Range = Range {
-    lo: 0.0,
-    hi: 1.0,
-    expected: "0 <= refine <= 1 (matte refinement)",
-};
-const SMOOTH_RANGE: Range = Range {
-    lo: 0.0,
-    hi: 1.0,
-    expected: "0 <= smooth <= 1",
-};
 
 impl Look {
     /// Reads, parses and validates a look file.

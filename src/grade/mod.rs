@@ -29,6 +29,7 @@ pub mod mask_expr;
 pub mod ocio;
 pub mod primary;
 pub mod qualifier;
+pub mod ranges;
 pub mod reference;
 pub mod refine;
 pub mod secondary;
