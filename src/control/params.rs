@@ -724,7 +724,9 @@ mod tests {
                 if !p.key.is_switch() && !p.is_master() {
                     assert_eq!(got, landed, "{p} set to {asked}");
                 }
-                moved.validate("panel").unwrap_or_else(|e| panic!("{p} = {asked}: {e}"));
+                moved
+                    .validate("panel")
+                    .unwrap_or_else(|e| panic!("{p} = {asked}: {e}"));
             }
             p.reset(&mut look);
             assert_eq!(look, *NEUTRAL, "{p} reset");

@@ -68,6 +68,9 @@ pub struct LiveGrade {
     /// Every change to how people look that a look of this run made (see
     /// `Look::appearance_changes`), for the run report.
     retouching: BTreeSet<String>,
+    /// The look's object point (`Look::object_point`), read once per look
+    /// rather than once per frame.
+    object_point: Option<[f32; 2]>,
 }
 
 impl LiveGrade {
@@ -95,6 +98,7 @@ impl LiveGrade {
             assist: LiveAssist::default(),
             correction: Correction::default(),
             retouching: BTreeSet::new(),
+            object_point: settings.look.object_point(),
         };
         grade.note_retouching(&settings.look);
         Ok(grade)
@@ -133,6 +137,7 @@ impl LiveGrade {
         }
         self.uniforms = self.uniforms_of(&look);
         self.note_retouching(&look);
+        self.object_point = look.object_point();
         self.look = look;
         self.pending.get_or_insert(since);
         Ok(true)
@@ -151,6 +156,11 @@ impl LiveGrade {
     /// The look frames are graded with now.
     pub fn look(&self) -> &Look {
         &self.look
+    }
+
+    /// The point of the object the look masks, if any.
+    pub fn object_point(&self) -> Option<[f32; 2]> {
+        self.object_point
     }
 
     /// The control thread, when the run has one.
@@ -386,7 +396,7 @@ fn grade_frame(
         super::proposals::serve(control, frame);
     }
     if let (Some(link), true) = (analysis.as_mut(), fresh) {
-        link.set_object_point(grade.look().object_point());
+        link.set_object_point(grade.object_point());
         link.before_frame(ctx, pipeline, frame)?;
     }
     let tag = Tag {

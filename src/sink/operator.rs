@@ -63,7 +63,10 @@ pub const HELP: &[(&str, &str)] = &[
         "A",
         "propose exposure and balance from the picture (accept or reject it in the grade panel)",
     ),
-    ("F2", "face boxes, track ids and landmarks"),
+    (
+        "F2",
+        "face boxes, track numbers and landmarks; the object's box",
+    ),
     ("F3", "depth as a false-colour map"),
     ("X", "false colour"),
     ("Z", "zebras"),
@@ -454,7 +457,7 @@ impl OperatorView {
             if let (true, Some(analysis), Some(size)) =
                 (self.settings.faces, analysis, self.picture_size)
             {
-                draw_faces(
+                draw_analysis(
                     ui,
                     self.shown_rect(size),
                     analysis,
@@ -1123,9 +1126,10 @@ fn mask_view_choice(ui: &mut egui::Ui, i: usize, view: &mut MaskView) {
 /// Face boxes with their track ids, keypoints and mesh landmarks, drawn
 /// over the picture's rectangle `shown` (analysis picture pixels mapped
 /// into it).
-/// Each face's box, number, score and points; a face the look's face
-/// secondaries grade alone (`graded`) drawn bold and labelled so.
-fn draw_faces(
+/// Each face's box, number, score and points (a face the look's face
+/// secondaries grade alone, `graded`, drawn bold and labelled so), and the
+/// box of the object pointed at.
+fn draw_analysis(
     ui: &egui::Ui,
     shown: egui::Rect,
     analysis: &crate::analysis::analyzer::Analysis,
@@ -1164,6 +1168,32 @@ fn draw_faces(
         for p in face.landmarks.iter().flatten() {
             painter.circle_filled(at(p[0], p[1]), 0.8, egui::Color32::from_rgb(0, 255, 180));
         }
+    }
+    if let Some(object) = &analysis.object {
+        let [x0, y0, x1, y1] = object.bbox;
+        let rect = egui::Rect::from_min_max(at(x0, y0), at(x1, y1));
+        let colour = egui::Color32::from_rgb(0, 200, 255);
+        painter.rect_stroke(
+            rect,
+            0.0,
+            egui::Stroke::new(2.0, colour),
+            egui::StrokeKind::Middle,
+        );
+        painter.text(
+            rect.left_top() - egui::vec2(0.0, 2.0),
+            egui::Align2::LEFT_BOTTOM,
+            "object",
+            egui::FontId::proportional(12.0),
+            colour,
+        );
+    } else if analysis.object_tracked {
+        painter.text(
+            shown.left_top() + egui::vec2(8.0, 8.0),
+            egui::Align2::LEFT_TOP,
+            "object: looking for it again",
+            egui::FontId::proportional(12.0),
+            egui::Color32::from_rgb(0, 200, 255),
+        );
     }
 }
 
