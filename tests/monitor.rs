@@ -595,13 +595,17 @@ fn a_ctrl_click_points_the_object_mask() {
     let dir = tempfile::tempdir().unwrap();
     let look = dir.path().join("ball.toml");
     std::fs::write(&look, "[[secondary]]\nmask = \"object\"\nexposure = 1.0\n").unwrap();
-    // The ball's centre in messi5.jpg; a plain click elsewhere is no point.
+    // The ball's centre in messi5.jpg; a plain click elsewhere after it is
+    // no point.
     let ball = [362.0 / 548.0, 312.0 / 342.0];
     let saved = clicks_on_picture(
         &look,
         &footage("messi5.jpg"),
         (548, 342),
-        &[("ctrl", ball), ("", [ball[0] - 0.3, ball[1] - 0.4])],
+        &[
+            Click::until("ctrl", ball, "point = ["),
+            Click::once("", [ball[0] - 0.3, ball[1] - 0.4]),
+        ],
         "off",
     );
     let point = saved.secondaries[0].point;
@@ -639,17 +643,15 @@ fn a_shift_click_on_a_face_grades_that_face_alone() {
     let on_face = [centre("x0", "x1", 548.0), centre("y0", "y1", 342.0)];
     // Away from the face first (every face: no change), then on it, again
     // until the live analysis has found it (a click on a face the analysis
-    // has not found yet picks none).
+    // has not found yet picks none); a plain click after it changes nothing.
     let saved = clicks_on_picture(
         &look,
         &picture,
         (548, 342),
         &[
-            ("shift", [0.1, 0.9]),
-            ("shift", on_face),
-            ("shift", on_face),
-            ("shift", on_face),
-            ("", [0.5, 0.5]),
+            Click::once("shift", [0.1, 0.9]),
+            Click::until("shift", on_face, "face = 0"),
+            Click::once("", [0.5, 0.5]),
         ],
         "async",
     );
@@ -660,20 +662,48 @@ fn a_shift_click_on_a_face_grades_that_face_alone() {
     assert_eq!(saved.secondaries[0].face, Some(0));
 }
 
+/// A click on the picture: its modifier key ("" for none), where (picture
+/// fractions), and a line to wait for in the autosaved look (the click is
+/// repeated each second until the look has it: the live analysis may not
+/// have found the face yet).
+struct Click<'a> {
+    modifier: &'a str,
+    at: [f32; 2],
+    until: Option<&'a str>,
+}
+
+impl<'a> Click<'a> {
+    fn once(modifier: &'a str, at: [f32; 2]) -> Click<'a> {
+        Click {
+            modifier,
+            at,
+            until: None,
+        }
+    }
+
+    fn until(modifier: &'a str, at: [f32; 2], line: &'a str) -> Click<'a> {
+        Click {
+            modifier,
+            at,
+            until: Some(line),
+        }
+    }
+}
+
 /// Clicks on the picture in the operator view (xdotool under a virtual
-/// display), each with its modifier key ("" for none) at a point in
-/// picture fractions, with `look` live on `picture` (`size` pixels) and
-/// `--analysis` as given; the look as the run saved it.
+/// display), with `look` live on `picture` (`size` pixels) and `--analysis`
+/// as given; then Esc ends the run, and the look it saved is returned.
 fn clicks_on_picture(
     look: &std::path::Path,
     picture: &std::path::Path,
     size: (u32, u32),
-    clicks: &[(&str, [f32; 2])],
+    clicks: &[Click],
     analysis: &str,
 ) -> Look {
     let dir = tempfile::tempdir().unwrap();
     let layout_shot = dir.path().join("layout.png");
     let saved = dir.path().join("saved.toml");
+    let autosave = dir.path().join("autosave.toml");
     // Where the picture lies in the window: the first run's layout.
     let first = r#""$1" run --source "file:$2" --look "$3" --sink window --frames 20 --no-vsync --no-midi --screenshot "$4""#;
     let out = xvfb("1280x800")
@@ -697,30 +727,38 @@ fn clicks_on_picture(
     );
     let mut script = String::from(
         r#"
-"$1" run --source "file:$2" --look "$3" --sink window --frames 240 --no-vsync --no-midi --save-look "$4" --analysis "$5" &
+"$1" run --source "file:$2" --look "$3" --sink window --loop --frames 100000 --no-vsync --no-midi --save-look "$4" --autosave "$5" --analysis "$6" &
 engine=$!
 window=$(xdotool search --sync --name neurograde | head -1)
 sleep 2
 xdotool windowfocus --sync "$window" 2>/dev/null || true
 "#,
     );
-    for (modifier, [u, v]) in clicks {
+    for click in clicks {
+        let [u, v] = click.at;
         let x = (x0 + u * (x1 - x0)).round();
         let y = (y0 + v * (y1 - y0)).round();
-        script += &format!("xdotool mousemove --window \"$window\" {x} {y}\n");
-        script += &match *modifier {
-            "" => "xdotool click 1\n".to_string(),
-            key => format!("xdotool keydown {key} click 1 keyup {key}\n"),
+        let press = match click.modifier {
+            "" => "xdotool click 1".to_string(),
+            key => format!("xdotool keydown {key} click 1 keyup {key}"),
         };
-        script += "sleep 1\n";
+        let once = format!("xdotool mousemove --window \"$window\" {x} {y}; {press}; sleep 1");
+        script += &match click.until {
+            None => format!("{once}\n"),
+            Some(line) => format!(
+                "for i in $(seq 60); do {once}; grep -qF '{line}' \"$5\" 2>/dev/null && break; done\n"
+            ),
+        };
     }
-    script += "wait $engine\n";
+    // Esc quits, as an operator does.
+    script += "sleep 1\nxdotool key --window \"$window\" Escape\nwait $engine\n";
     let out = xvfb("1280x800")
         .args(["bash", "-c", &script, "click"])
         .arg(env!("CARGO_BIN_EXE_neurograde"))
         .arg(picture)
         .arg(look)
         .arg(&saved)
+        .arg(&autosave)
         .arg(analysis)
         .output()
         .expect("xvfb-run and xdotool run");

@@ -623,7 +623,11 @@ impl OperatorView {
     }
 
     fn status_bar(&mut self, ui: &mut egui::Ui, state: &LoopState<'_>) {
-        ui.horizontal_wrapped(|ui| {
+        // One line that never wraps: figures that change length every
+        // frame must not move the picture under the operator's pointer.
+        // The source's name goes last and is cut short when the line is
+        // full.
+        ui.horizontal(|ui| {
             let l = state.stats.latency();
             ui.strong("neurograde");
             ui.separator();
@@ -643,8 +647,6 @@ impl OperatorView {
                 ));
                 ui.separator();
             }
-            ui.label(state.source);
-            ui.separator();
             ui.label(format!(
                 "{:.1} fps | capture->ready p50 {:.1} ms, p99 {:.1} ms | {} frames",
                 state.stats.fps(),
@@ -652,11 +654,6 @@ impl OperatorView {
                 l.p99,
                 state.stats.frames()
             ));
-            ui.separator();
-            ui.label(match state.analysis {
-                Some(a) => a.status(),
-                None => "analysis off".into(),
-            });
             ui.separator();
             match state.control {
                 Some(c) => {
@@ -675,6 +672,13 @@ impl OperatorView {
                     ui.label("no control surfaces");
                 }
             }
+            ui.separator();
+            let analysis = match state.analysis {
+                Some(a) => a.status(),
+                None => "analysis off".into(),
+            };
+            ui.add(egui::Label::new(format!("{analysis} | {}", state.source)).truncate())
+                .on_hover_text(state.source);
         });
         ui.horizontal_wrapped(|ui| {
             let panel = state.control.map(|c| c.live().1).unwrap_or_default();
