@@ -25,9 +25,13 @@ override OUT_FORMAT: u32 = 0u;
 
 @group(0) @binding(3) var<storage, read_write> packed: array<u32>;
 @group(0) @binding(4) var working: texture_storage_2d<rgba16float, write>;
-// grade_channels at the 256 8-bit levels (uniform reads are the cheapest
-// table lookups on a CPU rasteriser).
-@group(0) @binding(6) var<uniform> channel_lut: array<vec4<f32>, 256>;
+// grade_channels at the 256 8-bit levels. A storage buffer, not a uniform
+// one: with it bound as a fifth uniform buffer, Mesa 22.3's lavapipe
+// aborted ("stack smashing detected") running this pass on 16-bit and float
+// frames under an OpenColorIO rendering (tests/operators.rs grades every
+// shipped look on deep frames). It also costs lavapipe's folding of the
+// uniforms into the shader: the 8-bit kernel at 1080p 14.2 -> 19.6 ms there.
+@group(0) @binding(6) var<storage, read> channel_lut: array<vec4<f32>, 256>;
 
 // The graded value of 8-bit codes: exact, since the table holds the
 // per-channel part evaluated at exactly these codes.

@@ -369,3 +369,70 @@ fn every_operator_and_transform_matches_the_cpu_reference() {
     );
     assert!(worst < 1e-4, "GPU vs CPU above 1e-4 (see the table)");
 }
+
+/// The portrait cropped to an odd size (317 x 211, rows not a multiple of
+/// four pixels) in every deep layout: 16-bit RGB and RGBA, half and float
+/// RGBA.
+fn deep_odd_frames() -> Vec<(&'static str, neurograde::frame::Frame)> {
+    use neurograde::frame::PixelFormat;
+    let (w, _, rgb16) = astronaut_rgb16();
+    let (cw, ch) = (317u32, 211u32);
+    let at = |x: u32, y: u32, c: usize| rgb16[((y + 100) * w + x + 90) as usize * 3 + c];
+    let mut layouts = Vec::new();
+    for (name, format) in [
+        ("rgb16", PixelFormat::Rgb16),
+        ("rgba16", PixelFormat::Rgba16),
+        ("rgba-f16", PixelFormat::RgbaF16),
+        ("rgba-f32", PixelFormat::RgbaF32),
+    ] {
+        let mut data = Vec::new();
+        for y in 0..ch {
+            for x in 0..cw {
+                let rgba = [at(x, y, 0), at(x, y, 1), at(x, y, 2), 65535];
+                for (c, v) in rgba.into_iter().enumerate() {
+                    if format == PixelFormat::Rgb16 && c == 3 {
+                        continue;
+                    }
+                    let unit = f32::from(v) / 65535.0;
+                    match format {
+                        PixelFormat::RgbaF16 => {
+                            data.extend_from_slice(&half::f16::from_f32(unit).to_le_bytes())
+                        }
+                        PixelFormat::RgbaF32 => data.extend_from_slice(&unit.to_le_bytes()),
+                        _ => data.extend_from_slice(&v.to_le_bytes()),
+                    }
+                }
+            }
+        }
+        layouts.push((name, frame(cw, ch, format, data)));
+    }
+    layouts
+}
+
+#[test]
+fn every_shipped_look_grades_deep_frames_as_the_cpu_reference() {
+    let ctx = gpu();
+    let frames = deep_odd_frames();
+    let mut looks: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/config/looks"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    looks.sort();
+    assert!(looks.len() >= 5, "{looks:?}");
+    let mut worst = 0f32;
+    for path in &looks {
+        let look = Look::load(path).unwrap();
+        for (layout, frame) in &frames {
+            // (Without analysis a look's secondaries grade nothing, here as
+            // on the CPU.)
+            let error = max_error(frame, &grade_f32(&ctx, frame, &look), &look);
+            println!(
+                "{:<28} {layout:<9} {error:.2e}",
+                path.file_name().unwrap().to_string_lossy()
+            );
+            worst = worst.max(error);
+        }
+    }
+    assert!(worst < 1e-4, "GPU vs CPU {worst:.2e}");
+}

@@ -188,7 +188,7 @@ impl FramePipeline {
             "frame kernel (packed)",
             &[
                 with(bindings::storage_buffer(3, false)),
-                vec![bindings::uniform(6, wgpu::ShaderStages::COMPUTE)],
+                vec![bindings::storage_buffer(6, true)],
             ]
             .concat(),
         );
@@ -205,7 +205,7 @@ impl FramePipeline {
             channel_lut: device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("channel lut"),
                 size: 256 * 16,
-                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             }),
             channel_table_of: None,
