@@ -582,27 +582,19 @@ for e in errors: print("error", e)
     let client = outcome(&mut python(&script));
     assert_eq!(client.code, 0, "{}", client.stderr);
     println!("{}", client.stdout);
-    assert!(client.stdout.contains("exposure 0.5"), "{}", client.stdout);
-    assert!(client.stdout.contains("primary/nope"), "{}", client.stdout);
-    assert!(
-        client
-            .stdout
-            .contains("/secondary/3/exposure: the look has 2 [[secondary]]"),
-        "{}",
-        client.stdout
-    );
-    assert!(
-        client
-            .stdout
-            .contains("/object: expected the object's point"),
-        "{}",
-        client.stdout
-    );
-    assert!(
-        client.stdout.contains("/face: expected a face's number"),
-        "{}",
-        client.stdout
-    );
+    for answer in [
+        "exposure 0.5",
+        "primary/nope",
+        "/secondary/3/exposure: the look has 2 [[secondary]]",
+        "/object: expected the object's point",
+        "/face: expected a face's number",
+    ] {
+        assert!(
+            client.stdout.contains(answer),
+            "{answer}: {}",
+            client.stdout
+        );
+    }
     let status = engine.wait().unwrap();
     assert!(status.success());
     let look = read_look(&saved);

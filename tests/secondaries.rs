@@ -7,9 +7,11 @@
 mod common;
 
 use common::*;
+use neurograde::analysis::analyzer::Analysis;
 use neurograde::analysis::masks::{MaskChannel, MaskSet};
 use neurograde::analysis::object::{Crop, ObjectMask, INPUT_SIDE};
 use neurograde::analysis::picture::RgbPicture;
+use neurograde::analysis::tracker::TrackedFace;
 use neurograde::analysis::{AnalysisInput, Analyzer, AnalyzerSettings};
 use neurograde::frame::{Frame, FrameId, PixelFormat};
 use neurograde::gpu::grade::GradeUniforms;
@@ -32,24 +34,9 @@ use std::time::Instant;
 /// on the models' 512 x 512 copy.
 fn astronaut_masks() -> MaskSet {
     let (w, h, rgb) = astronaut_rgb8();
-    let mut analyzer = Analyzer::open(AnalyzerSettings::default());
-    assert!(analyzer.problems.is_empty(), "{:?}", analyzer.problems);
-    let captured = Instant::now();
-    let input = AnalysisInput {
-        frame: FrameId(0),
-        captured,
-        frame_size: [w, h],
-        picture: RgbPicture::from_rgb8(w, h, &rgb),
-        object_point: None,
-    };
-    // The second picture has the mesh's landmarks for the track.
-    analyzer.analyse(&input);
-    let result = analyzer.analyse(&AnalysisInput {
-        frame: FrameId(1),
-        ..input
-    });
+    let (result, faces) = analysed(w, h, &rgb);
     assert_eq!(result.faces.len(), 1, "{:?}", result.faces);
-    let masks = result.masks(&result.faces_at(captured));
+    let masks = result.masks(&faces);
     // Every mask but the object's: no one pointed at one.
     assert_eq!(masks.present[..8], [true; 8]);
     assert!(!masks.present[MaskChannel::Object as usize]);
@@ -70,6 +57,29 @@ fn scene_look() -> Look {
         "/config/looks/logc3-rec709.toml"
     );
     Look::load(Path::new(path)).unwrap()
+}
+
+/// The real models' analysis of an 8-bit RGB picture as the live analysis
+/// has it from its second picture on (the mesh's landmarks for the
+/// tracks), and its faces when the picture was captured.
+fn analysed(w: u32, h: u32, rgb: &[u8]) -> (Analysis, Vec<TrackedFace>) {
+    let mut analyzer = Analyzer::open(AnalyzerSettings::default());
+    assert!(analyzer.problems.is_empty(), "{:?}", analyzer.problems);
+    let captured = Instant::now();
+    let input = AnalysisInput {
+        frame: FrameId(0),
+        captured,
+        frame_size: [w, h],
+        picture: RgbPicture::from_rgb8(w, h, rgb),
+        object_point: None,
+    };
+    analyzer.analyse(&input);
+    let result = analyzer.analyse(&AnalysisInput {
+        frame: FrameId(1),
+        ..input
+    });
+    let faces = result.faces_at(captured);
+    (result, faces)
 }
 
 fn with_secondaries(mut look: Look, secondaries: Vec<Secondary>) -> Look {
@@ -487,21 +497,7 @@ fn two_faces() -> (Frame, MaskSet, Vec<u32>) {
             both[right..right + 3].copy_from_slice(from);
         }
     }
-    let mut analyzer = Analyzer::open(AnalyzerSettings::default());
-    let captured = Instant::now();
-    let input = AnalysisInput {
-        frame: FrameId(0),
-        captured,
-        frame_size: [w2, h2],
-        picture: RgbPicture::from_rgb8(w2, h2, &both),
-        object_point: None,
-    };
-    analyzer.analyse(&input);
-    let result = analyzer.analyse(&AnalysisInput {
-        frame: FrameId(1),
-        ..input
-    });
-    let faces = result.faces_at(captured);
+    let (result, faces) = analysed(w2, h2, &both);
     let ids = faces.iter().map(|f| f.id).collect();
     (
         frame(w2, h2, PixelFormat::Rgb8, both),

@@ -9,8 +9,9 @@
 //! (what a fader's throw covers by default) inside the look's validated
 //! range (`grade::ranges`, the table `Look::validate` reads; a set value is
 //! clamped to it, so a panel can never make an invalid look), and its
-//! neutral value is the look file's own default for the key. Secondaries are numbered from 1 as in the look file
-//! (`secondary/1/exposure`); a secondary the look does not have is not
+//! neutral value is the look file's own default for the key. Secondaries
+//! are numbered from 1 as in the look file (`secondary/1/exposure`); a
+//! secondary the look does not have is not
 //! there to drive ([`Param::exists`]). Its `enabled` and `invert` switches
 //! are 0 / 1 values, which a button toggles. The `[atmosphere]` keys
 //! (`atmosphere/density`) are there when the look has that section.

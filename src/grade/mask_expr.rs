@@ -88,17 +88,10 @@ impl MaskKind {
     }
 
     /// Whether the mask is a part of the face that the tonal controls
-    /// reshape (a look grading it changes how a person looks).
+    /// reshape (a look grading it changes how a person looks): one drawn
+    /// from the faces (`MaskChannel::follows_faces`).
     pub fn is_face_part(self) -> bool {
-        matches!(
-            self,
-            MaskKind::Face
-                | MaskKind::Skin
-                | MaskKind::Eyes
-                | MaskKind::Lips
-                | MaskKind::UnderEyes
-                | MaskKind::Shine
-        )
+        self.channel().is_some_and(|(c, _)| c.follows_faces())
     }
 }
 

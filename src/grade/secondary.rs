@@ -365,17 +365,17 @@ impl SecondaryWeights {
         picture: (u32, u32),
     ) -> SecondaryWeights {
         let (w, h) = (masks.width, masks.height);
-        let programs: Vec<(Program, bool)> = secondaries
+        let programs: Vec<(Program, bool, u8)> = secondaries
             .iter()
             .take(MAX_SECONDARIES)
-            .map(|s| (s.program(), s.keys_with(&masks.present)))
+            .map(|s| (s.program(), s.keys_with(&masks.present), s.face_code()))
             .collect();
         let combined = SecondaryWeights::filled(w, h, |x, y| {
             let mut texel = [0.0; 4];
             let face_here = masks.face_code_at(x, y);
-            for ((v, (program, on)), s) in texel.iter_mut().zip(&programs).zip(secondaries) {
+            for (v, (program, on, face)) in texel.iter_mut().zip(&programs) {
                 // Another face's texels read 0 in the face masks.
-                let other_face = s.face_code() != 0 && s.face_code() != face_here;
+                let other_face = *face != 0 && *face != face_here;
                 if *on {
                     *v = program.eval(|c: MaskChannel| {
                         if other_face && c.follows_faces() {
