@@ -169,8 +169,36 @@ pub struct Size {
     pub height: u32,
 }
 
-/// Largest picture side the engine accepts (8K DCI is 8192).
+/// Largest picture side the engine makes (`--size` of patterns and the
+/// demo, asked of cameras; 8K DCI is 8192).
 pub const MAX_SIDE: u32 = 8192;
+
+/// Largest picture side a file may have (a reader refuses more before it
+/// allocates anything).
+pub const MAX_FILE_SIDE: u32 = 32768;
+
+/// Most pixels a file's picture may have: 16384 x 8192 (12K cameras'
+/// 12288 x 6480 fit; 2 GiB as float RGBA, the widest layout held).
+pub const MAX_FILE_PIXELS: u64 = 1 << 27;
+
+/// Refuses a picture size past the file limits, in words for an error.
+pub fn check_file_picture(width: u32, height: u32) -> Result<(), String> {
+    if width == 0 || height == 0 {
+        return Err(format!(
+            "a picture of {width}x{height} pixels has nothing in it"
+        ));
+    }
+    if width > MAX_FILE_SIDE
+        || height > MAX_FILE_SIDE
+        || u64::from(width) * u64::from(height) > MAX_FILE_PIXELS
+    {
+        return Err(format!(
+            "a picture of {width}x{height} pixels is larger than the engine takes (at most {MAX_FILE_SIDE} on a side and {} million pixels)",
+            MAX_FILE_PIXELS / 1_000_000
+        ));
+    }
+    Ok(())
+}
 
 impl Size {
     pub const HD: Size = Size {

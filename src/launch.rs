@@ -60,6 +60,8 @@ pub struct RunOptions {
     pub look: Look,
     /// Stop after this many frames reached the sink.
     pub frames: Option<u64>,
+    /// Stop once this much has been captured.
+    pub duration: Option<std::time::Duration>,
     /// Run sources unpaced and grade every frame in order (benchmarks,
     /// offline); otherwise live: paced sources, newest frame wins.
     pub fast: bool,
@@ -80,6 +82,7 @@ impl RunOptions {
     pub fn loop_settings(&self) -> LoopSettings {
         LoopSettings {
             frames: self.frames,
+            duration: self.duration,
             live: !self.fast,
             look: Arc::new(self.look.clone()),
             analysis: self.analysis.clone(),
@@ -217,7 +220,11 @@ fn run_headless(options: RunOptions, stop: Arc<AtomicBool>) -> Result<RunReport,
     if result.is_err() {
         sink.abort();
     }
-    conclude(source, result, sink.kept(), &ctx, &drops)
+    let recording = sink.recording();
+    conclude(source, result, sink.kept(), &ctx, &drops).map(|report| RunReport {
+        recording,
+        ..report
+    })
 }
 
 /// An offline render: every frame of a file, in order, into an output.
@@ -336,10 +343,11 @@ pub fn grab_still(
             &stop,
             &mut |s| kept = s.picture.take(),
         )?;
-        let picture = kept.ok_or_else(|| SinkError::Write {
+        let picture = kept.ok_or_else(|| crate::source::SourceError::Unreadable {
             path: input.to_path_buf(),
+            what: "a picture",
             message: format!(
-                "has no picture {} (it has {})",
+                "it has no picture {} (it has {})",
                 index + 1,
                 info.frames.map_or("fewer".into(), |n| n.to_string())
             ),
@@ -472,6 +480,7 @@ fn offline(
     let source = start_source(&spec, &options, true, producer, &stop)?;
     let settings = LoopSettings {
         frames,
+        duration: None,
         live: false,
         look: Arc::new(look.clone()),
         analysis,

@@ -159,15 +159,18 @@ impl Library {
         &self.root
     }
 
-    /// Every complete still, oldest first. A folder whose `still.json`
-    /// cannot be read is skipped with a warning (it was not written by a
-    /// save, which renames only complete stills into place).
+    /// Every complete still, oldest first. A still's folder (named by its
+    /// number) whose `still.json` cannot be read is skipped with a warning
+    /// (it was not written by a save, which renames only complete stills
+    /// into place); other files and folders are not stills and are left
+    /// alone without a word.
     pub fn list(&self) -> std::io::Result<Vec<Still>> {
         let mut stills = Vec::new();
         for entry in std::fs::read_dir(&self.root)? {
             let entry = entry?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') || !entry.path().is_dir() {
+            let numbered = !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit());
+            if !numbered || !entry.path().is_dir() {
                 continue;
             }
             match read_info(&entry.path()) {

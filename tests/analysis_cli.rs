@@ -158,6 +158,7 @@ fn run_with(env: &[(&str, &Path)], mode: &str, stats: &Path) -> (Outcome, serde_
         mode,
         "--stats-json",
         stats.to_str().unwrap(),
+        "--overwrite",
     ]);
     for (key, value) in env {
         command.env(key, value);
@@ -286,4 +287,28 @@ fn analysis_settings_are_checked() {
         "0",
     ]);
     assert_clear_error(&out, "1 <= threads <= 16");
+}
+
+#[test]
+fn a_picture_too_small_to_analyse_gets_no_made_up_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let pixel = dir.path().join("pixel.png");
+    image::RgbImage::from_pixel(1, 1, image::Rgb([200, 150, 120]))
+        .save(&pixel)
+        .unwrap();
+    let json = dir.path().join("pixel.json");
+    let o = outcome(
+        bin()
+            .args(["analyze", "--input"])
+            .arg(&pixel)
+            .arg("--json")
+            .arg(&json),
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stderr.contains("too small to analyse"), "{}", o.stderr);
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let frame = &report["frames"][0];
+    assert!(frame["depth_range"].is_null(), "{frame}");
+    assert!(frame["matte_coverage"].is_null(), "{frame}");
+    assert_eq!(frame["faces"].as_array().map(Vec::len), Some(0), "{frame}");
 }

@@ -10,6 +10,7 @@ use neurograde::grade::assist::AutoSection;
 use neurograde::grade::lab::{chroma, delta_e_2000, srgb_to_lab};
 use neurograde::grade::reference::{quantize_u8, Grader};
 use neurograde::grade::{Look, Primary};
+use std::path::Path;
 
 /// A real picture as an 8-bit frame: a still, or picture `n` of a video.
 fn picture(name: &str, n: u32) -> Frame {
@@ -399,7 +400,7 @@ fn the_cli_writes_proposals_as_looks_and_never_over_the_base() {
         "--look-out",
         base.to_str().unwrap(),
     ]);
-    common::assert_clear_error(&refused, "is the base look");
+    common::assert_clear_error(&refused, "is --look");
     assert_eq!(
         std::fs::read_to_string(&base).unwrap(),
         "name = \"day\"\n[primary]\ncontrast = 1.2\n"
@@ -412,6 +413,7 @@ fn the_cli_writes_proposals_as_looks_and_never_over_the_base() {
         "2",
         "--look-out",
         out.to_str().unwrap(),
+        "--overwrite",
     ]);
     common::assert_clear_error(&past_end, "has no picture 2");
 
@@ -471,4 +473,59 @@ fn the_cli_writes_proposals_as_looks_and_never_over_the_base() {
     println!("skin-only match: {figures}");
     assert!(samples > 200 && samples < 10_000, "{figures}");
     assert!(figures["cdl"]["score"].as_f64().unwrap() > 0.7, "{figures}");
+}
+
+#[test]
+fn proposals_for_pictures_with_nothing_to_measure_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let black = dir.path().join("black.png");
+    image::RgbImage::new(64, 48).save(&black).unwrap();
+    let portrait = footage("astronaut.png");
+    let out = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    // Auto on black: nothing measured, no confidence, and it says so.
+    let run = common::neurograde(&[
+        "auto",
+        "--input",
+        black.to_str().unwrap(),
+        "--look-out",
+        &out("auto.toml"),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("nothing in it can be measured"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("confidence 0.00"), "{}", run.stderr);
+    assert!(!run.stderr.contains("confidence 1.00"), "{}", run.stderr);
+    // Match to a black reference: refused, naming the reference; no file.
+    let refused = common::neurograde(&[
+        "match",
+        "--input",
+        portrait.to_str().unwrap(),
+        "--reference",
+        black.to_str().unwrap(),
+        "--look-out",
+        &out("m.toml"),
+    ]);
+    common::assert_clear_error(&refused, "black.png: the reference is too dark or too flat");
+    assert!(!Path::new(&out("m.toml")).exists());
+    // Skin asked of a reference without any: the reference is named.
+    let refused = common::neurograde(&[
+        "match",
+        "--input",
+        portrait.to_str().unwrap(),
+        "--reference",
+        footage("building.jpg").to_str().unwrap(),
+        "--region",
+        "skin",
+        "--look-out",
+        &out("skin.toml"),
+    ]);
+    common::assert_clear_error(&refused, "the reference (");
+    assert!(
+        refused.stderr.contains("building.jpg"),
+        "{}",
+        refused.stderr
+    );
 }

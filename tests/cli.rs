@@ -601,6 +601,7 @@ fn looks_travel_through_cdl_xml_and_cube() {
             scene_look,
             "--output",
             &d("scene.cc"),
+            "--overwrite",
         ]),
         "[primary] exposure, contrast, temperature, tint, saturation, lift, gamma, gain cannot be carried by ASC CDL",
     );
@@ -729,4 +730,72 @@ fn a_retouching_look_is_disclosed_wherever_it_goes() {
                 .unwrap()
                 .contains("retouch")
     );
+}
+
+#[test]
+fn what_a_command_says_is_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let ffmpeg = |args: &[&str]| {
+        let ok = std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-y"])
+            .args(args)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "ffmpeg {args:?}");
+    };
+    // A 6-frame NUT (its header has no frame count; its duration says 5).
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=64x48:r=25",
+        "-frames:v",
+        "6",
+        "-c:v",
+        "ffv1",
+        &d("six.nut"),
+    ]);
+    assert_clear_error(
+        &neurograde(&["grade", "--input", &d("six.nut"), "--output", &d("one.png")]),
+        "cannot hold the input's 6 frames",
+    );
+    // A picture with alpha: graded opaque, and said so.
+    let mut rgba = image::RgbaImage::new(32, 24);
+    for (i, p) in rgba.pixels_mut().enumerate() {
+        *p = image::Rgba([
+            (i * 7) as u8,
+            (i * 13) as u8,
+            (i * 3) as u8,
+            (i % 256) as u8,
+        ]);
+    }
+    rgba.save(d("alpha.png")).unwrap();
+    let o = neurograde(&[
+        "grade",
+        "--input",
+        &d("alpha.png"),
+        "--output",
+        &d("opaque.png"),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("alpha.png: its alpha channel is left out"),
+        "{}",
+        o.stderr
+    );
+    // A render's time includes finishing the file (the encoder's flush,
+    // the rename): the summary's seconds are the whole render's.
+    let o = neurograde(&["grade", "--input", &d("six.nut"), "--output", &d("six.mp4")]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let finishing: f64 = o
+        .stdout
+        .split("; ")
+        .nth(1)
+        .and_then(|r| r.split(" s finishing the output").next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{}", o.stdout));
+    assert!(finishing > 0.0, "{}", o.stdout);
 }

@@ -783,6 +783,7 @@ send("/primary/exposure", 0.25)
 time.sleep(0.5)
 send("/primary/" + "x" * 1200, 1.0)
 send("/primary/exposure", float("nan"))
+send("/primary/contrast", float("inf"))
 time.sleep(0.2)
 send("/primary/exposure", 99.0)
 send("/bypass")
@@ -818,6 +819,14 @@ for r in replies: print(r)
     );
     assert!(
         client.stdout.contains("NaN is outside"),
+        "{}",
+        client.stdout
+    );
+    // Infinity is not clamped: it is ignored, and the reply says so.
+    assert!(
+        client
+            .stdout
+            .contains("inf is outside 0 to 10: ignored, it stays"),
         "{}",
         client.stdout
     );

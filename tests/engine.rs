@@ -22,6 +22,7 @@ fn options(size: Size, fps: f64, frames: Option<u64>, fast: bool) -> RunOptions 
         sink: SinkSpec::Null,
         look: Look::default(),
         frames,
+        duration: None,
         fast,
         ring_capacity: 3,
         readback_depth: 2,

@@ -201,3 +201,36 @@ fn a_still_from_a_timecoded_clip_carries_its_timecode() {
     assert_eq!(still.info.timecode.as_deref(), Some("01:02:03:13"));
     assert_eq!(still.info.source, "tc.mov");
 }
+
+#[test]
+fn the_library_names_what_failed_and_leaves_other_folders_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = dir.path().join("stills");
+    std::fs::create_dir_all(library.join("notes")).unwrap();
+    // A file where the first still's folder would go: the save fails.
+    std::fs::write(library.join("0001"), b"not a still").unwrap();
+    let input = footage("astronaut.png");
+    let grab = |picture: &str| {
+        outcome(
+            bin()
+                .args(["stills", "grab", "--picture", picture, "--input"])
+                .arg(&input)
+                .arg("--library")
+                .arg(&library),
+        )
+    };
+    let o = grab("1");
+    assert_clear_error(&o, &format!("{}: cannot save the still", library.display()));
+    // A picture the input does not have is a reading error, not a writing one.
+    let o = grab("999");
+    assert_clear_error(
+        &o,
+        "cannot read as a picture: it has no picture 999 (it has 1)",
+    );
+    assert!(!o.stderr.contains("cannot write"), "{}", o.stderr);
+    // A folder that is not a still is left alone, without a warning.
+    let o = outcome(bin().args(["stills", "list", "--library"]).arg(&library));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(!o.stderr.contains("notes"), "{}", o.stderr);
+    assert!(library.join("notes").is_dir());
+}

@@ -91,6 +91,42 @@ fn decoded_frames(path: &Path) -> Option<u64> {
     String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }
 
+/// How long a video plays, in seconds (its container's duration).
+fn duration_s(path: &Path) -> f64 {
+    probe(path, "format=duration")
+        .trim()
+        .strip_prefix("duration=")
+        .and_then(|d| d.parse().ok())
+        .unwrap_or_else(|| panic!("{}: no duration", path.display()))
+}
+
+/// Two processes that keep both cores busy until dropped.
+struct BusyCores(Vec<Child>);
+
+impl BusyCores {
+    fn start() -> BusyCores {
+        BusyCores(
+            (0..2)
+                .map(|_| {
+                    Command::new("sh")
+                        .args(["-c", "while :; do :; done"])
+                        .spawn()
+                        .unwrap()
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Drop for BusyCores {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// Files in `dir` that are partial writes (`.NAME.PID.partial.EXT`).
 fn partials(dir: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(dir)
@@ -190,6 +226,209 @@ fn a_graded_clip_keeps_audio_timecode_colour_tags_and_depth() {
 }
 
 #[test]
+fn audio_a_container_cannot_take_is_converted_as_ffmpeg_says() {
+    use neurograde::sink::video::{audio_copyable, Container};
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    // The table of what each container takes as it is, held against
+    // ffmpeg's own muxers (a codec this ffmpeg cannot encode is skipped).
+    let mut held = 0;
+    for codec in [
+        "flac",
+        "alac",
+        "pcm_s16le",
+        "pcm_s24le",
+        "opus",
+        "mp3",
+        "aac",
+        "ac3",
+        "eac3",
+    ] {
+        let source = d(&format!("{codec}.mka"));
+        let made = Command::new("ffmpeg")
+            .args([
+                "-y",
+                "-v",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=d=0.3",
+                "-c:a",
+                codec,
+            ])
+            .arg(&source)
+            .status()
+            .unwrap();
+        if !made.success() {
+            continue;
+        }
+        for ext in ["mp4", "mov", "avi", "mkv"] {
+            let container = Container::of_extension(ext).unwrap();
+            let copied = Command::new("ffmpeg")
+                .args(["-y", "-v", "error", "-i", &source, "-c:a", "copy"])
+                .arg(d(&format!("copy.{ext}")))
+                .status()
+                .unwrap()
+                .success();
+            assert_eq!(
+                audio_copyable(container, codec),
+                copied,
+                "{codec} in .{ext}: ffmpeg {} it as it is",
+                if copied { "takes" } else { "refuses" }
+            );
+            held += 1;
+        }
+    }
+    assert!(held >= 28, "{held}");
+    // A clip with FLAC audio graded into MOV and MP4: the audio is there,
+    // converted losslessly.
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=160x90:r=25:d=1",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=f=440:d=1",
+        "-c:v",
+        "ffv1",
+        "-c:a",
+        "flac",
+        &d("flac.mkv"),
+    ]);
+    for (ext, codec) in [("mov", "pcm_s24le"), ("mp4", "alac")] {
+        let out = d(&format!("graded.{ext}"));
+        let o = neurograde(&["grade", "--input", &d("flac.mkv"), "--output", &out]);
+        assert_eq!(o.code, 0, "{ext}: {}", o.stderr);
+        let audio = probe(
+            Path::new(&out),
+            "stream=codec_name:stream_tags=:format=duration",
+        );
+        assert!(
+            audio.contains(&format!("codec_name={codec}")),
+            "{ext}: {audio}"
+        );
+    }
+}
+
+/// Pictures whose headers claim more than the engine takes, with real
+/// data after them: the fuzz corpus's bombs (100000 x 100000; 60000 x
+/// 60000 for JPEG, whose sides are 16-bit), and a DPX and a video made
+/// here claiming 16384 x 16000 (262 million pixels: within what ffmpeg
+/// itself would decode, so the engine's own limit must refuse them).
+fn bombs(dir: &Path) -> Vec<PathBuf> {
+    let seeds = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fuzz/seeds/picture_header"
+    ));
+    let mut files = Vec::new();
+    for (seed, ext) in [
+        ("png", "png"),
+        ("jpeg", "jpg"),
+        ("tiff", "tif"),
+        ("exr", "exr"),
+    ] {
+        let bytes = std::fs::read(seeds.join(format!("bomb-{seed}"))).unwrap();
+        let path = dir.join(format!("bomb.{ext}"));
+        // The corpus's first byte picks the format; the picture follows.
+        std::fs::write(&path, &bytes[1..]).unwrap();
+        files.push(path);
+    }
+    let dpx = dir.join("bomb.dpx");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=64x48",
+        "-frames:v",
+        "1",
+        "-pix_fmt",
+        "rgb48be",
+        dpx.to_str().unwrap(),
+    ]);
+    let mut header = std::fs::read(&dpx).unwrap();
+    assert_eq!(&header[..4], b"SDPX");
+    // Pixels per line and lines per element, big-endian, in the image header.
+    header[772..776].copy_from_slice(&16_384u32.to_be_bytes());
+    header[776..780].copy_from_slice(&16_000u32.to_be_bytes());
+    std::fs::write(&dpx, header).unwrap();
+    files.push(dpx);
+    let video = dir.join("bomb.y4m");
+    let mut y4m = b"YUV4MPEG2 W16384 H16000 F25:1 Ip A1:1 C420jpeg\nFRAME\n".to_vec();
+    y4m.extend(std::iter::repeat_n(128u8, 100_000));
+    std::fs::write(&video, y4m).unwrap();
+    files.push(video);
+    files
+}
+
+#[test]
+fn every_reader_refuses_an_enormous_picture_before_allocating_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let look = concat!(env!("CARGO_MANIFEST_DIR"), "/config/looks/demo.toml");
+    let portrait = footage("astronaut.png");
+    let portrait = portrait.to_str().unwrap();
+    let (out_png, out_json, auto, matched, cube, stills) = (
+        d("out.png"),
+        d("out.json"),
+        d("auto.toml"),
+        d("m.toml"),
+        d("x.cube"),
+        d("stills"),
+    );
+    for bomb in bombs(dir.path()) {
+        let b = bomb.to_str().unwrap();
+        let source = format!("file:{b}");
+        let still = bomb.extension().is_some_and(|e| e != "y4m");
+        let mut commands: Vec<Vec<&str>> = vec![
+            vec!["grade", "--input", b, "--output", &out_png],
+            vec!["analyze", "--input", b, "--json", &out_json],
+            vec!["auto", "--input", b, "--look-out", &auto],
+            vec![
+                "match",
+                "--input",
+                b,
+                "--reference",
+                portrait,
+                "--look-out",
+                &matched,
+            ],
+            vec![
+                "match",
+                "--input",
+                portrait,
+                "--reference",
+                b,
+                "--look-out",
+                &matched,
+            ],
+            vec![
+                "run", "--source", &source, "--sink", "null", "--frames", "1",
+            ],
+            vec!["stills", "grab", "--input", b, "--library", &stills],
+        ];
+        if still {
+            // --check measures a bake on a still only.
+            commands.push(vec![
+                "look", "export", "--look", look, "--output", &cube, "--check", b,
+            ]);
+        }
+        for command in commands {
+            let o = neurograde(&command);
+            assert_clear_error(&o, "larger than the engine takes");
+            assert!(
+                !o.stderr.contains("memory allocation"),
+                "{}: {}",
+                command.join(" "),
+                o.stderr
+            );
+        }
+    }
+}
+
+#[test]
 fn the_input_is_never_written_over() {
     let dir = tempfile::tempdir().unwrap();
     let clip = dir.path().join("clip.mov");
@@ -200,7 +439,7 @@ fn the_input_is_never_written_over() {
     let d = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
     for output in [d("clip.mov"), d("sub/../clip.mov"), d("link.mov")] {
         let o = neurograde(&["grade", "--input", &d("clip.mov"), "--output", &output]);
-        assert_clear_error(&o, "refusing to write over it");
+        assert_clear_error(&o, "which this command reads");
         assert_eq!(std::fs::read(&clip).unwrap(), original, "{output}");
     }
     // An existing output is kept too, unless asked.
@@ -214,22 +453,34 @@ fn the_input_is_never_written_over() {
     ]);
     assert_clear_error(&o, "--overwrite");
     assert_eq!(std::fs::read(d("taken.mov")).unwrap(), b"someone's file");
-    // Asked, the input is replaced once the new file is complete; through
-    // a link, the link stays a link and its target is replaced.
+    // --overwrite never replaces what the command reads...
     let o = neurograde(&[
         "grade",
         "--input",
         &d("link.mov"),
         "--output",
-        &d("link.mov"),
+        &d("clip.mov"),
+        "--overwrite",
+    ]);
+    assert_clear_error(&o, "which this command reads");
+    assert_eq!(std::fs::read(&clip).unwrap(), original);
+    // ...but replaces an existing output once the new file is complete;
+    // through a link, the link stays a link and its target is replaced.
+    std::os::unix::fs::symlink(d("taken.mov"), d("taken-link.mov")).unwrap();
+    let o = neurograde(&[
+        "grade",
+        "--input",
+        &d("clip.mov"),
+        "--output",
+        &d("taken-link.mov"),
         "--overwrite",
     ]);
     assert_eq!(o.code, 0, "{}", o.stderr);
-    assert!(std::fs::symlink_metadata(d("link.mov"))
+    assert!(std::fs::symlink_metadata(d("taken-link.mov"))
         .unwrap()
         .file_type()
         .is_symlink());
-    assert_eq!(decoded_frames(&clip), Some(25));
+    assert_eq!(decoded_frames(Path::new(&d("taken.mov"))), Some(25));
     assert!(partials(dir.path()).is_empty());
 }
 
@@ -330,6 +581,9 @@ fn signals_during_analyze_publish_nothing() {
                 !output.exists(),
                 "SIG{name} at {after:?}: nothing published"
             );
+            // The message names what was not written: the JSON, not a sink.
+            let said = format!("--json {} not written", output.display());
+            assert!(stderr.contains(&said), "SIG{name}: {stderr}");
         }
         assert!(partials(dir.path()).is_empty());
         println!("analyze, SIG{name} at {after:.2?}: exit {code:?}");
@@ -368,10 +622,9 @@ fn a_live_recording_stopped_by_a_signal_is_finalised_and_the_look_saved() {
             frames.is_some_and(|f| f > 0),
             "SIG{name} at {after:?}: the recording is playable ({frames:?}): {stderr}"
         );
-        // Real time: at 25 fps the file lasts as long as the recording ran
-        // (less the start-up before the first frame), frames dropped live
-        // or not.
-        let seconds = frames.unwrap() as f64 / 25.0;
+        // Real time: the file lasts as long as the recording ran (less the
+        // start-up before the first frame), frames dropped live or not.
+        let seconds = duration_s(&record);
         let wall = after.as_secs_f64();
         assert!(
             seconds <= wall + 0.2 && seconds >= wall - 1.2,
@@ -382,6 +635,100 @@ fn a_live_recording_stopped_by_a_signal_is_finalised_and_the_look_saved() {
         assert!(partials(dir.path()).is_empty());
         println!("run --sink file:, SIG{name} at {after:.2?}: {frames:?} frames kept, look saved");
     }
+}
+
+#[test]
+fn a_live_recording_under_load_costs_the_picture_little_keeps_real_time_and_stops_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo_look = concat!(env!("CARGO_MANIFEST_DIR"), "/config/looks/demo.toml");
+    let args = |sink: &str, stats: &Path| {
+        [
+            "run",
+            "--source",
+            "demo",
+            "--size",
+            "1280x720",
+            "--fps",
+            "30",
+            "--look",
+            demo_look,
+            "--sink",
+            sink,
+            "--stats-json",
+            stats.to_str().unwrap(),
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let stats = |path: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    };
+    let busy = BusyCores::start();
+    let timed = |sink: &str, name: &str| {
+        let json = dir.path().join(name);
+        let mut line = args(sink, &json);
+        line.extend(["--duration".into(), "8".into()]);
+        let line: Vec<&str> = line.iter().map(String::as_str).collect();
+        let o = neurograde(&line);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        stats(&json)
+    };
+    let null = timed("null", "null.json");
+    let video = dir.path().join("recorded.mp4");
+    let recorded = timed(&format!("file:{}", video.display()), "recorded.json");
+    // Stopped by Ctrl-C after 5 s, still under load.
+    let stopped_video = dir.path().join("stopped.mkv");
+    let stopped_json = dir.path().join("stopped.json");
+    let line = args(&format!("file:{}", stopped_video.display()), &stopped_json);
+    let child = spawn(&line.iter().map(String::as_str).collect::<Vec<_>>());
+    std::thread::sleep(Duration::from_secs(5));
+    let signalled = Instant::now();
+    let (code, stderr) = interrupt(child, "INT", Duration::ZERO);
+    let stop_s = signalled.elapsed().as_secs_f64();
+    drop(busy);
+
+    let fps = |s: &serde_json::Value| s["fps"].as_f64().unwrap();
+    println!(
+        "under two busy loops, 1280x720: {:.1} fps to null, {:.1} fps recording; recording {}",
+        fps(&null),
+        fps(&recorded),
+        recorded["recording"]
+    );
+    assert!(
+        fps(&recorded) >= 0.8 * fps(&null),
+        "the recording slowed the picture: {:.1} fps against {:.1}",
+        fps(&recorded),
+        fps(&null)
+    );
+    for (path, s) in [(&video, &recorded), (&stopped_video, &stats(&stopped_json))] {
+        let r = &s["recording"];
+        let captured = r["captured_s"].as_f64().unwrap();
+        let plays = duration_s(path);
+        println!(
+            "{}: plays {plays:.3} s for {captured:.3} s captured",
+            path.display()
+        );
+        assert!(
+            (plays - captured).abs() <= 0.02 * captured,
+            "{}: plays {plays:.3} s for {captured:.3} s captured",
+            path.display()
+        );
+        // Every frame in the file was encoded once: as many as the report says.
+        assert_eq!(
+            decoded_frames(path),
+            r["frames"].as_u64(),
+            "{}: {r}",
+            path.display()
+        );
+        let graded = s["frames"].as_u64().unwrap();
+        let left_out =
+            r["encoder_behind"].as_u64().unwrap() + r["faster_than_file"].as_u64().unwrap();
+        assert_eq!(r["frames"].as_u64().unwrap() + left_out, graded, "{s}");
+    }
+    assert_eq!(code, Some(130), "{stderr}");
+    println!("stopped {stop_s:.2} s after Ctrl-C");
+    assert!(stop_s < 3.0, "{stop_s:.2} s to stop after Ctrl-C: {stderr}");
+    assert!(partials(dir.path()).is_empty());
 }
 
 #[test]

@@ -36,6 +36,9 @@ use super::AnalysisError;
 use crate::frame::FrameId;
 use std::time::{Duration, Instant};
 
+/// The shortest side, in pixels, of a picture the models are run on.
+pub const MIN_ANALYSED_SIDE: u32 = 16;
+
 /// Which analyses run, and how.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnalyzerSettings {
@@ -245,6 +248,8 @@ pub struct Analyzer {
     /// Whether the last detection used the full-range model.
     prefer_full: bool,
     last_captured: Option<Instant>,
+    /// A picture too small to analyse was reported (once a run).
+    told_too_small: bool,
 }
 
 /// ONNX Runtime and the model store, as every model opens from them.
@@ -298,6 +303,7 @@ impl Analyzer {
             since_detection: 0,
             prefer_full: false,
             last_captured: None,
+            told_too_small: false,
             settings: settings.clone(),
         };
         match models {
@@ -344,7 +350,8 @@ impl Analyzer {
             || self.depth.is_some()
     }
 
-    /// Analyses one picture (see the module comment).
+    /// Analyses one picture (see the module comment); one with a side under
+    /// [`MIN_ANALYSED_SIDE`] gets an empty analysis.
     pub fn analyse(&mut self, input: &AnalysisInput) -> Analysis {
         let started = Instant::now();
         let picture = &input.picture;
@@ -366,10 +373,27 @@ impl Analyzer {
             self.object_track.drop_track();
             self.since_detection = u32::MAX;
         }
-        let (faces, detected) = self.faces(picture, elapsed);
-        let matte = self.matte(picture);
-        let depth = self.depth(picture);
-        let object = self.object(picture, input.object_point);
+        // A picture of a few pixels holds no face, person or depth: the
+        // models would answer for their own padding.
+        let analysable = picture.width.min(picture.height) >= MIN_ANALYSED_SIDE;
+        if !analysable && !self.told_too_small {
+            self.told_too_small = true;
+            tracing::warn!(
+                "a picture of {}x{} is too small to analyse (at least {MIN_ANALYSED_SIDE} pixels a side): no faces, mattes or depth",
+                picture.width,
+                picture.height
+            );
+        }
+        let (faces, detected) = if analysable {
+            self.faces(picture, elapsed)
+        } else {
+            (Vec::new(), false)
+        };
+        let matte = analysable.then(|| self.matte(picture)).flatten();
+        let depth = analysable.then(|| self.depth(picture)).flatten();
+        let object = analysable
+            .then(|| self.object(picture, input.object_point))
+            .flatten();
         let object_velocity = self.object_track.motion().map(|m| m / elapsed);
         if !self.settings.extra_latency.is_zero() {
             std::thread::sleep(self.settings.extra_latency);

@@ -183,10 +183,11 @@ pub fn propose(grid: &LinearGrid, skin: Option<&[f32]>, target: &AutoSection) ->
 
     let enough = |share: f32| (share / 0.3).min(1.0);
     let agreement = (1.0 - spread_degrees / SPREAD_NO_CONFIDENCE).clamp(0.0, 1.0) as f32;
-    let balance_confidence = if target.balance && illuminant.is_some() {
-        agreement * enough(balance_blocks.len() as f32 / n as f32)
-    } else {
-        1.0
+    let balance_confidence = match (target.balance, illuminant) {
+        (false, _) => 1.0,
+        (true, Some(_)) => agreement * enough(balance_blocks.len() as f32 / n as f32),
+        // Nothing to estimate from (a black or clipped picture).
+        (true, None) => 0.0,
     };
     let exposure_confidence = if target.exposure {
         enough(usable) * (1.0 - ((clipped - TRIM as f32).max(0.0) * 2.5).min(1.0))

@@ -52,6 +52,31 @@ pub enum MatchError {
     NoInverse(&'static str),
     #[error("{0} has too few usable samples to match ({1}; at least 64)")]
     TooFew(&'static str, usize),
+    #[error("{what} is too dark or too flat to match to: its code values span {lo:.3} to {hi:.3} (at least {MIN_SPAN} apart expected); a match to it would crush the grade")]
+    Featureless {
+        what: &'static str,
+        lo: f32,
+        hi: f32,
+    },
+}
+
+/// The least span of code values (1st to 99th percentile of luma) a
+/// picture needs to be matched to or from (about 5 8-bit codes).
+pub const MIN_SPAN: f32 = 0.02;
+
+/// Refuses a picture with nothing to match: black, or one flat colour.
+fn check_span(what: &'static str, codes: &[[f32; 3]]) -> Result<(), MatchError> {
+    let mut luma: Vec<f32> = codes
+        .iter()
+        .map(|c| 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2])
+        .collect();
+    luma.sort_by(f32::total_cmp);
+    let at = |q: f32| luma[((luma.len() - 1) as f32 * q) as usize];
+    let (lo, hi) = (at(0.01), at(0.99));
+    if hi - lo < MIN_SPAN {
+        return Err(MatchError::Featureless { what, lo, hi });
+    }
+    Ok(())
 }
 
 /// Colours of the two pictures in the working space.
@@ -95,6 +120,8 @@ impl MatchSamples {
         if reference.len() < 64 {
             return Err(MatchError::TooFew("the reference", reference.len()));
         }
+        check_span("the input", source)?;
+        check_span("the reference", reference)?;
         Ok(MatchSamples {
             entering,
             source: graded,

@@ -22,6 +22,9 @@ pub struct AnalyzeArgs {
     /// Engine settings file (default: the built-in config/default.toml).
     #[arg(long, value_name = "C")]
     config: Option<PathBuf>,
+    /// Replace an existing --json file (once the new one is complete).
+    #[arg(long)]
+    overwrite: bool,
     #[command(flatten)]
     analysis: AnalysisArgs,
 }
@@ -31,27 +34,29 @@ pub fn analyze(args: AnalyzeArgs, shutdown: &Shutdown) -> Result<()> {
     let mut options = args.analysis.options(&config, AnalysisMode::Sync)?;
     // No look here, so no object is pointed at.
     options.models.objects = false;
-    if neurograde::output::same_file(&args.input, &args.json) {
-        bail!(
-            "--json {}: is the input; choose another name",
-            args.json.display()
-        );
+    let mut files = neurograde::output::Files::new(args.overwrite);
+    files.read("--input", &args.input);
+    if let Some(config) = &args.config {
+        files.read("--config", config);
     }
-    neurograde::output::check_writable(&args.json)
-        .with_context(|| format!("--json {}", args.json.display()))?;
+    files.write("--json", &args.json).check()?;
     let bar = progress_bar(frame_count(&args.input)?)?;
     let report = launch::analyze_file(&args.input, options, shutdown.stop_flag(), &mut |n| {
         bar.set_position(n)
     });
     bar.finish_and_clear();
-    let report = report?;
     if let Some(signal) = shutdown.signal() {
+        let frames = match &report {
+            Ok(report) => report.analysis_frames.len() as u64,
+            Err(neurograde::engine::EngineError::Interrupted { frames, .. }) => *frames,
+            Err(_) => 0,
+        };
         bail!(
-            "{signal} after {} frames: the analysis is incomplete, {} not written",
-            report.analysis_frames.len(),
+            "{signal} after {frames} frames: the analysis is incomplete, --json {} not written",
             args.json.display()
         );
     }
+    let report = report?;
     let summary = report
         .analysis
         .as_ref()

@@ -7,11 +7,12 @@
 use super::load_look;
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
-use neurograde::auto::matching::{self, MatchSamples, Quality};
+use neurograde::auto::matching::{self, MatchError, MatchSamples, Quality};
 use neurograde::auto::regions::{block_weights, sample_codes, Region, RegionMask};
 use neurograde::auto::{propose, LinearGrid};
 use neurograde::frame::Frame;
 use neurograde::grade::assist::AutoSection;
+use neurograde::output::Files;
 use std::path::{Path, PathBuf};
 
 /// Samples Color Match takes from each picture.
@@ -61,6 +62,9 @@ pub struct AutoArgs {
     /// Print the proposal as JSON on stdout.
     #[arg(long)]
     json: bool,
+    /// Replace an existing --look-out file (once the new one is complete).
+    #[arg(long)]
+    overwrite: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -112,6 +116,10 @@ pub struct MatchArgs {
     /// Print the figures as JSON on stdout.
     #[arg(long)]
     json: bool,
+    /// Replace existing outputs (--look-out, the match LUT), each once
+    /// the new one is complete.
+    #[arg(long)]
+    overwrite: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -128,24 +136,12 @@ fn picture(path: &Path, n: u64, flag: &str) -> Result<Frame> {
     Ok(neurograde::source::read_picture(path, n - 1)?)
 }
 
-/// Refuses to write the proposal over the input or the base look.
-fn check_look_out(out: &Path, input: &Path, base: Option<&Path>) -> Result<()> {
-    for (other, what) in [(Some(input), "the input"), (base, "the base look")] {
-        if other.is_some_and(|o| neurograde::output::same_file(o, out)) {
-            bail!(
-                "--look-out {}: is {what}; write the proposal to a new file",
-                out.display()
-            );
-        }
-    }
-    neurograde::output::check_writable(out)
-        .with_context(|| format!("--look-out {}", out.display()))?;
-    Ok(())
-}
-
 pub fn auto(args: AutoArgs) -> Result<()> {
-    check_look_out(&args.look_out, &args.source.input, args.look.as_deref())?;
     let base = load_look(args.look.as_deref())?;
+    let mut files = Files::new(args.overwrite);
+    files.read("--input", &args.source.input);
+    super::read_look(&mut files, args.look.as_deref(), &base);
+    files.write("--look-out", &args.look_out).check()?;
     let frame = args.source.read()?;
     // The base look's [auto] says what to propose and aim for; --only
     // narrows it.
@@ -164,6 +160,14 @@ pub fn auto(args: AutoArgs) -> Result<()> {
         None
     };
     let proposal = propose(&grid, skin.as_deref(), &target);
+    if proposal.usable == 0.0 {
+        eprintln!(
+            "warning: {} picture {}: nothing in it can be measured ({:.0} % clipped, the rest too dark): the proposal changes nothing",
+            args.source.input.display(),
+            args.source.picture,
+            proposal.clipped * 100.0
+        );
+    }
     let primaries = proposal.apply_to(&base, &target);
     let mut look = primaries.clone();
     let mut cdl_error = None;
@@ -251,12 +255,13 @@ fn reference_file(args: &MatchArgs) -> Result<PathBuf> {
 
 /// The code values of a region of a picture, checked for enough of them.
 fn region_codes(frame: &Frame, region: Region, what: &str) -> Result<Vec<[f32; 3]>> {
-    let mask = RegionMask::of_frame(frame, region)
-        .map_err(|e| anyhow::anyhow!("--region {region:?}: the models cannot run: {e}"))?;
+    let name = format!("{region:?}").to_lowercase();
+    let mask = RegionMask::of_frame(frame, region).map_err(|e| {
+        anyhow::anyhow!("--region {name}: the models cannot run on the {what}: {e}")
+    })?;
     if mask.coverage() < 0.005 {
         bail!(
-            "--region {}: the {what} has none ({:.2} % of the picture)",
-            format!("{region:?}").to_lowercase(),
+            "--region {name}: the {what} has none ({:.2} % of the picture)",
             mask.coverage() * 100.0
         );
     }
@@ -264,9 +269,19 @@ fn region_codes(frame: &Frame, region: Region, what: &str) -> Result<Vec<[f32; 3
 }
 
 pub fn color_match(args: MatchArgs) -> Result<()> {
-    check_look_out(&args.look_out, &args.source.input, args.look.as_deref())?;
     let base = load_look(args.look.as_deref())?;
     let reference_path = reference_file(&args)?;
+    // With --fit lut, the LUT is written beside the look, named after it.
+    let lut_path = args.look_out.with_extension("cube");
+    let mut files = Files::new(args.overwrite);
+    files.read("--input", &args.source.input);
+    files.read("--reference", &reference_path);
+    super::read_look(&mut files, args.look.as_deref(), &base);
+    files.write("--look-out", &args.look_out);
+    if args.fit == MatchFit::Lut {
+        files.write("the match LUT (--look-out's name with .cube)", &lut_path);
+    }
+    files.check()?;
     let source = args.source.read()?;
     let reference = picture(
         &reference_path,
@@ -275,20 +290,32 @@ pub fn color_match(args: MatchArgs) -> Result<()> {
     )?;
     let samples = MatchSamples::new(
         &base,
-        &region_codes(&source, args.region, "input")?,
-        &region_codes(&reference, args.region, "reference")?,
-    )?;
-    let lut_path = args.look_out.with_extension("cube");
+        &region_codes(
+            &source,
+            args.region,
+            &format!("input ({})", args.source.input.display()),
+        )?,
+        &region_codes(
+            &reference,
+            args.region,
+            &format!("reference ({})", reference_path.display()),
+        )?,
+    )
+    .map_err(|e| match &e {
+        MatchError::Featureless { what, .. } => {
+            let path = if *what == "the reference" {
+                &reference_path
+            } else {
+                &args.source.input
+            };
+            anyhow::anyhow!("{}: {e}", path.display())
+        }
+        _ => e.into(),
+    })?;
     let fitted = matching::fit(&base, &samples, &lut_path)?;
     let mut look = match args.fit {
         MatchFit::Cdl => fitted.cdl_look.clone(),
         MatchFit::Lut => {
-            if neurograde::output::same_file(&lut_path, &args.source.input) {
-                bail!(
-                    "{}: is the input; name --look-out otherwise",
-                    lut_path.display()
-                );
-            }
             if let neurograde::grade::lut::Lut::ThreeD(cube) = &*fitted.lut {
                 cube.write_cube(&lut_path)
                     .with_context(|| format!("{}", lut_path.display()))?;

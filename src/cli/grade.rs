@@ -3,14 +3,15 @@
 
 use super::options::{self, AnalysisArgs};
 use super::{load_look, progress_bar};
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::Args;
 use neurograde::analysis::AnalysisMode;
+use neurograde::grade::Look;
 use neurograde::launch::{self, FileOptions, GradeJob};
 use neurograde::output::{self, sequence::Pattern};
 use neurograde::shutdown::Shutdown;
 use neurograde::sink::file::Depth;
-use neurograde::sink::video::{Codec, VideoOptions};
+use neurograde::sink::video::{Codec, Preset, VideoOptions};
 use neurograde::source::file::{inspect, InputInfo, InputKind};
 use std::path::{Path, PathBuf};
 
@@ -35,6 +36,9 @@ pub struct GradeArgs {
     /// (default: by container and depth, see the README).
     #[arg(long, value_name = "C")]
     codec: Option<Codec>,
+    /// H.264 / H.265 speed preset, ultrafast .. veryslow (default medium).
+    #[arg(long, value_name = "P")]
+    preset: Option<Preset>,
     /// Constant quality for H.264 / H.265 (lower is better; default 14 / 16).
     #[arg(long, value_name = "N", conflicts_with = "bitrate")]
     crf: Option<u32>,
@@ -44,8 +48,8 @@ pub struct GradeArgs {
     /// Frame rate of a video made from stills or a sequence.
     #[arg(long, value_name = "FPS", default_value_t = 24.0)]
     fps: f64,
-    /// Replace an existing output, even the input itself (the new file
-    /// replaces it only once complete).
+    /// Replace an existing output (the new file replaces it only once
+    /// complete). What the grade reads is never replaced.
     #[arg(long)]
     overwrite: bool,
     /// Engine settings file (the analysis settings a look's secondaries use).
@@ -55,63 +59,32 @@ pub struct GradeArgs {
     analysis: AnalysisArgs,
 }
 
-/// Refuses an output that would destroy or lose a picture: the input
-/// itself, an existing file (without --overwrite), one still for many
-/// frames, a sequence written over the sequence being read.
-fn check_output(args: &GradeArgs, info: &InputInfo) -> Result<()> {
+/// Refuses an output that would destroy or lose a picture: one still for
+/// many frames, and anything [`output::Files`] refuses (a file the grade
+/// reads, an existing file without --overwrite).
+fn check_output(args: &GradeArgs, info: &InputInfo, look: &Look) -> Result<()> {
     let out = &args.output;
-    let out_pattern = Pattern::parse(out);
-    let still_out = out_pattern.is_none() && neurograde::source::file::is_still(out);
+    let still_out = Pattern::parse(out).is_none() && neurograde::source::file::is_still(out);
     if still_out && info.is_moving() {
+        let frames = match info.kind {
+            InputKind::Video => neurograde::source::file::count_frames(&args.input).or(info.frames),
+            _ => info.frames,
+        };
         bail!(
             "--output {}: a single still cannot hold the input's {} frames; name an image sequence (e.g. {}) or a video",
             out.display(),
-            info.frames.map_or("many".to_string(), |n| n.to_string()),
+            frames.map_or("many".to_string(), |n| n.to_string()),
             sequence_example(out)
         );
     }
-    match (&info.kind, &out_pattern) {
-        (InputKind::Sequence { pattern, first }, Some(p))
-            if output::same_file(&pattern.frame_path(*first), &p.frame_path(*first)) =>
-        {
-            bail!(
-                "--output {}: is the sequence being graded; write it to another name (a sequence cannot be replaced frame by frame safely)",
-                out.display()
-            );
-        }
-        _ if output::same_file(&args.input, out) && !args.overwrite => {
-            bail!(
-                "--output {}: is the input; refusing to write over it (--overwrite replaces it once the new file is complete)",
-                out.display()
-            );
-        }
-        _ => {}
+    let mut files = output::Files::new(args.overwrite);
+    files.read("--input", &args.input);
+    super::read_look(&mut files, args.look.as_deref(), look);
+    if let Some(config) = &args.config {
+        files.read("--config", config);
     }
-    if !args.overwrite {
-        let existing = match &out_pattern {
-            Some(p) => p.existing()?.first().map(|(_, path)| path.clone()),
-            None => out
-                .exists()
-                .then(|| out.clone())
-                .filter(|_| output::destination(out).is_ok_and(|d| d.is_file())),
-        };
-        if let Some(path) = existing {
-            bail!(
-                "--output {}: {} exists; --overwrite replaces it (only once the new picture is complete)",
-                out.display(),
-                path.display()
-            );
-        }
-    }
-    output::check_writable(
-        match &out_pattern {
-            Some(p) => p.frame_path(0),
-            None => out.clone(),
-        }
-        .as_path(),
-    )
-    .with_context(|| format!("--output {}", out.display()))?;
-    Ok(())
+    files.write("--output", out);
+    Ok(files.check()?)
 }
 
 fn sequence_example(still: &Path) -> String {
@@ -135,7 +108,7 @@ pub fn grade(args: GradeArgs, shutdown: &Shutdown) -> Result<()> {
         bail!("--fps {}: expected 1 <= fps <= 240", args.fps);
     }
     let info = inspect(&args.input)?;
-    check_output(&args, &info)?;
+    check_output(&args, &info, &look)?;
     let config = options::config(args.config.as_deref())?;
     let job = GradeJob {
         input: args.input.clone(),
@@ -145,6 +118,7 @@ pub fn grade(args: GradeArgs, shutdown: &Shutdown) -> Result<()> {
             depth: args.depth,
             video: VideoOptions {
                 codec: args.codec,
+                preset: args.preset,
                 crf: args.crf,
                 bitrate: args.bitrate.clone(),
             },

@@ -45,6 +45,9 @@ pub struct LookExportArgs {
     /// live grade on, besides the built-in test colours.
     #[arg(long, value_name = "PICTURE")]
     pub check: Option<PathBuf>,
+    /// Replace an existing --output (once the new file is complete).
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 #[derive(Args)]
@@ -58,6 +61,9 @@ pub struct LookImportArgs {
     /// The look file to write (TOML).
     #[arg(long, value_name = "L")]
     output: PathBuf,
+    /// Replace an existing --output (once the new file is complete).
+    #[arg(long)]
+    overwrite: bool,
 }
 
 pub fn cube_size(s: &str) -> Result<usize, String> {
@@ -76,12 +82,12 @@ pub fn look(command: LookCommand) -> Result<()> {
 
 pub fn export(args: LookExportArgs) -> Result<()> {
     let look = Look::load(&args.look)?;
-    if neurograde::output::same_file(&args.look, &args.output) {
-        bail!(
-            "{}: is the look being exported; choose another --output",
-            args.output.display()
-        );
+    let mut files = neurograde::output::Files::new(args.overwrite);
+    super::read_look(&mut files, Some(&args.look), &look);
+    if let Some(picture) = &args.check {
+        files.read("--check", picture);
     }
+    files.write("--output", &args.output).check()?;
     let is_cube = args
         .output
         .extension()
@@ -251,6 +257,10 @@ fn still_pixels(path: &Path) -> Result<Vec<[f32; 3]>> {
 }
 
 fn import(args: LookImportArgs) -> Result<()> {
+    neurograde::output::Files::new(args.overwrite)
+        .read("--input", &args.input)
+        .write("--output", &args.output)
+        .check()?;
     let correction = cdl_xml::read_one(&args.input, args.id.as_deref())?;
     let look = Look {
         name: correction

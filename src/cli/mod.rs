@@ -80,6 +80,17 @@ impl Command {
     }
 }
 
+/// A look a command reads (`flag` `--look`), with the LUTs and the
+/// OpenColorIO config it reads in turn.
+pub fn read_look(files: &mut neurograde::output::Files, path: Option<&Path>, look: &Look) {
+    if let Some(path) = path {
+        files.read("--look", path);
+        for file in look.files() {
+            files.read("--look (a file it reads)", &file);
+        }
+    }
+}
+
 pub fn load_look(path: Option<&Path>) -> Result<Look> {
     Ok(match path {
         Some(p) => Look::load(p)?,

@@ -110,9 +110,8 @@ pub struct ControlArgs {
 }
 
 impl ControlArgs {
-    /// The control options, with every file the run will write checked
-    /// for writability before the run starts. `operator`: the operator
-    /// view edits the grade too.
+    /// The control options, with the folders of the autosave and the
+    /// snapshots made. `operator`: the operator view edits the grade too.
     pub fn options(&self, operator: bool) -> Result<ControlOptions> {
         let profile = self
             .controller
@@ -153,16 +152,6 @@ impl ControlArgs {
                         format!("{}: cannot create the autosave folder", dir.display())
                     })?;
                 }
-            }
-        }
-        for (path, what) in [
-            (&options.save_look, "--save-look"),
-            (&options.autosave, "the autosave"),
-            (&options.record, "--control-record"),
-        ] {
-            if let Some(path) = path {
-                neurograde::output::check_writable(path)
-                    .with_context(|| format!("{what} {}", path.display()))?;
             }
         }
         Ok(options)

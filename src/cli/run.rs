@@ -12,7 +12,7 @@ use neurograde::launch::{self, FileOptions, RunOptions, WindowOptions};
 use neurograde::output;
 use neurograde::shutdown::Shutdown;
 use neurograde::sink::file::Depth;
-use neurograde::sink::video::{Codec, VideoOptions};
+use neurograde::sink::video::{Codec, Preset, VideoOptions};
 use neurograde::sink::{display_available, SinkSpec};
 use neurograde::source::{SourceOptions, SourceSpec};
 use std::path::PathBuf;
@@ -54,6 +54,11 @@ pub struct RunArgs {
     /// window closes, Esc, or Ctrl-C).
     #[arg(long, value_name = "N")]
     frames: Option<u64>,
+    /// Stop once SECS seconds have been captured (capture time: a
+    /// recording of --duration 12 plays for 12 s however many frames the
+    /// machine could grade).
+    #[arg(long, value_name = "SECS")]
+    duration: Option<f64>,
     /// Picture size for patterns and the demo, asked of cameras (e.g. 1920x1080).
     #[arg(long, value_name = "WxH")]
     size: Option<Size>,
@@ -138,13 +143,19 @@ pub struct RunArgs {
     /// Video codec of a file sink: h264, h265, prores, prores4444, ffv1.
     #[arg(long, value_name = "C")]
     codec: Option<Codec>,
+    /// H.264 / H.265 speed preset, ultrafast .. veryslow (default for a
+    /// live recording: ultrafast, which keeps up on a small machine).
+    #[arg(long, value_name = "P")]
+    preset: Option<Preset>,
     /// Constant quality for H.264 / H.265 (lower is better).
     #[arg(long, value_name = "N", conflicts_with = "bitrate")]
     crf: Option<u32>,
     /// Target video bitrate instead, e.g. 50M.
     #[arg(long, value_name = "RATE")]
     bitrate: Option<String>,
-    /// Replace an existing file sink output (once the new one is complete).
+    /// Replace existing outputs (--sink file:, --stats-json, --save-look,
+    /// --control-record, --screenshot), each once the new one is complete.
+    /// What the run reads is never replaced.
     #[arg(long)]
     overwrite: bool,
     /// Faces, people and depth: off, sync (each frame waits for its own
@@ -168,51 +179,69 @@ fn default_source() -> SourceSpec {
     SourceSpec::Demo
 }
 
-/// Refuses a recording that would destroy or lose a picture (see `grade`).
-/// Says whether the sink is a single still (the run then ends after its
-/// one frame).
-fn check_file_sink(args: &RunArgs, source: &SourceSpec, path: &std::path::Path) -> Result<bool> {
-    let pattern = output::sequence::Pattern::parse(path);
+/// Whether a file sink is a single still (the run then ends after its one
+/// frame); refuses a still for a moving picture.
+fn single_still_sink(args: &RunArgs, source: &SourceSpec, path: &std::path::Path) -> Result<bool> {
     let source_file = match source {
         SourceSpec::File { path } => Some(path),
         _ => None,
     };
     let single_picture = args.frames == Some(1)
         || source_file.is_some_and(|p| neurograde::source::file::is_still(p) && !args.looping);
-    let still_sink = pattern.is_none() && neurograde::source::file::is_still(path);
+    let still_sink = output::sequence::Pattern::parse(path).is_none()
+        && neurograde::source::file::is_still(path);
     if still_sink && !single_picture {
         bail!(
             "--sink file:{}: a single still holds one picture; name an image sequence (out_%06d.png) or a video, or add --frames 1",
             path.display()
         );
     }
-    if let Some(src) = source_file {
-        if output::same_file(src, path) && !args.overwrite {
-            bail!(
-                "--sink file:{}: is the source; refusing to write over it (--overwrite replaces it once the recording is complete)",
-                path.display()
-            );
-        }
-    }
-    if !args.overwrite {
-        let existing = match &pattern {
-            Some(p) => p.existing()?.first().map(|(_, f)| f.clone()),
-            None => output::destination(path)
-                .is_ok_and(|d| d.is_file())
-                .then(|| path.to_path_buf())
-                .filter(|p| p.exists()),
-        };
-        if let Some(file) = existing {
-            bail!(
-                "--sink file:{}: {} exists; --overwrite replaces it (only once the new recording is complete)",
-                path.display(),
-                file.display()
-            );
-        }
-    }
-    let probe = pattern.map_or(path.to_path_buf(), |p| p.frame_path(0));
-    output::check_writable(&probe).with_context(|| format!("--sink file:{}", path.display()))?;
     Ok(still_sink)
+}
+
+/// Every file the run reads and writes, under the one rule of
+/// [`output::Files`].
+fn run_files(args: &RunArgs, options: &RunOptions) -> output::Files {
+    let mut files = output::Files::new(args.overwrite);
+    if let SourceSpec::File { path } = &options.source {
+        files.read("--source", path);
+    }
+    super::read_look(&mut files, args.look.as_deref(), &options.look);
+    if let Some(config) = &args.config {
+        files.read("--config", config);
+    }
+    let control = &options.control;
+    if let Some(replay) = &control.replay {
+        files.read("--control-replay", replay);
+    }
+    if let SinkSpec::File { path } = &options.sink {
+        files.write("--sink", path);
+    }
+    for (flag, path) in [
+        ("--stats-json", args.stats_json.as_ref()),
+        ("--save-look", control.save_look.as_ref()),
+        ("--control-record", control.record.as_ref()),
+        ("--screenshot", options.window.screenshot.as_ref()),
+    ] {
+        if let Some(path) = path {
+            files.write(flag, path);
+        }
+    }
+    #[cfg(feature = "window")]
+    if let (Some(shot), Some(_)) = (&options.window.screenshot, &options.window.program) {
+        files.write(
+            "--screenshot (the program output)",
+            &neurograde::sink::window::program_path(shot),
+        );
+    }
+    if let Some(autosave) = &control.autosave {
+        files.update("the autosave", autosave);
+    }
+    // The profile learning writes bindings into as the run goes.
+    if let Some(profile) = control.profile.as_ref().and_then(|p| p.file()) {
+        files.update("--controller", profile);
+    }
+    files
 }
 
 pub fn run(args: RunArgs, shutdown: &Shutdown) -> Result<()> {
@@ -232,6 +261,13 @@ pub fn run(args: RunArgs, shutdown: &Shutdown) -> Result<()> {
         Some(s) => bail!("--stats-every {s}: expected a number of seconds, at least 0.1"),
         None => None,
     };
+    let duration = match args.duration {
+        Some(s) if s.is_finite() && s > 0.0 && s <= 1e7 => {
+            Some(std::time::Duration::from_secs_f64(s))
+        }
+        Some(s) => bail!("--duration {s}: expected a number of seconds above 0"),
+        None => None,
+    };
     let source = args.source.clone().unwrap_or_else(default_source);
     source.preflight()?;
     let sink = match &args.sink {
@@ -243,12 +279,9 @@ pub fn run(args: RunArgs, shutdown: &Shutdown) -> Result<()> {
         }
     };
     let still_sink = match &sink {
-        SinkSpec::File { path } => check_file_sink(&args, &source, path)?,
+        SinkSpec::File { path } => single_still_sink(&args, &source, path)?,
         _ => false,
     };
-    if let Some(path) = &args.stats_json {
-        output::check_writable(path).with_context(|| format!("--stats-json {}", path.display()))?;
-    }
     let to_stdout = matches!(&sink, SinkSpec::File { path } if path.as_os_str() == "-");
     let window = window_options(&args, &config, &sink)?;
     let looping = args.looping
@@ -260,6 +293,7 @@ pub fn run(args: RunArgs, shutdown: &Shutdown) -> Result<()> {
         look,
         // A still holds one picture: the run ends once it is written.
         frames: args.frames.or(still_sink.then_some(1)),
+        duration,
         fast: args.fast,
         ring_capacity: config.run.ring_capacity,
         readback_depth: config.run.readback_depth,
@@ -274,6 +308,7 @@ pub fn run(args: RunArgs, shutdown: &Shutdown) -> Result<()> {
             depth: args.depth,
             video: VideoOptions {
                 codec: args.codec,
+                preset: args.preset,
                 crf: args.crf,
                 bitrate: args.bitrate.clone(),
             },
@@ -281,6 +316,7 @@ pub fn run(args: RunArgs, shutdown: &Shutdown) -> Result<()> {
         analysis: args.analysis_settings.options(&config, analysis_mode)?,
         stats_every,
     };
+    run_files(&args, &options).check()?;
     let report = launch::run(options, shutdown.stop_flag())?;
     let mut lines = vec![
         format!("source: {}", report.source),
@@ -335,9 +371,6 @@ fn window_options(
         if given && !is_window {
             bail!("{flag} needs the window (--sink window)");
         }
-    }
-    if let Some(path) = &args.screenshot {
-        output::check_writable(path).with_context(|| format!("--screenshot {}", path.display()))?;
     }
     let ire = |v: f32, flag: &str| -> Result<f32> {
         if v.is_finite() && (0.0..=110.0).contains(&v) {

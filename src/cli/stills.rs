@@ -66,6 +66,9 @@ pub struct StillExportArgs {
     /// A 1D shaper in front of the .cube's grid (see `look export`).
     #[arg(long)]
     shaper: bool,
+    /// Replace an existing --output (once the new file is complete).
+    #[arg(long)]
+    overwrite: bool,
     #[command(flatten)]
     library: LibraryArg,
 }
@@ -125,6 +128,7 @@ pub fn stills(command: StillsCommand, shutdown: &Shutdown) -> Result<()> {
                 size: args.size,
                 shaper: args.shaper,
                 check: None,
+                overwrite: args.overwrite,
             })
         }
     }
@@ -144,13 +148,15 @@ fn grab(args: GrabArgs, shutdown: &Shutdown) -> Result<()> {
         .map_or(args.input.display().to_string(), |n| {
             n.to_string_lossy().into_owned()
         });
-    let still = library.save(&Grab {
-        graded: &graded,
-        ungraded: &ungraded,
-        look: &look,
-        source: &source,
-        timecode,
-    })?;
+    let still = library
+        .save(&Grab {
+            graded: &graded,
+            ungraded: &ungraded,
+            look: &look,
+            source: &source,
+            timecode,
+        })
+        .with_context(|| format!("{}: cannot save the still", library.root().display()))?;
     println!("still {} -> {}", still.info.id, still.dir.display());
     Ok(())
 }

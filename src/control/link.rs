@@ -911,10 +911,11 @@ impl ControlThread {
                     let now = param.values(self.session.live());
                     let e = format!(
                         "OSC /{param}: {bad} is outside {lo} to {hi}: {} {now:?}",
-                        if bad.is_nan() {
-                            "ignored, it stays"
-                        } else {
+                        // Not a number or infinite: set() keeps the value.
+                        if bad.is_finite() {
                             "clamped to"
+                        } else {
+                            "ignored, it stays"
                         }
                     );
                     if let (Some(osc), Some(to)) = (&self.osc, from) {

@@ -53,6 +53,30 @@ pub trait Sink {
     fn kept(&self) -> String {
         self.describe()
     }
+    /// A live recording's figures (a video written at capture times).
+    fn recording(&self) -> Option<RecordingReport> {
+        None
+    }
+}
+
+/// What a live recording holds: `--stats-json`'s `recording`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RecordingReport {
+    pub path: String,
+    /// The codec, layout and preset written.
+    pub encoder: String,
+    /// Frames in the file.
+    pub frames: u64,
+    /// Frames left out because the encoder was behind (the frame before
+    /// lasts longer in the file; the picture never waited).
+    pub encoder_behind: u64,
+    /// Frames left out because the source sent them faster than the
+    /// file's frame rate.
+    pub faster_than_file: u64,
+    /// Seconds the file plays.
+    pub file_s: f64,
+    /// Seconds captured, from the first frame to one frame after the last.
+    pub captured_s: f64,
 }
 
 /// Which sink, as given on the command line.

@@ -43,6 +43,9 @@ pub const IDLE_WAIT: Duration = Duration::from_millis(20);
 pub struct LoopSettings {
     /// Stop after this many frames reached the sink.
     pub frames: Option<u64>,
+    /// Stop at the first frame captured this long after the first one
+    /// (capture time: the same whether grading keeps up or not).
+    pub duration: Option<std::time::Duration>,
     /// Live policy (newest frame wins) rather than every frame in order.
     pub live: bool,
     /// The grade; its uniforms and LUT are uploaded at the start of the loop.
@@ -288,11 +291,23 @@ pub fn frame_loop(
     // changes (drivers that hold their picture only).
     let mut held: Option<Frame> = None;
     let mut submitted = 0u64;
+    let mut first_capture = None;
+    let mut duration_reached = false;
     let result = loop {
         if settings.frames.is_some_and(|n| submitted >= n) {
             break Ok(());
         }
         let step = match take_frame(consumer, settings.live, &source.state, stop) {
+            Take::Frame(frame)
+                if settings.duration.is_some_and(|d| {
+                    let first = *first_capture.get_or_insert(frame.captured);
+                    frame.captured.saturating_duration_since(first) >= d
+                }) =>
+            {
+                consumer.recycle(frame.data);
+                duration_reached = true;
+                break Ok(());
+            }
             Take::Frame(frame) => {
                 tracing::trace!(id = frame.id.0, "grading");
                 let (meta, format) = (meta_of(&frame), frame.format);
@@ -366,6 +381,7 @@ pub fn frame_loop(
     });
     record(&mut stats, &mut grade, &mut delivered);
     let complete = settings.frames.is_some_and(|n| submitted >= n)
+        || duration_reached
         || (source.state.exhausted.load(Ordering::Acquire) && consumer.is_empty());
     let stopped = stop.load(Ordering::Relaxed) && !complete;
     if let Some(link) = analysis {

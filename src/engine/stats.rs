@@ -10,6 +10,7 @@
 //! long run shows whether it stays steady.
 
 use super::analysis_link::{AnalysisLink, AnalysisReport, FrameAnalysis};
+use super::output::RecordingReport;
 use super::ring::DropCounters;
 use crate::control::{ControlLink, ControlReport};
 use crate::gpu::AdapterSummary;
@@ -92,6 +93,9 @@ pub struct RunReport {
     /// Seconds from start to the first ready frame (opening the source,
     /// compiling the GPU kernels).
     pub startup_s: f64,
+    /// Seconds from start to the end, the output finished (an encoder
+    /// flushed, a file renamed into place).
+    pub total_s: f64,
     /// Frames a second, measured from the first ready frame to the last.
     pub fps: f64,
     pub latency_ms: LatencyMs,
@@ -107,6 +111,9 @@ pub struct RunReport {
     /// With control surfaces: events, changes, control-to-picture latency.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub control: Option<ControlReport>,
+    /// A live recording: frames in the file, left out, seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recording: Option<RecordingReport>,
     /// Every frame's analysis (`neurograde analyze`).
     #[serde(skip)]
     pub analysis_frames: Vec<FrameAnalysis>,
@@ -213,6 +220,7 @@ impl Stats {
                 .first_ready
                 .map_or(Duration::ZERO, |t| t - self.started)
                 .as_secs_f64(),
+            total_s: self.started.elapsed().as_secs_f64(),
             fps: self.fps(),
             latency_ms: self.latency(),
             dropped: Dropped {
@@ -223,6 +231,7 @@ impl Stats {
             analysis: self.analysis,
             analysis_frames: self.analysis_frames,
             control: self.control,
+            recording: None,
             retouching: self.retouching,
         }
     }
@@ -238,12 +247,16 @@ impl RunReport {
     /// The human summary printed at the end of `run`.
     pub fn summary(&self) -> String {
         let l = &self.latency_ms;
+        let finishing = (self.total_s - self.duration_s).max(0.0);
         let count = match self.frames {
             0 => "no frames".to_string(),
-            1 => format!("1 frame in {:.2} s", self.duration_s),
+            1 => format!(
+                "1 frame in {:.2} s ({finishing:.2} s finishing the output)",
+                self.total_s
+            ),
             n => format!(
-                "{n} frames in {:.2} s ({:.2} s to the first, then {:.1} fps)",
-                self.duration_s, self.startup_s, self.fps
+                "{n} frames in {:.2} s ({:.2} s to the first, then {:.1} fps; {finishing:.2} s finishing the output)",
+                self.total_s, self.startup_s, self.fps
             ),
         };
         let retouching = if self.retouching.is_empty() {

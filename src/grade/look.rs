@@ -310,6 +310,20 @@ impl Look {
         Ok(look)
     }
 
+    /// The files a loaded look reads besides itself: its LUTs and its
+    /// OpenColorIO config (none for a built-in config).
+    pub fn files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = self.lut.iter().map(|l| l.file.clone()).collect();
+        files.extend(self.output.as_ref().and_then(|o| o.lut.clone()));
+        files.extend(
+            self.ocio
+                .as_ref()
+                .filter(|s| !s.is_builtin())
+                .map(|s| PathBuf::from(&s.config)),
+        );
+        files
+    }
+
     /// Whether `other` holds the very same loaded LUTs (creative and
     /// display), so a pipeline set up for one need not upload them again.
     pub fn shares_luts_with(&self, other: &Look) -> bool {

@@ -111,13 +111,40 @@ impl From<MaskKind> for MaskExpr {
     }
 }
 
-/// Why a mask expression was refused, with the place in it.
+/// Why a mask expression was refused, with the place in it (a long
+/// expression is shown around that place only).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("mask \"{text}\": {message} at character {at}")]
+#[error("mask \"{}\": {message} at character {at}", excerpt(.text, *.at))]
 pub struct MaskExprError {
     pub text: String,
     pub at: usize,
     pub message: String,
+}
+
+/// The longest expression text taken (a program holds [`MAX_OPS`] steps,
+/// so a usable expression is far shorter).
+pub const MAX_TEXT: usize = 256;
+
+/// How deep `!` and brackets may nest; checked while parsing, so that no
+/// text can recurse further.
+pub const MAX_DEPTH: usize = 16;
+
+/// At most 60 characters of `text` around byte `at`, marked where cut.
+fn excerpt(text: &str, at: usize) -> String {
+    const SHOWN: usize = 60;
+    if text.chars().count() <= SHOWN {
+        return text.to_string();
+    }
+    let at_char = text[..at.min(text.len())].chars().count();
+    let start = at_char.saturating_sub(SHOWN / 2);
+    let part: String = text.chars().skip(start).take(SHOWN).collect();
+    let before = if start > 0 { "…" } else { "" };
+    let after = if start + SHOWN < text.chars().count() {
+        "…"
+    } else {
+        ""
+    };
+    format!("{before}{part}{after}")
 }
 
 /// One step of the compiled program, run on a stack of mask values.
@@ -195,10 +222,19 @@ pub struct Compiled {
 impl MaskExpr {
     /// Parses `text`; see the module comment for the grammar.
     pub fn parse(text: &str) -> Result<MaskExpr, MaskExprError> {
+        let length = text.chars().count();
+        if length > MAX_TEXT {
+            return Err(MaskExprError {
+                text: text.to_string(),
+                at: 0,
+                message: format!("{length} characters, at most {MAX_TEXT}"),
+            });
+        }
         let mut parser = Parser {
             text,
             tokens: tokenize(text)?,
             next: 0,
+            depth: 0,
         };
         let expr = parser.union()?;
         if let Some(token) = parser.tokens.get(parser.next) {
@@ -484,6 +520,8 @@ struct Parser<'a> {
     text: &'a str,
     tokens: Vec<Spanned>,
     next: usize,
+    /// `!` and brackets open around the current place.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -538,14 +576,24 @@ impl Parser<'_> {
             return Err(self.error_at(self.text.len(), "expected a mask name"));
         };
         let at = token.at;
-        match token.token.clone() {
+        let token = token.token.clone();
+        if matches!(token, Token::Symbol('!' | '(')) {
+            if self.depth == MAX_DEPTH {
+                return Err(self.error_at(
+                    at,
+                    &format!("nested more than {MAX_DEPTH} deep (! and brackets)"),
+                ));
+            }
+            self.depth += 1;
+        }
+        let parsed = match token {
             Token::Name(kind) => {
                 self.next += 1;
-                Ok(MaskExpr::Mask(kind))
+                return Ok(MaskExpr::Mask(kind));
             }
             Token::Symbol('!') => {
                 self.next += 1;
-                Ok(MaskExpr::Not(Box::new(self.unary()?)))
+                self.unary().map(|inner| MaskExpr::Not(Box::new(inner)))
             }
             Token::Symbol('(') => {
                 self.next += 1;
@@ -557,9 +605,11 @@ impl Parser<'_> {
                 Ok(inner)
             }
             Token::Symbol(c) => {
-                Err(self.error_at(at, &format!("expected a mask name, found '{c}'")))
+                return Err(self.error_at(at, &format!("expected a mask name, found '{c}'")))
             }
-        }
+        };
+        self.depth -= 1;
+        parsed
     }
 }
 
@@ -680,6 +730,32 @@ mod tests {
             .unwrap_err()
             .message
             .contains("at most"));
+    }
+
+    #[test]
+    fn nesting_and_length_are_bounded_before_recursing() {
+        // 100,000 deep would overflow the stack if parsing recursed first.
+        for deep in [
+            format!("{}skin{}", "(".repeat(100_000), ")".repeat(100_000)),
+            format!("{}skin", "!".repeat(100_000)),
+        ] {
+            let e = MaskExpr::parse(&deep).unwrap_err();
+            assert!(e.message.contains("at most 256"), "{}", e.message);
+            // The one-line error stays short.
+            assert!(e.to_string().len() < 200, "{}", e.to_string().len());
+        }
+        let nested = format!("{}skin{}", "(".repeat(17), ")".repeat(17));
+        let e = MaskExpr::parse(&nested).unwrap_err();
+        assert!(e.message.contains("16 deep"), "{}", e.message);
+        assert_eq!(e.at, 16);
+        let fine = format!("{}skin{}", "(".repeat(16), ")".repeat(16));
+        assert!(MaskExpr::parse(&fine).is_ok());
+        assert!(MaskExpr::parse(&format!("{}skin", "!".repeat(17))).is_err());
+        // A long error shows the place, cut short around it.
+        let terms = vec!["skin"; 30].join(" | ") + " | nose";
+        let e = MaskExpr::parse(&terms).unwrap_err();
+        let shown = e.to_string();
+        assert!(shown.contains("…") && shown.contains("nose"), "{shown}");
     }
 
     /// A random expression of depth up to `depth` (names without the

@@ -16,13 +16,17 @@
 //! - `-` is standard output.
 //!
 //! [`same_file`] tells whether two paths name one file (through `..`,
-//! symbolic and hard links), so no command writes over its own input.
+//! symbolic and hard links); [`Files`] is the one rule every command's
+//! outputs follow (never an input, never twice, never an existing file
+//! without `--overwrite`).
 //! Image sequences (`shot_%06d.exr`) are named by [`sequence::Pattern`].
 
 mod pending;
+mod rule;
 pub mod sequence;
 
 pub use pending::{remove_all_partials, PendingFile};
+pub use rule::{Files, WriteRefused};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

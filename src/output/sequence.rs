@@ -55,21 +55,42 @@ impl Pattern {
             .map(|(_, e)| e.to_ascii_lowercase())
     }
 
-    /// The frames that exist, in number order.
-    pub fn existing(&self) -> std::io::Result<Vec<(u64, PathBuf)>> {
-        let folder = if self.folder.as_os_str().is_empty() {
+    fn folder(&self) -> &Path {
+        if self.folder.as_os_str().is_empty() {
             Path::new(".")
         } else {
             &self.folder
+        }
+    }
+
+    /// The frame number a file name has in this pattern, if it is one.
+    fn number_in(&self, name: &str) -> Option<u64> {
+        let digits = name.strip_prefix(&self.before)?.strip_suffix(&self.after)?;
+        let padded = self.width == 0 || digits.len() == self.width;
+        (padded && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| digits.parse().ok())?
+    }
+
+    /// The frame number of `path` in this sequence (its folder reached
+    /// however it is spelt), if it is one of its frames.
+    pub fn number_of(&self, path: &Path) -> Option<u64> {
+        let n = self.number_in(path.file_name()?.to_str()?)?;
+        let folder = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
         };
-        let mut frames: Vec<(u64, PathBuf)> = std::fs::read_dir(folder)?
+        let same_folder =
+            std::fs::canonicalize(folder).ok()? == std::fs::canonicalize(self.folder()).ok()?;
+        same_folder.then_some(n)
+    }
+
+    /// The frames that exist, in number order.
+    pub fn existing(&self) -> std::io::Result<Vec<(u64, PathBuf)>> {
+        let mut frames: Vec<(u64, PathBuf)> = std::fs::read_dir(self.folder())?
             .flatten()
             .filter_map(|e| {
                 let name = e.file_name().into_string().ok()?;
-                let digits = name.strip_prefix(&self.before)?.strip_suffix(&self.after)?;
-                let padded = self.width == 0 || digits.len() == self.width;
-                (padded && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
-                    .then(|| Some((digits.parse().ok()?, self.folder.join(&name))))?
+                Some((self.number_in(&name)?, self.folder.join(&name)))
             })
             .collect();
         frames.sort();

@@ -8,25 +8,29 @@
 //! - A still is written when the run ends, from the last graded frame.
 //! - A sequence writes each frame as its own still, each atomically; an
 //!   aborted render removes the frames it wrote.
-//! - A video is encoded by ffmpeg into a partial file (a stream or stdout
+//! - A video is encoded by ffmpeg, beside the frame loop behind a bounded
+//!   queue (`encoder_feed.rs`), into a partial file (a stream or stdout
 //!   directly) and renamed into place by [`Sink::finish`]; [`Sink::abort`]
 //!   (an interrupted render, a failed encode) kills the encoder and removes
 //!   the partial.
 //!
-//! Live recordings ([`Timing::CaptureTime`]) keep real time: each frame is
-//! placed at its capture time on the file's constant frame rate, repeated
-//! to fill the slots of frames dropped live and skipped when two land in
-//! one slot, so ten seconds captured play for ten seconds.
+//! Live recordings ([`Timing::CaptureTime`]) keep real time: each frame
+//! goes into the file at its capture time, as a slot of the file's rate.
+//! A frame dropped live, or one the encoder was too far behind to take, is
+//! a gap the frame before it fills as one longer frame (nothing is encoded
+//! twice, so falling behind never makes more work); a frame whose slot an
+//! earlier frame already took is left out. Ten seconds captured play for
+//! ten seconds, and the run's report says what was left out and why.
 
+use super::encoder_feed::WhenFull;
 use super::still::{StillFormat, StillType};
 use super::video::{Container, EncodeJob, Encoder, VideoOptions, VideoPlan};
-use super::{FrameMeta, Sink, SinkError};
+use super::{FrameMeta, RecordingReport, Sink, SinkError};
 use crate::ffmpeg::ColourTags;
 use crate::gpu::OutputFormat;
 use crate::output::sequence::Pattern;
 use crate::output::{Destination, PendingFile};
 use crate::source::file::{Chroma, InputInfo};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -123,9 +127,7 @@ impl FileSinkOptions {
 
 /// Frames per second of a rate string (`24000/1001`).
 pub fn rate_fps(rate: &str) -> Option<f64> {
-    let (n, d) = rate.split_once('/').unwrap_or((rate, "1"));
-    let (n, d): (f64, f64) = (n.trim().parse().ok()?, d.trim().parse().ok()?);
-    (n > 0.0 && d > 0.0 && (n / d).is_finite()).then_some(n / d)
+    super::ivf::rate_fraction(rate).map(|(n, d)| f64::from(n) / f64::from(d))
 }
 
 /// A rate string for `fps` (exact for the usual NTSC rates).
@@ -159,16 +161,47 @@ struct Encoding {
     partial: Option<PendingFile>,
 }
 
-/// Placing live frames on the file's constant rate.
+/// Placing live frames in the file: a frame's slot is its capture time
+/// since the first frame, in frames of the file's rate.
 struct Clock {
     fps: f64,
     start: Option<Instant>,
-    /// The next slot of the file to fill.
-    next_slot: u64,
-    /// The last frame written, to repeat into the slots of dropped frames.
-    last: Vec<u8>,
-    repeated: u64,
-    skipped: u64,
+    /// The slot of the last frame offered to the encoder.
+    last_slot: Option<u64>,
+    last_captured: Option<Instant>,
+    /// Frames left out because the source ran faster than the file.
+    faster_than_file: u64,
+}
+
+impl Clock {
+    /// The slot of a frame captured at `captured`: the nearest one, or
+    /// the next free one when capture jitter put an earlier frame in the
+    /// nearest (a frame is then shown at most one frame early); `None`
+    /// when the source runs faster than the file and no slot is free.
+    fn slot(&mut self, captured: Instant) -> Option<u64> {
+        let start = *self.start.get_or_insert(captured);
+        let exact = captured.saturating_duration_since(start).as_secs_f64() * self.fps;
+        let nearest = exact.round() as u64;
+        let slot = match self.last_slot {
+            Some(last) if nearest <= last && (last + 1) as f64 - exact < 1.0 => last + 1,
+            Some(last) if nearest <= last => {
+                self.faster_than_file += 1;
+                return None;
+            }
+            _ => nearest,
+        };
+        self.last_slot = Some(slot);
+        self.last_captured = Some(captured);
+        Some(slot)
+    }
+
+    /// Seconds of capture, from the first frame to one frame after the last.
+    fn captured_s(&self) -> f64 {
+        match (self.start, self.last_captured) {
+            (Some(a), Some(b)) => (b - a).as_secs_f64() + 1.0 / self.fps,
+            _ => 0.0,
+        }
+    }
 }
 
 pub struct FileSink {
@@ -181,7 +214,12 @@ pub struct FileSink {
     clock: Option<Clock>,
     /// Sequence frames this run wrote, in order.
     written: Vec<PathBuf>,
+    /// Frames in the file (queued to the encoder, for a video).
     frames: u64,
+    /// The slot of the last frame in a video.
+    last_slot: Option<u64>,
+    /// Live frames left out because the encoder was behind.
+    encoder_behind: u64,
 }
 
 fn write_error(path: &Path, e: impl ToString) -> SinkError {
@@ -238,10 +276,9 @@ impl FileSink {
         let clock = (options.timing == Timing::CaptureTime).then(|| Clock {
             fps: rate_fps(&options.rate).unwrap_or(30.0),
             start: None,
-            next_slot: 0,
-            last: Vec::new(),
-            repeated: 0,
-            skipped: 0,
+            last_slot: None,
+            last_captured: None,
+            faster_than_file: 0,
         });
         Ok(FileSink {
             options,
@@ -252,16 +289,13 @@ impl FileSink {
             clock,
             written: Vec::new(),
             frames: 0,
+            last_slot: None,
+            encoder_behind: 0,
         })
     }
 
     fn path(&self) -> &Path {
         &self.options.path
-    }
-
-    /// Frames in the file so far (with repeats for live gaps).
-    pub fn frames_written(&self) -> u64 {
-        self.frames
     }
 
     fn start_encoder(&self, meta: &FrameMeta) -> Result<Encoding, SinkError> {
@@ -297,6 +331,10 @@ impl FileSink {
             rate: self.options.rate.clone(),
             input: self.options.input.as_ref().map(|(p, i)| (p.as_path(), i)),
             colour: &colour,
+            when_full: match self.options.timing {
+                Timing::EveryFrame => WhenFull::Wait,
+                Timing::CaptureTime => WhenFull::Drop,
+            },
         };
         let encoder = Encoder::start(
             &job,
@@ -305,71 +343,40 @@ impl FileSink {
         Ok(Encoding { encoder, partial })
     }
 
-    fn encode(&mut self, meta: &FrameMeta, pixels: &[u8]) -> Result<(), SinkError> {
+    /// Queues a video frame shown from `slot`.
+    fn encode(&mut self, meta: &FrameMeta, slot: u64, pixels: &[u8]) -> Result<(), SinkError> {
         if self.encoding.is_none() {
             self.encoding = Some(self.start_encoder(meta)?);
         }
         let encoding = self.encoding.as_mut().expect("started above");
-        let stdin = encoding
-            .encoder
-            .stdin
-            .as_mut()
-            .ok_or_else(|| write_error(&self.options.path, "encoder closed"))?;
-        if let Err(e) = stdin.write_all(pixels) {
-            // The pipe broke because ffmpeg ended: say how it ended.
-            let ended = match encoding.encoder.process.child.wait() {
-                Ok(status) => status.to_string(),
-                Err(_) => e.to_string(),
-            };
-            return Err(write_error(
-                &self.options.path,
-                format!(
-                    "ffmpeg stopped ({ended}) {}",
-                    encoding.encoder.process.messages()
-                )
-                .trim_end(),
-            ));
+        match encoding.encoder.push(slot, pixels) {
+            Ok(true) => {
+                self.frames += 1;
+                self.last_slot = Some(slot);
+                Ok(())
+            }
+            Ok(false) => {
+                self.encoder_behind += 1;
+                Ok(())
+            }
+            Err(e) => Err(write_error(&self.options.path, e)),
         }
-        self.frames += 1;
-        Ok(())
-    }
-
-    /// A live frame onto the constant rate: repeats for the slots of
-    /// dropped frames, nothing when its slot is already filled.
-    fn encode_timed(&mut self, meta: &FrameMeta, pixels: &[u8]) -> Result<(), SinkError> {
-        let clock = self.clock.as_mut().expect("timed sinks have a clock");
-        let start = *clock.start.get_or_insert(meta.captured);
-        let slot = (meta.captured.saturating_duration_since(start).as_secs_f64() * clock.fps)
-            .round() as u64;
-        if slot < clock.next_slot {
-            clock.skipped += 1;
-            return Ok(());
-        }
-        let repeats = slot - clock.next_slot;
-        clock.next_slot = slot + 1;
-        clock.repeated += repeats;
-        let last = std::mem::take(&mut clock.last);
-        for _ in 0..repeats {
-            self.encode(meta, &last)?;
-        }
-        self.encode(meta, pixels)?;
-        let clock = self.clock.as_mut().expect("timed sinks have a clock");
-        clock.last = last;
-        clock.last.clear();
-        clock.last.extend_from_slice(pixels);
-        Ok(())
     }
 
     fn close_encoder(&mut self) -> Result<(), SinkError> {
         let Some(mut encoding) = self.encoding.take() else {
             return Err(write_error(self.path(), "no frame reached the sink"));
         };
-        drop(encoding.encoder.stdin.take());
-        encoding
+        let tail = encoding
             .encoder
-            .process
             .finish()
             .map_err(|e| write_error(self.path(), e))?;
+        if let Some(slot) = tail {
+            // The newest frame left out ends the file (see encoder_feed.rs).
+            self.frames += 1;
+            self.encoder_behind -= 1;
+            self.last_slot = Some(slot);
+        }
         if let Some(partial) = encoding.partial.take() {
             partial.commit().map_err(|e| write_error(self.path(), e))?;
         }
@@ -384,12 +391,12 @@ fn video_kind(
     size: (u32, u32),
 ) -> Result<Kind, SinkError> {
     let input = options.input.as_ref().map(|(_, i)| i);
-    let plan = VideoPlan::new(container, &options.video, options.depth, input, size).map_err(
-        |message| SinkError::DepthNotSupported {
+    let live = options.timing == Timing::CaptureTime;
+    let plan = VideoPlan::new(container, &options.video, options.depth, input, size, live)
+        .map_err(|message| SinkError::DepthNotSupported {
             path: options.path.clone(),
             message,
-        },
-    )?;
+        })?;
     Ok(Kind::Video(container, plan))
 }
 
@@ -401,10 +408,7 @@ impl Sink for FileSink {
             Kind::Video(c, plan) => format!("{c:?} video, {:?} {}", plan.codec, plan.pix_fmt),
         };
         let timing = match &self.clock {
-            Some(c) => format!(
-                "; real time at {:.3} fps: {} frames repeated for live drops, {} skipped",
-                c.fps, c.repeated, c.skipped
-            ),
+            Some(c) => format!("; frames at their capture times, {:.3} fps", c.fps),
             None => String::new(),
         };
         format!("file {} ({what}{timing})", self.dest.display())
@@ -435,8 +439,16 @@ impl Sink for FileSink {
                 self.frames += 1;
                 Ok(())
             }
-            Kind::Video(..) if self.clock.is_some() => self.encode_timed(meta, pixels),
-            Kind::Video(..) => self.encode(meta, pixels),
+            Kind::Video(..) => {
+                let slot = match &mut self.clock {
+                    Some(clock) => match clock.slot(meta.captured) {
+                        Some(slot) => slot,
+                        None => return Ok(()),
+                    },
+                    None => self.frames,
+                };
+                self.encode(meta, slot, pixels)
+            }
         }
     }
 
@@ -464,9 +476,8 @@ impl Sink for FileSink {
 
     fn abort(&mut self) {
         self.last = None;
-        if let Some(mut encoding) = self.encoding.take() {
-            drop(encoding.encoder.stdin.take());
-            let _ = encoding.encoder.process.child.kill();
+        if let Some(encoding) = self.encoding.take() {
+            encoding.encoder.abort();
             // Dropping the pending file removes the partial.
         }
         for path in self.written.drain(..) {
@@ -475,17 +486,34 @@ impl Sink for FileSink {
     }
 
     fn kept(&self) -> String {
-        let timing = match &self.clock {
-            Some(c) if c.repeated + c.skipped > 0 => format!(
-                ": real time, {} repeated for frames dropped live, {} skipped",
-                c.repeated, c.skipped
+        match (&self.kind, self.recording()) {
+            (Kind::Sequence(p, _), _) => format!("{} frames of {p}", self.written.len()),
+            (_, Some(r)) => format!(
+                "{} ({} frames playing {:.2} s for {:.2} s captured; left out: {} the encoder was behind on, {} beyond the file's frame rate)",
+                self.dest.display(),
+                r.frames,
+                r.file_s,
+                r.captured_s,
+                r.encoder_behind,
+                r.faster_than_file
             ),
-            _ => String::new(),
-        };
-        match &self.kind {
-            Kind::Sequence(p, _) => format!("{} frames of {p}", self.written.len()),
-            _ => format!("{} ({} frames{timing})", self.dest.display(), self.frames),
+            _ => format!("{} ({} frames)", self.dest.display(), self.frames),
         }
+    }
+
+    fn recording(&self) -> Option<RecordingReport> {
+        let (Kind::Video(_, plan), Some(clock)) = (&self.kind, &self.clock) else {
+            return None;
+        };
+        Some(RecordingReport {
+            path: self.dest.display(),
+            encoder: plan.encoder_name(&self.options.video),
+            frames: self.frames,
+            encoder_behind: self.encoder_behind,
+            faster_than_file: clock.faster_than_file,
+            file_s: self.last_slot.map_or(0.0, |s| (s + 1) as f64 / clock.fps),
+            captured_s: clock.captured_s(),
+        })
     }
 }
 

@@ -6,7 +6,9 @@
 //! graded texture straight into its surface, without a readback
 //! (`window.rs`).
 
+mod encoder_feed;
 pub mod file;
+mod ivf;
 pub mod null;
 #[cfg(feature = "window")]
 pub mod operator;
@@ -17,7 +19,7 @@ pub mod video;
 #[cfg(feature = "window")]
 pub mod window;
 
-pub use crate::engine::output::{FrameMeta, Sink, SinkError, SinkSpec};
+pub use crate::engine::output::{FrameMeta, RecordingReport, Sink, SinkError, SinkSpec};
 
 /// Window behaviour.
 #[derive(Debug, Clone, Default)]

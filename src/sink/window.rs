@@ -498,7 +498,7 @@ impl PresentDriver {
 }
 
 /// `shot.png` -> `shot-program.png`.
-fn program_path(path: &Path) -> PathBuf {
+pub fn program_path(path: &Path) -> PathBuf {
     let stem = path
         .file_stem()
         .map_or("screenshot".into(), |s| s.to_string_lossy());

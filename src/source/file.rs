@@ -113,6 +113,52 @@ fn unreadable(path: &Path, what: &'static str, message: impl ToString) -> Source
     }
 }
 
+/// Refuses a picture past the engine's size limits
+/// ([`crate::frame::check_file_picture`]) before anything is allocated.
+fn check_size(path: &Path, what: &'static str, width: u32, height: u32) -> Result<(), SourceError> {
+    crate::frame::check_file_picture(width, height).map_err(|m| unreadable(path, what, m))
+}
+
+/// Says that a picture's alpha is not carried (graded and written opaque).
+fn alpha_left_out(path: &Path) {
+    tracing::warn!(
+        "{}: its alpha channel is left out: the picture is graded and written opaque",
+        path.display()
+    );
+}
+
+/// An EXR's first part's size, bits a sample (16 for half) and whether it
+/// has alpha, from its header alone.
+fn exr_header(path: &Path) -> Result<(u32, u32, u32, bool), SourceError> {
+    let meta = exr::meta::MetaData::read_from_file(path, false)
+        .map_err(|e| unreadable(path, "OpenEXR", e))?;
+    let header = meta
+        .headers
+        .first()
+        .ok_or_else(|| unreadable(path, "OpenEXR", "no picture in the file"))?;
+    let side = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+    let (w, h) = (side(header.layer_size.x()), side(header.layer_size.y()));
+    check_size(path, "OpenEXR", w, h)?;
+    let list = &header.channels.list;
+    let red = list.iter().find(|c| c.name.eq("R")).or(list.first());
+    let half = red.is_some_and(|c| c.sample_type == exr::meta::attribute::SampleType::F16);
+    let alpha = list.iter().any(|c| c.name.eq("A"));
+    Ok((w, h, if half { 16 } else { 32 }, alpha))
+}
+
+/// An image crate decoder for `path`, its header read and its size
+/// checked; nothing of the picture decoded yet.
+fn image_decoder(path: &Path) -> Result<impl image::ImageDecoder, SourceError> {
+    let decoder = image::ImageReader::open(path)
+        .and_then(|r| r.with_guessed_format())
+        .map_err(|e| unreadable(path, "an image", e))?
+        .into_decoder()
+        .map_err(|e| unreadable(path, "an image", e))?;
+    let (w, h) = image::ImageDecoder::dimensions(&decoder);
+    check_size(path, "an image", w, h)?;
+    Ok(decoder)
+}
+
 fn bits_per_channel(color: image::ColorType) -> u32 {
     u32::from(color.bits_per_pixel() / u16::from(color.channel_count()))
 }
@@ -136,6 +182,19 @@ pub fn inspect(path: &Path) -> Result<InputInfo, SourceError> {
         return still_info(path);
     }
     probe_video(path)
+}
+
+/// A video's frames counted one by one (ffprobe reads every packet): exact
+/// where the header's count is missing or estimated from the duration.
+/// For messages, never on a live path.
+pub fn count_frames(path: &Path) -> Option<u64> {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-count_packets", "-select_streams", "v:0"])
+        .args(["-show_entries", "stream=nb_read_packets", "-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }
 
 /// Pictures in an input (1 for a still), when known.
@@ -186,8 +245,11 @@ fn still_info(path: &Path) -> Result<InputInfo, SourceError> {
     };
     match extension(path).as_deref() {
         Some("exr") => {
-            let still = load_exr(path)?;
-            Ok(info(still.width, still.height, still.bits, Chroma::Rgb))
+            let (width, height, bits, alpha) = exr_header(path)?;
+            if alpha {
+                alpha_left_out(path);
+            }
+            Ok(info(width, height, bits, Chroma::Rgb))
         }
         Some("dpx") => {
             let video = probe_video(path)?;
@@ -201,13 +263,12 @@ fn still_info(path: &Path) -> Result<InputInfo, SourceError> {
             })
         }
         _ => {
-            let decoder = image::ImageReader::open(path)
-                .and_then(|r| r.with_guessed_format())
-                .map_err(|e| unreadable(path, "an image", e))?
-                .into_decoder()
-                .map_err(|e| unreadable(path, "an image", e))?;
+            let decoder = image_decoder(path)?;
             let (w, h) = image::ImageDecoder::dimensions(&decoder);
             let color = image::ImageDecoder::color_type(&decoder);
+            if color.has_alpha() {
+                alpha_left_out(path);
+            }
             let chroma = if color.has_color() {
                 Chroma::Rgb
             } else {
@@ -235,10 +296,7 @@ pub fn load_still(path: &Path) -> Result<Still, SourceError> {
         Some("png") => return load_png(path),
         _ => {}
     }
-    let decoded = image::ImageReader::open(path)
-        .and_then(|r| r.with_guessed_format())
-        .map_err(|e| unreadable(path, "an image", e))?
-        .decode()
+    let decoded = image::DynamicImage::from_decoder(image_decoder(path)?)
         .map_err(|e| unreadable(path, "an image", e))?;
     let (width, height) = (decoded.width(), decoded.height());
     let bits = bits_per_channel(decoded.color());
@@ -283,6 +341,8 @@ fn load_png(path: &Path) -> Result<Still, SourceError> {
     decoder.ignore_checksums(false);
     decoder.set_transformations(png::Transformations::EXPAND);
     let mut reader = decoder.read_info().map_err(|e| unreadable(path, what, e))?;
+    let header = reader.info();
+    check_size(path, what, header.width, header.height)?;
     let size = reader
         .output_buffer_size()
         .ok_or_else(|| unreadable(path, what, "picture too large"))?;
@@ -344,6 +404,7 @@ fn load_png(path: &Path) -> Result<Still, SourceError> {
 
 fn load_exr(path: &Path) -> Result<Still, SourceError> {
     use exr::prelude::*;
+    exr_header(path)?;
     let image = read_first_rgba_layer_from_file(
         path,
         |resolution, _| {
@@ -462,6 +523,7 @@ pub fn probe_video(path: &Path) -> Result<InputInfo, SourceError> {
     let (width, height) = dim("width")
         .zip(dim("height"))
         .ok_or_else(|| unreadable(path, what, "video stream without a size"))?;
+    check_size(path, what, width, height)?;
     let rate = |k: &str| {
         let s = stream[k].as_str()?;
         let (n, d) = s.split_once('/')?;
