@@ -18,9 +18,10 @@
 //! goes into the file at its capture time, as a slot of the file's rate.
 //! A frame dropped live, or one the encoder was too far behind to take, is
 //! a gap the frame before it fills as one longer frame (nothing is encoded
-//! twice, so falling behind never makes more work); a frame whose slot an
-//! earlier frame already took is left out. Ten seconds captured play for
-//! ten seconds, and the run's report says what was left out and why.
+//! twice, so falling behind never makes more work); a frame from a source
+//! faster than the file's rate, for which no slot is free, is left out.
+//! Ten seconds captured play for ten seconds, and the run's report says
+//! what was left out and why.
 
 use super::encoder_feed::WhenFull;
 use super::still::{StillFormat, StillType};
@@ -217,7 +218,7 @@ pub struct FileSink {
     /// Frames in the file (queued to the encoder, for a video).
     frames: u64,
     /// The slot of the last frame in a video.
-    last_slot: Option<u64>,
+    last_slot_in_file: Option<u64>,
     /// Live frames left out because the encoder was behind.
     encoder_behind: u64,
 }
@@ -289,7 +290,7 @@ impl FileSink {
             clock,
             written: Vec::new(),
             frames: 0,
-            last_slot: None,
+            last_slot_in_file: None,
             encoder_behind: 0,
         })
     }
@@ -352,7 +353,7 @@ impl FileSink {
         match encoding.encoder.push(slot, pixels) {
             Ok(true) => {
                 self.frames += 1;
-                self.last_slot = Some(slot);
+                self.last_slot_in_file = Some(slot);
                 Ok(())
             }
             Ok(false) => {
@@ -375,7 +376,7 @@ impl FileSink {
             // The newest frame left out ends the file (see encoder_feed.rs).
             self.frames += 1;
             self.encoder_behind -= 1;
-            self.last_slot = Some(slot);
+            self.last_slot_in_file = Some(slot);
         }
         if let Some(partial) = encoding.partial.take() {
             partial.commit().map_err(|e| write_error(self.path(), e))?;
@@ -511,7 +512,9 @@ impl Sink for FileSink {
             frames: self.frames,
             encoder_behind: self.encoder_behind,
             faster_than_file: clock.faster_than_file,
-            file_s: self.last_slot.map_or(0.0, |s| (s + 1) as f64 / clock.fps),
+            file_s: self
+                .last_slot_in_file
+                .map_or(0.0, |s| (s + 1) as f64 / clock.fps),
             captured_s: clock.captured_s(),
         })
     }
