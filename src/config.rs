@@ -6,7 +6,7 @@
 
 use crate::analysis::AnalysisMode;
 use crate::frame::Size;
-use crate::grade::look::{toml_error, TomlError};
+use crate::toml_file::{toml_error, TomlError};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 

@@ -6,7 +6,6 @@
 //! bytes as they are. Every frame carries its [`FrameId`] and the [`Instant`]
 //! it was captured, so the engine can measure capture-to-ready latency.
 
-use crate::grade::reference::yuv_to_rgb;
 use std::time::Instant;
 
 /// Monotonic number of a frame within one source, starting at 0.
@@ -104,6 +103,34 @@ impl YuvEncoding {
             full_range: false,
         }
     }
+
+    /// Y'CbCr 8-bit codes to R'G'B', the CPU twin of `yuv_to_rgb` in
+    /// `shaders/ingest.wgsl`. ITU-R BT.601-7 table 2 / BT.709-6 item 3:
+    /// `R = Y + 2(1-Kr) Cr`, `B = Y + 2(1-Kb) Cb`, `G = (Y - Kr R - Kb B) / Kg`,
+    /// with studio range (Y 16-235, C 16-240) or full range codes.
+    pub fn to_rgb(self, y: u8, u: u8, v: u8) -> [f32; 3] {
+        let (y, cb, cr) = if self.full_range {
+            (
+                f32::from(y) / 255.0,
+                (f32::from(u) - 128.0) / 255.0,
+                (f32::from(v) - 128.0) / 255.0,
+            )
+        } else {
+            (
+                (f32::from(y) - 16.0) / 219.0,
+                (f32::from(u) - 128.0) / 224.0,
+                (f32::from(v) - 128.0) / 224.0,
+            )
+        };
+        let (kr, kb) = match self.matrix {
+            YuvMatrix::Bt601 => (0.299, 0.114),
+            YuvMatrix::Bt709 => (0.2126, 0.0722),
+        };
+        let r = y + 2.0 * (1.0 - kr) * cr;
+        let b = y + 2.0 * (1.0 - kb) * cb;
+        let g = (y - kr * r - kb * b) / (1.0 - kr - kb);
+        [r, g, b]
+    }
 }
 
 /// One picture and where it came from.
@@ -144,12 +171,12 @@ impl Frame {
             PixelFormat::Yuyv => {
                 let pair = (p / 2) * 4;
                 let luma = if x % 2 == 1 { d[pair + 2] } else { d[pair] };
-                rgb1(yuv_to_rgb(luma, d[pair + 1], d[pair + 3], self.yuv))
+                rgb1(self.yuv.to_rgb(luma, d[pair + 1], d[pair + 3]))
             }
             PixelFormat::Nv12 => {
                 let (w, h) = (self.width as usize, self.height as usize);
                 let chroma = w * h + (y as usize / 2) * w + (x as usize & !1);
-                rgb1(yuv_to_rgb(d[p], d[chroma], d[chroma + 1], self.yuv))
+                rgb1(self.yuv.to_rgb(d[p], d[chroma], d[chroma + 1]))
             }
         }
     }
@@ -258,6 +285,29 @@ impl From<Size> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yuv_reference_points() {
+        let studio = |m| YuvEncoding {
+            matrix: m,
+            full_range: false,
+        };
+        // Studio-range black and white are exact in both matrices.
+        for m in [YuvMatrix::Bt601, YuvMatrix::Bt709] {
+            let black = studio(m).to_rgb(16, 128, 128);
+            let white = studio(m).to_rgb(235, 128, 128);
+            assert!(
+                black.iter().all(|c| c.abs() < 1e-6)
+                    && white.iter().all(|c| (c - 1.0).abs() < 1e-6)
+            );
+        }
+        // BT.709 100% red: Y' 63, Cb 102, Cr 240 (BT.709-6 code values).
+        let red = studio(YuvMatrix::Bt709).to_rgb(63, 102, 240);
+        assert!(
+            (red[0] - 1.0).abs() < 0.01 && red[1].abs() < 0.01 && red[2].abs() < 0.01,
+            "{red:?}"
+        );
+    }
 
     #[test]
     fn sizes_parse_and_reject() {

@@ -4,6 +4,7 @@
 //! (wgpu, WGSL) and shows or sends it on. Module map:
 //!
 //! - [`frame`]: frames, pixel layouts, sizes.
+//! - [`masks`]: the analysis masks' data (channels, layers), below the grade and the analysis.
 //! - [`source`]: camera (nokhwa), files (stills, ffmpeg video), patterns, the demo.
 //! - [`engine`]: the frame loop: source thread, ring, render loop, stats.
 //! - [`gpu`]: adapter, passes (ingest, grade, readback, present) and their WGSL.
@@ -19,7 +20,7 @@
 //! - [`timecode`]: SMPTE timecode arithmetic (a source's timecode at each frame).
 //! - [`event_log`]: the run's recent info and warning lines, for the operator view.
 //! - [`shutdown`]: signals stop a command cleanly, with the shell's exit status.
-//! - [`assets`], [`ffmpeg`]: fetched files, the ffmpeg child.
+//! - [`assets`], [`ffmpeg`], [`toml_file`]: fetched files, the ffmpeg child, TOML files' errors.
 
 pub mod analysis;
 pub mod assets;
@@ -34,6 +35,7 @@ pub mod gpu;
 pub mod grade;
 pub mod latency;
 pub mod launch;
+pub mod masks;
 pub mod noise;
 pub mod output;
 pub mod scopes;
@@ -42,3 +44,4 @@ pub mod sink;
 pub mod source;
 pub mod stills;
 pub mod timecode;
+pub mod toml_file;

@@ -11,13 +11,13 @@ mod common;
 
 use common::*;
 use neurograde::analysis::face::{BoxPx, FaceDetector, FaceRange};
-use neurograde::analysis::masks::MaskChannel;
 use neurograde::analysis::mesh::{FACE_OVAL, LEFT_EYE, LIPS, RIGHT_EYE};
 use neurograde::analysis::picture::RgbPicture;
 use neurograde::analysis::runtime::Runtime;
 use neurograde::analysis::store::ModelStore;
 use neurograde::analysis::{Analysis, AnalysisInput, Analyzer, AnalyzerSettings, MatteModel};
 use neurograde::frame::FrameId;
+use neurograde::masks::MaskChannel;
 use neurograde::source::virtual_camera::VirtualCamera;
 use std::time::{Duration, Instant};
 

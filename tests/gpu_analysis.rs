@@ -5,7 +5,6 @@
 mod common;
 
 use common::*;
-use neurograde::analysis::masks::{Field, MaskSet};
 use neurograde::analysis::picture::{copy_size, downscaled_rgba8};
 use neurograde::frame::{Frame, PixelFormat};
 use neurograde::gpu::downscale::DownscalePass;
@@ -13,6 +12,7 @@ use neurograde::gpu::grade::GradeUniforms;
 use neurograde::gpu::masks::MaskTexture;
 use neurograde::gpu::{FramePipeline, GpuContext, OutputFormat, ReadbackQueue};
 use neurograde::grade::Look;
+use neurograde::masks::{Field, MaskSet};
 
 /// Uploads `frame` through the frame kernel, then makes its copy.
 fn gpu_copy(ctx: &GpuContext, frame: &Frame, size: (u32, u32)) -> Vec<u8> {

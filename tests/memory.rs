@@ -22,13 +22,13 @@
 mod common;
 
 use common::*;
-use neurograde::analysis::masks::MaskSet;
 use neurograde::frame::PixelFormat;
 use neurograde::gpu::grade::GradeUniforms;
 use neurograde::gpu::masks::MaskTexture;
 use neurograde::gpu::{FramePipeline, OutputFormat, ReadbackQueue};
 use neurograde::grade::secondary::{MaskKind, Secondary};
 use neurograde::grade::Look;
+use neurograde::masks::MaskSet;
 
 /// Resident memory of this process, in bytes (Linux).
 fn resident_bytes() -> u64 {

@@ -8,13 +8,13 @@
 mod common;
 
 use common::*;
-use neurograde::analysis::masks::{MaskChannel, MaskSet};
 use neurograde::analysis::object::{Crop, ObjectMask, ObjectSegmenter, Seed};
 use neurograde::analysis::picture::RgbPicture;
 use neurograde::analysis::runtime::Runtime;
 use neurograde::analysis::store::ModelStore;
 use neurograde::analysis::{AnalysisInput, Analyzer, AnalyzerSettings};
 use neurograde::frame::FrameId;
+use neurograde::masks::{MaskChannel, MaskSet};
 use std::time::{Duration, Instant};
 
 /// The ball in messi5.jpg: a disc inside it (centre, radius in pixels).

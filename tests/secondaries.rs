@@ -8,7 +8,6 @@ mod common;
 
 use common::*;
 use neurograde::analysis::analyzer::Analysis;
-use neurograde::analysis::masks::{MaskChannel, MaskSet};
 use neurograde::analysis::object::{Crop, ObjectMask, INPUT_SIDE};
 use neurograde::analysis::picture::RgbPicture;
 use neurograde::analysis::tracker::TrackedFace;
@@ -27,6 +26,7 @@ use neurograde::grade::refine::{refined, RefineGrid};
 use neurograde::grade::secondary::{MaskKind, Secondary, SecondaryWeights};
 use neurograde::grade::soften::{soften_pixel, soften_step};
 use neurograde::grade::Look;
+use neurograde::masks::{MaskChannel, MaskSet};
 use std::path::Path;
 use std::time::Instant;
 
@@ -514,7 +514,7 @@ fn a_face_number_grades_that_face_alone() {
     assert_eq!(ids.len(), 2, "{ids:?}");
     let (w, h) = (picture.width as usize, picture.height as usize);
     let left_of = |id: u32| {
-        let code = neurograde::analysis::masks::face_code(id);
+        let code = neurograde::masks::face_code(id);
         (0..h)
             .flat_map(|y| (0..w).map(move |x| (x, y)))
             .filter(|&(x, y)| masks.face_code_at(x as u32, y as u32) == code)

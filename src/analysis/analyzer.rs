@@ -22,7 +22,6 @@
 
 use super::depth::DepthEstimator;
 use super::face::{FaceDetector, FaceRange};
-use super::masks::{Field, MaskSet};
 use super::matte::{Matte, PersonSegmenter, VideoMatting};
 use super::mesh::{FaceMesh, Roi, PRESENCE_THRESHOLD};
 use super::object::{ObjectMask, ObjectSegmenter, ObjectTrack};
@@ -34,6 +33,7 @@ use super::store::ModelStore;
 use super::tracker::{FaceObservation, FaceTracker, Seen, TrackedFace};
 use super::AnalysisError;
 use crate::frame::FrameId;
+use crate::masks::{Field, MaskSet};
 use std::time::{Duration, Instant};
 
 /// The shortest side, in pixels, of a picture the models are run on.

@@ -184,7 +184,7 @@ impl ModelStore {
     /// Parses a manifest (TOML text) over the cache folder `dir`.
     pub fn parse(text: &str, dir: PathBuf) -> Result<ModelStore, StoreError> {
         let manifest: Manifest = toml::from_str(text).map_err(|e| {
-            let error = crate::grade::look::toml_error(Path::new("models.toml"), text, &e);
+            let error = crate::toml_file::toml_error(Path::new("models.toml"), text, &e);
             StoreError::Manifest {
                 line: error.line,
                 message: error.message,

@@ -31,9 +31,9 @@
 use super::grid::LinearGrid;
 use crate::grade::assist::AutoSection;
 use crate::grade::gamut::{conversion, mul_vec, Gamut};
-use crate::grade::look::{Look, Primary};
 use crate::grade::primary::{linear_matrix, luminance_weights};
 use crate::grade::transfer::Transfer;
+use crate::grade::{Look, Primary};
 
 /// Blocks darker than this share of the median block are noise, as are
 /// those under the absolute floor (linear light, 0.18 = mid grey).

@@ -14,9 +14,9 @@
 
 use crate::frame::{Frame, PixelFormat};
 use crate::grade::gamut::{mul_vec, Gamut, Mat3};
-use crate::grade::look::{Look, Primary};
 use crate::grade::primary::luminance_weights;
 use crate::grade::transfer::Transfer;
+use crate::grade::{Look, Primary};
 
 /// Blocks across the grid a proposal measures (`neurograde auto`, and a
 /// proposal asked for live).

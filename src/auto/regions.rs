@@ -8,10 +8,10 @@
 //! sample's place (nearest mask texel). A model that cannot run is an error
 //! naming it: a region asked for is never silently the whole picture.
 
-use crate::analysis::masks::{MaskChannel, MaskSet};
 use crate::analysis::picture::{copy_size, downscaled_rgba8, RgbPicture};
 use crate::analysis::{AnalysisInput, Analyzer, AnalyzerSettings};
 use crate::frame::{Frame, FrameId};
+use crate::masks::{MaskChannel, MaskSet};
 
 /// Longest side of the picture the models see (the engine's default).
 pub const COPY_LONGEST: u32 = 640;

@@ -10,7 +10,7 @@ use neurograde::grade::Look;
 use neurograde::launch::{self, FileOptions, GradeJob};
 use neurograde::output::{self, sequence::Pattern};
 use neurograde::shutdown::Shutdown;
-use neurograde::sink::file::Depth;
+use neurograde::sink::depth::Depth;
 use neurograde::sink::video::{Codec, Preset, VideoOptions};
 use neurograde::source::file::{inspect, InputInfo, InputKind};
 use std::path::{Path, PathBuf};

@@ -11,7 +11,7 @@ use neurograde::frame::Size;
 use neurograde::launch::{self, FileOptions, RunOptions, WindowOptions};
 use neurograde::output;
 use neurograde::shutdown::Shutdown;
-use neurograde::sink::file::Depth;
+use neurograde::sink::depth::Depth;
 use neurograde::sink::video::{Codec, Preset, VideoOptions};
 use neurograde::sink::{display_available, SinkSpec};
 use neurograde::source::{SourceOptions, SourceSpec};

@@ -29,8 +29,8 @@
 
 use super::midi::{ControlEvent, ControlId, ControlInput, MidiMessage, Relative};
 use super::params::Param;
-use crate::grade::look::{toml_error, TomlError};
 use crate::grade::Look;
+use crate::toml_file::{toml_error, TomlError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 

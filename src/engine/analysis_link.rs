@@ -20,7 +20,6 @@
 
 use super::output::FrameMeta;
 use crate::analysis::{
-    masks::MaskChannel,
     picture::{copy_size, RgbPicture},
     tracker::TrackedFace,
     worker::AnalysisWorker,
@@ -30,6 +29,7 @@ use crate::frame::{Frame, FrameId};
 use crate::gpu::downscale::DownscalePass;
 use crate::gpu::masks::MaskTexture;
 use crate::gpu::{FramePipeline, GpuContext, GpuError, ReadbackQueue};
+use crate::masks::MaskChannel;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -139,7 +139,7 @@ pub struct AnalysisLink {
     results_seen: u64,
     records: Vec<FrameAnalysis>,
     /// Mask channels the operator turned off (a bit per
-    /// `analysis::masks::MaskChannel`), and those the masks were last
+    /// `masks::MaskChannel`), and those the masks were last
     /// drawn without.
     muted: AtomicU8,
     muted_drawn: u8,
@@ -210,7 +210,7 @@ impl AnalysisLink {
         frames: &mut FramePipeline,
         frame: &Frame,
     ) -> Result<(), GpuError> {
-        let meta = crate::engine::render::meta_of(frame);
+        let meta = FrameMeta::of(frame);
         match &mut self.runner {
             Runner::Worker(worker) => {
                 let newest = worker.latest();
@@ -242,7 +242,7 @@ impl AnalysisLink {
     }
 
     /// Turns an analysis mask off or on for the grade (`channel`: R face,
-    /// G skin, B person, A depth, as `analysis::masks` lays them out; the
+    /// G skin, B person, A depth, as `crate::masks` lays them out; the
     /// face's parts follow the face).
     pub fn set_muted(&self, channel: usize, muted: bool) {
         let bit = 1u8 << channel.min(3);

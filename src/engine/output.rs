@@ -4,7 +4,7 @@
 //! which output a run asks for ([`SinkSpec`]). They live here, below the
 //! sinks, so the engine names them without importing the sink layer.
 
-use crate::frame::FrameId;
+use crate::frame::{Frame, FrameId};
 use crate::gpu::OutputFormat;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -36,6 +36,18 @@ pub struct FrameMeta {
     pub captured: Instant,
     pub width: u32,
     pub height: u32,
+}
+
+impl FrameMeta {
+    /// The identity of `frame`.
+    pub fn of(frame: &Frame) -> FrameMeta {
+        FrameMeta {
+            id: frame.id,
+            captured: frame.captured,
+            width: frame.width,
+            height: frame.height,
+        }
+    }
 }
 
 /// A destination for read-back frames.

@@ -261,15 +261,6 @@ pub fn take_frame(
     }
 }
 
-pub fn meta_of(frame: &Frame) -> FrameMeta {
-    FrameMeta {
-        id: frame.id,
-        captured: frame.captured,
-        width: frame.width,
-        height: frame.height,
-    }
-}
-
 /// The frame loop; see the module comment. Returns the run's stats and
 /// whether it was stopped by the stop flag before its source ended (the
 /// caller then finishes or abandons the output).
@@ -310,7 +301,7 @@ pub fn frame_loop(
             }
             Take::Frame(frame) => {
                 tracing::trace!(id = frame.id.0, "grading");
-                let (meta, format) = (meta_of(&frame), frame.format);
+                let (meta, format) = (FrameMeta::of(&frame), frame.format);
                 let graded = grade_frame(
                     ctx,
                     &mut pipeline,
@@ -416,7 +407,7 @@ fn grade_frame(
         link.before_frame(ctx, pipeline, frame)?;
     }
     let tag = Tag {
-        meta: meta_of(frame),
+        meta: FrameMeta::of(frame),
         control_since: grade.take_pending(),
         fresh,
     };

@@ -11,9 +11,9 @@
 //! look changes) is handled: history is dropped, or the output reused.
 
 use super::{bindings, GpuContext};
-use crate::analysis::masks::MASK_CHANNELS;
 use crate::frame::{FrameId, PixelFormat};
 use crate::grade::denoise::NrSection;
+use crate::masks::MASK_CHANNELS;
 use std::collections::HashMap;
 
 /// The composed WGSL of the pass (validated by naga in tests).

@@ -12,20 +12,19 @@
 //! the look has (their corrections are a third block; their keys go to the
 //! mask keying pass, `src/gpu/masks.rs`).
 
-use crate::analysis::masks::{MaskChannel, MASK_CHANNELS};
 use crate::grade::atmosphere::defocus_radius;
 use crate::grade::gamut::{Gamut, Mat3};
 use crate::grade::lut::{Interpolation, Lut};
 use crate::grade::mask_expr::{Op, MAX_OPS};
 use crate::grade::ocio::DisplayRendering;
 use crate::grade::primary::linear_matrix;
-use crate::grade::reference::linear_to_srgb;
 use crate::grade::refine::radius_texels;
 use crate::grade::secondary::{feather_radius, grow_texels, MAX_SECONDARIES};
 use crate::grade::soften::soften_step;
 use crate::grade::transfer::Transfer;
 use crate::grade::transform::SceneTransforms;
 use crate::grade::{Look, Primary};
+use crate::masks::{MaskChannel, MASK_CHANNELS};
 use bytemuck::Zeroable;
 
 /// Everything the frame kernel reads about the look, per frame.
@@ -319,7 +318,7 @@ impl GradeParams {
             exposure_gain: gain,
             saturation: look.cdl.saturation,
             exposure_root: gain.powf(1.0 / 2.4),
-            exposure_knee: linear_to_srgb(0.003_130_8 / gain),
+            exposure_knee: Transfer::Srgb.encode(0.003_130_8 / gain),
             cdl_min: look.cdl.bounds().0,
             cdl_max: look.cdl.bounds().1,
             contrast: p.contrast,

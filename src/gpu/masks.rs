@@ -12,7 +12,7 @@
 //! texel, which the frame kernel reads.
 
 use super::grade::KeyBlock;
-use crate::analysis::masks::{MaskSet, MASK_CHANNELS};
+use crate::masks::{MaskSet, MASK_CHANNELS};
 
 pub const MASK_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
 /// The texture's layers: the models' masks, the face's parts, the object,

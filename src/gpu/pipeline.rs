@@ -23,10 +23,10 @@ use super::grade::{
 use super::ingest::{input_buffer_size, upload, IngestUniforms};
 use super::masks::{KeyPass, MaskInput, MaskTexture};
 use super::{bindings, GpuContext, GpuError, OutputFormat, WORKING_FORMAT};
-use crate::analysis::masks::MASK_CHANNELS;
 use crate::frame::{Frame, PixelFormat};
 use crate::grade::ocio::DisplayRendering;
 use crate::grade::Look;
+use crate::masks::MASK_CHANNELS;
 use std::collections::HashMap;
 use std::sync::Arc;
 

@@ -23,18 +23,14 @@ use super::ranges::{
     Range, ATMOSPHERE_DEFOCUS_RANGE, ATMOSPHERE_DENSITY_RANGE, ATMOSPHERE_FOCUS_RANGE,
     ATMOSPHERE_START_RANGE, HAZE_RANGE,
 };
-use super::secondary::unorm8;
-use crate::analysis::masks::{MaskChannel, MaskSet};
+use crate::masks::{bilinear, unorm8};
+use crate::masks::{MaskChannel, MaskSet};
 use serde::{Deserialize, Serialize};
 
 /// The widest defocus tap spacing, as a share of the picture height (at
 /// full defocus the 5 x 5 taps span four times this).
 pub const DEFOCUS_RADIUS_SHARE: f32 = 0.004;
 
-/// The largest `density` (extinction per unit of distance) a look holds.
-pub const MAX_DENSITY: f32 = 16.0;
-/// The largest `haze` value a look holds (linear light).
-pub const MAX_HAZE: f32 = 16.0;
 /// `focus` when the look does not say.
 pub const DEFAULT_FOCUS: f32 = 0.3;
 
@@ -44,7 +40,7 @@ pub const DEFAULT_FOCUS: f32 = 0.3;
 pub struct AtmosphereSection {
     /// The haze colour, linear light in the working space's primaries
     /// (ACES AP1, or Rec. 709 in video mode).
-    #[serde(default = "default_haze", deserialize_with = "super::look::rgb")]
+    #[serde(default = "default_haze", deserialize_with = "super::keys::rgb")]
     pub haze: [f32; 3],
     /// Extinction per unit of distance beyond `start` (0 = no haze).
     #[serde(default)]
@@ -146,7 +142,7 @@ impl AtmosphereGrid {
             let [a, b] = self.values[(y * self.width + x) as usize];
             [a, b, 0.0, 0.0]
         };
-        let v = super::secondary::bilinear(self.width, self.height, texel, uv);
+        let v = bilinear(self.width, self.height, texel, uv);
         [v[0], v[1]]
     }
 }

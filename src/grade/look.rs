@@ -9,14 +9,17 @@
 use super::assist::{AutoSection, StabiliseSection};
 use super::atmosphere::AtmosphereSection;
 use super::denoise::NrSection;
+use super::keys::{is_false, rgb};
 use super::lut::{Interpolation, Lut};
 use super::ocio::{DisplayRendering, OcioError, OcioSection};
+use super::primary::Primary;
 use super::ranges::*;
 use super::secondary::{MaskKind, Secondary, MAX_SECONDARIES};
 use super::transfer::logc3_exposure_indices;
 use super::transform::{
     InputSection, InputTransform, OutputSection, OutputTransform, SceneTransforms, WorkingSpace,
 };
+use crate::toml_file::{toml_error, TomlError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -45,15 +48,6 @@ pub enum LookError {
         value: String,
         expected: &'static str,
     },
-}
-
-/// A TOML file that does not parse or has unknown keys, with its line.
-#[derive(Debug, thiserror::Error)]
-#[error("{path}, line {line}: {message}")]
-pub struct TomlError {
-    pub path: PathBuf,
-    pub line: usize,
-    pub message: String,
 }
 
 /// A whole grade.
@@ -115,10 +109,6 @@ pub struct Look {
     pub atmosphere: Option<AtmosphereSection>,
 }
 
-fn is_false(v: &bool) -> bool {
-    !*v
-}
-
 /// The `[lut]` section: a .cube (1D or 3D) or .spi3d file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -160,22 +150,6 @@ pub struct Cdl {
     pub clamp: bool,
 }
 
-/// Exactly three numbers (r, g, b): a fourth is a mistake to report, not
-/// to drop.
-pub(super) fn rgb<'de, D: serde::Deserializer<'de>>(d: D) -> Result<[f32; 3], D::Error> {
-    let values = Vec::<f32>::deserialize(d)?;
-    <[f32; 3]>::try_from(values.as_slice()).map_err(|_| {
-        serde::de::Error::custom(format!(
-            "expected 3 numbers (r, g, b), got {}",
-            values.len()
-        ))
-    })
-}
-
-pub(super) fn is_true(v: &bool) -> bool {
-    *v
-}
-
 impl Cdl {
     /// The range the CDL clips to: [0, 1] when it clamps (ASC CDL v1.2) and
     /// does something; an identity CDL is no operator at all, so a look
@@ -202,78 +176,6 @@ impl Default for Cdl {
             saturation: 1.0,
             clamp: true,
         }
-    }
-}
-
-/// Primary corrections. Exposure, temperature, tint and saturation act in
-/// linear light; contrast, lift, gamma and gain in the working space, after
-/// the CDL (see `primary.rs` for the formulas).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Primary {
-    /// Exposure in stops, applied in linear light: +1 doubles the light.
-    pub exposure: f32,
-    /// Contrast around `pivot` in the working space (1 = none).
-    pub contrast: f32,
-    /// The working-space value contrast turns around (0.435 in ACEScct is
-    /// about 0.2 linear, just above mid grey).
-    pub pivot: f32,
-    /// White balance in mired, as gels are rated: + warmer, - cooler.
-    pub temperature: f32,
-    /// Green-magenta in thousandths of Duv: + magenta, - green.
-    pub tint: f32,
-    /// Saturation in linear light around luminance (1 = none), after the
-    /// white balance; the CDL's saturation is separate.
-    pub saturation: f32,
-    #[serde(deserialize_with = "rgb")]
-    pub lift: [f32; 3],
-    /// 0 is neutral; +1 brightens the mid-tones (exponent 1/2).
-    #[serde(deserialize_with = "rgb")]
-    pub gamma: [f32; 3],
-    #[serde(deserialize_with = "rgb")]
-    pub gain: [f32; 3],
-}
-
-impl Default for Primary {
-    fn default() -> Self {
-        Primary {
-            exposure: 0.0,
-            contrast: 1.0,
-            pivot: 0.435,
-            temperature: 0.0,
-            tint: 0.0,
-            saturation: 1.0,
-            lift: [0.0; 3],
-            gamma: [0.0; 3],
-            gain: [1.0; 3],
-        }
-    }
-}
-
-impl Primary {
-    /// True when the linear-light part (exposure, white balance,
-    /// saturation) is a plain gain, as the GPU's video-mode fast path needs.
-    pub fn linear_is_gain(&self) -> bool {
-        self.temperature == 0.0 && self.tint == 0.0 && self.saturation == 1.0
-    }
-
-    /// The keys set away from neutral, e.g. `["exposure", "gain"]` (what a
-    /// CDL-only export has to refuse).
-    pub fn changed_keys(&self) -> Vec<&'static str> {
-        let d = Primary::default();
-        [
-            ("exposure", self.exposure != d.exposure),
-            ("contrast", self.contrast != d.contrast),
-            ("temperature", self.temperature != d.temperature),
-            ("tint", self.tint != d.tint),
-            ("saturation", self.saturation != d.saturation),
-            ("lift", self.lift != d.lift),
-            ("gamma", self.gamma != d.gamma),
-            ("gain", self.gain != d.gain),
-        ]
-        .into_iter()
-        .filter_map(|(key, changed)| changed.then_some(key))
-        .collect()
     }
 }
 
@@ -701,19 +603,6 @@ fn relative_to(file: &Path, folder: &Path) -> PathBuf {
         out.push(c);
     }
     out
-}
-
-/// Turns a TOML error into one line naming the file and line.
-pub(crate) fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> TomlError {
-    let line = e
-        .span()
-        .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1)
-        .unwrap_or(1);
-    TomlError {
-        path: path.to_path_buf(),
-        line,
-        message: e.message().replace('\n', " ").trim().to_string(),
-    }
 }
 
 #[cfg(test)]

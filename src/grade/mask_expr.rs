@@ -14,7 +14,7 @@
 //! says whether and how (inverted after `-` or `!`). A single name is the
 //! DESIGN.md contract (`mask = "face"`); expressions extend it.
 
-use crate::analysis::masks::MaskChannel;
+use crate::masks::MaskChannel;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

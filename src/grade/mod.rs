@@ -22,6 +22,7 @@ pub mod bake;
 pub mod cdl_xml;
 pub mod denoise;
 pub mod gamut;
+mod keys;
 pub mod lab;
 pub mod look;
 pub mod lut;
@@ -37,4 +38,5 @@ pub mod soften;
 pub mod transfer;
 pub mod transform;
 
-pub use look::{Cdl, Look, LookError, Primary};
+pub use look::{Cdl, Look, LookError};
+pub use primary::Primary;

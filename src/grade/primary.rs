@@ -12,7 +12,80 @@
 //! WGSL twin of the same name in `shaders/grade.wgsl`.
 
 use super::gamut::{bradford, invert, mul, Gamut, Mat3, IDENTITY};
-use super::look::Primary;
+use super::keys::rgb;
+use serde::{Deserialize, Serialize};
+
+/// Primary corrections. Exposure, temperature, tint and saturation act in
+/// linear light; contrast, lift, gamma and gain in the working space, after
+/// the CDL (see `primary.rs` for the formulas).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Primary {
+    /// Exposure in stops, applied in linear light: +1 doubles the light.
+    pub exposure: f32,
+    /// Contrast around `pivot` in the working space (1 = none).
+    pub contrast: f32,
+    /// The working-space value contrast turns around (0.435 in ACEScct is
+    /// about 0.2 linear, just above mid grey).
+    pub pivot: f32,
+    /// White balance in mired, as gels are rated: + warmer, - cooler.
+    pub temperature: f32,
+    /// Green-magenta in thousandths of Duv: + magenta, - green.
+    pub tint: f32,
+    /// Saturation in linear light around luminance (1 = none), after the
+    /// white balance; the CDL's saturation is separate.
+    pub saturation: f32,
+    #[serde(deserialize_with = "rgb")]
+    pub lift: [f32; 3],
+    /// 0 is neutral; +1 brightens the mid-tones (exponent 1/2).
+    #[serde(deserialize_with = "rgb")]
+    pub gamma: [f32; 3],
+    #[serde(deserialize_with = "rgb")]
+    pub gain: [f32; 3],
+}
+
+impl Default for Primary {
+    fn default() -> Self {
+        Primary {
+            exposure: 0.0,
+            contrast: 1.0,
+            pivot: 0.435,
+            temperature: 0.0,
+            tint: 0.0,
+            saturation: 1.0,
+            lift: [0.0; 3],
+            gamma: [0.0; 3],
+            gain: [1.0; 3],
+        }
+    }
+}
+
+impl Primary {
+    /// True when the linear-light part (exposure, white balance,
+    /// saturation) is a plain gain, as the GPU's video-mode fast path needs.
+    pub fn linear_is_gain(&self) -> bool {
+        self.temperature == 0.0 && self.tint == 0.0 && self.saturation == 1.0
+    }
+
+    /// The keys set away from neutral, e.g. `["exposure", "gain"]` (what a
+    /// CDL-only export has to refuse).
+    pub fn changed_keys(&self) -> Vec<&'static str> {
+        let d = Primary::default();
+        [
+            ("exposure", self.exposure != d.exposure),
+            ("contrast", self.contrast != d.contrast),
+            ("temperature", self.temperature != d.temperature),
+            ("tint", self.tint != d.tint),
+            ("saturation", self.saturation != d.saturation),
+            ("lift", self.lift != d.lift),
+            ("gamma", self.gamma != d.gamma),
+            ("gain", self.gain != d.gain),
+        ]
+        .into_iter()
+        .filter_map(|(key, changed)| changed.then_some(key))
+        .collect()
+    }
+}
 
 /// The colour temperature temperature/tint shifts are measured around: the
 /// correlated colour temperature of CIE D65 (6504 K), in mired.

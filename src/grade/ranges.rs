@@ -6,8 +6,13 @@
 //! non-negative / positive); the upper bounds elsewhere are generous limits
 //! that catch typos.
 
-use super::atmosphere::{MAX_DENSITY, MAX_HAZE};
-use super::secondary::MAX_GROW;
+/// The largest `density` (extinction per unit of distance) a look holds.
+pub const MAX_DENSITY: f32 = 16.0;
+/// The largest `haze` value a look holds (linear light).
+pub const MAX_HAZE: f32 = 16.0;
+/// The largest grow or shrink of a secondary's mask, as a share of the
+/// picture height.
+pub const MAX_GROW: f32 = 0.03;
 
 /// A number's valid range and how an error message states it.
 #[derive(Debug, Clone, Copy, PartialEq)]

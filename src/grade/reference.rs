@@ -1,8 +1,12 @@
 //! CPU reference of the grade: plain f32, one function per operation, each
 //! mirrored by a function of the same name in `shaders/grade.wgsl`.
 //!
-//! The engine never calls this on the live path; tests and the offline
-//! checks compare the GPU against it.
+//! Tests compare the GPU against it. Besides them, it runs where a look is
+//! evaluated on the CPU rather than per pixel of a frame: when a look
+//! changes (the 8-bit route's per-channel table, [`channel_table`];
+//! whether a grey source stays grey, [`keeps_grey`]), when `look export`
+//! bakes a .cube and when Color Match fits a grade. The frame loop never
+//! calls it per frame.
 
 use super::atmosphere::AtmosphereGrid;
 use super::gamut::{invert, mul_vec, Gamut, Mat3};
@@ -12,7 +16,6 @@ use super::refine::{refined, RefineGrid};
 use super::secondary::{secondary_linear, Secondary, SecondaryWeights, AP1_LUMA};
 use super::transfer::Transfer;
 use super::transform::SceneTransforms;
-use crate::frame::{YuvEncoding, YuvMatrix};
 
 /// Rec. 709 luma weights, as ASC CDL v1.2 saturation specifies
 /// (ITU-R BT.709-6, item 3.3).
@@ -336,34 +339,6 @@ impl<'a> Grader<'a> {
     }
 }
 
-/// Y'CbCr 8-bit codes to R'G'B', the CPU twin of `yuv_to_rgb` in
-/// `shaders/ingest.wgsl`. ITU-R BT.601-7 table 2 / BT.709-6 item 3:
-/// `R = Y + 2(1-Kr) Cr`, `B = Y + 2(1-Kb) Cb`, `G = (Y - Kr R - Kb B) / Kg`,
-/// with studio range (Y 16-235, C 16-240) or full range codes.
-pub fn yuv_to_rgb(y: u8, u: u8, v: u8, encoding: YuvEncoding) -> [f32; 3] {
-    let (y, cb, cr) = if encoding.full_range {
-        (
-            f32::from(y) / 255.0,
-            (f32::from(u) - 128.0) / 255.0,
-            (f32::from(v) - 128.0) / 255.0,
-        )
-    } else {
-        (
-            (f32::from(y) - 16.0) / 219.0,
-            (f32::from(u) - 128.0) / 224.0,
-            (f32::from(v) - 128.0) / 224.0,
-        )
-    };
-    let (kr, kb) = match encoding.matrix {
-        YuvMatrix::Bt601 => (0.299, 0.114),
-        YuvMatrix::Bt709 => (0.2126, 0.0722),
-    };
-    let r = y + 2.0 * (1.0 - kr) * cr;
-    let b = y + 2.0 * (1.0 - kb) * cb;
-    let g = (y - kr * r - kb * b) / (1.0 - kr - kb);
-    [r, g, b]
-}
-
 /// Rounds to the nearest IEEE half float, as the GPU's rgba16float working
 /// textures store values between passes.
 pub fn to_half(v: f32) -> f32 {
@@ -448,29 +423,6 @@ mod tests {
     fn one_stop_doubles_linear_light() {
         let out = apply_exposure([0.5; 3], 1.0);
         assert!((srgb_to_linear(out[0]) - 2.0 * srgb_to_linear(0.5)).abs() < 1e-5);
-    }
-
-    #[test]
-    fn yuv_reference_points() {
-        let studio = |m| YuvEncoding {
-            matrix: m,
-            full_range: false,
-        };
-        // Studio-range black and white are exact in both matrices.
-        for m in [YuvMatrix::Bt601, YuvMatrix::Bt709] {
-            let black = yuv_to_rgb(16, 128, 128, studio(m));
-            let white = yuv_to_rgb(235, 128, 128, studio(m));
-            assert!(
-                black.iter().all(|c| c.abs() < 1e-6)
-                    && white.iter().all(|c| (c - 1.0).abs() < 1e-6)
-            );
-        }
-        // BT.709 100% red: Y' 63, Cb 102, Cr 240 (BT.709-6 code values).
-        let red = yuv_to_rgb(63, 102, 240, studio(YuvMatrix::Bt709));
-        assert!(
-            (red[0] - 1.0).abs() < 0.01 && red[1].abs() < 0.01 && red[2].abs() < 0.01,
-            "{red:?}"
-        );
     }
 
     #[test]

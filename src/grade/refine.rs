@@ -20,8 +20,9 @@
 //! The GPU computes the same (`refine_coefficients`, `refine_average` in
 //! shaders/masks.wgsl; `refine_weights` in grade.wgsl).
 
-use super::secondary::{bilinear, Secondary, SecondaryWeights, MAX_SECONDARIES};
-use crate::analysis::masks::MaskSet;
+use super::secondary::{Secondary, SecondaryWeights, MAX_SECONDARIES};
+use crate::masks::bilinear;
+use crate::masks::MaskSet;
 
 /// The window radius as a share of the mask grid's height.
 pub const RADIUS_SHARE: f32 = 0.006;
@@ -208,8 +209,8 @@ impl RefineGrid {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::masks::MaskChannel;
     use crate::grade::secondary::MaskKind;
+    use crate::masks::MaskChannel;
 
     /// A picture whose left half is dark and right half bright, and a
     /// person matte that is half-way on the first bright column: the

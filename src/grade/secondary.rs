@@ -24,10 +24,11 @@
 //! weight 0, inverted or not: a secondary never grades the whole picture
 //! because a model is missing.
 
-use super::look::is_true;
+use super::keys::{is_false, is_true};
 use super::mask_expr::{MaskExpr, Op, Program};
 use super::qualifier::Qualifier;
-use crate::analysis::masks::{face_code, MaskChannel, MaskSet, MASK_CHANNELS};
+use super::ranges::MAX_GROW;
+use crate::masks::{bilinear, face_code, unorm8, MaskChannel, MaskSet, MASK_CHANNELS};
 use serde::{Deserialize, Serialize};
 
 pub use super::mask_expr::MaskKind;
@@ -36,10 +37,8 @@ pub use super::mask_expr::MaskKind;
 /// this many).
 pub const MAX_SECONDARIES: usize = 4;
 
-/// The largest grow or shrink, as a share of the picture height.
-pub const MAX_GROW: f32 = 0.03;
 /// The largest grow or shrink in mask texels (the keying pass's window):
-/// on the default 640-wide mask grid [`MAX_GROW`] is about 11 texels.
+/// on the default 640-wide mask grid `ranges::MAX_GROW` is about 11 texels.
 pub const MAX_GROW_TEXELS: i32 = 16;
 
 /// One `[[secondary]]` table.
@@ -56,7 +55,7 @@ pub struct Secondary {
     #[serde(default, skip_serializing_if = "is_false")]
     pub invert: bool,
     /// Grows (positive) or shrinks (negative) the mask by this share of the
-    /// picture height, before the feather (at most [`MAX_GROW`]).
+    /// picture height, before the feather (at most `ranges::MAX_GROW`).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub grow: f32,
     /// Edge blur radius as a share of the picture height (0 = none).
@@ -73,7 +72,7 @@ pub struct Secondary {
     #[serde(default = "one")]
     pub saturation: f32,
     /// Per-channel gain inside the mask, in linear light.
-    #[serde(default = "ones", deserialize_with = "super::look::rgb")]
+    #[serde(default = "ones", deserialize_with = "super::keys::rgb")]
     pub gain: [f32; 3],
     /// Skin smoothing strength inside the mask, 0..1 (Face Refinement:
     /// `soften.rs`; marks the look as retouching).
@@ -108,9 +107,6 @@ fn one() -> f32 {
 }
 fn ones() -> [f32; 3] {
     [1.0; 3]
-}
-fn is_false(v: &bool) -> bool {
-    !*v
 }
 fn is_zero(v: &f32) -> bool {
     *v == 0.0
@@ -279,31 +275,6 @@ pub fn secondary_linear(
 /// ACES AP1 luminance weights (ACES S-2014-004, the Y row of AP1 to XYZ).
 pub const AP1_LUMA: [f32; 3] = [0.272_228_7, 0.674_081_8, 0.053_689_5];
 
-/// Bilinear interpolation between texel centres with clamped edges, of a
-/// `width` x `height` grid of four-channel texels at `uv` (0..1). CPU twin
-/// of `mask_bilinear` in shaders/masks.wgsl and `weights_at` in
-/// shaders/grade.wgsl.
-pub fn bilinear(
-    width: u32,
-    height: u32,
-    texel: impl Fn(u32, u32) -> [f32; 4],
-    uv: [f32; 2],
-) -> [f32; 4] {
-    let x = uv[0] * width as f32 - 0.5;
-    let y = uv[1] * height as f32 - 0.5;
-    let (x0, y0) = (x.floor(), y.floor());
-    let (fx, fy) = (x - x0, y - y0);
-    let clamp = |v: f32, n: u32| (v as i64).clamp(0, i64::from(n) - 1) as u32;
-    let (lx, hx) = (clamp(x0, width), clamp(x0 + 1.0, width));
-    let (ly, hy) = (clamp(y0, height), clamp(y0 + 1.0, height));
-    let (a, b, c, d) = (texel(lx, ly), texel(hx, ly), texel(lx, hy), texel(hx, hy));
-    [0, 1, 2, 3].map(|i| {
-        let top = a[i] * (1.0 - fx) + b[i] * fx;
-        let bottom = c[i] * (1.0 - fx) + d[i] * fx;
-        top * (1.0 - fy) + bottom * fy
-    })
-}
-
 /// Four values a texel on the masks' grid (one per secondary), as the GPU
 /// stores them: 8-bit steps. Each secondary's combined mask, and then its
 /// weight, take this shape.
@@ -325,12 +296,6 @@ pub fn feather_radius(feather: f32, width: u32, height: u32) -> [f32; 2] {
 pub fn grow_texels(grow: f32, grid_height: u32) -> f32 {
     (grow.clamp(-MAX_GROW, MAX_GROW) * grid_height as f32)
         .clamp(-(MAX_GROW_TEXELS as f32), MAX_GROW_TEXELS as f32)
-}
-
-/// WGSL's `pack4x8unorm` then `unpack4x8unorm` of one value: the nearest of
-/// the 256 steps from 0 to 1.
-pub(super) fn unorm8(v: f32) -> f32 {
-    (0.5 + 255.0 * v.clamp(0.0, 1.0)).floor() / 255.0
 }
 
 impl SecondaryWeights {

@@ -13,10 +13,10 @@
 //! signal as it is ("video mode", see `reference.rs`).
 
 use super::gamut::{conversion, mul, Gamut, Mat3};
-use super::look::Primary;
 use super::lut::Interpolation;
 use super::ocio::{DisplayRendering, OcioSection, ACES13_STUDIO_CONFIG, ACES2_STUDIO_CONFIG};
 use super::primary::linear_matrix;
+use super::primary::Primary;
 use super::transfer::Transfer;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;

@@ -6,6 +6,7 @@
 //! graded texture straight into its surface, without a readback
 //! (`window.rs`).
 
+pub mod depth;
 mod encoder_feed;
 pub mod file;
 mod ivf;

@@ -7,7 +7,7 @@
 //! Every write goes through [`crate::output`], so a still appears whole
 //! under its name or not at all.
 
-use super::file::Depth;
+use super::depth::Depth;
 use super::SinkError;
 use crate::gpu::OutputFormat;
 use std::io::Write;

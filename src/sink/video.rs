@@ -31,8 +31,8 @@
 //! cannot take the codec), its container metadata and timecode, and the
 //! colour tags.
 
+use super::depth::Depth;
 use super::encoder_feed::{EncoderFeed, WhenFull};
-use super::file::Depth;
 use super::{ivf, SinkError};
 use crate::ffmpeg::{ColourTags, FfmpegProcess};
 use crate::gpu::OutputFormat;
