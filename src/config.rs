@@ -4,8 +4,8 @@
 //! Unknown keys are errors; every error names the file, the key or line,
 //! and the allowed range.
 
-use crate::analysis::AnalysisMode;
-use crate::frame::Size;
+use crate::analysis::{AnalysisMode, AnalysisModel, MatteModel};
+use crate::frame::{FrameRate, Size};
 use crate::toml_file::{toml_error, TomlError};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -65,18 +65,18 @@ mod builtin {
         window: WindowConfig = window;
         analysis: AnalysisConfig = analysis;
         size: Size = run.size;
-        fps: f64 = run.fps;
+        fps: FrameRate = run.fps;
         ring_capacity: usize = run.ring_capacity;
         readback_depth: usize = run.readback_depth;
         vsync: bool = window.vsync;
         fullscreen: bool = window.fullscreen;
-        mode: String = analysis.mode;
+        mode: AnalysisMode = analysis.mode;
         threads: usize = analysis.threads;
         detect_every: u32 = analysis.detect_every;
         copy_size: u32 = analysis.copy_size;
         nice: i32 = analysis.nice;
-        models: Vec<String> = analysis.models;
-        matte_model: String = analysis.matte_model;
+        models: Vec<AnalysisModel> = analysis.models;
+        matte_model: MatteModel = analysis.matte_model;
     }
 }
 
@@ -86,7 +86,7 @@ mod builtin {
 pub struct AnalysisConfig {
     /// off, sync or async (`run --analysis` overrides).
     #[serde(default = "builtin::mode")]
-    pub mode: String,
+    pub mode: AnalysisMode,
     /// ONNX Runtime intra-op threads per model (1..=16).
     #[serde(default = "builtin::threads")]
     pub threads: usize,
@@ -99,12 +99,12 @@ pub struct AnalysisConfig {
     /// How far the worker thread lowers its priority (Linux nice, 0..=19).
     #[serde(default = "builtin::nice")]
     pub nice: i32,
-    /// Which analyses run: any of faces, mesh, matte, depth.
+    /// Which analyses run: any of faces, mesh, matte, depth, object.
     #[serde(default = "builtin::models")]
-    pub models: Vec<String>,
+    pub models: Vec<AnalysisModel>,
     /// The matte model: selfie (fast) or rvm (recurrent, GPL weights).
     #[serde(default = "builtin::matte_model")]
-    pub matte_model: String,
+    pub matte_model: MatteModel,
 }
 
 impl Default for AnalysisConfig {
@@ -113,16 +113,13 @@ impl Default for AnalysisConfig {
     }
 }
 
-/// The analyses `[analysis] models` may name.
-pub const ANALYSIS_MODELS: [&str; 5] = ["faces", "mesh", "matte", "depth", "object"];
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RunConfig {
     #[serde(default = "builtin::size")]
     pub size: Size,
     #[serde(default = "builtin::fps")]
-    pub fps: f64,
+    pub fps: FrameRate,
     #[serde(default = "builtin::ring_capacity")]
     pub ring_capacity: usize,
     #[serde(default = "builtin::readback_depth")]
@@ -141,16 +138,16 @@ pub struct WindowConfig {
 impl AnalysisConfig {
     /// The analysis options these settings give, in `mode`.
     pub fn options(&self, mode: AnalysisMode) -> crate::engine::analysis_link::AnalysisOptions {
-        let has = |name: &str| self.models.iter().any(|m| m == name);
+        let has = |model| self.models.contains(&model);
         crate::engine::analysis_link::AnalysisOptions {
             mode,
             models: crate::analysis::AnalyzerSettings {
-                faces: has("faces"),
-                face_mesh: has("mesh"),
-                matte: has("matte"),
-                matte_model: self.matte_model.parse().unwrap_or_default(),
-                depth: has("depth"),
-                objects: has("object"),
+                faces: has(AnalysisModel::Faces),
+                face_mesh: has(AnalysisModel::Mesh),
+                matte: has(AnalysisModel::Matte),
+                matte_model: self.matte_model,
+                depth: has(AnalysisModel::Depth),
+                objects: has(AnalysisModel::Object),
                 threads: self.threads,
                 detect_every: self.detect_every,
                 ..Default::default()
@@ -193,13 +190,6 @@ impl Config {
             expected,
         };
         let run = &self.run;
-        if !(run.fps.is_finite() && (1.0..=240.0).contains(&run.fps)) {
-            return Err(out_of_range(
-                "run.fps",
-                run.fps.to_string(),
-                "1 <= fps <= 240",
-            ));
-        }
         if !(2..=16).contains(&run.ring_capacity) {
             return Err(out_of_range(
                 "run.ring_capacity",
@@ -215,13 +205,6 @@ impl Config {
             ));
         }
         let a = &self.analysis;
-        if a.mode.parse::<AnalysisMode>().is_err() {
-            return Err(out_of_range(
-                "analysis.mode",
-                format!("{:?}", a.mode),
-                "off, sync or async",
-            ));
-        }
         if !(1..=16).contains(&a.threads) {
             return Err(out_of_range(
                 "analysis.threads",
@@ -250,27 +233,6 @@ impl Config {
                 "0 <= nice <= 19",
             ));
         }
-        if a.matte_model
-            .parse::<crate::analysis::MatteModel>()
-            .is_err()
-        {
-            return Err(out_of_range(
-                "analysis.matte_model",
-                format!("{:?}", a.matte_model),
-                "\"selfie\" or \"rvm\"",
-            ));
-        }
-        if let Some(bad) = a
-            .models
-            .iter()
-            .find(|m| !ANALYSIS_MODELS.contains(&m.as_str()))
-        {
-            return Err(out_of_range(
-                "analysis.models",
-                format!("{bad:?}"),
-                "any of \"faces\", \"mesh\", \"matte\", \"depth\"",
-            ));
-        }
         Ok(())
     }
 }
@@ -288,7 +250,7 @@ mod tests {
     #[test]
     fn a_partial_file_layers_over_the_builtin() {
         let c = Config::parse("[run]\nfps = 60.0\n", Path::new("mine.toml")).unwrap();
-        assert_eq!(c.run.fps, 60.0);
+        assert_eq!(c.run.fps.fps(), 60.0);
         let builtin = Config::builtin();
         assert_eq!(c.run.size, builtin.run.size);
         assert_eq!(
@@ -326,7 +288,15 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("analysis.models") && err.contains("\"objet\""),
+            err.contains("line") && err.contains("objet") && err.contains("object"),
+            "{err}"
+        );
+        let bad_fps = DEFAULT_CONFIG.replace("fps = 30.0", "fps = 500.0");
+        let err = Config::parse(&bad_fps, Path::new("my.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line") && err.contains("1 <= fps <= 240"),
             "{err}"
         );
         let bad_size = DEFAULT_CONFIG.replace("1920x1080", "0x0");

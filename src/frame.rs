@@ -188,6 +188,54 @@ impl Frame {
     }
 }
 
+/// Frames a second: the one check every frame rate given on the command
+/// line or in the settings goes through (`--fps`, `[run] fps`).
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "f64", into = "f64")]
+pub struct FrameRate(f64);
+
+impl TryFrom<f64> for FrameRate {
+    type Error = String;
+    fn try_from(fps: f64) -> Result<FrameRate, String> {
+        FrameRate::new(fps)
+    }
+}
+
+impl From<FrameRate> for f64 {
+    fn from(rate: FrameRate) -> f64 {
+        rate.0
+    }
+}
+
+impl FrameRate {
+    /// What a rate must be, in words.
+    pub const EXPECTED: &'static str = "1 <= fps <= 240";
+
+    /// `fps` if it is a usable rate.
+    pub fn new(fps: f64) -> Result<FrameRate, String> {
+        if fps.is_finite() && (1.0..=240.0).contains(&fps) {
+            Ok(FrameRate(fps))
+        } else {
+            Err(format!("{fps}: expected {}", FrameRate::EXPECTED))
+        }
+    }
+
+    pub fn fps(self) -> f64 {
+        self.0
+    }
+}
+
+impl std::str::FromStr for FrameRate {
+    type Err = String;
+    fn from_str(s: &str) -> Result<FrameRate, String> {
+        let fps: f64 = s
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{s}`: expected frames a second, e.g. 25 or 29.97"))?;
+        FrameRate::new(fps)
+    }
+}
+
 /// A picture size in pixels, parsed from `WIDTHxHEIGHT`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "String", into = "String")]

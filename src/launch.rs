@@ -26,7 +26,7 @@ use crate::sink::null::NullSink;
 use crate::sink::video::VideoOptions;
 pub use crate::sink::WindowOptions;
 use crate::sink::{Sink, SinkError, SinkSpec};
-use crate::source::file::{Chroma, InputInfo, InputKind};
+use crate::source::probe::{Chroma, InputInfo, InputKind};
 use crate::source::{SourceOptions, SourceSpec};
 use crate::stills::Picture;
 use std::path::{Path, PathBuf};
@@ -246,27 +246,32 @@ pub struct GradeJob {
 /// (`sync`), with the models its enabled secondaries' masks and its
 /// `[atmosphere]` (depth) come from; off when it needs none.
 pub fn analysis_for_look(look: &Look, base: &AnalysisOptions) -> AnalysisOptions {
-    use crate::grade::secondary::MaskKind;
-    let masks: Vec<MaskKind> = look
+    use crate::analysis::AnalysisModel;
+    let mut needed: Vec<AnalysisModel> = look
         .secondaries
         .iter()
         .filter(|s| s.enabled)
         .flat_map(|s| s.mask.kinds())
+        .filter_map(|kind| kind.channel())
+        .flat_map(|(channel, _)| channel.made_by().iter().copied())
         .collect();
-    let needs = |kinds: &[MaskKind]| masks.iter().any(|m| kinds.contains(m));
+    if look.atmosphere.is_some() {
+        needed.push(AnalysisModel::Depth);
+    }
+    // A face mask is drawn from the Face Mesh's oval where the mesh runs:
+    // an offline render takes the finer mask.
+    if needed.contains(&AnalysisModel::Faces) {
+        needed.push(AnalysisModel::Mesh);
+    }
     let mut options = base.clone();
-    let grid_masks = masks.iter().any(|m| *m != MaskKind::Qualifier) || look.atmosphere.is_some();
-    options.mode = if grid_masks {
-        crate::analysis::AnalysisMode::Sync
-    } else {
+    options.mode = if needed.is_empty() {
         crate::analysis::AnalysisMode::Off
+    } else {
+        crate::analysis::AnalysisMode::Sync
     };
-    options.models.faces = masks.iter().any(|m| m.is_face_part());
-    options.models.face_mesh = options.models.faces;
-    options.models.matte = needs(&[MaskKind::Person, MaskKind::Background]);
-    options.models.depth =
-        needs(&[MaskKind::DepthNear, MaskKind::DepthFar]) || look.atmosphere.is_some();
-    options.models.objects = needs(&[MaskKind::Object]);
+    for model in AnalysisModel::ALL {
+        options.models.set(model, needed.contains(&model));
+    }
     options.required = true;
     options
 }

@@ -54,6 +54,74 @@ impl MaskChannel {
     ];
 }
 
+impl MaskChannel {
+    /// The analyses that make this channel: the one rule of which mask
+    /// needs which model (the face's parts need the face mesh besides the
+    /// detector).
+    pub fn made_by(self) -> &'static [AnalysisModel] {
+        use AnalysisModel as M;
+        match self {
+            MaskChannel::Face | MaskChannel::Skin => &[M::Faces],
+            MaskChannel::Eyes | MaskChannel::Lips | MaskChannel::UnderEyes | MaskChannel::Shine => {
+                &[M::Faces, M::Mesh]
+            }
+            MaskChannel::Person => &[M::Matte],
+            MaskChannel::Depth => &[M::Depth],
+            MaskChannel::Object => &[M::Object],
+        }
+    }
+}
+
+/// The analyses, as `[analysis] models` and `--analysis-models` name them;
+/// each makes some of the masks ([`MaskChannel::made_by`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnalysisModel {
+    /// The face detector (BlazeFace).
+    Faces,
+    /// Face Mesh landmarks, the face's parts, head pose.
+    Mesh,
+    /// The person matte.
+    Matte,
+    /// Depth.
+    Depth,
+    /// The object pointed at.
+    Object,
+}
+
+impl AnalysisModel {
+    pub const ALL: [AnalysisModel; 5] = [
+        AnalysisModel::Faces,
+        AnalysisModel::Mesh,
+        AnalysisModel::Matte,
+        AnalysisModel::Depth,
+        AnalysisModel::Object,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AnalysisModel::Faces => "faces",
+            AnalysisModel::Mesh => "mesh",
+            AnalysisModel::Matte => "matte",
+            AnalysisModel::Depth => "depth",
+            AnalysisModel::Object => "object",
+        }
+    }
+}
+
+impl std::str::FromStr for AnalysisModel {
+    type Err = String;
+    fn from_str(s: &str) -> Result<AnalysisModel, String> {
+        AnalysisModel::ALL
+            .into_iter()
+            .find(|m| m.name() == s.trim())
+            .ok_or_else(|| {
+                let names: Vec<&str> = AnalysisModel::ALL.iter().map(|m| m.name()).collect();
+                format!("analysis `{s}`: expected any of {}", names.join(", "))
+            })
+    }
+}
+
 /// The byte that marks a face track's texels in the face-number layer:
 /// 1..=255 from the track id (`id mod 255 + 1`; 0 is no face). Two faces on
 /// screen at once share a byte only when their ids are 255 apart. The

@@ -276,7 +276,10 @@ fn analysis_settings_are_checked() {
         "--analysis-models",
         "faces,hands",
     ]);
-    assert_clear_error(&out, "\"hands\"");
+    assert_clear_error(
+        &out,
+        "analysis `hands`: expected any of faces, mesh, matte, depth, object",
+    );
     let out = neurograde(&[
         "analyze",
         "--input",

@@ -6,8 +6,9 @@
 mod common;
 
 use common::{assert_clear_error, bin, neurograde, outcome};
-use neurograde::control::mapping::{Mapper, Profile};
+use neurograde::control::mapping::Mapper;
 use neurograde::control::midi::{ControlDecoder, MidiParser};
+use neurograde::control::profile::Profile;
 use neurograde::control::session::GradeSession;
 use neurograde::control::Param;
 use neurograde::grade::Look;
@@ -728,7 +729,7 @@ fn midi_learn_writes_the_binding_from_a_recording() {
 /// a burst of valid values for one key, values out of range and not a
 /// number. The engine logs a summary a second at most, applies only the
 /// newest of the queued values, clamps and says so in short replies, and
-/// answers a bare `/bypass` as the query the README says it is.
+/// answers a bare `/bypass` as the query docs/control.md says it is.
 #[test]
 fn osc_floods_are_bounded() {
     let dir = tempfile::tempdir().unwrap();

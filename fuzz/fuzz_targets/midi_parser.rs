@@ -4,8 +4,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use neurograde::control::mapping::{Mapper, Profile};
+use neurograde::control::mapping::Mapper;
 use neurograde::control::midi::{ControlDecoder, MidiParser};
+use neurograde::control::profile::Profile;
 use neurograde::control::session::GradeSession;
 use neurograde::grade::Look;
 use std::time::Instant;

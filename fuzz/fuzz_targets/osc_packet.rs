@@ -5,8 +5,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use neurograde::control::mapping::{Command, Mapper, Profile};
+use neurograde::control::mapping::{Command, Mapper};
 use neurograde::control::osc::{interpret, OscCommand};
+use neurograde::control::profile::Profile;
 use neurograde::control::session::GradeSession;
 use neurograde::grade::secondary::{MaskKind, Secondary};
 use neurograde::grade::Look;
@@ -51,8 +52,8 @@ fuzz_target!(|bytes: &[u8]| {
                 // Snapshots would touch the disk: not part of this target.
                 let disk = matches!(
                     action,
-                    neurograde::control::mapping::Action::Store(_)
-                        | neurograde::control::mapping::Action::Recall(_)
+                    neurograde::control::profile::Action::Store(_)
+                        | neurograde::control::profile::Action::Recall(_)
                 );
                 if !disk {
                     session.dispatch(&mut mapper, Command::Action(action), now);

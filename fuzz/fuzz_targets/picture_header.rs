@@ -6,7 +6,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use neurograde::source::file::{inspect, load_still};
+use neurograde::source::file::inspect;
+use neurograde::source::still_file::load_still;
 
 const EXTENSIONS: [&str; 4] = ["png", "jpg", "tif", "exr"];
 

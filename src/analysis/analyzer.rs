@@ -33,7 +33,7 @@ use super::store::ModelStore;
 use super::tracker::{FaceObservation, FaceTracker, Seen, TrackedFace};
 use super::AnalysisError;
 use crate::frame::FrameId;
-use crate::masks::{Field, MaskSet};
+use crate::masks::{AnalysisModel, Field, MaskSet};
 use std::time::{Duration, Instant};
 
 /// The shortest side, in pixels, of a picture the models are run on.
@@ -64,6 +64,30 @@ pub struct AnalyzerSettings {
     pub extra_latency: Duration,
 }
 
+impl AnalyzerSettings {
+    /// Whether `model` runs.
+    pub fn runs(&self, model: AnalysisModel) -> bool {
+        match model {
+            AnalysisModel::Faces => self.faces,
+            AnalysisModel::Mesh => self.face_mesh,
+            AnalysisModel::Matte => self.matte,
+            AnalysisModel::Depth => self.depth,
+            AnalysisModel::Object => self.objects,
+        }
+    }
+
+    /// Runs `model` or not.
+    pub fn set(&mut self, model: AnalysisModel, on: bool) {
+        *match model {
+            AnalysisModel::Faces => &mut self.faces,
+            AnalysisModel::Mesh => &mut self.face_mesh,
+            AnalysisModel::Matte => &mut self.matte,
+            AnalysisModel::Depth => &mut self.depth,
+            AnalysisModel::Object => &mut self.objects,
+        } = on;
+    }
+}
+
 impl Default for AnalyzerSettings {
     fn default() -> AnalyzerSettings {
         AnalyzerSettings {
@@ -82,7 +106,8 @@ impl Default for AnalyzerSettings {
 }
 
 /// The person-matte model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum MatteModel {
     /// MediaPipe selfie segmentation: fast, blended over time here.
     #[default]

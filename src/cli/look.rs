@@ -8,7 +8,7 @@ use neurograde::grade::bake;
 use neurograde::grade::cdl_xml::{self, ColorCorrection};
 use neurograde::grade::lut::cube_title;
 use neurograde::grade::Look;
-use neurograde::source::file::load_still;
+use neurograde::source::still_file::load_still;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 

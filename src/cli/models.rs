@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
-use neurograde::analysis::store::{Layout, ModelStore, Status};
+use neurograde::analysis::store::{Fetched, Layout, ModelStore, Status};
 use std::path::PathBuf;
 
 #[derive(Subcommand)]
@@ -82,7 +82,7 @@ fn fetch(args: ModelsFetchArgs) -> Result<()> {
             continue;
         }
         match store.fetch(m, mirror.as_deref()) {
-            Ok(from) if from == "cache" => {}
+            Ok(Fetched::AlreadyCached) => {}
             Ok(from) => println!("{}: {} (from {from})", m.name, m.file),
             Err(e) => failures.push(e.to_string()),
         }

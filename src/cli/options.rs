@@ -1,14 +1,61 @@
-//! Argument groups shared by several subcommands: the analysis settings
-//! (`run`, `grade`, `analyze`) and the control surfaces of `run`.
+//! Argument groups shared by several subcommands: the file outputs of
+//! `run` and `grade` (one set of flags, one help text), the analysis
+//! settings (`run`, `grade`, `analyze`) and the control surfaces of `run`.
 
 use super::data_dir;
 use anyhow::{Context, Result};
 use clap::Args;
-use neurograde::analysis::{AnalysisMode, MatteModel};
+use neurograde::analysis::{AnalysisMode, AnalysisModel, MatteModel};
 use neurograde::config::Config;
 use neurograde::control::{ControlOptions, Profile};
 use neurograde::engine::analysis_link::AnalysisOptions;
+use neurograde::launch::FileOptions;
+use neurograde::sink::depth::Depth;
+use neurograde::sink::video::{Codec, Preset, VideoOptions};
 use std::path::PathBuf;
+
+/// How `run --sink file:` and `grade --output` write: the same flags for
+/// both.
+#[derive(Args)]
+pub struct FileArgs {
+    /// Bit depth: auto (the input's), 8, 10 or 16 (PNG, TIFF, DPX, video),
+    /// half or float (EXR).
+    #[arg(long, value_name = "D", default_value = "auto")]
+    pub depth: Depth,
+    /// Video codec: h264, h265, prores (422 HQ), prores4444 or ffv1
+    /// (default: by container and depth, see docs/files.md).
+    #[arg(long, value_name = "C")]
+    pub codec: Option<Codec>,
+    /// H.264 / H.265 speed preset, ultrafast .. veryslow (default: medium
+    /// for a render, ultrafast for a live recording, which keeps up on a
+    /// small machine).
+    #[arg(long, value_name = "P")]
+    pub preset: Option<Preset>,
+    /// Constant quality for H.264 / H.265 (lower is better; default 14 / 16).
+    #[arg(long, value_name = "N", conflicts_with = "bitrate")]
+    pub crf: Option<u32>,
+    /// Target video bitrate instead, e.g. 50M.
+    #[arg(long, value_name = "RATE")]
+    pub bitrate: Option<String>,
+    /// Replace existing outputs, each only once the new one is complete.
+    /// What the command reads is never replaced.
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
+impl FileArgs {
+    pub fn options(&self) -> FileOptions {
+        FileOptions {
+            depth: self.depth,
+            video: VideoOptions {
+                codec: self.codec,
+                preset: self.preset,
+                crf: self.crf,
+                bitrate: self.bitrate.clone(),
+            },
+        }
+    }
+}
 
 /// Analysis settings (defaults: `[analysis]` of the config).
 #[derive(Args)]
@@ -19,9 +66,9 @@ pub struct AnalysisArgs {
     /// Run the face detector every N analysed pictures (the mesh tracks between).
     #[arg(long, value_name = "N")]
     pub detect_every: Option<u32>,
-    /// Which analyses run, comma-separated: faces, mesh, matte, depth.
+    /// Which analyses run, comma-separated: faces, mesh, matte, depth, object.
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
-    pub analysis_models: Option<Vec<String>>,
+    pub analysis_models: Option<Vec<AnalysisModel>>,
     /// The person matte: selfie (fast) or rvm (recurrent; `models fetch --with rvm`).
     #[arg(long, value_name = "M")]
     pub matte_model: Option<MatteModel>,
@@ -45,7 +92,7 @@ impl AnalysisArgs {
             section.models = models.clone();
         }
         if let Some(model) = self.matte_model {
-            section.matte_model = model.to_string();
+            section.matte_model = model;
         }
         let checked = Config {
             analysis: section,

@@ -2,17 +2,15 @@
 
 use super::analyze::print_analysis;
 use super::load_look;
-use super::options::{self, AnalysisArgs, ControlArgs};
+use super::options::{self, AnalysisArgs, ControlArgs, FileArgs};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use neurograde::analysis::AnalysisMode;
 use neurograde::control::ControlReport;
-use neurograde::frame::Size;
-use neurograde::launch::{self, FileOptions, RunOptions, WindowOptions};
+use neurograde::frame::{FrameRate, Size};
+use neurograde::launch::{self, RunOptions, WindowOptions};
 use neurograde::output;
 use neurograde::shutdown::Shutdown;
-use neurograde::sink::depth::Depth;
-use neurograde::sink::video::{Codec, Preset, VideoOptions};
 use neurograde::sink::{display_available, SinkSpec};
 use neurograde::source::{SourceOptions, SourceSpec};
 use std::path::PathBuf;
@@ -64,7 +62,7 @@ pub struct RunArgs {
     size: Option<Size>,
     /// Frame rate for patterns, the demo and stills; asked of cameras.
     #[arg(long, value_name = "FPS")]
-    fps: Option<f64>,
+    fps: Option<FrameRate>,
     /// Ignore the source's frame rate: grade every frame in order as fast as
     /// the GPU allows (benchmarks, offline). Live sources never drop then.
     #[arg(long)]
@@ -137,27 +135,8 @@ pub struct RunArgs {
     /// (default: stills/ in the data folder).
     #[arg(long, value_name = "DIR")]
     stills: Option<PathBuf>,
-    /// Bit depth of a file sink: auto, 8, 10, 16 (PNG/TIFF/DPX/video), half or float (EXR).
-    #[arg(long, value_name = "D", default_value = "auto")]
-    depth: Depth,
-    /// Video codec of a file sink: h264, h265, prores, prores4444, ffv1.
-    #[arg(long, value_name = "C")]
-    codec: Option<Codec>,
-    /// H.264 / H.265 speed preset, ultrafast .. veryslow (default for a
-    /// live recording: ultrafast, which keeps up on a small machine).
-    #[arg(long, value_name = "P")]
-    preset: Option<Preset>,
-    /// Constant quality for H.264 / H.265 (lower is better).
-    #[arg(long, value_name = "N", conflicts_with = "bitrate")]
-    crf: Option<u32>,
-    /// Target video bitrate instead, e.g. 50M.
-    #[arg(long, value_name = "RATE")]
-    bitrate: Option<String>,
-    /// Replace existing outputs (--sink file:, --stats-json, --save-look,
-    /// --control-record, --screenshot), each once the new one is complete.
-    /// What the run reads is never replaced.
-    #[arg(long)]
-    overwrite: bool,
+    #[command(flatten)]
+    file: FileArgs,
     /// Faces, people and depth: off, sync (each frame waits for its own
     /// analysis) or async (beside the loop, newest result reused). Default:
     /// `[analysis] mode` of the config (off).
@@ -187,9 +166,9 @@ fn single_still_sink(args: &RunArgs, source: &SourceSpec, path: &std::path::Path
         _ => None,
     };
     let single_picture = args.frames == Some(1)
-        || source_file.is_some_and(|p| neurograde::source::file::is_still(p) && !args.looping);
+        || source_file.is_some_and(|p| neurograde::source::probe::is_still(p) && !args.looping);
     let still_sink = output::sequence::Pattern::parse(path).is_none()
-        && neurograde::source::file::is_still(path);
+        && neurograde::source::probe::is_still(path);
     if still_sink && !single_picture {
         bail!(
             "--sink file:{}: a single still holds one picture; name an image sequence (out_%06d.png) or a video, or add --frames 1",
@@ -202,7 +181,7 @@ fn single_still_sink(args: &RunArgs, source: &SourceSpec, path: &std::path::Path
 /// Every file the run reads and writes, under the one rule of
 /// [`output::Files`].
 fn run_files(args: &RunArgs, options: &RunOptions) -> output::Files {
-    let mut files = output::Files::new(args.overwrite);
+    let mut files = output::Files::new(args.file.overwrite);
     if let SourceSpec::File { path } = &options.source {
         files.read("--source", path);
     }
@@ -248,13 +227,10 @@ pub fn run(args: RunArgs, shutdown: &Shutdown) -> Result<()> {
     let config = options::config(args.config.as_deref())?;
     let look = load_look(args.look.as_deref())?;
     let size = args.size.unwrap_or(config.run.size);
-    let fps = args.fps.unwrap_or(config.run.fps);
-    if !(fps.is_finite() && (1.0..=240.0).contains(&fps)) {
-        bail!("--fps {fps}: expected 1 <= fps <= 240");
-    }
+    let fps = args.fps.unwrap_or(config.run.fps).fps();
     let analysis_mode = match args.analysis {
         Some(mode) => mode,
-        None => config.analysis.mode.parse().map_err(anyhow::Error::msg)?,
+        None => config.analysis.mode,
     };
     let stats_every = match args.stats_every {
         Some(s) if s.is_finite() && s >= 0.1 => Some(std::time::Duration::from_secs_f64(s)),
@@ -285,7 +261,7 @@ pub fn run(args: RunArgs, shutdown: &Shutdown) -> Result<()> {
     let to_stdout = matches!(&sink, SinkSpec::File { path } if path.as_os_str() == "-");
     let window = window_options(&args, &config, &sink)?;
     let looping = args.looping
-        || matches!(&source, SourceSpec::File { path } if neurograde::source::file::is_still(path));
+        || matches!(&source, SourceSpec::File { path } if neurograde::source::probe::is_still(path));
     let options = RunOptions {
         source,
         source_options: SourceOptions { size, fps, looping },
@@ -304,15 +280,7 @@ pub fn run(args: RunArgs, shutdown: &Shutdown) -> Result<()> {
             ..args.control.options(window.operator)?
         },
         window,
-        file: FileOptions {
-            depth: args.depth,
-            video: VideoOptions {
-                codec: args.codec,
-                preset: args.preset,
-                crf: args.crf,
-                bitrate: args.bitrate.clone(),
-            },
-        },
+        file: args.file.options(),
         analysis: args.analysis_settings.options(&config, analysis_mode)?,
         stats_every,
     };

@@ -11,8 +11,8 @@
 //! in-app learn (`/learn PATH` over OSC, or a `learn` button, then move a
 //! control) both end here.
 
-use super::mapping::{BindingSpec, Feedback, Profile, ProfileError};
 use super::midi::{MidiMessage, Relative};
+use super::profile::{BindingSpec, Feedback, Profile, ProfileError};
 use std::path::Path;
 
 /// What a control is, from the messages it sent while moved; `None` when

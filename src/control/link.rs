@@ -22,10 +22,11 @@
 //! `--save-look` file and the recording, then reports.
 
 use super::learn;
-use super::mapping::{Binding, BindingSpec, Command, Mapper, PanelState, Profile, ProfileSource};
+use super::mapping::{Command, Mapper, PanelState};
 use super::midi::{ControlDecoder, ControlEvent, ControlId, MidiParser};
 use super::osc::{self, OscCommand, OscServer};
 use super::params::Param;
+use super::profile::{Binding, BindingSpec, Profile, ProfileSource};
 use super::replay::{self, ControlInputEvent, Recorder, Timed};
 use super::session::GradeSession;
 use super::ControlError;
@@ -759,7 +760,7 @@ impl ControlThread {
     }
 
     fn command(&mut self, command: Command, at: Instant, origin: Option<(SocketAddr, Param)>) {
-        use super::mapping::Action;
+        use super::profile::Action;
         match command {
             Command::Learned(control) => self.learned(control),
             Command::Action(Action::Propose) => {
@@ -950,7 +951,7 @@ impl ControlThread {
             OscCommand::Toggle { action, on } => {
                 let panel = self.session.panel();
                 let state = match action {
-                    super::mapping::Action::Bypass => panel.bypass,
+                    super::profile::Action::Bypass => panel.bypass,
                     _ => panel.compare,
                 };
                 if state != on {
@@ -960,7 +961,7 @@ impl ControlThread {
             OscCommand::Fine(on) => {
                 if self.mapper.fine() != on {
                     self.command(
-                        Command::Action(super::mapping::Action::FineToggle),
+                        Command::Action(super::profile::Action::FineToggle),
                         at,
                         None,
                     );
@@ -1079,7 +1080,7 @@ fn spec_for(control: ControlId, param: Param, bank: Option<usize>) -> BindingSpe
         }
         ControlId::PitchBend { channel } => {
             spec.pitch_bend = true;
-            spec.feedback = super::mapping::Feedback::Value;
+            spec.feedback = super::profile::Feedback::Value;
             channel
         }
         ControlId::Note { channel, note } => {

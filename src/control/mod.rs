@@ -18,13 +18,14 @@ pub mod midi;
 pub mod midi_port;
 pub mod osc;
 pub mod params;
+pub mod profile;
 pub mod replay;
 pub mod session;
 pub mod throttle;
 
 pub use link::{ControlLink, ControlOptions, ControlReport};
-pub use mapping::{Profile, ProfileError, ProfileSource};
 pub use params::Param;
+pub use profile::{Profile, ProfileError, ProfileSource};
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -26,8 +26,9 @@
 //! changed to every client heard from, except the one that just set it
 //! (so a dragging fader on a tablet is never pulled back).
 
-use super::mapping::{Action, PanelState};
+use super::mapping::PanelState;
 use super::params::{Param, Section};
+use super::profile::Action;
 use crate::grade::Look;
 use rosc::{OscMessage, OscPacket, OscType};
 use std::collections::HashMap;

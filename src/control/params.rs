@@ -34,7 +34,7 @@ pub struct Param {
     pub secondary: Option<u8>,
 }
 
-/// The look keys a panel can drive (DESIGN.md's look-file contract).
+/// The look keys a panel can drive (the look file's keys, docs/looks.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Key {
     Exposure,

@@ -13,8 +13,9 @@
 //! changes have settled for [`AUTOSAVE_SETTLE`], so a crash loses at most
 //! that much of a session.
 
-use super::mapping::{Action, Command, Mapper, PanelState};
+use super::mapping::{Command, Mapper, PanelState};
 use super::params::Param;
+use super::profile::Action;
 use crate::grade::Look;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

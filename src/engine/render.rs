@@ -207,17 +207,13 @@ fn warn_unmasked_secondaries(look: &Look, analysis: &AnalysisOptions) {
             "[atmosphere] has no depth in this run and adds no haze or defocus: it needs --analysis async or sync with the depth model"
         );
     }
-    use crate::grade::secondary::MaskKind;
     let models = &analysis.models;
     for (i, s) in look.secondaries.iter().enumerate() {
+        // The qualifier keys the picture itself: no model makes it.
         let made = !off
-            && s.mask.kinds().into_iter().all(|kind| match kind {
-                MaskKind::Person | MaskKind::Background => models.matte,
-                MaskKind::DepthNear | MaskKind::DepthFar => models.depth,
-                MaskKind::Qualifier => true,
-                MaskKind::Object => models.objects,
-                MaskKind::Face | MaskKind::Skin => models.faces,
-                _parts => models.faces && models.face_mesh,
+            && s.mask.kinds().into_iter().all(|kind| {
+                kind.channel()
+                    .is_none_or(|(channel, _)| channel.made_by().iter().all(|m| models.runs(*m)))
             });
         if !made {
             tracing::warn!(

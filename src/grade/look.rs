@@ -1,6 +1,6 @@
 //! The look file: what a colourist's grade is, as TOML.
 //!
-//! Keys follow DESIGN.md's look-file contract. Unknown keys are errors
+//! Keys are the look file's contract (docs/looks.md). Unknown keys are errors
 //! (`deny_unknown_fields`), and [`Look::validate`] checks every number
 //! against its allowed range before anything starts, naming the file, the key
 //! and the range in its message. A `[lut]` file is read completely by

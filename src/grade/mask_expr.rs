@@ -12,7 +12,7 @@
 //! graded picture per pixel instead: it may only be intersected with the
 //! rest (`qualifier & ...`, `... - qualifier`), and [`Compiled::qualifier`]
 //! says whether and how (inverted after `-` or `!`). A single name is the
-//! DESIGN.md contract (`mask = "face"`); expressions extend it.
+//! look file's contract (`mask = "face"`); expressions extend it.
 
 use crate::masks::MaskChannel;
 use serde::{Deserialize, Serialize};

@@ -1,6 +1,6 @@
 //! Colour maths: the look model and the CPU reference of every GPU operation.
 //!
-//! How it works: a [`Look`] (TOML, keys per DESIGN.md) is parsed and validated
+//! How it works: a [`Look`] (TOML, keys in docs/looks.md) is parsed and validated
 //! once; the GPU grade pass (`src/gpu/grade.rs` + `shaders/grade.wgsl`) turns
 //! it into a uniform block. [`reference`] holds the same operations as plain,
 //! readable f32 code; tests hold the two equal on the software GPU.

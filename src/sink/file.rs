@@ -32,7 +32,7 @@ use crate::ffmpeg::ColourTags;
 use crate::gpu::OutputFormat;
 use crate::output::sequence::Pattern;
 use crate::output::{Destination, PendingFile};
-use crate::source::file::{Chroma, InputInfo};
+use crate::source::probe::{Chroma, InputInfo};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 

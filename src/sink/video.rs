@@ -37,7 +37,7 @@ use super::{ivf, SinkError};
 use crate::ffmpeg::{ColourTags, FfmpegProcess};
 use crate::gpu::OutputFormat;
 use crate::output::Destination;
-use crate::source::file::{Chroma, InputInfo, InputKind};
+use crate::source::probe::{Chroma, InputInfo, InputKind};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 

@@ -7,7 +7,8 @@
 //! requested size. The cut between them is a real scene cut, which the
 //! analysis work uses. Both files are fetched by `scripts/setup`.
 
-use super::file::{load_still, Decode, FileSource};
+use super::file::{Decode, FileSource};
+use super::still_file::load_still;
 use super::virtual_camera::VirtualCamera;
 use super::{sized, Pacing, Source, SourceError, SourceOptions};
 use crate::assets;

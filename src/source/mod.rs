@@ -12,6 +12,8 @@ pub mod camera;
 pub mod demo;
 pub mod file;
 pub mod pattern;
+pub mod probe;
+pub mod still_file;
 pub mod virtual_camera;
 
 use crate::frame::{Frame, Size};
