@@ -4,7 +4,7 @@
 //! How it works: [`run`] (`neurograde run`) opens the output its
 //! [`RunOptions`] name: the window (the event loop on the main thread, the
 //! frame loop on a render thread drawing into its surface, see
-//! `sink::window`), or a file or null sink behind the engine's
+//! `monitor::window`), or a file or null sink behind the engine's
 //! [`ReadbackDriver`]. [`grade_file`] and [`analyze_file`] run every frame
 //! of a file in order into a file sink or nowhere. Each starts the source,
 //! runs [`frame_loop`] with its driver, finishes the output (or abandons
@@ -20,11 +20,11 @@ use crate::engine::{conclude, start_source, EngineError};
 use crate::gpu::GpuContext;
 use crate::grade::reference::keeps_grey;
 use crate::grade::Look;
+pub use crate::monitor::WindowOptions;
 use crate::sink::depth::Depth;
 use crate::sink::file::{fps_rate, FileSink, FileSinkOptions, Timing};
 use crate::sink::null::NullSink;
 use crate::sink::video::VideoOptions;
-pub use crate::sink::WindowOptions;
 use crate::sink::{Sink, SinkError, SinkSpec};
 use crate::source::probe::{Chroma, InputInfo, InputKind};
 use crate::source::{SourceOptions, SourceSpec};
@@ -102,7 +102,7 @@ pub fn run(options: RunOptions, stop: Arc<AtomicBool>) -> Result<RunReport, Engi
         SinkSpec::Window => {
             let window = options.window.clone();
             let loop_stop = Arc::clone(&stop);
-            crate::sink::window::run(window, stop, move |ctx, driver| {
+            crate::monitor::window::run(window, stop, move |ctx, driver| {
                 run_live(ctx, &options, driver, &loop_stop)
             })
         }

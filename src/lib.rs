@@ -9,7 +9,8 @@
 //! - [`engine`]: the frame loop: source thread, ring, render loop, stats.
 //! - [`gpu`]: adapter, passes (ingest, grade, readback, present) and their WGSL.
 //! - [`grade`]: the look model and the CPU reference of every colour operation.
-//! - [`sink`]: window, file and null outputs.
+//! - [`sink`]: file and null outputs (stills, sequences, video).
+//! - [`monitor`]: the window, the operator view and its panels, the program output.
 //! - [`scopes`]: waveform, parade, vectorscope, histogram, false colour (CPU reference).
 //! - [`launch`]: a run's outputs opened around the engine's frame loop.
 //! - [`config`]: engine settings (`config/default.toml`), validated.
@@ -36,6 +37,7 @@ pub mod grade;
 pub mod latency;
 pub mod launch;
 pub mod masks;
+pub mod monitor;
 pub mod noise;
 pub mod output;
 pub mod scopes;

@@ -900,11 +900,13 @@ fn operator_view_edits_go_through_the_session() {
             std::thread::sleep(Duration::from_millis(5));
         }
     };
+    // The operator view sends typed commands: the ones OSC would give.
     let send = |link: &ControlLink, addr: &str, args: Vec<OscType>| {
-        link.send_operator(OscMessage {
+        let message = OscMessage {
             addr: addr.into(),
             args,
-        })
+        };
+        link.send_operator(neurograde::control::osc::interpret(&message).unwrap())
     };
     send(&link, "/primary/exposure", vec![OscType::Float(0.5)]);
     wait_for(&mut link, &|l| l.primary.exposure == 0.5);

@@ -8,7 +8,9 @@
 //! modules are blanked; its `use` trees are expanded and its inline paths
 //! (`crate::a::b`, `super::x`) collected; each path is resolved to the file
 //! of the longest module it names. Re-exports (`pub use`) only give a
-//! module's names another spelling and make no edge.
+//! module's names another spelling and make no edge; a module's own child
+//! files are part of it (a type in `mod.rs` with its impls spread over its
+//! children), so a bare `child::item` path is not read as an import.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

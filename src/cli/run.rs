@@ -9,9 +9,10 @@ use neurograde::analysis::AnalysisMode;
 use neurograde::control::ControlReport;
 use neurograde::frame::{FrameRate, Size};
 use neurograde::launch::{self, RunOptions, WindowOptions};
+use neurograde::monitor::display_available;
 use neurograde::output;
 use neurograde::shutdown::Shutdown;
-use neurograde::sink::{display_available, SinkSpec};
+use neurograde::sink::SinkSpec;
 use neurograde::source::{SourceOptions, SourceSpec};
 use std::path::PathBuf;
 
@@ -210,7 +211,7 @@ fn run_files(args: &RunArgs, options: &RunOptions) -> output::Files {
     if let (Some(shot), Some(_)) = (&options.window.screenshot, &options.window.program) {
         files.write(
             "--screenshot (the program output)",
-            &neurograde::sink::window::program_path(shot),
+            &neurograde::monitor::window::program_path(shot),
         );
     }
     if let Some(autosave) = &control.autosave {

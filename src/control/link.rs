@@ -198,9 +198,9 @@ enum Input {
         from: Option<SocketAddr>,
         at: Instant,
     },
-    /// An edit from the operator view, as an OSC message.
+    /// An edit from the operator view: the command OSC would give.
     Operator {
-        message: OscMessage,
+        command: OscCommand,
         at: Instant,
     },
     /// A whole look to make live (a still recalled in the operator view).
@@ -360,11 +360,12 @@ impl ControlLink {
         Some((Arc::clone(&published.look), published.since))
     }
 
-    /// Sends an edit from the operator view (an OSC message, e.g.
-    /// `/primary/exposure 0.5` or `/undo`) to the session, like a panel's.
-    pub fn send_operator(&self, message: OscMessage) {
+    /// Sends an edit from the operator view to the session, as a command
+    /// OSC would give (`/primary/exposure 0.5`, `/undo`), answered as a
+    /// panel's is.
+    pub fn send_operator(&self, command: OscCommand) {
         let input = Input::Operator {
-            message,
+            command,
             at: Instant::now(),
         };
         if self.input.try_send(input).is_err() {
@@ -675,7 +676,18 @@ impl ControlThread {
     fn handle(&mut self, input: Input, superseded: bool, held_msb: &mut bool) {
         let (event, from, at) = match input {
             Input::Event { event, from, at } => (event, from, at),
-            Input::Operator { message, at } => (ControlInputEvent::Osc(message), None, at),
+            Input::Operator { command, at } => {
+                // Recorded as the OSC it stands for, so a replay repeats it.
+                self.report.events += 1;
+                if let Some(message) = osc::message_of(&command) {
+                    self.record(at, &ControlInputEvent::Osc(message));
+                }
+                match self.check_exists(command) {
+                    Ok(command) => self.osc_command(command, None, at),
+                    Err(e) => self.notice(e),
+                }
+                return;
+            }
             Input::Recall { look, at } => {
                 let outcome = self.session.recall_look(*look, at);
                 if let Some(n) = outcome.notice {
@@ -692,23 +704,27 @@ impl ControlThread {
                 return;
             }
         };
-        let operator = from.is_none() && matches!(event, ControlInputEvent::Osc(_));
         self.report.events += 1;
-        let failed = self.recorder.as_mut().and_then(|r| {
-            let e = r.record(at, &event).err()?;
-            Some(format!("recording to {} stopped: {e}", r.path().display()))
-        });
-        if let Some(e) = failed {
-            self.notice(e);
-            self.recorder = None;
-        }
-        if from.is_none() && self.replay_total.is_some() && !operator {
+        self.record(at, &event);
+        if from.is_none() && self.replay_total.is_some() {
             self.replayed += 1;
         }
         match event {
             ControlInputEvent::Midi(bytes) => *held_msb = self.midi_bytes(&bytes, at),
             ControlInputEvent::Osc(_) if superseded => self.report.coalesced += 1,
             ControlInputEvent::Osc(message) => self.osc_message(message, from, at),
+        }
+    }
+
+    /// Adds `event` to the control recording, if there is one.
+    fn record(&mut self, at: Instant, event: &ControlInputEvent) {
+        let failed = self.recorder.as_mut().and_then(|r| {
+            let e = r.record(at, event).err()?;
+            Some(format!("recording to {} stopped: {e}", r.path().display()))
+        });
+        if let Some(e) = failed {
+            self.notice(e);
+            self.recorder = None;
         }
     }
 
@@ -876,16 +892,19 @@ impl ControlThread {
         if let (Some(osc), Some(from)) = (&mut self.osc, from) {
             osc.heard(from);
         }
-        let command = match osc::interpret(&message).and_then(|c| self.check_exists(c)) {
-            Ok(c) => c,
+        match osc::interpret(&message).and_then(|c| self.check_exists(c)) {
+            Ok(command) => self.osc_command(command, from, at),
             Err(e) => {
                 if let (Some(osc), Some(to)) = (&self.osc, from) {
                     osc.reply(to, "/error", vec![OscType::String(e.clone())]);
                 }
                 self.notice(e);
-                return;
             }
-        };
+        }
+    }
+
+    /// Applies a command from OSC (a client at `from`) or the operator view.
+    fn osc_command(&mut self, command: OscCommand, from: Option<SocketAddr>, at: Instant) {
         match command {
             OscCommand::Set { param, values } => {
                 let origin = from.map(|f| (f, param));

@@ -237,6 +237,69 @@ pub fn interpret(message: &OscMessage) -> Result<OscCommand, String> {
     }
 }
 
+/// The OSC message that [`interpret`] reads as `command`: the operator
+/// view's edits reach the session as commands, and a control recording
+/// keeps them in this form, so a replay repeats them. `None` for what OSC
+/// has no address for (a panel's bank steps and fine hold, a bare toggle).
+pub fn message_of(command: &OscCommand) -> Option<OscMessage> {
+    let message = |addr: &str, args: Vec<OscType>| {
+        Some(OscMessage {
+            addr: addr.to_string(),
+            args,
+        })
+    };
+    let switch = |on: bool| OscType::Float(f32::from(u8::from(on)));
+    match command {
+        OscCommand::Set { param, values } => message(
+            &format!("/{param}"),
+            values.iter().map(|v| OscType::Float(*v)).collect(),
+        ),
+        OscCommand::Query(param) => message(&format!("/{param}"), vec![]),
+        OscCommand::Toggle { action, on } => {
+            let addr = match action {
+                Action::Bypass => PanelSwitch::Bypass.address(),
+                Action::Compare => PanelSwitch::Compare.address(),
+                _ => return None,
+            };
+            message(addr, vec![switch(*on)])
+        }
+        OscCommand::Fine(on) => message("/fine", vec![switch(*on)]),
+        OscCommand::PanelQuery(panel) => message(panel.address(), vec![]),
+        OscCommand::Learn(param) => message("/learn", vec![OscType::String(param.to_string())]),
+        OscCommand::Action(action) => match *action {
+            Action::Undo => message("/undo", vec![]),
+            Action::Redo => message("/redo", vec![]),
+            Action::Propose => message("/propose", vec![]),
+            Action::Accept => message("/accept", vec![]),
+            Action::Reject => message("/reject", vec![]),
+            Action::Match(n) => message("/match", vec![OscType::Int(i32::from(n))]),
+            Action::PointObject([x, y]) => {
+                message("/object", vec![OscType::Float(x), OscType::Float(y)])
+            }
+            Action::SelectFace(face) => {
+                let n = face.map_or(-1, |n| i32::try_from(n).unwrap_or(i32::MAX));
+                message("/face", vec![OscType::Int(n)])
+            }
+            Action::Store(n) => message("/store", vec![OscType::Int(i32::from(n))]),
+            Action::Recall(n) => message("/recall", vec![OscType::Int(i32::from(n))]),
+            Action::Bank(i) => message("/bank", vec![OscType::Int(i32::try_from(i + 1).ok()?)]),
+            Action::ResetParam(param) => {
+                message("/reset", vec![OscType::String(param.to_string())])
+            }
+            Action::ResetSection(section) => {
+                message("/reset", vec![OscType::String(section.name())])
+            }
+            Action::Bypass
+            | Action::Compare
+            | Action::FineHold
+            | Action::FineToggle
+            | Action::BankNext
+            | Action::BankPrev
+            | Action::Learn => None,
+        },
+    }
+}
+
 /// A received message and who sent it.
 pub struct Received {
     pub message: OscMessage,
@@ -408,6 +471,68 @@ mod tests {
             addr: addr.into(),
             args,
         }
+    }
+
+    #[test]
+    fn every_command_written_as_osc_reads_back_the_same() {
+        use crate::control::params::Section;
+        let mut commands: Vec<OscCommand> = Vec::new();
+        for (i, param) in Param::all().enumerate() {
+            let v = (i % 7) as f32 * 0.125;
+            commands.push(OscCommand::Set {
+                param,
+                values: vec![v],
+            });
+            if param.is_master() {
+                commands.push(OscCommand::Set {
+                    param,
+                    values: vec![v, v + 0.25, v + 0.5],
+                });
+            }
+            commands.push(OscCommand::Query(param));
+            commands.push(OscCommand::Learn(param));
+            commands.push(OscCommand::Action(Action::ResetParam(param)));
+        }
+        for action in [
+            Action::Undo,
+            Action::Redo,
+            Action::Propose,
+            Action::Accept,
+            Action::Reject,
+            Action::Match(7),
+            Action::PointObject([0.25, 0.75]),
+            Action::SelectFace(None),
+            Action::SelectFace(Some(3)),
+            Action::Store(2),
+            Action::Recall(255),
+            Action::Bank(0),
+            Action::ResetSection(Section::Primary),
+            Action::ResetSection(Section::Cdl),
+            Action::ResetSection(Section::Secondary(1)),
+            Action::ResetSection(Section::Grade),
+        ] {
+            commands.push(OscCommand::Action(action));
+        }
+        for on in [false, true] {
+            commands.push(OscCommand::Toggle {
+                action: Action::Bypass,
+                on,
+            });
+            commands.push(OscCommand::Toggle {
+                action: Action::Compare,
+                on,
+            });
+            commands.push(OscCommand::Fine(on));
+        }
+        for switch in [PanelSwitch::Bypass, PanelSwitch::Compare, PanelSwitch::Fine] {
+            commands.push(OscCommand::PanelQuery(switch));
+        }
+        for command in &commands {
+            let message = message_of(command).unwrap_or_else(|| panic!("{command:?}"));
+            assert_eq!(interpret(&message).as_ref(), Ok(command), "{message:?}");
+        }
+        assert!(commands.len() > 300, "{}", commands.len());
+        assert_eq!(message_of(&OscCommand::Action(Action::BankNext)), None);
     }
 
     #[test]

@@ -603,6 +603,16 @@ pub enum Section {
 }
 
 impl Section {
+    /// The name [`Section::parse`] reads.
+    pub fn name(self) -> String {
+        match self {
+            Section::Primary => "primary".into(),
+            Section::Cdl => "cdl".into(),
+            Section::Secondary(i) => format!("secondary/{}", u16::from(i) + 1),
+            Section::Grade => "grade".into(),
+        }
+    }
+
     /// `primary`, `cdl`, `secondary/N` (from 1), `grade` (or `all`).
     pub fn parse(name: &str) -> Option<Section> {
         let name = name.trim_matches('/').replace('.', "/");

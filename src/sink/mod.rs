@@ -1,65 +1,17 @@
-//! Where graded pictures go: the window, a file, or nowhere (benchmarks).
+//! Where graded pictures are written: a file (a still, an image sequence,
+//! a video) or nowhere (benchmarks). The window and the operator view are
+//! the monitoring station's (`crate::monitor`).
 //!
 //! How it works: file and null sinks implement [`Sink`] and receive each
 //! graded frame as packed bytes read back from the GPU, in the layout they
-//! ask for ([`Sink::output_format`]). The window is different: it draws the
-//! graded texture straight into its surface, without a readback
-//! (`window.rs`).
+//! ask for ([`Sink::output_format`]).
 
 pub mod depth;
 mod encoder_feed;
 pub mod file;
 mod ivf;
 pub mod null;
-#[cfg(feature = "window")]
-pub mod operator;
-#[cfg(feature = "window")]
-pub mod reference;
 pub mod still;
 pub mod video;
-#[cfg(feature = "window")]
-pub mod window;
 
 pub use crate::engine::output::{FrameMeta, RecordingReport, Sink, SinkError, SinkSpec};
-
-/// Window behaviour.
-#[derive(Debug, Clone, Default)]
-pub struct WindowOptions {
-    /// Wait for the display's refresh (no tearing, a frame more latency).
-    pub vsync: bool,
-    pub fullscreen: bool,
-    /// The main window is the operator view (UI, scopes, exposure aids)
-    /// rather than the bare picture.
-    pub operator: bool,
-    /// A clean program output too, full screen on this monitor (an index
-    /// from 0 or part of its name).
-    pub program: Option<String>,
-    /// Scale the program output to fit its monitor rather than texel for
-    /// texel.
-    pub program_fit: bool,
-    /// Write the windows to PNG here when the run ends.
-    pub screenshot: Option<std::path::PathBuf>,
-    /// The exposure aids the operator view starts with.
-    pub aids: crate::scopes::ExposureAids,
-    /// How the operator view starts comparing against the source.
-    pub compare: crate::gpu::present::Compare,
-    /// What the machine picked, shown over the picture from the start.
-    pub overlays: crate::gpu::present::Overlays,
-    /// Face boxes, track ids and landmarks shown from the start.
-    pub faces: bool,
-    /// The scopes shown from the start (waveform, parade, vectorscope,
-    /// histogram); `None`: the usual three.
-    pub scopes: Option<[bool; 4]>,
-    /// The stills library the operator view grabs into and browses.
-    pub stills: Option<std::path::PathBuf>,
-}
-
-/// Whether a display is there to open a window on.
-pub fn display_available() -> bool {
-    if cfg!(any(target_os = "windows", target_os = "macos")) {
-        return true;
-    }
-    ["DISPLAY", "WAYLAND_DISPLAY"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()))
-}

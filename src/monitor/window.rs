@@ -11,7 +11,7 @@
 //! [`PresentDriver`]: each frame is graded once into the working texture
 //! and drawn into every window, then presented; the frame's latency is
 //! taken when all are presented. egui's input is gathered here and drawn
-//! by the render thread (`operator.rs`). Keys: `F` toggles fullscreen,
+//! by the render thread (`operator/`). Keys: `F` toggles fullscreen,
 //! `Esc` quits (the operator view adds its own, `H` lists them); closing a
 //! window quits. When no new frame comes (a stalled camera), the last
 //! picture stays and is redrawn on resize or UI input; a grade change
@@ -19,13 +19,14 @@
 //! its picture). `--screenshot PATH` (and `F12`) writes the windows to PNG.
 
 use super::operator::{OperatorView, SharedInput, Target, ViewSettings};
+use super::WindowOptions;
 use crate::engine::driver::{Driver, GradeStep, LoopState, Tag};
 use crate::engine::stats::RunReport;
 use crate::engine::EngineError;
 use crate::gpu::device::new_instance;
 use crate::gpu::present::{Placement, PresentPass};
 use crate::gpu::{FramePipeline, GpuContext, GpuError};
-use crate::sink::{SinkError, WindowOptions};
+use crate::sink::SinkError;
 use crossbeam_channel::{Receiver, Sender};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
