@@ -111,3 +111,104 @@ fn a_broken_shader_is_caught() {
         "a call to a missing function must not validate"
     );
 }
+
+/// A binding's kind, as the WGSL and a bind-group layout each say it.
+#[derive(Debug, PartialEq, Eq)]
+enum Kind {
+    Uniform,
+    Storage { read_only: bool },
+    StorageTexture,
+    Texture,
+    Sampler,
+}
+
+/// Every `@binding` of group 0 in `source`: its number, name and kind.
+fn wgsl_bindings(source: &str) -> std::collections::BTreeMap<u32, (String, Kind)> {
+    use naga::{AddressSpace, ImageClass, StorageAccess, TypeInner};
+    let module = naga::front::wgsl::parse_str(source).unwrap();
+    module
+        .global_variables
+        .iter()
+        .filter_map(|(_, var)| {
+            let binding = var.binding.as_ref()?;
+            assert_eq!(binding.group, 0, "{:?}", var.name);
+            let kind = match var.space {
+                AddressSpace::Uniform => Kind::Uniform,
+                AddressSpace::Storage { access } => Kind::Storage {
+                    read_only: !access.contains(StorageAccess::STORE),
+                },
+                AddressSpace::Handle => match module.types[var.ty].inner {
+                    TypeInner::Image {
+                        class: ImageClass::Storage { .. },
+                        ..
+                    } => Kind::StorageTexture,
+                    TypeInner::Image { .. } => Kind::Texture,
+                    TypeInner::Sampler { .. } => Kind::Sampler,
+                    ref other => panic!("{:?}: {other:?}", var.name),
+                },
+                _ => return None,
+            };
+            Some((
+                binding.binding,
+                (var.name.clone().unwrap_or_default(), kind),
+            ))
+        })
+        .collect()
+}
+
+fn layout_kinds(entries: &[wgpu::BindGroupLayoutEntry]) -> std::collections::BTreeMap<u32, Kind> {
+    use wgpu::{BindingType, BufferBindingType};
+    entries
+        .iter()
+        .map(|e| {
+            let kind = match e.ty {
+                BindingType::Buffer {
+                    ty: BufferBindingType::Uniform,
+                    ..
+                } => Kind::Uniform,
+                BindingType::Buffer {
+                    ty: BufferBindingType::Storage { read_only },
+                    ..
+                } => Kind::Storage { read_only },
+                BindingType::StorageTexture { .. } => Kind::StorageTexture,
+                BindingType::Texture { .. } => Kind::Texture,
+                BindingType::Sampler(_) => Kind::Sampler,
+                ref other => panic!("binding {}: {other:?}", e.binding),
+            };
+            (e.binding, kind)
+        })
+        .collect()
+}
+
+#[test]
+fn the_frame_kernels_bindings_are_one_table() {
+    use neurograde::gpu::display::DisplayShader;
+    use neurograde::gpu::pipeline::{frame_kernel_layout, frame_kernel_wgsl};
+    let wgsl = wgsl_bindings(&frame_kernel_wgsl(&DisplayShader::identity()));
+    let routes = [
+        ("packed", layout_kinds(&frame_kernel_layout(true))),
+        ("texture", layout_kinds(&frame_kernel_layout(false))),
+    ];
+    // Every binding a layout gives is a WGSL global of that kind...
+    for (route, layout) in &routes {
+        for (binding, kind) in layout {
+            let (name, declared) = wgsl
+                .get(binding)
+                .unwrap_or_else(|| panic!("{route} route: binding {binding} is no WGSL global"));
+            assert_eq!(
+                kind, declared,
+                "{route} route: binding {binding} ({name}) is declared otherwise in the WGSL"
+            );
+        }
+    }
+    // ...and every WGSL global is bound by a route.
+    for (binding, (name, _)) in &wgsl {
+        assert!(
+            routes
+                .iter()
+                .any(|(_, layout)| layout.contains_key(binding)),
+            "`{name}` at @binding({binding}) is in neither route's layout"
+        );
+    }
+    assert_eq!(wgsl.len(), 12, "{wgsl:?}");
+}

@@ -227,7 +227,8 @@ fn a_graded_clip_keeps_audio_timecode_colour_tags_and_depth() {
 
 #[test]
 fn audio_a_container_cannot_take_is_converted_as_ffmpeg_says() {
-    use neurograde::sink::video::{audio_copyable, Container};
+    use neurograde::sink::encoder::audio_copyable;
+    use neurograde::sink::video::Container;
     let dir = tempfile::tempdir().unwrap();
     let d = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
     // The table of what each container takes as it is, held against

@@ -10,6 +10,7 @@
 //! latest-value slot; feedback goes back to motor faders, LED rings and
 //! tablets. [`learn`] writes new bindings into a profile.
 
+mod control_thread;
 pub mod learn;
 pub mod link;
 pub mod mapping;
@@ -21,11 +22,13 @@ pub mod params;
 pub mod profile;
 pub mod replay;
 pub mod session;
+pub mod shared;
 pub mod throttle;
 
-pub use link::{ControlLink, ControlOptions, ControlReport};
+pub use link::{ControlLink, ControlOptions};
 pub use params::Param;
 pub use profile::{Profile, ProfileError, ProfileSource};
+pub use shared::ControlReport;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

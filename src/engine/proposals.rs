@@ -3,7 +3,7 @@
 //! fitted beside the loop. Both are offered to the control thread, where
 //! they wait for a person to accept or reject them.
 
-use crate::control::link::{Offerer, Proposed};
+use crate::control::shared::{Offerer, Proposed};
 use crate::control::ControlLink;
 use crate::frame::Frame;
 use crate::grade::Look;

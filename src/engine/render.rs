@@ -84,7 +84,7 @@ impl LiveGrade {
         ctx: &GpuContext,
         pipeline: &mut FramePipeline,
         settings: &LoopSettings,
-        wake: crate::control::link::Wake,
+        wake: crate::control::shared::Wake,
     ) -> Result<LiveGrade, EngineError> {
         pipeline.set_look(ctx, &settings.look)?;
         warn_unmasked_secondaries(&settings.look, &settings.analysis);

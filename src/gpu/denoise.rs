@@ -226,3 +226,13 @@ impl NoisePass {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_uniform_block_is_the_wgsl_struct() {
+        crate::gpu::layout_check::same_size::<NrUniforms>(DENOISE_WGSL, "NrParams");
+    }
+}

@@ -137,3 +137,13 @@ impl DownscalePass {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_uniform_block_is_the_wgsl_struct() {
+        crate::gpu::layout_check::same_size::<DownscaleUniforms>(DOWNSCALE_WGSL, "DownscaleParams");
+    }
+}

@@ -615,3 +615,22 @@ impl TransformParams {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_uniform_blocks_are_the_wgsl_structs() {
+        use crate::gpu::layout_check::same_size;
+        let kernel = crate::gpu::pipeline::frame_kernel_wgsl(
+            &crate::gpu::display::DisplayShader::identity(),
+        );
+        same_size::<GradeParams>(&kernel, "GradeParams");
+        same_size::<LutParams>(&kernel, "LutParams");
+        same_size::<SecondaryGains>(&kernel, "Secondaries");
+        same_size::<TransformParams>(&kernel, "TransformParams");
+        same_size::<crate::gpu::ingest::IngestUniforms>(&kernel, "IngestParams");
+        same_size::<KeyBlock>(crate::gpu::masks::KEY_PASS_WGSL, "Keys");
+    }
+}

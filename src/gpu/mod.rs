@@ -243,3 +243,35 @@ macro_rules! shader {
     };
 }
 pub(crate) use shader;
+
+/// Holds each uniform block's Rust struct to its WGSL struct: the size
+/// WGSL's layout rules give (naga's layouter, as wgpu checks a binding)
+/// against the `#[repr(C)]` size the engine uploads.
+#[cfg(test)]
+pub(crate) mod layout_check {
+    /// The size in bytes of struct `name` in WGSL `source`.
+    pub fn wgsl_struct_size(source: &str, name: &str) -> usize {
+        let module = naga::front::wgsl::parse_str(source).expect("the WGSL parses");
+        let mut layouter = naga::proc::Layouter::default();
+        layouter
+            .update(module.to_ctx())
+            .expect("the WGSL has a layout");
+        let handle = module
+            .types
+            .iter()
+            .find(|(_, ty)| ty.name.as_deref() == Some(name))
+            .map(|(handle, _)| handle)
+            .unwrap_or_else(|| panic!("no struct {name} in the WGSL"));
+        layouter[handle].size as usize
+    }
+
+    /// Asserts that Rust's `T` is as large as WGSL's `name`.
+    pub fn same_size<T>(source: &str, name: &str) {
+        assert_eq!(
+            std::mem::size_of::<T>(),
+            wgsl_struct_size(source, name),
+            "{} against WGSL's {name}",
+            std::any::type_name::<T>()
+        );
+    }
+}

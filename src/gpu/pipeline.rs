@@ -150,6 +150,60 @@ pub struct FramePipeline {
     sized: Option<SizedResources>,
 }
 
+/// The frame kernel's bindings: the one table its bind-group layouts and
+/// bind groups are made from; `tests/shaders.rs` holds every `@binding` of
+/// the kernel's WGSL to it.
+pub mod slot {
+    /// ingest.wgsl `src`: the frame's bytes.
+    pub const INPUT: u32 = 0;
+    /// ingest.wgsl `ingest`: the frame's size and layout.
+    pub const INGEST: u32 = 1;
+    /// grade.wgsl `look`: the grade's uniforms.
+    pub const LOOK: u32 = 2;
+    /// pipeline.wgsl `packed`: the read-back output (packed route).
+    pub const PACKED: u32 = 3;
+    /// pipeline.wgsl `working`: the window's working texture (texture route).
+    pub const WORKING: u32 = 4;
+    /// pipeline.wgsl `channel_lut`: the 8-bit route's table (packed route).
+    pub const CHANNEL_LUT: u32 = 6;
+    /// grade.wgsl `lut_table`: the creative LUT.
+    pub const LUT: u32 = 8;
+    /// transform.wgsl `xf`: the input and output transforms.
+    pub const TRANSFORM: u32 = 9;
+    /// grade.wgsl `secondaries`: the secondaries' corrections.
+    pub const SECONDARIES: u32 = 10;
+    /// grade.wgsl `secondary_weights`: their keyed weights.
+    pub const WEIGHTS: u32 = 11;
+    /// grade.wgsl `atmosphere_grid`: haze and defocus amounts.
+    pub const ATMOSPHERE: u32 = 12;
+    /// grade.wgsl `refine_grid`: matte refinement's coefficients.
+    pub const REFINE: u32 = 13;
+}
+
+/// The frame kernel's bind-group layout: the packed (read-back) route's,
+/// or the working texture's.
+pub fn frame_kernel_layout(packed: bool) -> Vec<wgpu::BindGroupLayoutEntry> {
+    let compute = wgpu::ShaderStages::COMPUTE;
+    let mut entries = vec![
+        bindings::storage_buffer(slot::INPUT, true),
+        bindings::uniform(slot::INGEST, compute),
+        bindings::uniform(slot::LOOK, compute),
+        bindings::storage_buffer(slot::LUT, true),
+        bindings::uniform(slot::TRANSFORM, compute),
+        bindings::uniform(slot::SECONDARIES, compute),
+        bindings::storage_buffer(slot::WEIGHTS, true),
+        bindings::storage_buffer(slot::ATMOSPHERE, true),
+        bindings::storage_buffer(slot::REFINE, true),
+    ];
+    if packed {
+        entries.push(bindings::storage_buffer(slot::PACKED, false));
+        entries.push(bindings::storage_buffer(slot::CHANNEL_LUT, true));
+    } else {
+        entries.push(bindings::working_texture_write(slot::WORKING));
+    }
+    entries
+}
+
 fn uniform_buffer(device: &wgpu::Device, label: &str, size: usize) -> wgpu::Buffer {
     device.create_buffer(&wgpu::BufferDescriptor {
         label: Some(label),
@@ -162,40 +216,14 @@ fn uniform_buffer(device: &wgpu::Device, label: &str, size: usize) -> wgpu::Buff
 impl FramePipeline {
     pub fn new(ctx: &GpuContext) -> FramePipeline {
         let device = &ctx.device;
-        let common = [
-            bindings::storage_buffer(0, true),
-            bindings::uniform(1, wgpu::ShaderStages::COMPUTE),
-            bindings::uniform(2, wgpu::ShaderStages::COMPUTE),
-            bindings::storage_buffer(8, true),
-            bindings::uniform(9, wgpu::ShaderStages::COMPUTE),
-            bindings::uniform(10, wgpu::ShaderStages::COMPUTE),
-            bindings::storage_buffer(11, true),
-            bindings::storage_buffer(12, true),
-            bindings::storage_buffer(13, true),
-        ];
-        let with = |extra| {
-            let mut entries = common.to_vec();
-            entries.push(extra);
-            entries
-        };
-        let group = |label, entries: &[wgpu::BindGroupLayoutEntry]| {
+        let group = |label, packed| {
             device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                 label: Some(label),
-                entries,
+                entries: &frame_kernel_layout(packed),
             })
         };
-        let packed_group = group(
-            "frame kernel (packed)",
-            &[
-                with(bindings::storage_buffer(3, false)),
-                vec![bindings::storage_buffer(6, true)],
-            ]
-            .concat(),
-        );
-        let texture_group = group(
-            "frame kernel (texture)",
-            &with(bindings::working_texture_write(4)),
-        );
+        let packed_group = group("frame kernel (packed)", true);
+        let texture_group = group("frame kernel (texture)", false);
         FramePipeline {
             kernel: KernelModule::new(ctx, None, &packed_group, &texture_group)
                 .expect("the identity display needs no OpenColorIO shader"),
@@ -435,59 +463,59 @@ impl FramePipeline {
         }
         let mut entries = vec![
             wgpu::BindGroupEntry {
-                binding: 0,
+                binding: slot::INPUT,
                 resource: input.as_entire_binding(),
             },
             wgpu::BindGroupEntry {
-                binding: 1,
+                binding: slot::INGEST,
                 resource: self.ingest_uniforms.as_entire_binding(),
             },
             wgpu::BindGroupEntry {
-                binding: 2,
+                binding: slot::LOOK,
                 resource: self.grade_uniforms.as_entire_binding(),
             },
             wgpu::BindGroupEntry {
-                binding: 8,
+                binding: slot::LUT,
                 resource: self.lut.as_entire_binding(),
             },
             wgpu::BindGroupEntry {
-                binding: 9,
+                binding: slot::TRANSFORM,
                 resource: self.transform_uniforms.as_entire_binding(),
             },
             wgpu::BindGroupEntry {
-                binding: 10,
+                binding: slot::SECONDARIES,
                 resource: self.secondary_uniforms.as_entire_binding(),
             },
             wgpu::BindGroupEntry {
-                binding: 11,
+                binding: slot::WEIGHTS,
                 resource: self.key_pass.weights().0.as_entire_binding(),
             },
             wgpu::BindGroupEntry {
-                binding: 12,
+                binding: slot::ATMOSPHERE,
                 resource: self.key_pass.atmosphere().as_entire_binding(),
             },
             wgpu::BindGroupEntry {
-                binding: 13,
+                binding: slot::REFINE,
                 resource: self.key_pass.refine_grid().as_entire_binding(),
             },
         ];
         let layout = match target {
             Target::Packed(_) => {
                 entries.push(wgpu::BindGroupEntry {
-                    binding: 3,
+                    binding: slot::PACKED,
                     resource: packed
                         .expect("a packed target comes with its buffer")
                         .as_entire_binding(),
                 });
                 entries.push(wgpu::BindGroupEntry {
-                    binding: 6,
+                    binding: slot::CHANNEL_LUT,
                     resource: self.channel_lut.as_entire_binding(),
                 });
                 &self.packed_group
             }
             Target::Texture => {
                 entries.push(wgpu::BindGroupEntry {
-                    binding: 4,
+                    binding: slot::WORKING,
                     resource: wgpu::BindingResource::TextureView(
                         sized.working.as_ref().expect("prepared above"),
                     ),

@@ -371,7 +371,7 @@ impl PresentPass {
 
 #[cfg(test)]
 mod tests {
-    use super::letterbox;
+    use super::{letterbox, PresentParams};
 
     #[test]
     fn letterbox_keeps_aspect() {
@@ -380,5 +380,11 @@ mod tests {
         assert_eq!(r, [0.25, 0.0, 0.75, 1.0]);
         let r = letterbox((2000, 1000), (1000, 1000));
         assert_eq!(r, [0.0, 0.25, 1.0, 0.75]);
+    }
+
+    #[test]
+    fn the_uniform_block_is_the_wgsl_struct() {
+        let wgsl = include_str!("../../shaders/present.wgsl");
+        crate::gpu::layout_check::same_size::<PresentParams>(wgsl, "PresentParams");
     }
 }

@@ -308,3 +308,14 @@ fn counter_buffer(device: &wgpu::Device, label: &str, words: u32) -> wgpu::Buffe
         mapped_at_creation: false,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_uniform_block_is_the_wgsl_struct() {
+        let wgsl = include_str!("../../shaders/scopes.wgsl");
+        crate::gpu::layout_check::same_size::<ScopeParams>(wgsl, "ScopeParams");
+    }
+}

@@ -24,9 +24,10 @@
 //! what was left out and why.
 
 use super::depth::Depth;
+use super::encoder::{EncodeJob, Encoder};
 use super::encoder_feed::WhenFull;
 use super::still::{StillFormat, StillType};
-use super::video::{Container, EncodeJob, Encoder, VideoOptions, VideoPlan};
+use super::video::{Container, VideoOptions, VideoPlan};
 use super::{FrameMeta, RecordingReport, Sink, SinkError};
 use crate::ffmpeg::ColourTags;
 use crate::gpu::OutputFormat;

@@ -7,6 +7,7 @@
 //! ask for ([`Sink::output_format`]).
 
 pub mod depth;
+pub mod encoder;
 mod encoder_feed;
 pub mod file;
 mod ivf;
