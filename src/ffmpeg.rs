@@ -14,6 +14,11 @@ use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
+/// ffmpeg ended badly: how, and what it said.
+#[derive(Debug, thiserror::Error)]
+#[error("ffmpeg failed {0}")]
+pub struct FfmpegFailed(String);
+
 pub struct FfmpegProcess {
     pub child: Child,
     stderr: Arc<Mutex<String>>,
@@ -70,8 +75,8 @@ impl FfmpegProcess {
     /// Waits for the child to end, with everything it printed. A run that
     /// exits 0 but reports a failed write (ffmpeg 5 does so when the disk
     /// fills while it writes the trailer) is a failure.
-    pub fn finish(&mut self) -> Result<(), String> {
-        let status = self.child.wait().map_err(|e| e.to_string())?;
+    pub fn finish(&mut self) -> Result<(), FfmpegFailed> {
+        let status = self.child.wait().map_err(|e| FfmpegFailed(e.to_string()))?;
         if let Some(reader) = self.stderr_reader.take() {
             let _ = reader.join();
         }
@@ -87,9 +92,9 @@ impl FfmpegProcess {
         if status.success() && !write_failed {
             Ok(())
         } else {
-            Err(format!("ffmpeg failed ({status}) {messages}")
-                .trim_end()
-                .to_string())
+            Err(FfmpegFailed(
+                format!("({status}) {messages}").trim_end().to_string(),
+            ))
         }
     }
 

@@ -180,35 +180,71 @@ fn layout_kinds(entries: &[wgpu::BindGroupLayoutEntry]) -> std::collections::BTr
         .collect()
 }
 
-#[test]
-fn the_frame_kernels_bindings_are_one_table() {
-    use neurograde::gpu::display::DisplayShader;
-    use neurograde::gpu::pipeline::{frame_kernel_layout, frame_kernel_wgsl};
-    let wgsl = wgsl_bindings(&frame_kernel_wgsl(&DisplayShader::identity()));
-    let routes = [
-        ("packed", layout_kinds(&frame_kernel_layout(true))),
-        ("texture", layout_kinds(&frame_kernel_layout(false))),
-    ];
-    // Every binding a layout gives is a WGSL global of that kind...
+/// Holds a pass's WGSL to its layouts (one per route): every binding a
+/// layout gives is a WGSL global of that kind, and every WGSL global is in
+/// a layout.
+fn bindings_match(pass: &str, wgsl: &str, routes: &[(&str, Vec<wgpu::BindGroupLayoutEntry>)]) {
+    let wgsl = wgsl_bindings(wgsl);
+    let routes: Vec<(&str, _)> = routes.iter().map(|(r, l)| (*r, layout_kinds(l))).collect();
     for (route, layout) in &routes {
         for (binding, kind) in layout {
             let (name, declared) = wgsl
                 .get(binding)
-                .unwrap_or_else(|| panic!("{route} route: binding {binding} is no WGSL global"));
+                .unwrap_or_else(|| panic!("{pass} ({route}): binding {binding} is no WGSL global"));
             assert_eq!(
                 kind, declared,
-                "{route} route: binding {binding} ({name}) is declared otherwise in the WGSL"
+                "{pass} ({route}): binding {binding} ({name}) is declared otherwise in the WGSL"
             );
         }
     }
-    // ...and every WGSL global is bound by a route.
     for (binding, (name, _)) in &wgsl {
         assert!(
             routes
                 .iter()
                 .any(|(_, layout)| layout.contains_key(binding)),
-            "`{name}` at @binding({binding}) is in neither route's layout"
+            "{pass}: `{name}` at @binding({binding}) is in no layout"
         );
     }
-    assert_eq!(wgsl.len(), 12, "{wgsl:?}");
+}
+
+#[test]
+fn every_pass_binds_what_its_wgsl_declares() {
+    use neurograde::gpu::display::DisplayShader;
+    use neurograde::gpu::pipeline::{frame_kernel_layout, frame_kernel_wgsl};
+    use neurograde::gpu::{denoise, downscale, masks, present, scopes};
+    let kernel = frame_kernel_wgsl(&DisplayShader::identity());
+    bindings_match(
+        "frame kernel",
+        &kernel,
+        &[
+            ("packed", frame_kernel_layout(true)),
+            ("texture", frame_kernel_layout(false)),
+        ],
+    );
+    assert_eq!(wgsl_bindings(&kernel).len(), 12);
+    bindings_match(
+        "mask keying",
+        masks::KEY_PASS_WGSL,
+        &[("", masks::KeyPass::layout())],
+    );
+    bindings_match(
+        "present",
+        include_str!("../shaders/present.wgsl"),
+        &[("", present::PresentPass::layout())],
+    );
+    bindings_match(
+        "scopes",
+        include_str!("../shaders/scopes.wgsl"),
+        &[("", scopes::ScopePass::layout())],
+    );
+    bindings_match(
+        "downscale",
+        downscale::DOWNSCALE_WGSL,
+        &[("", downscale::DownscalePass::layout())],
+    );
+    bindings_match(
+        "noise reduction",
+        denoise::DENOISE_WGSL,
+        &[("", denoise::NoisePass::layout())],
+    );
 }

@@ -48,6 +48,11 @@ pub struct RegionMask {
     region: Region,
 }
 
+/// The models a region needs could not run: what each said.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}; `neurograde models verify` says what to fetch")]
+pub struct ModelsMissing(pub String);
+
 impl RegionMask {
     /// The whole picture.
     pub fn all() -> RegionMask {
@@ -58,7 +63,7 @@ impl RegionMask {
     }
 
     /// Runs the models `region` needs on `frame`.
-    pub fn of_frame(frame: &Frame, region: Region) -> Result<RegionMask, String> {
+    pub fn of_frame(frame: &Frame, region: Region) -> Result<RegionMask, ModelsMissing> {
         if region == Region::All {
             return Ok(RegionMask::all());
         }
@@ -74,7 +79,7 @@ impl RegionMask {
         };
         let mut analyzer = Analyzer::open(settings);
         if !analyzer.problems.is_empty() {
-            return Err(analyzer.problems.join("; "));
+            return Err(ModelsMissing(analyzer.problems.join("; ")));
         }
         let (w, h) = copy_size(frame.width, frame.height, COPY_LONGEST);
         let rgba = downscaled_rgba8(frame.width, frame.height, w, h, |x, y| frame.pixel(x, y));

@@ -211,7 +211,7 @@ fn run_files(args: &RunArgs, options: &RunOptions) -> output::Files {
     if let (Some(shot), Some(_)) = (&options.window.screenshot, &options.window.program) {
         files.write(
             "--screenshot (the program output)",
-            &neurograde::monitor::window::program_path(shot),
+            &neurograde::monitor::present_driver::program_path(shot),
         );
     }
     if let Some(autosave) = &control.autosave {

@@ -67,6 +67,18 @@ pub struct NoiseInput<'a> {
 }
 
 impl NoisePass {
+    /// The pass's bind-group layout (held to its WGSL by `tests/shaders.rs`).
+    pub fn layout() -> Vec<wgpu::BindGroupLayoutEntry> {
+        vec![
+            bindings::storage_buffer(0, true),
+            bindings::uniform(1, wgpu::ShaderStages::COMPUTE),
+            bindings::uniform(2, wgpu::ShaderStages::COMPUTE),
+            bindings::storage_buffer(3, true),
+            bindings::storage_buffer(4, false),
+            bindings::unfilterable_texture(5),
+        ]
+    }
+
     pub fn new(ctx: &GpuContext) -> NoisePass {
         let device = &ctx.device;
         let no_masks = super::texture_2d(
@@ -82,18 +94,7 @@ impl NoisePass {
                 label: Some("denoise"),
                 source: wgpu::ShaderSource::Wgsl(DENOISE_WGSL.into()),
             }),
-            layout: super::single_group_layout(
-                device,
-                "denoise",
-                &[
-                    bindings::storage_buffer(0, true),
-                    bindings::uniform(1, wgpu::ShaderStages::COMPUTE),
-                    bindings::uniform(2, wgpu::ShaderStages::COMPUTE),
-                    bindings::storage_buffer(3, true),
-                    bindings::storage_buffer(4, false),
-                    bindings::unfilterable_texture(5),
-                ],
-            ),
+            layout: super::single_group_layout(device, "denoise", &Self::layout()),
             pipelines: HashMap::new(),
             uniforms: device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("denoise uniforms"),

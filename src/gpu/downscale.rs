@@ -35,6 +35,16 @@ pub struct DownscalePass {
 }
 
 impl DownscalePass {
+    /// The pass's bind-group layout (held to its WGSL by `tests/shaders.rs`).
+    pub fn layout() -> Vec<wgpu::BindGroupLayoutEntry> {
+        vec![
+            bindings::storage_buffer(0, true),
+            bindings::uniform(1, wgpu::ShaderStages::COMPUTE),
+            bindings::uniform(2, wgpu::ShaderStages::COMPUTE),
+            bindings::storage_buffer(3, false),
+        ]
+    }
+
     pub fn new(ctx: &GpuContext) -> DownscalePass {
         let device = &ctx.device;
         DownscalePass {
@@ -42,16 +52,7 @@ impl DownscalePass {
                 label: Some("downscale"),
                 source: wgpu::ShaderSource::Wgsl(DOWNSCALE_WGSL.into()),
             }),
-            layout: super::single_group_layout(
-                device,
-                "downscale",
-                &[
-                    bindings::storage_buffer(0, true),
-                    bindings::uniform(1, wgpu::ShaderStages::COMPUTE),
-                    bindings::uniform(2, wgpu::ShaderStages::COMPUTE),
-                    bindings::storage_buffer(3, false),
-                ],
-            ),
+            layout: super::single_group_layout(device, "downscale", &Self::layout()),
             pipelines: HashMap::new(),
             uniforms: device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("downscale uniforms"),

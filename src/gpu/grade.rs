@@ -17,7 +17,7 @@ use crate::grade::gamut::{Gamut, Mat3};
 use crate::grade::lut::{Interpolation, Lut};
 use crate::grade::mask_expr::{Op, MAX_OPS};
 use crate::grade::ocio::DisplayRendering;
-use crate::grade::primary::linear_matrix;
+use crate::grade::primary::{apply_exposure, linear_matrix};
 use crate::grade::refine::radius_texels;
 use crate::grade::secondary::{feather_radius, grow_texels, MAX_SECONDARIES};
 use crate::grade::soften::soften_step;
@@ -40,7 +40,7 @@ pub struct GradeUniforms {
     /// The kernel specialisation these values need.
     pub variant: KernelVariant,
     /// The per-channel grade at the 256 8-bit codes, for the 8-bit route
-    /// (`reference::channel_table`); shared, so a frame pipeline tells a
+    /// ([`channel_table`]); shared, so a frame pipeline tells a
     /// new table from the one it holds without comparing them.
     pub channel_table: std::sync::Arc<Vec<[f32; 4]>>,
     /// The OpenColorIO display rendering compiled into the kernel's module
@@ -61,10 +61,7 @@ impl GradeUniforms {
             secondaries: SecondaryGains::from_look(look),
             keys: KeyBlock::from_look(look),
             variant: KernelVariant::of(look, scene.as_ref()),
-            channel_table: std::sync::Arc::new(crate::grade::reference::channel_table(
-                look,
-                scene.as_ref(),
-            )),
+            channel_table: std::sync::Arc::new(channel_table(look, scene.as_ref())),
             display: scene.and_then(|s| s.display),
             nr: look.nr.filter(|n| n.is_active()),
         }
@@ -614,6 +611,29 @@ impl TransformParams {
             logc3_d_e_f: [p[4], p[5], p[6], 0.0],
         }
     }
+}
+
+/// The per-channel part of the grade (each output channel depends on the
+/// same input channel only) at the 256 8-bit codes: the table the frame
+/// kernel's 8-bit route reads before it mixes channels
+/// (`shaders/pipeline.wgsl`). CPU twin of `grade_channels` in grade.wgsl:
+/// the camera decode of a scene-referred look; the sRGB decode when video
+/// mode's linear-light primaries are a matrix; else exposure, then the
+/// CDL's slope / offset / power. `scene` is the look's `Look::scene()`.
+fn channel_table(look: &Look, scene: Option<&SceneTransforms>) -> Vec<[f32; 4]> {
+    (0..256)
+        .map(|code| {
+            let v = code as f32 / 255.0;
+            let [r, g, b] = match scene {
+                Some(scene) => [scene.input.decode(v); 3],
+                None if !look.primary.linear_is_gain() => [Transfer::Srgb.decode(v); 3],
+                None => look
+                    .cdl
+                    .apply_sop(apply_exposure([v; 3], look.primary.exposure)),
+            };
+            [r, g, b, 0.0]
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -230,21 +230,23 @@ fn grid_buffer(
 const REFINE_TEXEL_BYTES: u64 = 4 * 16;
 
 impl KeyPass {
+    /// The pass's bind-group layout (held to its WGSL by `tests/shaders.rs`).
+    pub fn layout() -> Vec<wgpu::BindGroupLayoutEntry> {
+        vec![
+            super::bindings::unfilterable_texture_array(0),
+            super::bindings::uniform(1, wgpu::ShaderStages::COMPUTE),
+            super::bindings::storage_buffer(2, false),
+            super::bindings::unfilterable_texture(3),
+            super::bindings::storage_buffer(4, false),
+            super::bindings::storage_texture_write(5, MASK_FORMAT),
+            super::bindings::storage_buffer(6, false),
+            super::bindings::storage_buffer(7, false),
+        ]
+    }
+
     pub fn new(device: &wgpu::Device) -> KeyPass {
-        let (layout, pipeline_layout) = super::single_group_layout(
-            device,
-            "mask keying",
-            &[
-                super::bindings::unfilterable_texture_array(0),
-                super::bindings::uniform(1, wgpu::ShaderStages::COMPUTE),
-                super::bindings::storage_buffer(2, false),
-                super::bindings::unfilterable_texture(3),
-                super::bindings::storage_buffer(4, false),
-                super::bindings::storage_texture_write(5, MASK_FORMAT),
-                super::bindings::storage_buffer(6, false),
-                super::bindings::storage_buffer(7, false),
-            ],
-        );
+        let (layout, pipeline_layout) =
+            super::single_group_layout(device, "mask keying", &Self::layout());
         KeyPass {
             steps: None,
             pipeline_layout,

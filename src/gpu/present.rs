@@ -214,20 +214,22 @@ pub fn letterbox(picture: (u32, u32), window: (u32, u32)) -> [f32; 4] {
 }
 
 impl PresentPass {
+    /// The pass's bind-group layout (held to its WGSL by `tests/shaders.rs`).
+    pub fn layout() -> Vec<wgpu::BindGroupLayoutEntry> {
+        vec![
+            bindings::texture(0, wgpu::ShaderStages::FRAGMENT),
+            bindings::sampler(1),
+            bindings::uniform(2, wgpu::ShaderStages::FRAGMENT),
+            bindings::texture(3, wgpu::ShaderStages::FRAGMENT),
+            bindings::texture(4, wgpu::ShaderStages::FRAGMENT),
+            bindings::fragment_storage_buffer(5),
+        ]
+    }
+
     pub fn new(device: &wgpu::Device, surface_format: wgpu::TextureFormat) -> PresentPass {
         let module = super::shader!(device, "present.wgsl");
-        let (layout, pipeline_layout) = super::single_group_layout(
-            device,
-            "present",
-            &[
-                bindings::texture(0, wgpu::ShaderStages::FRAGMENT),
-                bindings::sampler(1),
-                bindings::uniform(2, wgpu::ShaderStages::FRAGMENT),
-                bindings::texture(3, wgpu::ShaderStages::FRAGMENT),
-                bindings::texture(4, wgpu::ShaderStages::FRAGMENT),
-                bindings::fragment_storage_buffer(5),
-            ],
-        );
+        let (layout, pipeline_layout) =
+            super::single_group_layout(device, "present", &Self::layout());
         let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
             label: Some("present"),
             layout: Some(&pipeline_layout),

@@ -118,19 +118,21 @@ pub struct ScopePass {
 }
 
 impl ScopePass {
+    /// The pass's bind-group layout (held to its WGSL by `tests/shaders.rs`).
+    pub fn layout() -> Vec<wgpu::BindGroupLayoutEntry> {
+        vec![
+            bindings::unfilterable_texture(0),
+            bindings::uniform(1, wgpu::ShaderStages::COMPUTE),
+            bindings::storage_buffer(2, false),
+            bindings::storage_texture_write(3, IMAGE_FORMAT),
+            bindings::storage_buffer(4, false),
+        ]
+    }
+
     pub fn new(device: &wgpu::Device) -> ScopePass {
         let module = super::shader!(device, "scopes.wgsl");
-        let (layout, pipeline_layout) = super::single_group_layout(
-            device,
-            "scopes",
-            &[
-                bindings::unfilterable_texture(0),
-                bindings::uniform(1, wgpu::ShaderStages::COMPUTE),
-                bindings::storage_buffer(2, false),
-                bindings::storage_texture_write(3, IMAGE_FORMAT),
-                bindings::storage_buffer(4, false),
-            ],
-        );
+        let (layout, pipeline_layout) =
+            super::single_group_layout(device, "scopes", &Self::layout());
         let pipeline = |entry: &str| {
             device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                 label: Some(entry),

@@ -151,6 +151,20 @@ pub struct Cdl {
 }
 
 impl Cdl {
+    /// ASC CDL v1.2's slope / offset / power, per channel (the part
+    /// before saturation; `reference::apply_cdl` is the whole CDL).
+    pub fn apply_sop(&self, rgb: [f32; 3]) -> [f32; 3] {
+        let (lo, hi) = self.bounds();
+        [0, 1, 2].map(|c| {
+            let v = (rgb[c] * self.slope[c] + self.offset[c]).clamp(lo, hi);
+            if v >= 0.0 {
+                v.powf(self.power[c])
+            } else {
+                v
+            }
+        })
+    }
+
     /// The range the CDL clips to: [0, 1] when it clamps (ASC CDL v1.2) and
     /// does something; an identity CDL is no operator at all, so a look
     /// without one passes highlights and negative values untouched.

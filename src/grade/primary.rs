@@ -13,6 +13,7 @@
 
 use super::gamut::{bradford, invert, mul, Gamut, Mat3, IDENTITY};
 use super::keys::rgb;
+use super::transfer::Transfer;
 use serde::{Deserialize, Serialize};
 
 /// Primary corrections. Exposure, temperature, tint and saturation act in
@@ -207,6 +208,13 @@ pub fn apply_lift_gamma_gain(rgb: [f32; 3], primary: &Primary) -> [f32; 3] {
         out[c] = v.abs().powf(exponent).copysign(v);
     }
     out
+}
+
+/// Exposure in stops on a display-encoded signal: decode to linear light,
+/// multiply by 2^stops, encode again.
+pub fn apply_exposure(rgb: [f32; 3], stops: f32) -> [f32; 3] {
+    let gain = stops.exp2();
+    rgb.map(|c| Transfer::Srgb.encode(Transfer::Srgb.decode(c) * gain))
 }
 
 #[cfg(test)]

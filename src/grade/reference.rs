@@ -1,17 +1,17 @@
 //! CPU reference of the grade: plain f32, one function per operation, each
 //! mirrored by a function of the same name in `shaders/grade.wgsl`.
 //!
-//! Tests compare the GPU against it. Besides them, it runs where a look is
-//! evaluated on the CPU rather than per pixel of a frame: when a look
-//! changes (the 8-bit route's per-channel table, [`channel_table`];
-//! whether a grey source stays grey, [`keeps_grey`]), when `look export`
-//! bakes a .cube and when Color Match fits a grade. The frame loop never
-//! calls it per frame.
+//! Tests compare the GPU against it. Besides them, it evaluates a whole
+//! look on the CPU where no frame is graded: whether a grey source stays
+//! grey ([`keeps_grey`], when a render starts), `look export`'s .cube bake
+//! and Color Match's fit. The live path does not call it: the kernel's
+//! 8-bit table is made by `gpu::grade` from the operators' own functions
+//! (`primary::apply_exposure`, `Cdl::apply_sop`).
 
 use super::atmosphere::AtmosphereGrid;
 use super::gamut::{invert, mul_vec, Gamut, Mat3};
 use super::look::{Cdl, Look};
-use super::primary::{apply_contrast, apply_lift_gamma_gain, linear_matrix};
+use super::primary::{apply_contrast, apply_exposure, apply_lift_gamma_gain, linear_matrix};
 use super::refine::{refined, RefineGrid};
 use super::secondary::{secondary_linear, Secondary, SecondaryWeights, AP1_LUMA};
 use super::transfer::Transfer;
@@ -32,16 +32,9 @@ pub fn linear_to_srgb(v: f32) -> f32 {
     Transfer::Srgb.encode(v)
 }
 
-/// Exposure in stops on a display-encoded signal: decode to linear light,
-/// multiply by 2^stops, encode again.
-pub fn apply_exposure(rgb: [f32; 3], stops: f32) -> [f32; 3] {
-    let gain = stops.exp2();
-    rgb.map(|c| linear_to_srgb(srgb_to_linear(c) * gain))
-}
-
 /// The linear-light primaries of a video-mode look on a display-encoded
 /// signal: sRGB decode, the matrix of `primary::linear_matrix` in Rec. 709
-/// RGB, sRGB encode. With only exposure set this is [`apply_exposure`].
+/// RGB, sRGB encode. With only exposure set this is `primary::apply_exposure`.
 pub fn apply_linear_primaries(rgb: [f32; 3], matrix: &Mat3) -> [f32; 3] {
     let linear = rgb.map(|c| f64::from(srgb_to_linear(c)));
     mul_vec(matrix, linear).map(|c| linear_to_srgb(c as f32))
@@ -57,43 +50,9 @@ pub fn apply_linear_primaries(rgb: [f32; 3], matrix: &Mat3) -> [f32; 3] {
 /// unchanged.
 pub fn apply_cdl(rgb: [f32; 3], cdl: &Cdl) -> [f32; 3] {
     let (lo, hi) = cdl.bounds();
-    let sop = apply_sop(rgb, cdl);
+    let sop = cdl.apply_sop(rgb);
     let luma = sop[0] * REC709_LUMA[0] + sop[1] * REC709_LUMA[1] + sop[2] * REC709_LUMA[2];
     sop.map(|c| (luma + cdl.saturation * (c - luma)).clamp(lo, hi))
-}
-
-/// The slope / offset / power part of [`apply_cdl`], per channel.
-pub fn apply_sop(rgb: [f32; 3], cdl: &Cdl) -> [f32; 3] {
-    let (lo, hi) = cdl.bounds();
-    [0, 1, 2].map(|c| {
-        let v = (rgb[c] * cdl.slope[c] + cdl.offset[c]).clamp(lo, hi);
-        if v >= 0.0 {
-            v.powf(cdl.power[c])
-        } else {
-            v
-        }
-    })
-}
-
-/// The per-channel part of the grade (each output channel depends on the
-/// same input channel only) at the 256 8-bit codes: the table the frame
-/// kernel's 8-bit route reads before it mixes channels
-/// (`shaders/pipeline.wgsl`). CPU twin of `grade_channels` in grade.wgsl:
-/// the camera decode of a scene-referred look; the sRGB decode when video
-/// mode's linear-light primaries are a matrix; else exposure, then the
-/// CDL's slope / offset / power. `scene` is the look's `Look::scene()`.
-pub fn channel_table(look: &Look, scene: Option<&SceneTransforms>) -> Vec<[f32; 4]> {
-    (0..256)
-        .map(|code| {
-            let v = code as f32 / 255.0;
-            let [r, g, b] = match scene {
-                Some(scene) => [scene.input.decode(v); 3],
-                None if !look.primary.linear_is_gain() => [srgb_to_linear(v); 3],
-                None => apply_sop(apply_exposure([v; 3], look.primary.exposure), &look.cdl),
-            };
-            [r, g, b, 0.0]
-        })
-        .collect()
 }
 
 /// The whole grade of one pixel. Video mode (no `[input]`/`[output]`):

@@ -11,6 +11,8 @@
 #[cfg(feature = "window")]
 pub mod operator;
 #[cfg(feature = "window")]
+pub mod present_driver;
+#[cfg(feature = "window")]
 pub mod reference;
 #[cfg(feature = "window")]
 pub mod window;

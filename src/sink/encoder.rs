@@ -246,7 +246,7 @@ impl Encoder {
     /// and waits for ffmpeg to finish the file.
     pub fn finish(mut self) -> Result<Option<u64>, String> {
         let fed = self.feed.take().map_or(Ok(None), EncoderFeed::close);
-        self.process.finish()?;
+        self.process.finish().map_err(|e| e.to_string())?;
         fed.map_err(|e| e.0)
     }
 

@@ -6,7 +6,9 @@ use neurograde::frame::{Frame, FrameId, PixelFormat, YuvEncoding};
 use neurograde::gpu::grade::GradeUniforms;
 use neurograde::gpu::{FramePipeline, GpuContext, OutputFormat, ReadbackQueue};
 use neurograde::grade::Look;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 use std::time::Instant;
 
 /// A fetched footage file; fails with the fix when the set-up has not run.
@@ -397,4 +399,96 @@ pub fn colour_science(script: &str, input: &str) -> String {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "colour-science failed");
     String::from_utf8(out.stdout).unwrap()
+}
+
+// ---- processes and the files they write (trust, recording)
+
+/// ffprobe's `entries` (e.g. `stream=codec_type`) as `key=value` lines.
+pub fn probe(path: &Path, entries: &str) -> String {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            entries,
+            "-of",
+            "default=nw=1",
+        ])
+        .arg(path)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The frames ffmpeg decodes from `path`, or `None` when it reports any
+/// error (a truncated or damaged file).
+pub fn decoded_frames(path: &Path) -> Option<u64> {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
+        .args(["-show_entries", "stream=nb_read_frames", "-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .unwrap();
+    let errors = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() || !errors.trim().is_empty() {
+        return None;
+    }
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}
+
+/// How long a video plays, in seconds (its container's duration).
+pub fn duration_s(path: &Path) -> f64 {
+    probe(path, "format=duration")
+        .trim()
+        .strip_prefix("duration=")
+        .and_then(|d| d.parse().ok())
+        .unwrap_or_else(|| panic!("{}: no duration", path.display()))
+}
+
+/// Files in `dir` that are partial writes (`.NAME.PID.partial.EXT`).
+pub fn partials(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".partial."))
+        .collect()
+}
+
+pub fn spawn(args: &[&str]) -> Child {
+    bin()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+pub fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{name}");
+}
+
+/// Sends `name` after `after` (unless the command ended first), then waits:
+/// the exit code and stderr.
+pub fn interrupt(child: Child, name: &str, after: Duration) -> (Option<i32>, String) {
+    let start = Instant::now();
+    let mut child = child;
+    while start.elapsed() < after {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if child.try_wait().unwrap().is_none() {
+        signal(&child, name);
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
