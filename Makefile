@@ -20,11 +20,12 @@ demo: setup
 
 ## Unit and integration tests (GPU tests run on Mesa's lavapipe without a GPU),
 ## a short fuzz run of every parser of outside input (MIDI, OSC, LUTs, CDL,
-## looks), and a 45-second soak of the live loop with everything moving.
+## looks, mask expressions, picture headers), and a 45-second soak of the
+## live loop with everything moving.
 test: setup
 	$(CARGO) run --quiet -- models fetch --with rvm
 	$(CARGO) test --all-targets
-	scripts/fuzz 20
+	scripts/fuzz 16
 	NEUROGRADE_BIN=target/debug/neurograde scripts/soak 45 640x360
 
 ## Criterion benches of the grade pass (1080p, 4K) and of each analysis

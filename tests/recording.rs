@@ -67,7 +67,7 @@ fn a_live_recording_under_load_costs_the_picture_little_keeps_real_time_and_stop
     let timed = |sink: &str, name: &str| {
         let json = dir.path().join(name);
         let mut line = args(sink, &json);
-        line.extend(["--duration".into(), "8".into()]);
+        line.extend(["--duration".into(), "5".into()]);
         let line: Vec<&str> = line.iter().map(String::as_str).collect();
         let o = neurograde(&line);
         assert_eq!(o.code, 0, "{}", o.stderr);
@@ -76,12 +76,12 @@ fn a_live_recording_under_load_costs_the_picture_little_keeps_real_time_and_stop
     let null = timed("null", "null.json");
     let video = dir.path().join("recorded.mp4");
     let recorded = timed(&format!("file:{}", video.display()), "recorded.json");
-    // Stopped by Ctrl-C after 5 s, still under load.
+    // Stopped by Ctrl-C after 4 s, still under load.
     let stopped_video = dir.path().join("stopped.mkv");
     let stopped_json = dir.path().join("stopped.json");
     let line = args(&format!("file:{}", stopped_video.display()), &stopped_json);
     let child = spawn(&line.iter().map(String::as_str).collect::<Vec<_>>());
-    std::thread::sleep(Duration::from_secs(5));
+    std::thread::sleep(Duration::from_secs(4));
     let signalled = Instant::now();
     let (code, stderr) = interrupt(child, "INT", Duration::ZERO);
     let stop_s = signalled.elapsed().as_secs_f64();

@@ -39,7 +39,14 @@ fuzz_target!(|bytes: &[u8]| {
                 panic!("a 3D LUT came back 1D");
             };
             assert_eq!(again.size, l.size);
-            assert_eq!(again.title.trim(), cube_title(&l.title).trim());
+            // Resolve's shaped form has no TITLE keyword: the title is
+            // written as a comment there, and a comment is not read back.
+            let title = if l.shaper.is_some() {
+                String::new()
+            } else {
+                cube_title(&l.title)
+            };
+            assert_eq!(again.title.trim(), title.trim());
             assert_eq!(
                 (again.domain_min, again.domain_max),
                 (l.domain_min, l.domain_max)
