@@ -475,7 +475,13 @@ fn grade_mix_at(rgb: vec3<f32>, uv: vec2<f32>, guide: vec3<f32>) -> vec3<f32> {
     if SECONDARIES == 0u && ATMOSPHERE == 0u {
         return grade_mix(rgb);
     }
-    var working = grade_mix_working(rgb);
+    return grade_finish(grade_mix_working(rgb), uv, guide);
+}
+
+// A graded working-space value at `uv` to the display: the secondaries,
+// the haze, then display_out. CPU twin: Grader::finishing.
+fn grade_finish(graded: vec3<f32>, uv: vec2<f32>, guide: vec3<f32>) -> vec3<f32> {
+    var working = graded;
     if SECONDARIES > 0u {
         working = apply_secondaries(working, uv, guide);
     }
@@ -485,10 +491,41 @@ fn grade_mix_at(rgb: vec3<f32>, uv: vec2<f32>, guide: vec3<f32>) -> vec3<f32> {
     return display_out(working);
 }
 
+// A table entry's three codes from its two words: red and green in 21
+// bits, blue in 22 (`pack_lut` in src/gpu/grade.rs).
+fn unpack_codes(w: vec2<u32>) -> vec3<u32> {
+    return vec3<u32>(w.x & 0x1fffffu, (w.x >> 21u) | ((w.y & 0x3ffu) << 11u), w.y >> 10u);
+}
+
 fn lut_at(l: LutParams, r: u32, g: u32, b: u32) -> vec3<f32> {
-    let w = lut_table[l.base + (b * l.size + g) * l.size + r];
-    let code = vec3<u32>(w.x & 0x1fffffu, (w.x >> 21u) | ((w.y & 0x3ffu) << 11u), w.y >> 10u);
+    let code = unpack_codes(lut_table[l.base + (b * l.size + g) * l.size + r]);
     return l.code_min.rgb + vec3<f32>(code) * l.code_step.rgb;
+}
+
+// The tetrahedron of a lattice cell that holds a point `d` (its fractions
+// from the low corner `lo`): its two inner corners and the weights of the
+// low corner, those two and the high corner. Chosen by the order of the
+// fractional parts (the same six cases as ffmpeg's lut3d and
+// Lut3d::apply), without branches: on a SIMD rasteriser every branch would
+// run for every lane. From the low corner the path steps along the axis of
+// the largest fraction, then the middle one, to the high corner. Where
+// fractions tie, the vertex that becomes ambiguous has weight zero, so
+// either choice is exact.
+struct Tetrahedron {
+    p1: vec3<u32>,
+    p2: vec3<u32>,
+    weights: vec4<f32>,
+}
+
+fn tetrahedron(lo: vec3<u32>, hi: vec3<u32>, d: vec3<f32>) -> Tetrahedron {
+    let d_max = max(max(d.x, d.y), d.z);
+    let d_min = min(min(d.x, d.y), d.z);
+    let d_mid = d.x + d.y + d.z - d_max - d_min;
+    return Tetrahedron(
+        select(lo, hi, d == vec3<f32>(d_max)),
+        select(hi, lo, d == vec3<f32>(d_min)),
+        vec4<f32>(1.0 - d_max, d_max - d_mid, d_mid - d_min, d_min),
+    );
 }
 
 // The creative LUT, in the working space.
@@ -542,18 +579,8 @@ fn sample_lut(rgb: vec3<f32>, l: LutParams, mode: u32) -> vec3<f32> {
         let x11 = mix(lut_at(l, lo.x, hi.y, hi.z), c111, d.x);
         return mix(mix(x00, x10, d.y), mix(x01, x11, d.y), d.z);
     }
-    // The tetrahedron is chosen by the order of the fractional parts (the
-    // same six cases as ffmpeg's lut3d and Lut3d::apply), without branches:
-    // on a SIMD rasteriser every branch would run for every lane. From the
-    // low corner the path steps along the axis of the largest fraction, then
-    // the middle one, to the high corner. Where fractions tie, the vertex
-    // that becomes ambiguous has weight zero, so either choice is exact.
-    let d_max = max(max(d.x, d.y), d.z);
-    let d_min = min(min(d.x, d.y), d.z);
-    let d_mid = d.x + d.y + d.z - d_max - d_min;
-    let p1 = select(lo, hi, d == vec3<f32>(d_max));
-    let p2 = select(hi, lo, d == vec3<f32>(d_min));
-    return (1.0 - d_max) * c000 + (d_max - d_mid) * lut_at(l, p1.x, p1.y, p1.z) + (d_mid - d_min) * lut_at(l, p2.x, p2.y, p2.z) + d_min * c111;
+    let t = tetrahedron(lo, hi, d);
+    return t.weights.x * c000 + t.weights.y * lut_at(l, t.p1.x, t.p1.y, t.p1.z) + t.weights.z * lut_at(l, t.p2.x, t.p2.y, t.p2.z) + t.weights.w * c111;
 }
 
 fn grade_pixel(rgb: vec3<f32>, uv: vec2<f32>, guide: vec3<f32>) -> vec3<f32> {

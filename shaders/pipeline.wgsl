@@ -11,7 +11,8 @@
 // part of the grade (grade_channels) at the 256 possible codes is a table,
 // made on the CPU when the look changes (reference::channel_table: 768
 // evaluations a look), and each pixel reads its three values from it, then
-// mixes channels (grade_mix). On a CPU rasteriser (lavapipe) transcendental
+// mixes channels (grade_mix); on the baked path (bake.wgsl) the table gives
+// each code's place on the look's lattice. On a CPU rasteriser (lavapipe) transcendental
 // maths per pixel is most of the cost. (The table used to be baked by a
 // small GPU pass: lavapipe compiles a small shader again for every new
 // value of the uniforms it can fold in and keeps every variant, so each
@@ -19,7 +20,7 @@
 // Quantisation is WGSL's pack*unorm rounding, mirrored in
 // src/grade/reference.rs. Defocus and skin smoothing (filters.wgsl) happen
 // on the decoded pixel before the grade. Paired with src/gpu/pipeline.rs;
-// composed after ingest.wgsl, grade.wgsl and filters.wgsl.
+// composed after ingest.wgsl, grade.wgsl, filters.wgsl and bake.wgsl.
 
 override OUT_FORMAT: u32 = 0u;
 
@@ -35,9 +36,15 @@ override OUT_FORMAT: u32 = 0u;
 
 // The graded value of 8-bit codes: exact, since the table holds the
 // per-channel part evaluated at exactly these codes.
+// On the baked path (bake.wgsl) the table holds the codes' lattice
+// positions instead, the shaper at the 256 codes.
 fn graded_codes(codes: vec3<u32>, x: u32, y: u32) -> vec4<f32> {
     let c = vec3<f32>(channel_lut[codes.r].x, channel_lut[codes.g].y, channel_lut[codes.b].z);
-    return vec4<f32>(grade_mix_at(c, pixel_uv(x, y), vec3<f32>(codes) / 255.0), 1.0);
+    let guide = vec3<f32>(codes) / 255.0;
+    if BAKED != 0u {
+        return vec4<f32>(baked_grade(c, pixel_uv(x, y), guide), 1.0);
+    }
+    return vec4<f32>(grade_mix_at(c, pixel_uv(x, y), guide), 1.0);
 }
 
 // Whether a filter changes the pixel before the grade (skin smoothing or
@@ -69,7 +76,7 @@ fn graded_pixel(x: u32, y: u32) -> vec4<f32> {
             c = vec4<f32>(softened(c.rgb, x, y, amount), c.a);
         }
     }
-    return vec4<f32>(grade_pixel(c.rgb, uv, guide), c.a);
+    return vec4<f32>(look_pixel(c.rgb, uv, guide), c.a);
 }
 
 fn store_packed(p: u32, c: vec4<f32>) {

@@ -17,6 +17,7 @@ use crate::engine::render::{frame_loop, LoopSettings};
 use crate::engine::ring::frame_ring;
 use crate::engine::stats::RunReport;
 use crate::engine::{conclude, start_source, EngineError};
+use crate::gpu::bake::GradePath;
 use crate::gpu::GpuContext;
 use crate::grade::reference::keeps_grey;
 use crate::grade::Look;
@@ -77,6 +78,8 @@ pub struct RunOptions {
     pub control: ControlOptions,
     /// Log the frame rate and latency of every stretch this long (soaks).
     pub stats_every: Option<std::time::Duration>,
+    /// Exact or baked grading (`gpu::bake`).
+    pub grade_path: GradePath,
 }
 
 impl RunOptions {
@@ -89,6 +92,7 @@ impl RunOptions {
             analysis: self.analysis.clone(),
             control: self.control.clone(),
             stats_every: self.stats_every,
+            grade_path: self.grade_path,
         }
     }
 }
@@ -492,6 +496,7 @@ fn offline(
         analysis,
         control: ControlOptions::default(),
         stats_every: None,
+        grade_path: GradePath::Exact,
     };
     let mut driver = ReadbackDriver::new(&ctx, sink, OFFLINE_READBACK_DEPTH);
     let result = frame_loop(

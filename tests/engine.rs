@@ -31,6 +31,7 @@ fn options(size: Size, fps: f64, frames: Option<u64>, fast: bool) -> RunOptions 
         analysis: Default::default(),
         control: Default::default(),
         stats_every: None,
+        grade_path: Default::default(),
     }
 }
 

@@ -334,13 +334,15 @@ fn exposure_aids_paint_what_the_cpu_reference_paints() {
 /// Keys as an operator presses them (xdotool into the virtual display):
 /// `S` grabs a still (graded and ungraded, full resolution, with the
 /// look), `D` shows the picture side by side with the ungraded source.
+/// Exact grading, so the still can be held to the CPU reference (a live
+/// run on lavapipe would otherwise grade from the look's lattice).
 #[test]
 fn operator_keys_grab_a_still_and_compare_side_by_side() {
     let dir = tempfile::tempdir().unwrap();
     let stills = dir.path().join("stills");
     let shot = dir.path().join("compare.png");
     let script = r#"
-"$1" run --source "file:$2" --look "$3" --sink window --frames 50 --no-vsync --stills "$4" --screenshot "$5" &
+"$1" run --source "file:$2" --look "$3" --sink window --frames 50 --no-vsync --stills "$4" --screenshot "$5" --grade-path exact &
 engine=$!
 window=$(xdotool search --sync --name neurograde | head -1)
 sleep 2

@@ -84,6 +84,7 @@ fn every_shader_file_is_used() {
     assert_eq!(
         names,
         [
+            "bake.wgsl",
             "bilinear.wgsl",
             "denoise.wgsl",
             "downscale.wgsl",
@@ -210,7 +211,7 @@ fn bindings_match(pass: &str, wgsl: &str, routes: &[(&str, Vec<wgpu::BindGroupLa
 #[test]
 fn every_pass_binds_what_its_wgsl_declares() {
     use neurograde::gpu::display::DisplayShader;
-    use neurograde::gpu::pipeline::{frame_kernel_layout, frame_kernel_wgsl};
+    use neurograde::gpu::pipeline::{bake_layout, frame_kernel_layout, frame_kernel_wgsl};
     use neurograde::gpu::{denoise, downscale, masks, present, scopes};
     let kernel = frame_kernel_wgsl(&DisplayShader::identity());
     bindings_match(
@@ -219,9 +220,10 @@ fn every_pass_binds_what_its_wgsl_declares() {
         &[
             ("packed", frame_kernel_layout(true)),
             ("texture", frame_kernel_layout(false)),
+            ("live bake", bake_layout()),
         ],
     );
-    assert_eq!(wgsl_bindings(&kernel).len(), 12);
+    assert_eq!(wgsl_bindings(&kernel).len(), 14);
     bindings_match(
         "mask keying",
         masks::KEY_PASS_WGSL,

@@ -8,6 +8,7 @@ use clap::Args;
 use neurograde::analysis::AnalysisMode;
 use neurograde::control::ControlReport;
 use neurograde::frame::{FrameRate, Size};
+use neurograde::gpu::bake::GradePath;
 use neurograde::launch::{self, RunOptions, WindowOptions};
 use neurograde::monitor::display_available;
 use neurograde::output;
@@ -22,6 +23,14 @@ enum MaskViewArg {
     Tint,
     Matte,
     Outline,
+}
+
+/// `--grade-path`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum GradePathArg {
+    Auto,
+    Exact,
+    Baked,
 }
 
 /// How the operator view starts comparing.
@@ -75,6 +84,13 @@ pub struct RunArgs {
     /// the run goes (long runs, soaks).
     #[arg(long, value_name = "SECS")]
     stats_every: Option<f64>,
+    /// How the look is evaluated: exact (per pixel), baked (the look's
+    /// colour part as a 65-point lattice made on the GPU when the look
+    /// changes, one lookup a pixel; the report gives its measured error),
+    /// or auto (baked for a live run on a CPU rasteriser, exact on a GPU
+    /// and with --fast).
+    #[arg(long, value_name = "PATH", default_value = "auto")]
+    grade_path: GradePathArg,
     /// Write the run's figures (fps, latency percentiles, drops) as JSON here.
     #[arg(long, value_name = "P")]
     stats_json: Option<PathBuf>,
@@ -284,6 +300,11 @@ pub fn run(args: RunArgs, shutdown: &Shutdown) -> Result<()> {
         file: args.file.options(),
         analysis: args.analysis_settings.options(&config, analysis_mode)?,
         stats_every,
+        grade_path: match args.grade_path {
+            GradePathArg::Auto => GradePath::Auto,
+            GradePathArg::Exact => GradePath::Exact,
+            GradePathArg::Baked => GradePath::Baked,
+        },
     };
     run_files(&args, &options).check()?;
     let report = launch::run(options, shutdown.stop_flag())?;

@@ -27,6 +27,7 @@ use crate::auto::follow::Correction;
 use crate::auto::live::{with_correction, LiveAssist};
 use crate::control::{ControlLink, ControlOptions};
 use crate::frame::Frame;
+use crate::gpu::bake::GradePath;
 use crate::gpu::grade::GradeUniforms;
 use crate::gpu::{FramePipeline, GpuContext, GpuError};
 use crate::grade::Look;
@@ -54,6 +55,8 @@ pub struct LoopSettings {
     pub control: ControlOptions,
     /// Log the frame rate and latency of every stretch this long.
     pub stats_every: Option<std::time::Duration>,
+    /// Exact or baked grading (`src/gpu/bake.rs`).
+    pub grade_path: GradePath,
 }
 
 /// The grade a render loop uses; see the module comment.
@@ -270,6 +273,7 @@ pub fn frame_loop(
     on_frame: &mut dyn FnMut(u64),
 ) -> Result<(Stats, bool), EngineError> {
     let mut pipeline = FramePipeline::new(ctx);
+    pipeline.set_grade_path(ctx, settings.grade_path, settings.live);
     let mut grade = LiveGrade::start(ctx, &mut pipeline, settings, consumer.waker())?;
     let mut analysis = AnalysisLink::start(ctx, &settings.analysis)?;
     let mut stats = Stats::new().logging_every(settings.stats_every);
@@ -374,6 +378,7 @@ pub fn frame_loop(
     if let Some(link) = analysis {
         stats.set_analysis(link);
     }
+    stats.set_grade_path(pipeline.path_report(), grade.look());
     grade.finish(&mut stats);
     result.map(|()| (stats, stopped))
 }

@@ -13,13 +13,19 @@ use super::analysis_link::{AnalysisLink, AnalysisReport, FrameAnalysis};
 use super::output::RecordingReport;
 use super::ring::DropCounters;
 use crate::control::{ControlLink, ControlReport};
+use crate::gpu::bake::PathReport;
 use crate::gpu::AdapterSummary;
+use crate::grade::bake::{live_bake_error, test_colours, BakeError, LIVE_SIZE};
+use crate::grade::Look;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 pub use crate::latency::{latency_of, LatencyMs};
+
+/// Test colours the baked path's error is measured on at the end of a run.
+const BAKE_ERROR_COLOURS: usize = 20_000;
 
 pub struct Stats {
     started: Instant,
@@ -33,6 +39,30 @@ pub struct Stats {
     control: Option<ControlReport>,
     interval: Option<Interval>,
     retouching: Vec<String>,
+    grade_path: Option<GradePathReport>,
+}
+
+/// Which path graded the run's frames (`gpu::bake`), with the baked path's
+/// measured error.
+#[derive(Debug, Clone, Serialize)]
+pub struct GradePathReport {
+    #[serde(flatten)]
+    pub frames: PathReport,
+    /// The run's last look: its live lattice against its exact grade
+    /// (secondaries aside), when frames were baked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bake_error: Option<BakeErrors>,
+}
+
+/// The bake's error on two sets of colours.
+#[derive(Debug, Clone, Serialize)]
+pub struct BakeErrors {
+    /// A grid of pixels of the run's newest baked picture (sampled once a
+    /// second): what this footage shows.
+    pub picture: BakeError,
+    /// Colours a camera records of ordinary scenes in the look's input
+    /// encoding: what other footage may show.
+    pub test_colours: BakeError,
 }
 
 /// The figures of the current stretch of a run, logged and reset every
@@ -114,6 +144,9 @@ pub struct RunReport {
     /// A live recording: frames in the file, left out, seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recording: Option<RecordingReport>,
+    /// Exact or baked grading, and the bake's error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grade_path: Option<GradePathReport>,
     /// Every frame's analysis (`neurograde analyze`).
     #[serde(skip)]
     pub analysis_frames: Vec<FrameAnalysis>,
@@ -133,6 +166,7 @@ impl Stats {
             control: None,
             interval: None,
             retouching: Vec::new(),
+            grade_path: None,
         }
     }
 
@@ -145,6 +179,19 @@ impl Stats {
             latency_us: self.latency_us.clone(),
         });
         self
+    }
+
+    /// Which path graded the run's frames; the error of `look`'s lattice
+    /// (the run's last) is measured here when frames were baked.
+    pub fn set_grade_path(&mut self, frames: PathReport, look: &Look) {
+        let bake_error = frames
+            .lattice
+            .filter(|_| frames.baked_frames > 0)
+            .map(|bake| BakeErrors {
+                picture: live_bake_error(look, bake, &frames.picture_colours),
+                test_colours: live_bake_error(look, bake, &test_colours(look, BAKE_ERROR_COLOURS)),
+            });
+        self.grade_path = Some(GradePathReport { frames, bake_error });
     }
 
     /// What the run's looks changed in how people look.
@@ -233,6 +280,7 @@ impl Stats {
             control: self.control,
             recording: None,
             retouching: self.retouching,
+            grade_path: self.grade_path,
         }
     }
 }
@@ -264,10 +312,34 @@ impl RunReport {
         } else {
             format!(" | RETOUCHED: {}", self.retouching.join("; "))
         };
+        let path = match &self.grade_path {
+            Some(p) => format!(" | {}", p.summary()),
+            None => String::new(),
+        };
         format!(
-            "{count} | capture->ready latency p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms | dropped {} (ring full {}, superseded {}){retouching}",
+            "{count} | capture->ready latency p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms | dropped {} (ring full {}, superseded {}){path}{retouching}",
             l.p50, l.p95, l.p99, self.dropped.total, self.dropped.ring_full, self.dropped.superseded
         )
+    }
+}
+
+impl GradePathReport {
+    /// One line: which path, and the bake's error.
+    pub fn summary(&self) -> String {
+        let f = &self.frames;
+        let baked = match &self.bake_error {
+            Some(e) => format!(
+                "baked ({LIVE_SIZE}-point lattice, {} bakes; from exact on the picture p99 {:.1}, max {:.1} 10-bit codes; on test colours p99 {:.1}, max {:.1})",
+                f.bakes, e.picture.p99, e.picture.max, e.test_colours.p99, e.test_colours.max
+            ),
+            None => "baked".to_string(),
+        };
+        let exact = format!("exact ({})", f.exact_because.unwrap_or("as asked"));
+        match (f.baked_frames, f.exact_frames) {
+            (0, _) => format!("grade path {exact}"),
+            (_, 0) => format!("grade path {baked}"),
+            (b, e) => format!("grade path {baked} for {b} frames, {exact} for {e}"),
+        }
     }
 }
 

@@ -30,6 +30,8 @@ pub struct GpuContext {
     /// and buffers may be both mapped and bound as storage, so readback can
     /// map the kernel's output directly instead of copying it first.
     pub direct_readback: bool,
+    /// The adapter is a CPU rasteriser (Mesa's lavapipe).
+    pub is_cpu: bool,
 }
 
 impl GpuContext {
@@ -97,6 +99,7 @@ impl GpuContext {
             queue,
             summary,
             direct_readback,
+            is_cpu: info.device_type == wgpu::DeviceType::Cpu,
         })
     }
 

@@ -11,6 +11,7 @@
 //! from `grade_pixel`. Beside the grade, [`downscale`] makes the small copy
 //! the analysis models see, and [`masks`] holds their masks as a texture.
 
+pub mod bake;
 pub mod denoise;
 pub mod device;
 pub mod display;

@@ -14,6 +14,7 @@
 //! WGSL function with a CPU twin. New colour operations are new functions
 //! called from `grade_pixel`.
 
+use super::bake::{GradePath, LiveLattice, PathReport};
 use super::denoise::{NoiseInput, NoisePass};
 use super::display::{DisplayResources, DisplayShader};
 use super::grade::{
@@ -24,6 +25,7 @@ use super::ingest::{input_buffer_size, upload, IngestUniforms};
 use super::masks::{KeyPass, MaskInput, MaskTexture};
 use super::{bindings, GpuContext, GpuError, OutputFormat, WORKING_FORMAT};
 use crate::frame::{Frame, PixelFormat};
+use crate::grade::bake::{LiveBake, LIVE_SIZE};
 use crate::grade::ocio::DisplayRendering;
 use crate::grade::Look;
 use crate::masks::MASK_CHANNELS;
@@ -43,6 +45,8 @@ pub const FRAME_KERNEL_WGSL: &str = concat!(
     "\n",
     include_str!("../../shaders/filters.wgsl"),
     "\n",
+    include_str!("../../shaders/bake.wgsl"),
+    "\n",
     include_str!("../../shaders/pipeline.wgsl"),
 );
 
@@ -61,14 +65,15 @@ struct KernelModule {
     display: DisplayResources,
     packed_layout: wgpu::PipelineLayout,
     texture_layout: wgpu::PipelineLayout,
+    /// The live bake's (`bake_lattice`).
+    bake_layout: wgpu::PipelineLayout,
 }
 
 impl KernelModule {
     fn new(
         ctx: &GpuContext,
         rendering: Option<Arc<DisplayRendering>>,
-        packed_group: &wgpu::BindGroupLayout,
-        texture_group: &wgpu::BindGroupLayout,
+        groups: &KernelGroups,
     ) -> Result<KernelModule, GpuError> {
         let shader = match &rendering {
             Some(r) => DisplayShader::of(r)?,
@@ -88,8 +93,9 @@ impl KernelModule {
             })
         };
         Ok(KernelModule {
-            packed_layout: layout("frame kernel (packed)", packed_group),
-            texture_layout: layout("frame kernel (texture)", texture_group),
+            packed_layout: layout("frame kernel (packed)", &groups.packed),
+            texture_layout: layout("frame kernel (texture)", &groups.texture),
+            bake_layout: layout("live bake", &groups.bake),
             rendering,
             module,
             display,
@@ -103,6 +109,16 @@ impl KernelModule {
             _ => false,
         }
     }
+}
+
+/// Group 0's layouts of the module's entry points.
+struct KernelGroups {
+    /// `to_buffer`: its own resources with the packed output.
+    packed: wgpu::BindGroupLayout,
+    /// `to_texture`: with the working texture.
+    texture: wgpu::BindGroupLayout,
+    /// `bake_lattice`: the grade's uniforms and LUTs, the lattice to write.
+    bake: wgpu::BindGroupLayout,
 }
 
 /// Where the kernel stores the graded picture.
@@ -121,13 +137,19 @@ struct SizedResources {
 
 pub struct FramePipeline {
     kernel: KernelModule,
-    /// Group 0 of the kernel: its own resources, with the packed output or
-    /// the working texture.
-    packed_group: wgpu::BindGroupLayout,
-    texture_group: wgpu::BindGroupLayout,
-    /// One pipeline per input layout, output and LUT mode (for the
+    groups: KernelGroups,
+    /// One pipeline per input layout, output, variant and path (for the
     /// kernel's current module).
-    pipelines: HashMap<(PixelFormat, Target, KernelVariant), wgpu::ComputePipeline>,
+    pipelines: HashMap<(PixelFormat, Target, KernelVariant, u32), wgpu::ComputePipeline>,
+    /// The live bake's pipelines, per variant and lattice kind.
+    bake_pipelines: HashMap<(KernelVariant, LiveBake), wgpu::ComputePipeline>,
+    /// Whether the run's frames may take the baked path (why not), the
+    /// lattice it reads, and what each path graded so far.
+    baking: Result<(), &'static str>,
+    lattice: LiveLattice,
+    paths: PathReport,
+    /// LUT uploads so far (a re-bake follows a new LUT).
+    lut_uploads: u64,
     /// The per-channel grade at the 256 8-bit codes (see pipeline.wgsl).
     channel_lut: wgpu::Buffer,
     /// The table `channel_lut` holds (`None`: none uploaded yet).
@@ -154,6 +176,10 @@ pub struct FramePipeline {
 /// bind groups are made from; `tests/shaders.rs` holds every `@binding` of
 /// the kernel's WGSL to it.
 pub mod slot {
+    /// bake.wgsl `baked_lattice`: the look's live lattice.
+    pub const BAKED: u32 = 14;
+    /// bake.wgsl `lattice_out`: the same buffer, written by the bake.
+    pub const BAKED_OUT: u32 = 15;
     /// ingest.wgsl `src`: the frame's bytes.
     pub const INPUT: u32 = 0;
     /// ingest.wgsl `ingest`: the frame's size and layout.
@@ -194,6 +220,7 @@ pub fn frame_kernel_layout(packed: bool) -> Vec<wgpu::BindGroupLayoutEntry> {
         bindings::storage_buffer(slot::WEIGHTS, true),
         bindings::storage_buffer(slot::ATMOSPHERE, true),
         bindings::storage_buffer(slot::REFINE, true),
+        bindings::storage_buffer(slot::BAKED, true),
     ];
     if packed {
         entries.push(bindings::storage_buffer(slot::PACKED, false));
@@ -202,6 +229,17 @@ pub fn frame_kernel_layout(packed: bool) -> Vec<wgpu::BindGroupLayoutEntry> {
         entries.push(bindings::working_texture_write(slot::WORKING));
     }
     entries
+}
+
+/// The live bake's bind-group layout (`bake_lattice` in bake.wgsl).
+pub fn bake_layout() -> Vec<wgpu::BindGroupLayoutEntry> {
+    let compute = wgpu::ShaderStages::COMPUTE;
+    vec![
+        bindings::uniform(slot::LOOK, compute),
+        bindings::storage_buffer(slot::LUT, true),
+        bindings::uniform(slot::TRANSFORM, compute),
+        bindings::storage_buffer(slot::BAKED_OUT, false),
+    ]
 }
 
 fn uniform_buffer(device: &wgpu::Device, label: &str, size: usize) -> wgpu::Buffer {
@@ -216,20 +254,27 @@ fn uniform_buffer(device: &wgpu::Device, label: &str, size: usize) -> wgpu::Buff
 impl FramePipeline {
     pub fn new(ctx: &GpuContext) -> FramePipeline {
         let device = &ctx.device;
-        let group = |label, packed| {
+        let group = |label, entries: &[wgpu::BindGroupLayoutEntry]| {
             device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                 label: Some(label),
-                entries: &frame_kernel_layout(packed),
+                entries,
             })
         };
-        let packed_group = group("frame kernel (packed)", true);
-        let texture_group = group("frame kernel (texture)", false);
+        let groups = KernelGroups {
+            packed: group("frame kernel (packed)", &frame_kernel_layout(true)),
+            texture: group("frame kernel (texture)", &frame_kernel_layout(false)),
+            bake: group("live bake", &bake_layout()),
+        };
         FramePipeline {
-            kernel: KernelModule::new(ctx, None, &packed_group, &texture_group)
+            kernel: KernelModule::new(ctx, None, &groups)
                 .expect("the identity display needs no OpenColorIO shader"),
-            packed_group,
-            texture_group,
+            groups,
             pipelines: HashMap::new(),
+            bake_pipelines: HashMap::new(),
+            baking: Err("the exact path unless a run asks"),
+            lattice: LiveLattice::new(device),
+            paths: PathReport::default(),
+            lut_uploads: 0,
             channel_lut: device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("channel lut"),
                 size: 256 * 16,
@@ -290,7 +335,21 @@ impl FramePipeline {
             });
         }
         self.lut = lut_buffer(&ctx.device, &words);
+        self.lut_uploads += 1;
         Ok(())
+    }
+
+    /// Which path the next frames are graded by, for a `live` run or an
+    /// offline one (before this: exact).
+    pub fn set_grade_path(&mut self, ctx: &GpuContext, path: GradePath, live: bool) {
+        self.baking = path.resolve(ctx.is_cpu, live);
+    }
+
+    /// What each path graded so far, and the lattice's bakes.
+    pub fn path_report(&self) -> PathReport {
+        let mut report = self.paths.clone();
+        report.bakes = self.lattice.bakes;
+        report
     }
 
     /// Makes sure the input buffer fits `frame` (re-creating the
@@ -339,13 +398,9 @@ impl FramePipeline {
         rendering: Option<&Arc<DisplayRendering>>,
     ) -> Result<(), GpuError> {
         if !self.kernel.renders(rendering) {
-            self.kernel = KernelModule::new(
-                ctx,
-                rendering.cloned(),
-                &self.packed_group,
-                &self.texture_group,
-            )?;
+            self.kernel = KernelModule::new(ctx, rendering.cloned(), &self.groups)?;
             self.pipelines.clear();
+            self.bake_pipelines.clear();
         }
         Ok(())
     }
@@ -360,6 +415,7 @@ impl FramePipeline {
         format: PixelFormat,
         target: Target,
         variant: KernelVariant,
+        baked: Option<LiveBake>,
     ) -> Result<(), GpuError> {
         let needed = input_buffer_size(frame.data.len());
         let out_bytes = match target {
@@ -375,7 +431,7 @@ impl FramePipeline {
         if target == Target::Texture && sized.working.is_none() {
             sized.working = Some(working_texture(device, frame.width, frame.height));
         }
-        let key = (format, target, variant);
+        let key = (format, target, variant, baked_code(baked));
         if !self.pipelines.contains_key(&key) {
             let (entry, layout, out) = match target {
                 Target::Packed(f) => ("to_buffer", &self.kernel.packed_layout, f.shader_code()),
@@ -386,6 +442,7 @@ impl FramePipeline {
                 ("OUT_FORMAT", f64::from(out)),
             ];
             constants.extend(variant.constants());
+            constants.extend(baked_constants(baked));
             let pipeline = kernel_pipeline(device, &self.kernel.module, layout, entry, &constants);
             self.pipelines.insert(key, pipeline);
         }
@@ -409,7 +466,20 @@ impl FramePipeline {
         } else {
             frame.format
         };
-        self.prepare(ctx, frame, format, target, variant)?;
+        let path = GradePath::choose(self.baking, frame.format, look.bake).and_then(|bake| {
+            if uses_channel_table(format, target) && look.variant.channel_table_is_whole() {
+                Err("8-bit video-mode frames grade exactly and faster through the channel table")
+            } else {
+                Ok(bake)
+            }
+        });
+        self.paths.count(path, frame);
+        let baked = path.ok();
+        self.prepare(ctx, frame, format, target, variant, baked)?;
+        if let Some(bake) = baked {
+            // Queued writes (the uniforms below) land before the encoder runs.
+            self.bake(ctx, encoder, look, bake);
+        }
         let sized = self.sized.as_ref().expect("prepared above");
         upload(&ctx.queue, &sized.input, &frame.data);
         ctx.queue.write_buffer(
@@ -498,6 +568,10 @@ impl FramePipeline {
                 binding: slot::REFINE,
                 resource: self.key_pass.refine_grid().as_entire_binding(),
             },
+            wgpu::BindGroupEntry {
+                binding: slot::BAKED,
+                resource: self.lattice.buffer().as_entire_binding(),
+            },
         ];
         let layout = match target {
             Target::Packed(_) => {
@@ -511,7 +585,7 @@ impl FramePipeline {
                     binding: slot::CHANNEL_LUT,
                     resource: self.channel_lut.as_entire_binding(),
                 });
-                &self.packed_group
+                &self.groups.packed
             }
             Target::Texture => {
                 entries.push(wgpu::BindGroupEntry {
@@ -520,7 +594,7 @@ impl FramePipeline {
                         sized.working.as_ref().expect("prepared above"),
                     ),
                 });
-                &self.texture_group
+                &self.groups.texture
             }
         };
         let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -528,20 +602,22 @@ impl FramePipeline {
             layout,
             entries: &entries,
         });
-        // The table depends on the look only: upload it when it changes.
+        // The table depends on the look only (on the baked path, on its
+        // shaper): upload it when it changes.
+        let table = match baked {
+            Some(_) => self.lattice.positions(),
+            None => &look.channel_table,
+        };
         let table_is_new = self
             .channel_table_of
             .as_ref()
-            .is_none_or(|t| !std::sync::Arc::ptr_eq(t, &look.channel_table));
+            .is_none_or(|t| !Arc::ptr_eq(t, table));
         if uses_channel_table(format, target) && table_is_new {
-            ctx.queue.write_buffer(
-                &self.channel_lut,
-                0,
-                bytemuck::cast_slice(look.channel_table.as_slice()),
-            );
-            self.channel_table_of = Some(std::sync::Arc::clone(&look.channel_table));
+            ctx.queue
+                .write_buffer(&self.channel_lut, 0, bytemuck::cast_slice(table.as_slice()));
+            self.channel_table_of = Some(Arc::clone(table));
         }
-        let pipeline = &self.pipelines[&(format, target, variant)];
+        let pipeline = &self.pipelines[&(format, target, variant, baked_code(baked))];
         // `to_buffer` covers four pixels an invocation, `to_texture` one.
         let columns = match target {
             Target::Packed(_) => frame.width.div_ceil(4),
@@ -556,6 +632,62 @@ impl FramePipeline {
             frame.height,
         );
         Ok(())
+    }
+
+    /// Records a new bake of the live lattice for `look` when the one it
+    /// holds was baked from anything else (see `gpu::bake`).
+    fn bake(
+        &mut self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        look: &GradeUniforms,
+        bake: LiveBake,
+    ) {
+        if !self
+            .lattice
+            .begin_bake(&ctx.queue, look, bake, self.lut_uploads)
+        {
+            return;
+        }
+        let kernel = &self.kernel;
+        let pipeline = self
+            .bake_pipelines
+            .entry((look.variant, bake))
+            .or_insert_with(|| {
+                let mut constants = look.variant.constants().to_vec();
+                constants.extend(baked_constants(Some(bake)));
+                kernel_pipeline(
+                    &ctx.device,
+                    &kernel.module,
+                    &kernel.bake_layout,
+                    "bake_lattice",
+                    &constants,
+                )
+            });
+        fn buffer(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
+            wgpu::BindGroupEntry {
+                binding,
+                resource: buffer.as_entire_binding(),
+            }
+        }
+        let group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("live bake"),
+            layout: &self.groups.bake,
+            entries: &[
+                buffer(slot::LOOK, &self.grade_uniforms),
+                buffer(slot::LUT, &self.lut),
+                buffer(slot::TRANSFORM, &self.transform_uniforms),
+                buffer(slot::BAKED_OUT, self.lattice.buffer()),
+            ],
+        });
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some("live bake"),
+            timestamp_writes: None,
+        });
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, &group, &[]);
+        pass.set_bind_group(1, &kernel.display.bind_group, &[]);
+        pass.dispatch_workgroups(LATTICE_POINTS.div_ceil(BAKE_WORKGROUP), 1, 1);
     }
 
     /// Uploads `frame` and records the kernel storing the graded picture
@@ -618,6 +750,28 @@ impl FramePipeline {
         let s = self.sized.as_ref()?;
         s.working.as_ref().map(|w| (w, (s.width, s.height)))
     }
+}
+
+/// Points of the live lattice, and the bake's threads per workgroup
+/// (`bake_lattice`).
+const LATTICE_POINTS: u32 = (LIVE_SIZE * LIVE_SIZE * LIVE_SIZE) as u32;
+const BAKE_WORKGROUP: u32 = 64;
+
+/// The `BAKED` pipeline constant: 0 exact, 1 a display lattice, 2 a
+/// working-space one.
+fn baked_code(baked: Option<LiveBake>) -> u32 {
+    match baked {
+        None => 0,
+        Some(LiveBake::Display) => 1,
+        Some(LiveBake::Working) => 2,
+    }
+}
+
+fn baked_constants(baked: Option<LiveBake>) -> [(&'static str, f64); 2] {
+    [
+        ("BAKED", f64::from(baked_code(baked))),
+        ("BAKED_SIZE", LIVE_SIZE as f64),
+    ]
 }
 
 /// A storage buffer holding packed LUT entries (see `pack_lut`).

@@ -55,8 +55,8 @@ pub enum CubeForm {
     Shaped,
 }
 
-/// Entries of a baked shaper.
-const SHAPER_SIZE: usize = 1024;
+/// Entries of a baked shaper (the live lattice's too).
+pub const SHAPER_SIZE: usize = 1024;
 /// The share of a shaper that stays a straight line (the rest follows
 /// where the colours lie): it keeps points for the rare values too.
 const SHAPER_UNIFORM: f64 = 0.25;
@@ -279,7 +279,7 @@ fn fit_channel(weights: &[[(usize, f32); 4]], wanted: &[f64], grid: Vec<f64>) ->
 /// How far a baked LUT lands from the live grade, in 10-bit codes of the
 /// largest channel error, both clipped to the display range [0, 1] as a
 /// monitor or LUT box shows them.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct BakeError {
     pub samples: usize,
     pub median: f32,
@@ -307,11 +307,21 @@ impl std::fmt::Display for BakeError {
 /// most LUT boxes apply a .cube) against the look's CPU reference over
 /// `inputs`, code values in the look's input encoding.
 pub fn bake_error(look: &Look, lut: &Lut3d, inputs: &[[f32; 3]]) -> BakeError {
+    error_against(look, inputs, |v| lut.apply(v, Interpolation::Tetrahedral))
+}
+
+/// How far `approximation` lands from the look's CPU reference over
+/// `inputs` (see [`BakeError`]).
+fn error_against(
+    look: &Look,
+    inputs: &[[f32; 3]],
+    approximation: impl Fn([f32; 3]) -> [f32; 3],
+) -> BakeError {
     let grader = Grader::new(look);
     let mut errors: Vec<f32> = inputs
         .iter()
         .map(|&v| {
-            let (want, got) = (grader.pixel(v), lut.apply(v, Interpolation::Tetrahedral));
+            let (want, got) = (grader.pixel(v), approximation(v));
             (0..3)
                 .map(|c| (want[c].clamp(0.0, 1.0) - got[c].clamp(0.0, 1.0)).abs() * 1023.0)
                 .fold(0.0, f32::max)
@@ -371,6 +381,112 @@ fn uniform_colours(count: usize, seed: u64) -> Vec<[f32; 3]> {
     (0..count)
         .map(|_| [0; 3].map(|_| sequence.next_unit() as f32))
         .collect()
+}
+
+/// Points a side of the live lattice (the baked live path,
+/// `src/gpu/bake.rs`). Behind [`live_shaper`], 65 points hold the example
+/// ACES 2.0 look to p99 4.6 10-bit codes (median 0.3) on [`test_colours`];
+/// 33 points reach only p99 13.
+pub const LIVE_SIZE: usize = 65;
+/// Colours the live shaper is drawn from.
+const LIVE_SHAPER_COLOURS: usize = 32_768;
+
+/// What the live lattice of a look holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LiveBake {
+    /// The whole grade: input code values to display code values.
+    Display,
+    /// The graded working-space value: the secondaries and haze that
+    /// follow vary over the picture, so they and the display rendering
+    /// stay exact ([`Grader::finishing`]).
+    Working,
+}
+
+impl LiveBake {
+    /// How `look` bakes for the live path, or why it cannot: a lattice
+    /// needs a bounded range to hold, so a scene-linear output (values
+    /// past 1) and, with secondaries, a linear working space stay exact.
+    pub fn of(look: &Look) -> Result<LiveBake, &'static str> {
+        let scene_linear = look
+            .output
+            .as_ref()
+            .is_some_and(|o| o.transform == Some(OutputTransform::Linear));
+        if scene_linear {
+            return Err("its output is scene linear (no display range to bake into)");
+        }
+        if look.secondaries.is_empty() && look.atmosphere.is_none() {
+            return Ok(LiveBake::Display);
+        }
+        match look.scene() {
+            Some(scene) if scene.working == crate::grade::transfer::Transfer::Linear => {
+                Err("its secondaries grade in a linear working space (ACEScg)")
+            }
+            _ => Ok(LiveBake::Working),
+        }
+    }
+}
+
+/// The lattice's values are kept within this range (the packing of
+/// `src/gpu/bake.rs` holds codes over it): wide enough for display codes
+/// and every log working space.
+pub const LIVE_RANGE: [f32; 2] = [-1.0, 2.0];
+
+/// The shaper in front of the live lattice: [`shaper_for`] the colours a
+/// camera records in the look's input encoding ([`test_colours`]' kind,
+/// another sequence), so it depends on the input transform only.
+pub fn live_shaper(look: &Look) -> Lut1d {
+    shaper_for(&look_colours(look, LIVE_SHAPER_COLOURS, 0x5a9e))
+}
+
+/// The input code value at each coordinate of a `size`-point lattice
+/// behind `shaper` (the GPU's bake reads them rather than inverting the
+/// shaper).
+pub fn lattice_inputs(shaper: &Lut1d, size: usize) -> Vec<f32> {
+    (0..size)
+        .map(|i| shaper_inverse(shaper, i as f32 / (size - 1) as f32))
+        .collect()
+}
+
+/// CPU twin of the GPU's live bake (`bake_lattice` in bake.wgsl): the
+/// look's exact grade at every point of a `size`-point lattice behind
+/// `shaper`, to the display or to the working space, within
+/// [`LIVE_RANGE`]. No fitting: a bake costs one evaluation a point.
+pub fn live_lattice(look: &Look, shaper: &Lut1d, size: usize, bake: LiveBake) -> Lut3d {
+    let grader = Grader::new(look);
+    let inputs = lattice_inputs(shaper, size);
+    let mut lut = Lut3d::identity(size);
+    let last = (size - 1) as f32;
+    lut.table = lut
+        .table
+        .iter()
+        .map(|node| {
+            let rgb = node.map(|u| inputs[(u * last).round() as usize]);
+            let working = grader.working(grader.entering(rgb));
+            let value = match bake {
+                LiveBake::Display => grader.leaving(working),
+                LiveBake::Working => working,
+            };
+            value.map(|v| v.clamp(LIVE_RANGE[0], LIVE_RANGE[1]))
+        })
+        .collect();
+    lut.shaper = Some(shaper.clone());
+    lut
+}
+
+/// The error of the live lattice of `look` against its exact grade at
+/// `inputs`, as the picture shows it (the run report's figures for the
+/// baked path; secondaries aside).
+pub fn live_bake_error(look: &Look, bake: LiveBake, inputs: &[[f32; 3]]) -> BakeError {
+    let lattice = live_lattice(look, &live_shaper(look), LIVE_SIZE, bake);
+    let grader = Grader::new(look);
+    error_against(look, inputs, |v| {
+        let value = lattice.apply(v, Interpolation::Tetrahedral);
+        match bake {
+            LiveBake::Display => value,
+            LiveBake::Working => grader.leaving(value),
+        }
+    })
 }
 
 #[cfg(test)]

@@ -293,8 +293,15 @@ impl<'a> Grader<'a> {
     /// The whole grade of the pixel at `at`, secondaries included (`None`:
     /// no analysis in the run, so no secondary grades).
     pub fn pixel_masked(&self, rgb: [f32; 3], at: Option<MaskedPixel>) -> [f32; 3] {
-        let graded = self.secondaries(self.working(self.entering(rgb)), at);
-        self.leaving(self.haze(graded, at))
+        self.finishing(self.working(self.entering(rgb)), at)
+    }
+
+    /// A graded working-space value to the display: the secondaries and
+    /// haze at `at`, then [`Grader::leaving`] (what follows the live
+    /// lattice of `LiveBake::Working`). CPU twin of `grade_finish` in
+    /// grade.wgsl.
+    pub fn finishing(&self, working: [f32; 3], at: Option<MaskedPixel>) -> [f32; 3] {
+        self.leaving(self.haze(self.secondaries(working, at), at))
     }
 }
 

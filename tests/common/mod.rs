@@ -91,6 +91,13 @@ impl<'a> KernelGrader<'a> {
         }
     }
 
+    /// Grades from the look's live lattice from now on (`gpu::bake`).
+    pub fn baked(mut self) -> KernelGrader<'a> {
+        let path = neurograde::gpu::bake::GradePath::Baked;
+        self.pipeline.set_grade_path(self.ctx, path, true);
+        self
+    }
+
     /// Grades `frame` with `look` and reads it back in `format`.
     pub fn grade(&mut self, frame: &Frame, look: &Look, format: OutputFormat) -> Vec<u8> {
         let ctx = self.ctx;

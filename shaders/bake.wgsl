@@ -1,0 +1,111 @@
+// The baked live path: the colour part of the look as a lattice, made on
+// the GPU when the look changes and read with one lookup per pixel.
+//
+// How it works: `bake_lattice` (one invocation per lattice point) grades
+// the input code value the point stands for exactly (the buffer's tail
+// holds the input at each lattice coordinate) and packs the result into
+// `lattice_out`. The frame kernel (pipeline.wgsl) then takes a pixel's
+// colour from `baked_lattice`: through the shaper (a 1D table that spends
+// the lattice's points where the look's input values lie), then
+// tetrahedral interpolation. BAKED = 1: the lattice holds the whole grade
+// to display code values; 2: it holds the graded working-space value, and
+// the secondaries and haze (which vary over the picture) and display_out
+// follow exactly (grade_finish). A look that moves re-bakes: one exact
+// evaluation per lattice point, 65^3 of them, an eighth of a 1080p frame.
+// CPU twin: live_lattice in src/grade/bake.rs and Lut3d::apply. Paired
+// with src/gpu/bake.rs; composed after grade.wgsl.
+
+// 0: the look evaluated exactly per pixel; 1 and 2: see above.
+override BAKED: u32 = 0u;
+// The lattice's points a side (bake::LIVE_SIZE).
+override BAKED_SIZE: u32 = 65u;
+// Entries of the shaper in front of the lattice.
+const BAKED_SHAPER_SIZE: u32 = 1024u;
+// Lattice entries are codes over [BAKED_MIN, BAKED_MIN + BAKED_SPAN] in
+// each channel (bake::LIVE_RANGE), packed as lut_table's entries.
+const BAKED_MIN: f32 = -1.0;
+const BAKED_SPAN: f32 = 3.0;
+
+// The lattice (BAKED_SIZE^3 entries, red fastest), then the shaper's
+// entries (BAKED_SHAPER_SIZE), then the input code value at each lattice
+// coordinate (BAKED_SIZE); those two as f32 bits in x. One buffer: the
+// frame kernel already binds seven storage buffers, and eight is what
+// every adapter allows.
+@group(0) @binding(14) var<storage, read> baked_lattice: array<vec2<u32>>;
+// The bake's view of the same buffer, bound only to `bake_lattice`.
+@group(0) @binding(15) var<storage, read_write> lattice_out: array<vec2<u32>>;
+
+fn shaper_entry(i: u32) -> f32 {
+    return bitcast<f32>(baked_lattice[BAKED_SIZE * BAKED_SIZE * BAKED_SIZE + i].x);
+}
+
+fn baked_code_step() -> vec3<f32> {
+    return BAKED_SPAN / vec3<f32>(2097151.0, 2097151.0, 4194303.0);
+}
+
+fn lattice_at(r: u32, g: u32, b: u32) -> vec3<f32> {
+    let code = unpack_codes(baked_lattice[(b * BAKED_SIZE + g) * BAKED_SIZE + r]);
+    return BAKED_MIN + vec3<f32>(code) * baked_code_step();
+}
+
+// Where code values fall on the lattice (0 to BAKED_SIZE - 1 per
+// channel): the shaper, linearly interpolated. CPU twin: Lut1d::apply.
+fn lattice_position(rgb: vec3<f32>) -> vec3<f32> {
+    let last = f32(BAKED_SHAPER_SIZE - 1u);
+    let scaled = rgb * last;
+    let s = select(clamp(scaled, vec3<f32>(0.0), vec3<f32>(last)), vec3<f32>(0.0), scaled != scaled);
+    let i = min(vec3<u32>(s), vec3<u32>(BAKED_SHAPER_SIZE - 2u));
+    let t = s - vec3<f32>(i);
+    let shaped = vec3<f32>(
+        mix(shaper_entry(i.x), shaper_entry(i.x + 1u), t.x),
+        mix(shaper_entry(i.y), shaper_entry(i.y + 1u), t.y),
+        mix(shaper_entry(i.z), shaper_entry(i.z + 1u), t.z),
+    );
+    return clamp(shaped, vec3<f32>(0.0), vec3<f32>(1.0)) * f32(BAKED_SIZE - 1u);
+}
+
+// The lattice at a position, tetrahedral as Lut3d::apply.
+fn lattice_sample(s: vec3<f32>) -> vec3<f32> {
+    let lo = vec3<u32>(s);
+    let hi = min(lo + 1u, vec3<u32>(BAKED_SIZE - 1u));
+    let t = tetrahedron(lo, hi, s - vec3<f32>(lo));
+    return t.weights.x * lattice_at(lo.x, lo.y, lo.z) + t.weights.y * lattice_at(t.p1.x, t.p1.y, t.p1.z) + t.weights.z * lattice_at(t.p2.x, t.p2.y, t.p2.z) + t.weights.w * lattice_at(hi.x, hi.y, hi.z);
+}
+
+// The graded pixel from its lattice position (`uv` and `guide` for what
+// follows a working-space lattice).
+fn baked_grade(s: vec3<f32>, uv: vec2<f32>, guide: vec3<f32>) -> vec3<f32> {
+    let value = lattice_sample(s);
+    if BAKED == 1u {
+        return value;
+    }
+    return grade_finish(value, uv, guide);
+}
+
+// The look on one code value, baked or exact: what every route of the
+// frame kernel calls.
+fn look_pixel(rgb: vec3<f32>, uv: vec2<f32>, guide: vec3<f32>) -> vec3<f32> {
+    if BAKED == 0u {
+        return grade_pixel(rgb, uv, guide);
+    }
+    return baked_grade(lattice_position(rgb), uv, guide);
+}
+
+@compute @workgroup_size(64)
+fn bake_lattice(@builtin(global_invocation_id) id: vec3<u32>) {
+    let n = BAKED_SIZE;
+    if id.x >= n * n * n {
+        return;
+    }
+    let node = vec3<u32>(id.x % n, (id.x / n) % n, id.x / (n * n));
+    let first = n * n * n + BAKED_SHAPER_SIZE;
+    let input = vec3<u32>(lattice_out[first + node.x].x, lattice_out[first + node.y].x, lattice_out[first + node.z].x);
+    let rgb = bitcast<vec3<f32>>(input);
+    var value = grade_mix_working(grade_channels(rgb));
+    if BAKED == 1u {
+        value = display_out(value);
+    }
+    let codes = (clamp(value, vec3<f32>(BAKED_MIN), vec3<f32>(BAKED_MIN + BAKED_SPAN)) - BAKED_MIN) / baked_code_step();
+    let code = vec3<u32>(round(codes));
+    lattice_out[id.x] = vec2<u32>(code.r | (code.g << 21u), (code.g >> 11u) | (code.b << 10u));
+}

@@ -1,0 +1,250 @@
+//! The baked live path (`shaders/bake.wgsl`): which path a frame takes, and
+//! the lattice the baked path reads.
+//!
+//! How it works: [`GradePath`] is the option (`run --grade-path`) and its
+//! rule ([`GradePath::choose`]): `auto` bakes on a CPU rasteriser, where
+//! the look's transcendental maths per pixel is most of a frame's cost, and
+//! grades exactly on a GPU, which has the time. A frame stays exact when
+//! its values are not bounded (float input) or its look has no range to
+//! bake into (`LiveBake::of`). [`LiveLattice`] owns the lattice buffer
+//! (lattice, shaper and lattice inputs in one storage buffer) and the 8-bit
+//! route's table of lattice positions, and remembers what the lattice was
+//! baked from, so the frame pipeline re-bakes (one `bake_lattice`
+//! dispatch) only when the grade's values, LUTs or display rendering
+//! change.
+
+use super::grade::{GradeParams, GradeUniforms, KernelVariant, TransformParams};
+use crate::frame::{Frame, PixelFormat};
+use crate::grade::bake::{lattice_inputs, LiveBake, LIVE_SIZE, SHAPER_SIZE};
+use crate::grade::lut::Lut1d;
+use crate::grade::ocio::DisplayRendering;
+use std::sync::Arc;
+
+/// Which path the frame kernel grades by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GradePath {
+    /// Baked on a CPU rasteriser, exact on a GPU.
+    #[default]
+    Auto,
+    /// The look evaluated per pixel (the reference).
+    Exact,
+    /// The look's lattice wherever a frame and its look allow.
+    Baked,
+}
+
+impl GradePath {
+    /// Whether frames of a run take the baked path on an adapter that
+    /// `is_cpu` (or is a GPU), `live` (or offline: `--fast`, `grade`), or
+    /// why they stay exact. `auto` bakes live on a CPU rasteriser only:
+    /// a GPU has the time to grade exactly, and an offline render has no
+    /// frame budget to keep.
+    pub fn resolve(self, is_cpu: bool, live: bool) -> Result<(), &'static str> {
+        match self {
+            GradePath::Exact => Err("--grade-path exact"),
+            GradePath::Auto if !is_cpu => Err("a GPU grades the look exactly within the frame"),
+            GradePath::Auto if !live => Err("an offline run grades exactly"),
+            _ => Ok(()),
+        }
+    }
+
+    /// How a frame of `format` graded with a look that bakes as `bake`
+    /// takes the baked path when the run's path `resolved` so, or why it
+    /// stays exact.
+    pub fn choose(
+        resolved: Result<(), &'static str>,
+        format: PixelFormat,
+        bake: Result<LiveBake, &'static str>,
+    ) -> Result<LiveBake, &'static str> {
+        resolved?;
+        if matches!(format, PixelFormat::RgbaF16 | PixelFormat::RgbaF32) {
+            return Err("float frames may hold values outside the lattice's range");
+        }
+        bake
+    }
+}
+
+/// What a lattice was baked from: a new bake is due when any differs.
+#[derive(Clone, PartialEq)]
+struct BakedFrom {
+    params: GradeParams,
+    transform: TransformParams,
+    variant: KernelVariant,
+    bake: LiveBake,
+    /// The frame pipeline's LUT uploads so far (a new LUT is a new count).
+    luts: u64,
+    display: Option<Arc<DisplayRendering>>,
+    shaper: Arc<Lut1d>,
+}
+
+/// The lattice and what it holds; see the module comment.
+pub struct LiveLattice {
+    buffer: wgpu::Buffer,
+    /// Each 8-bit code's position on the lattice (the shaper at the 256
+    /// codes), which the 8-bit route reads in place of the channel table.
+    positions: Arc<Vec<[f32; 4]>>,
+    baked_from: Option<BakedFrom>,
+    /// Bakes so far.
+    pub bakes: u64,
+}
+
+impl LiveLattice {
+    /// Entries of the buffer: the lattice, the shaper, the lattice inputs.
+    const ENTRIES: usize = LIVE_SIZE * LIVE_SIZE * LIVE_SIZE + SHAPER_SIZE + LIVE_SIZE;
+
+    pub fn new(device: &wgpu::Device) -> LiveLattice {
+        LiveLattice {
+            buffer: device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("live lattice"),
+                size: (Self::ENTRIES * 8) as u64,
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            }),
+            positions: Arc::new(vec![[0.0; 4]; 256]),
+            baked_from: None,
+            bakes: 0,
+        }
+    }
+
+    pub fn buffer(&self) -> &wgpu::Buffer {
+        &self.buffer
+    }
+
+    /// The 8-bit route's table of lattice positions.
+    pub fn positions(&self) -> &Arc<Vec<[f32; 4]>> {
+        &self.positions
+    }
+
+    /// Whether grading with `look` baked as `bake` needs a new bake; if so
+    /// it is taken as done (the caller records the dispatch), and a new
+    /// shaper is written into the buffer first.
+    pub fn begin_bake(
+        &mut self,
+        queue: &wgpu::Queue,
+        look: &GradeUniforms,
+        bake: LiveBake,
+        luts: u64,
+    ) -> bool {
+        let from = BakedFrom {
+            params: look.params,
+            transform: look.transform,
+            variant: look.variant,
+            bake,
+            luts,
+            display: look.display.clone(),
+            shaper: Arc::clone(&look.bake_shaper),
+        };
+        let same = |a: &BakedFrom| {
+            a.params == from.params
+                && a.transform == from.transform
+                && a.variant == from.variant
+                && a.bake == from.bake
+                && a.luts == from.luts
+                && same_arc(&a.display, &from.display)
+                && Arc::ptr_eq(&a.shaper, &from.shaper)
+        };
+        if self.baked_from.as_ref().is_some_and(same) {
+            return false;
+        }
+        let new_shaper = self
+            .baked_from
+            .as_ref()
+            .is_none_or(|a| !Arc::ptr_eq(&a.shaper, &from.shaper));
+        if new_shaper {
+            self.write_shaper(queue, &from.shaper);
+        }
+        self.baked_from = Some(from);
+        self.bakes += 1;
+        true
+    }
+
+    /// Writes `shaper` and the lattice inputs behind it into the buffer's
+    /// tail, and the 8-bit positions.
+    fn write_shaper(&mut self, queue: &wgpu::Queue, shaper: &Lut1d) {
+        let tail: Vec<[u32; 2]> = shaper
+            .table
+            .iter()
+            .map(|v| v[0])
+            .chain(lattice_inputs(shaper, LIVE_SIZE))
+            .map(|v| [v.to_bits(), 0])
+            .collect();
+        debug_assert_eq!(tail.len(), SHAPER_SIZE + LIVE_SIZE);
+        let offset = (LIVE_SIZE * LIVE_SIZE * LIVE_SIZE * 8) as u64;
+        queue.write_buffer(&self.buffer, offset, bytemuck::cast_slice(&tail));
+        let last = (LIVE_SIZE - 1) as f32;
+        self.positions = Arc::new(
+            (0..256)
+                .map(|code| {
+                    let p = shaper.apply([code as f32 / 255.0; 3])[0].clamp(0.0, 1.0) * last;
+                    [p, p, p, 0.0]
+                })
+                .collect(),
+        );
+    }
+}
+
+/// Colours of the run's pictures kept for measuring the bake's error:
+/// at most this many pixels of a frame, a frame a second.
+const PICTURE_COLOURS: u32 = 16_384;
+const PICTURE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// What each path graded in a run, for its report.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct PathReport {
+    /// Frames graded from the live lattice, and exactly.
+    pub baked_frames: u64,
+    pub exact_frames: u64,
+    /// Bakes of the lattice (the look's first, then one a change).
+    pub bakes: u64,
+    /// The lattice's kind, when frames were baked.
+    pub lattice: Option<LiveBake>,
+    /// Why frames stayed exact, when they did.
+    pub exact_because: Option<&'static str>,
+    /// Code values of the newest baked picture sampled (a grid of pixels,
+    /// decoded as the kernel decodes them), to measure the bake on.
+    #[serde(skip)]
+    pub picture_colours: Vec<[f32; 3]>,
+    #[serde(skip)]
+    sampled: Option<std::time::Instant>,
+}
+
+impl PathReport {
+    pub fn count(&mut self, path: Result<LiveBake, &'static str>, frame: &Frame) {
+        match path {
+            Ok(bake) => {
+                self.baked_frames += 1;
+                self.lattice = Some(bake);
+                if self.sampled.is_none_or(|t| t.elapsed() >= PICTURE_EVERY) {
+                    self.picture_colours = sample_colours(frame);
+                    self.sampled = Some(std::time::Instant::now());
+                }
+            }
+            Err(why) => {
+                self.exact_frames += 1;
+                self.exact_because = Some(why);
+            }
+        }
+    }
+}
+
+/// Code values of up to [`PICTURE_COLOURS`] pixels on a grid over `frame`.
+fn sample_colours(frame: &Frame) -> Vec<[f32; 3]> {
+    let pixels = u64::from(frame.width) * u64::from(frame.height);
+    let step = ((pixels as f64 / f64::from(PICTURE_COLOURS)).sqrt().ceil() as u32).max(1);
+    (0..frame.height)
+        .step_by(step as usize)
+        .flat_map(|y| (0..frame.width).step_by(step as usize).map(move |x| (x, y)))
+        .map(|(x, y)| {
+            let [r, g, b, _] = frame.pixel(x, y);
+            [r, g, b]
+        })
+        .collect()
+}
+
+fn same_arc<T>(a: &Option<Arc<T>>, b: &Option<Arc<T>>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+        _ => false,
+    }
+}
