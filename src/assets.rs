@@ -34,6 +34,19 @@ pub fn onnxruntime_library() -> PathBuf {
     cache_dir().join("runtime").join(ONNXRUNTIME_FILE)
 }
 
+/// ONNX Runtime's WebGPU provider (a plugin library), fetched by the set-up
+/// beside the runtime.
+pub fn webgpu_provider_library() -> PathBuf {
+    cache_dir().join("runtime").join(WEBGPU_PROVIDER_FILE)
+}
+
+#[cfg(target_os = "windows")]
+const WEBGPU_PROVIDER_FILE: &str = "onnxruntime_providers_webgpu.dll";
+#[cfg(target_os = "macos")]
+const WEBGPU_PROVIDER_FILE: &str = "libonnxruntime_providers_webgpu.dylib";
+#[cfg(not(any(target_os = "windows", target_os = "macos")))]
+const WEBGPU_PROVIDER_FILE: &str = "libonnxruntime_providers_webgpu.so";
+
 /// File name of the ONNX Runtime library for this platform.
 #[cfg(target_os = "windows")]
 pub const ONNXRUNTIME_FILE: &str = "onnxruntime.dll";

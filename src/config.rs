@@ -4,6 +4,7 @@
 //! Unknown keys are errors; every error names the file, the key or line,
 //! and the allowed range.
 
+use crate::analysis::runtime::Inference;
 use crate::analysis::{AnalysisMode, AnalysisModel, MatteModel};
 use crate::frame::{FrameRate, Size};
 use crate::toml_file::{toml_error, TomlError};
@@ -77,6 +78,7 @@ mod builtin {
         nice: i32 = analysis.nice;
         models: Vec<AnalysisModel> = analysis.models;
         matte_model: MatteModel = analysis.matte_model;
+        inference: Inference = analysis.inference;
     }
 }
 
@@ -105,6 +107,9 @@ pub struct AnalysisConfig {
     /// The matte model: selfie (fast) or rvm (recurrent, GPL weights).
     #[serde(default = "builtin::matte_model")]
     pub matte_model: MatteModel,
+    /// Where the models run: auto, cpu or gpu (`--inference` overrides).
+    #[serde(default = "builtin::inference")]
+    pub inference: Inference,
 }
 
 impl Default for AnalysisConfig {
@@ -149,6 +154,7 @@ impl AnalysisConfig {
                 depth: has(AnalysisModel::Depth),
                 objects: has(AnalysisModel::Object),
                 threads: self.threads,
+                inference: self.inference,
                 detect_every: self.detect_every,
                 ..Default::default()
             },

@@ -26,7 +26,7 @@ use super::matte::{Matte, PersonSegmenter, VideoMatting};
 use super::mesh::{FaceMesh, Roi, PRESENCE_THRESHOLD};
 use super::object::{ObjectMask, ObjectSegmenter, ObjectTrack};
 use super::picture::RgbPicture;
-use super::runtime::Runtime;
+use super::runtime::{Inference, Runtime};
 use super::scene_cut::SceneCutDetector;
 use super::smoothing::{MatteSmoother, OneEuroSettings, RangeSmoother};
 use super::store::ModelStore;
@@ -52,6 +52,8 @@ pub struct AnalyzerSettings {
     pub objects: bool,
     /// ONNX Runtime intra-op threads per model.
     pub threads: usize,
+    /// Where the models run (`--inference`).
+    pub inference: Inference,
     /// Run the face detector every this many pictures (1 = every one);
     /// the mesh tracks faces in between.
     pub detect_every: u32,
@@ -98,6 +100,7 @@ impl Default for AnalyzerSettings {
             depth: true,
             objects: true,
             threads: 1,
+            inference: Inference::default(),
             detect_every: 5,
             smoothing: true,
             extra_latency: Duration::ZERO,
@@ -278,8 +281,11 @@ pub struct Analyzer {
 }
 
 /// ONNX Runtime and the model store, as every model opens from them.
-fn runtime_and_store() -> Result<(std::sync::Arc<Runtime>, ModelStore), AnalysisError> {
+fn runtime_and_store(
+    inference: Inference,
+) -> Result<(std::sync::Arc<Runtime>, ModelStore), AnalysisError> {
     let runtime = Runtime::load_default()?;
+    runtime.set_inference(inference);
     let store = ModelStore::open_default().map_err(|e| AnalysisError::Model {
         path: "models/models.toml".into(),
         message: e.to_string(),
@@ -308,7 +314,7 @@ impl Analyzer {
     /// Opens what `settings` ask for; see the module comment for failures.
     pub fn open(settings: AnalyzerSettings) -> Analyzer {
         let mut problems = Vec::new();
-        let models = runtime_and_store();
+        let models = runtime_and_store(settings.inference);
         let mut analyzer = Analyzer {
             short: None,
             full: None,
@@ -584,7 +590,7 @@ impl Analyzer {
         }
         if point.is_some() && self.object_model.is_none() && !self.object_failed {
             let threads = self.settings.threads;
-            let opened = runtime_and_store()
+            let opened = runtime_and_store(self.settings.inference)
                 .and_then(|(runtime, store)| ObjectSegmenter::open(&runtime, &store, threads));
             match opened {
                 Ok(model) => self.object_model = Some(model),

@@ -107,6 +107,20 @@ pub fn print_analysis(a: &AnalysisReport) -> Vec<String> {
         "analysis ({:?}): {} pictures analysed, {:.1} ms each; {} frames graded with a result {:.1} frames ({:.1} ms) old on average, {} at most",
         a.mode, a.analysed, a.compute_ms_mean, a.frames_with_result, a.age_frames_mean, a.age_ms_mean, a.age_frames_max
     )];
+    // One line per provider, device and reason, naming its models.
+    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+    for p in &a.providers {
+        let place = format!("{} ({}): {}", p.provider, p.device, p.why);
+        match groups.iter_mut().find(|(g, _)| *g == place) {
+            Some((_, models)) => models.push(&p.model),
+            None => groups.push((place, vec![&p.model])),
+        }
+    }
+    lines.extend(
+        groups
+            .into_iter()
+            .map(|(place, models)| format!("analysis: {} run on {place}", models.join(", "))),
+    );
     lines.extend(
         a.problems
             .iter()

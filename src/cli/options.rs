@@ -5,6 +5,7 @@
 use super::data_dir;
 use anyhow::{Context, Result};
 use clap::Args;
+use neurograde::analysis::runtime::Inference;
 use neurograde::analysis::{AnalysisMode, AnalysisModel, MatteModel};
 use neurograde::config::Config;
 use neurograde::control::{ControlOptions, Profile};
@@ -72,6 +73,11 @@ pub struct AnalysisArgs {
     /// The person matte: selfie (fast) or rvm (recurrent; `models fetch --with rvm`).
     #[arg(long, value_name = "M")]
     pub matte_model: Option<MatteModel>,
+    /// Where the models run: auto (a GPU through ONNX Runtime's WebGPU
+    /// provider when it finds one, else the CPU), cpu, or gpu (a GPU or an
+    /// error). The report names each model's provider.
+    #[arg(long, value_name = "WHERE")]
+    pub inference: Option<Inference>,
     /// Add this many milliseconds to every analysis (a stand-in for a slow
     /// model or machine: shows that the loop reuses results and never waits).
     #[arg(long, value_name = "MS", hide = true)]
@@ -94,11 +100,19 @@ impl AnalysisArgs {
         if let Some(model) = self.matte_model {
             section.matte_model = model;
         }
+        if let Some(inference) = self.inference {
+            section.inference = inference;
+        }
         let checked = Config {
             analysis: section,
             ..config.clone()
         };
         checked.validate("(command line and [analysis] settings)")?;
+        if checked.analysis.inference == Inference::Gpu && mode != AnalysisMode::Off {
+            // Said before the picture starts, not model by model after.
+            let runtime = neurograde::analysis::runtime::Runtime::load_default()?;
+            runtime.require_gpu().map_err(anyhow::Error::msg)?;
+        }
         let mut options = checked.analysis.options(mode);
         if let Some(ms) = self.analysis_delay_ms {
             options.models.extra_latency = std::time::Duration::from_millis(ms);

@@ -19,6 +19,7 @@
 //! graded with its own masks (age 0).
 
 use super::output::FrameMeta;
+use crate::analysis::runtime::{Placement, Runtime};
 use crate::analysis::{
     picture::{copy_size, RgbPicture},
     tracker::TrackedFace,
@@ -65,6 +66,11 @@ impl Default for AnalysisOptions {
     }
 }
 
+/// A provider's name without ONNX Runtime's suffix (`WebGpu`, `CPU`).
+fn short_provider(name: &str) -> &str {
+    name.strip_suffix("ExecutionProvider").unwrap_or(name)
+}
+
 /// The models an offline render needs cannot run (why, per model).
 #[derive(Debug, Clone)]
 pub struct AnalysisUnavailable(pub String);
@@ -106,6 +112,9 @@ pub struct AnalysisReport {
     pub compute_ms_mean: f64,
     /// Models asked for that could not run, and why.
     pub problems: Vec<String>,
+    /// Where each model that opened runs: the execution provider, its
+    /// device, and why that one (`--inference`).
+    pub providers: Vec<Placement>,
 }
 
 struct PendingCopy {
@@ -266,6 +275,15 @@ impl AnalysisLink {
     /// newest result's faces and age.
     pub fn status(&self) -> String {
         let mode = format!("analysis {:?}", self.options.mode).to_lowercase();
+        let mode = match Runtime::loaded().map(|r| r.placements()) {
+            Some(placed) if !placed.is_empty() => {
+                let mut providers: Vec<&str> =
+                    placed.iter().map(|p| short_provider(&p.provider)).collect();
+                providers.dedup();
+                format!("{mode} on {}", providers.join("+"))
+            }
+            _ => mode,
+        };
         match &self.latest {
             None => format!("{mode}: no result yet"),
             Some(a) => format!(
@@ -442,6 +460,7 @@ impl AnalysisLink {
             age_ms_p95: self.age_us.value_at_quantile(0.95) as f64 / 1000.0,
             compute_ms_mean: self.compute_total_ms / self.results_seen.max(1) as f64,
             problems,
+            providers: Runtime::loaded().map_or_else(Vec::new, |r| r.placements()),
         }
     }
 }
