@@ -52,6 +52,11 @@ fn fast_mode_grades_every_frame_without_drops() {
     .unwrap();
     assert_eq!(report.frames, 120);
     assert_eq!(report.dropped.total, 0);
+    // Offline there is no frame interval to keep: stages are measured, no
+    // frame is over.
+    let budget = &report.budget;
+    assert_eq!((budget.frame_budget_ms, budget.frames), (None, 120));
+    assert_eq!((budget.over_budget, budget.missed_by), (0, None));
     assert!(
         report.fps > 0.0
             && report.latency_ms.p50 > 0.0
@@ -88,6 +93,23 @@ fn live_source_faster_than_the_loop_drops_and_counts() {
         report.frames + report.dropped.total + 4
             >= produced_at_least.min(report.frames + report.dropped.total)
     );
+    // The frame budget names the stage that misses it: the GPU's work (a
+    // CPU rasteriser runs it while the render thread submits and waits).
+    let budget = &report.budget;
+    println!("{}", budget.line());
+    assert!((budget.frame_budget_ms.unwrap() - 1000.0 / 240.0).abs() < 1e-6);
+    assert_eq!(budget.frames, 40);
+    assert!(budget.over_budget > 0, "{budget:?}");
+    use neurograde::engine::budget::Stage;
+    assert!(
+        matches!(
+            budget.missed_by,
+            Some(Stage::Submit | Stage::GpuWait | Stage::Record)
+        ),
+        "{budget:?}"
+    );
+    let led: u64 = budget.stages.iter().map(|s| s.led_over_budget).sum();
+    assert_eq!(led, budget.over_budget);
     // Latency stays bounded: the newest frame wins, queues do not grow.
     // (p95: of 40 frames the slowest is the first, which waits for the
     // kernel's compilation, longer when other tests share the cores.)

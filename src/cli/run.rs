@@ -319,6 +319,10 @@ pub fn run(args: RunArgs, shutdown: &Shutdown) -> Result<()> {
         ));
     }
     lines.push(report.summary());
+    lines.push(format!(
+        "frame budget on the render thread: {}",
+        report.budget.line()
+    ));
     if let Some(a) = &report.analysis {
         lines.extend(print_analysis(a));
     }

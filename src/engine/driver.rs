@@ -12,6 +12,7 @@
 //! latency from it, whichever driver it was.
 
 use super::analysis_link::AnalysisLink;
+use super::budget::{Stage, StageTimes};
 use super::output::{FrameMeta, Sink, SinkError};
 use super::stats::Stats;
 use super::EngineError;
@@ -111,6 +112,12 @@ pub trait Driver {
 
     /// The output in words, for the run's report.
     fn describe(&self) -> String;
+
+    /// The time this driver spent in each stage since the last call
+    /// (record, GPU wait, output), for the frame budget.
+    fn take_times(&mut self) -> StageTimes {
+        StageTimes::default()
+    }
 }
 
 /// The driver of readback sinks (file, null).
@@ -118,6 +125,7 @@ pub struct ReadbackDriver<'a> {
     sink: &'a mut dyn Sink,
     queue: ReadbackQueue<Tag>,
     error: Option<SinkError>,
+    times: StageTimes,
 }
 
 impl<'a> ReadbackDriver<'a> {
@@ -127,6 +135,7 @@ impl<'a> ReadbackDriver<'a> {
             sink,
             queue: ReadbackQueue::new(depth, ctx.direct_readback),
             error: None,
+            times: StageTimes::default(),
         }
     }
 
@@ -138,13 +147,17 @@ impl<'a> ReadbackDriver<'a> {
         how: Completion,
         delivered: &mut Vec<Tag>,
     ) -> Result<(), EngineError> {
+        let started = Instant::now();
+        let mut output = std::time::Duration::ZERO;
         let (sink, error) = (&mut *self.sink, &mut self.error);
         let mut deliver = |tag: Tag, pixels: &[u8]| {
             delivered.push(tag);
             if error.is_none() {
+                let writing = Instant::now();
                 if let Err(e) = sink.write(&tag.meta, pixels) {
                     *error = Some(e);
                 }
+                output += writing.elapsed();
             }
         };
         match how {
@@ -152,6 +165,9 @@ impl<'a> ReadbackDriver<'a> {
             Completion::Wait => _ = self.queue.complete(&ctx.device, true, &mut deliver)?,
             Completion::Ready => _ = self.queue.complete(&ctx.device, false, &mut deliver)?,
         }
+        self.times.add(Stage::Output, output);
+        self.times
+            .add(Stage::GpuWait, started.elapsed().saturating_sub(output));
         self.error.take().map_or(Ok(()), |e| Err(e.into()))
     }
 }
@@ -175,6 +191,7 @@ impl Driver for ReadbackDriver<'_> {
         if !self.queue.has_room() {
             self.complete(ctx, Completion::Wait, delivered)?;
         }
+        let recording = Instant::now();
         let format = self.sink.output_format();
         let bytes = FramePipeline::packed_bytes(step.frame, format);
         let output = self.queue.target(&ctx.device, bytes);
@@ -191,8 +208,15 @@ impl Driver for ReadbackDriver<'_> {
             format,
             output,
         )?;
-        self.queue.submit(&ctx.queue, encoder, tag);
+        self.times.add(Stage::Record, recording.elapsed());
+        self.times.time(Stage::Submit, || {
+            self.queue.submit(&ctx.queue, encoder, tag)
+        });
         Ok(())
+    }
+
+    fn take_times(&mut self) -> StageTimes {
+        self.times.take()
     }
 
     fn settle(

@@ -15,6 +15,7 @@
 //! [`driver::Driver`] and [`output::Sink`]; the sinks build on it.
 
 pub mod analysis_link;
+pub mod budget;
 pub mod driver;
 pub mod output;
 pub mod proposals;

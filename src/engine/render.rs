@@ -17,6 +17,7 @@
 //! N; every one of them reaches the output before the loop returns.
 
 use super::analysis_link::{AnalysisLink, AnalysisOptions};
+use super::budget::{Stage, StageTimes};
 use super::driver::{Driver, GradeStep, LoopState, Tag};
 use super::output::FrameMeta;
 use super::ring::FrameConsumer;
@@ -276,7 +277,12 @@ pub fn frame_loop(
     pipeline.set_grade_path(ctx, settings.grade_path, settings.live);
     let mut grade = LiveGrade::start(ctx, &mut pipeline, settings, consumer.waker())?;
     let mut analysis = AnalysisLink::start(ctx, &settings.analysis)?;
-    let mut stats = Stats::new().logging_every(settings.stats_every);
+    let interval = settings
+        .live
+        .then(|| Duration::from_secs_f64(1.0 / source.fps.max(1.0)));
+    let mut stats = Stats::new()
+        .logging_every(settings.stats_every)
+        .with_budget(interval);
     let mut delivered = Vec::new();
     // The frame the output shows, kept to grade again when the grade
     // changes (drivers that hold their picture only).
@@ -302,6 +308,7 @@ pub fn frame_loop(
             Take::Frame(frame) => {
                 tracing::trace!(id = frame.id.0, "grading");
                 let (meta, format) = (FrameMeta::of(&frame), frame.format);
+                let mut own = StageTimes::default();
                 let graded = grade_frame(
                     ctx,
                     &mut pipeline,
@@ -311,6 +318,7 @@ pub fn frame_loop(
                     (&frame, true),
                     (source, &stats),
                     &mut delivered,
+                    &mut own,
                 );
                 if driver.holds_picture() {
                     if let Some(previous) = held.replace(frame) {
@@ -320,16 +328,20 @@ pub fn frame_loop(
                     consumer.recycle(frame.data);
                 }
                 submitted += 1;
-                graded.and_then(|()| {
+                let step = graded.and_then(|()| {
                     if let Some(link) = &mut analysis {
-                        link.after_frame(ctx, &pipeline, &meta, format)?;
+                        own.time(Stage::Analysis, || {
+                            link.after_frame(ctx, &pipeline, &meta, format)
+                        })?;
                     }
                     driver.settle(ctx, settings.live && consumer.is_empty(), &mut delivered)
-                })
+                });
+                stats.budget_frame(own, driver.take_times());
+                step
             }
             Take::Idle if held.is_some() && grade.changed() => {
                 let frame = held.as_ref().expect("checked by the guard");
-                grade_frame(
+                let step = grade_frame(
                     ctx,
                     &mut pipeline,
                     &mut grade,
@@ -338,7 +350,11 @@ pub fn frame_loop(
                     (frame, false),
                     (source, &stats),
                     &mut delivered,
-                )
+                    &mut StageTimes::default(),
+                );
+                // A held frame graded again is no new frame of the budget.
+                driver.take_times();
+                step
             }
             Take::Idle => {
                 let state = LoopState {
@@ -395,17 +411,21 @@ fn grade_frame(
     (frame, fresh): (&Frame, bool),
     (source, stats): (&SourceThread, &Stats),
     delivered: &mut Vec<Tag>,
+    times: &mut StageTimes,
 ) -> Result<(), EngineError> {
-    grade.refresh(ctx, pipeline)?;
-    if fresh {
-        grade.assist(frame, frame.id.0 as f64 / source.fps.max(1.0));
-    }
+    times.time(Stage::Look, || {
+        grade.refresh(ctx, pipeline)?;
+        if fresh {
+            grade.assist(frame, frame.id.0 as f64 / source.fps.max(1.0));
+        }
+        Ok::<(), GpuError>(())
+    })?;
     if let Some(control) = grade.control() {
         super::proposals::serve(control, frame);
     }
     if let (Some(link), true) = (analysis.as_mut(), fresh) {
         link.set_object_point(grade.object_point());
-        link.before_frame(ctx, pipeline, frame)?;
+        times.time(Stage::Analysis, || link.before_frame(ctx, pipeline, frame))?;
     }
     let tag = Tag {
         meta: FrameMeta::of(frame),

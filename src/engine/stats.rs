@@ -10,6 +10,7 @@
 //! long run shows whether it stays steady.
 
 use super::analysis_link::{AnalysisLink, AnalysisReport, FrameAnalysis};
+use super::budget::{Budget, BudgetReport, StageTimes};
 use super::output::RecordingReport;
 use super::ring::DropCounters;
 use crate::control::{ControlLink, ControlReport};
@@ -40,6 +41,7 @@ pub struct Stats {
     interval: Option<Interval>,
     retouching: Vec<String>,
     grade_path: Option<GradePathReport>,
+    budget: Budget,
 }
 
 /// Which path graded the run's frames (`gpu::bake`), with the baked path's
@@ -147,6 +149,9 @@ pub struct RunReport {
     /// Exact or baked grading, and the bake's error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grade_path: Option<GradePathReport>,
+    /// Each stage's time per frame on the render thread, against the
+    /// source's frame interval.
+    pub budget: BudgetReport,
     /// Every frame's analysis (`neurograde analyze`).
     #[serde(skip)]
     pub analysis_frames: Vec<FrameAnalysis>,
@@ -167,6 +172,7 @@ impl Stats {
             interval: None,
             retouching: Vec::new(),
             grade_path: None,
+            budget: Budget::new(None),
         }
     }
 
@@ -192,6 +198,23 @@ impl Stats {
                 test_colours: live_bake_error(look, bake, &test_colours(look, BAKE_ERROR_COLOURS)),
             });
         self.grade_path = Some(GradePathReport { frames, bake_error });
+    }
+
+    /// Measures each frame against `interval` (a live source's frame
+    /// interval; `None` offline).
+    pub fn with_budget(mut self, interval: Option<Duration>) -> Stats {
+        self.budget = Budget::new(interval);
+        self
+    }
+
+    /// A frame's stages on the render thread: the loop's and its driver's.
+    pub fn budget_frame(&mut self, own: StageTimes, driver: StageTimes) {
+        self.budget.frame(own, driver);
+    }
+
+    /// The frame budget in a line (the operator view).
+    pub fn budget_line(&self) -> String {
+        self.budget.report().line()
     }
 
     /// What the run's looks changed in how people look.
@@ -281,6 +304,7 @@ impl Stats {
             recording: None,
             retouching: self.retouching,
             grade_path: self.grade_path,
+            budget: self.budget.report(),
         }
     }
 }

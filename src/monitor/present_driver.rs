@@ -6,6 +6,7 @@
 //! PNG.
 
 use super::operator::{OperatorView, Target};
+use crate::engine::budget::{Stage, StageTimes};
 use crate::engine::driver::{Driver, GradeStep, LoopState, Tag};
 use crate::engine::EngineError;
 use crate::gpu::present::{Placement, PresentPass};
@@ -129,6 +130,8 @@ pub struct PresentDriver {
     /// `--screenshot`: written when the run ends.
     screenshot: Option<PathBuf>,
     last_title: Instant,
+    /// Time in each stage since the frame loop last asked.
+    times: StageTimes,
 }
 
 impl PresentDriver {
@@ -145,6 +148,7 @@ impl PresentDriver {
             picture: None,
             screenshot,
             last_title: Instant::now(),
+            times: StageTimes::default(),
         }
     }
 
@@ -326,21 +330,32 @@ impl Driver for PresentDriver {
         delivered: &mut Vec<Tag>,
     ) -> Result<(), EngineError> {
         let ctx = step.ctx;
+        let started = std::time::Instant::now();
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
         let size = (step.frame.width, step.frame.height);
         let graded = step
             .pipeline
             .encode_texture(ctx, &mut encoder, step.frame, step.uniforms)?
             .clone();
+        self.times.add(Stage::Record, started.elapsed());
+        let submitting = std::time::Instant::now();
         ctx.queue.submit([encoder.finish()]);
         if let Some(op) = &mut self.operator {
             op.prepare(ctx, step.frame, step.pipeline, (&graded, size), state)?;
         }
+        self.times.add(Stage::Submit, submitting.elapsed());
         self.picture = Some((graded, size));
+        // Drawing waits for the surface, and so for the grade before it.
+        let shown = std::time::Instant::now();
         self.show(ctx, state, true)?;
+        self.times.add(Stage::Output, shown.elapsed());
         delivered.push(tag);
         self.title(state);
         Ok(())
+    }
+
+    fn take_times(&mut self) -> StageTimes {
+        self.times.take()
     }
 
     fn idle(

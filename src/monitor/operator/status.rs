@@ -66,6 +66,8 @@ impl OperatorView {
             ui.add(egui::Label::new(format!("{analysis} | {}", state.source)).truncate())
                 .on_hover_text(state.source);
         });
+        ui.add(egui::Label::new(state.stats.budget_line()).truncate())
+            .on_hover_text("each stage's mean time a frame on the render thread, and which one takes the longest in the frames over the source's frame interval");
         ui.horizontal_wrapped(|ui| {
             let panel = state.control.map(|c| c.live().1).unwrap_or_default();
             let send = |action, on| {
