@@ -9,16 +9,25 @@
 // the lattice's points where the look's input values lie), then
 // tetrahedral interpolation. BAKED = 1: the lattice holds the whole grade
 // to display code values; 2: it holds the graded working-space value, and
-// the secondaries and haze (which vary over the picture) and display_out
-// follow exactly (grade_finish). A look that moves re-bakes: one exact
-// evaluation per lattice point, 65^3 of them, an eighth of a 1080p frame.
-// CPU twin: live_lattice in src/grade/bake.rs and Lut3d::apply. Paired
+// the secondaries and haze (which vary over the picture) follow exactly,
+// then display_out: exactly, or (BAKED_DISPLAY = 1, a log working space)
+// from a second lattice over the working space's range that
+// `bake_display` fills. A look that moves re-bakes: one exact
+// evaluation per lattice point, 65^3 of them (an eighth of a 1080p frame),
+// as many again for a display lattice. CPU twins: live_lattice and
+// live_display_lattice in src/grade/bake.rs, Lut3d::apply. Paired
 // with src/gpu/bake.rs; composed after grade.wgsl.
 
 // 0: the look evaluated exactly per pixel; 1 and 2: see above.
 override BAKED: u32 = 0u;
 // The lattice's points a side (bake::LIVE_SIZE).
 override BAKED_SIZE: u32 = 65u;
+// 1: display_out after the secondaries from the display lattice.
+override BAKED_DISPLAY: u32 = 0u;
+// The display lattice's range in each channel of the working space
+// (bake::DISPLAY_RANGE: every ACEScct and ACEScc value of the picture).
+const DISPLAY_MIN: f32 = -0.36;
+const DISPLAY_MAX: f32 = 1.5;
 // Entries of the shaper in front of the lattice.
 const BAKED_SHAPER_SIZE: u32 = 1024u;
 // Lattice entries are codes over [BAKED_MIN, BAKED_MIN + BAKED_SPAN] in
@@ -28,7 +37,8 @@ const BAKED_SPAN: f32 = 3.0;
 
 // The lattice (BAKED_SIZE^3 entries, red fastest), then the shaper's
 // entries (BAKED_SHAPER_SIZE), then the input code value at each lattice
-// coordinate (BAKED_SIZE); those two as f32 bits in x. One buffer: the
+// coordinate (BAKED_SIZE); those two as f32 bits in x; then the display
+// lattice (BAKED_SIZE^3). One buffer: the
 // frame kernel already binds seven storage buffers, and eight is what
 // every adapter allows.
 @group(0) @binding(14) var<storage, read> baked_lattice: array<vec2<u32>>;
@@ -43,8 +53,14 @@ fn baked_code_step() -> vec3<f32> {
     return BAKED_SPAN / vec3<f32>(2097151.0, 2097151.0, 4194303.0);
 }
 
-fn lattice_at(r: u32, g: u32, b: u32) -> vec3<f32> {
-    let code = unpack_codes(baked_lattice[(b * BAKED_SIZE + g) * BAKED_SIZE + r]);
+// Where the display lattice starts in the buffer.
+fn display_lattice_base() -> u32 {
+    return BAKED_SIZE * BAKED_SIZE * BAKED_SIZE + BAKED_SHAPER_SIZE + BAKED_SIZE;
+}
+
+// Entry (r, g, b) of the lattice starting at `base`.
+fn lattice_at(base: u32, r: u32, g: u32, b: u32) -> vec3<f32> {
+    let code = unpack_codes(baked_lattice[base + (b * BAKED_SIZE + g) * BAKED_SIZE + r]);
     return BAKED_MIN + vec3<f32>(code) * baked_code_step();
 }
 
@@ -64,22 +80,35 @@ fn lattice_position(rgb: vec3<f32>) -> vec3<f32> {
     return clamp(shaped, vec3<f32>(0.0), vec3<f32>(1.0)) * f32(BAKED_SIZE - 1u);
 }
 
-// The lattice at a position, tetrahedral as Lut3d::apply.
-fn lattice_sample(s: vec3<f32>) -> vec3<f32> {
+// The lattice starting at `base` at a position, tetrahedral as
+// Lut3d::apply.
+fn lattice_sample(base: u32, s: vec3<f32>) -> vec3<f32> {
     let lo = vec3<u32>(s);
     let hi = min(lo + 1u, vec3<u32>(BAKED_SIZE - 1u));
     let t = tetrahedron(lo, hi, s - vec3<f32>(lo));
-    return t.weights.x * lattice_at(lo.x, lo.y, lo.z) + t.weights.y * lattice_at(t.p1.x, t.p1.y, t.p1.z) + t.weights.z * lattice_at(t.p2.x, t.p2.y, t.p2.z) + t.weights.w * lattice_at(hi.x, hi.y, hi.z);
+    return t.weights.x * lattice_at(base, lo.x, lo.y, lo.z) + t.weights.y * lattice_at(base, t.p1.x, t.p1.y, t.p1.z) + t.weights.z * lattice_at(base, t.p2.x, t.p2.y, t.p2.z) + t.weights.w * lattice_at(base, hi.x, hi.y, hi.z);
+}
+
+// display_out of a working-space value from the display lattice.
+fn display_from_lattice(working: vec3<f32>) -> vec3<f32> {
+    let last = f32(BAKED_SIZE - 1u);
+    let scaled = (working - DISPLAY_MIN) / (DISPLAY_MAX - DISPLAY_MIN) * last;
+    let s = select(clamp(scaled, vec3<f32>(0.0), vec3<f32>(last)), vec3<f32>(0.0), scaled != scaled);
+    return lattice_sample(display_lattice_base(), s);
 }
 
 // The graded pixel from its lattice position (`uv` and `guide` for what
 // follows a working-space lattice).
 fn baked_grade(s: vec3<f32>, uv: vec2<f32>, guide: vec3<f32>) -> vec3<f32> {
-    let value = lattice_sample(s);
+    let value = lattice_sample(0u, s);
     if BAKED == 1u {
         return value;
     }
-    return grade_finish(value, uv, guide);
+    let working = secondaries_and_haze(value, uv, guide);
+    if BAKED_DISPLAY == 1u {
+        return display_from_lattice(working);
+    }
+    return display_out(working);
 }
 
 // The look on one code value, baked or exact: what every route of the
@@ -105,7 +134,25 @@ fn bake_lattice(@builtin(global_invocation_id) id: vec3<u32>) {
     if BAKED == 1u {
         value = display_out(value);
     }
+    lattice_out[id.x] = packed_codes(value);
+}
+
+// A lattice entry of `value` (within [BAKED_MIN, BAKED_MIN + BAKED_SPAN]).
+fn packed_codes(value: vec3<f32>) -> vec2<u32> {
     let codes = (clamp(value, vec3<f32>(BAKED_MIN), vec3<f32>(BAKED_MIN + BAKED_SPAN)) - BAKED_MIN) / baked_code_step();
     let code = vec3<u32>(round(codes));
-    lattice_out[id.x] = vec2<u32>(code.r | (code.g << 21u), (code.g >> 11u) | (code.b << 10u));
+    return vec2<u32>(code.r | (code.g << 21u), (code.g >> 11u) | (code.b << 10u));
+}
+
+// The display lattice: display_out at every point over the working
+// space's range. CPU twin: bake::live_display_lattice.
+@compute @workgroup_size(64)
+fn bake_display(@builtin(global_invocation_id) id: vec3<u32>) {
+    let n = BAKED_SIZE;
+    if id.x >= n * n * n {
+        return;
+    }
+    let node = vec3<f32>(vec3<u32>(id.x % n, (id.x / n) % n, id.x / (n * n)));
+    let working = DISPLAY_MIN + node / f32(n - 1u) * (DISPLAY_MAX - DISPLAY_MIN);
+    lattice_out[display_lattice_base() + id.x] = packed_codes(display_out(working));
 }

@@ -481,6 +481,12 @@ fn grade_mix_at(rgb: vec3<f32>, uv: vec2<f32>, guide: vec3<f32>) -> vec3<f32> {
 // A graded working-space value at `uv` to the display: the secondaries,
 // the haze, then display_out. CPU twin: Grader::finishing.
 fn grade_finish(graded: vec3<f32>, uv: vec2<f32>, guide: vec3<f32>) -> vec3<f32> {
+    return display_out(secondaries_and_haze(graded, uv, guide));
+}
+
+// The secondaries and the haze at `uv` on a graded working-space value.
+// CPU twin: Grader::secondaries_and_haze.
+fn secondaries_and_haze(graded: vec3<f32>, uv: vec2<f32>, guide: vec3<f32>) -> vec3<f32> {
     var working = graded;
     if SECONDARIES > 0u {
         working = apply_secondaries(working, uv, guide);
@@ -488,7 +494,7 @@ fn grade_finish(graded: vec3<f32>, uv: vec2<f32>, guide: vec3<f32>) -> vec3<f32>
     if ATMOSPHERE == 1u {
         working = apply_haze(working, uv);
     }
-    return display_out(working);
+    return working;
 }
 
 // A table entry's three codes from its two words: red and green in 21

@@ -8,7 +8,9 @@ use common::*;
 use neurograde::frame::Frame;
 use neurograde::gpu::grade::GradeUniforms;
 use neurograde::gpu::OutputFormat;
-use neurograde::grade::bake::{live_lattice, live_shaper, LiveBake, LIVE_SIZE};
+use neurograde::grade::bake::{
+    live_display_lattice, live_lattice, live_shaper, LiveBake, LIVE_SIZE,
+};
 use neurograde::grade::lut::Interpolation;
 use neurograde::grade::reference::Grader;
 use neurograde::grade::Look;
@@ -20,8 +22,10 @@ fn repo(path: &str) -> std::path::PathBuf {
 
 /// Looks of every lattice kind: an OpenColorIO ACES 2.0 rendering (display
 /// lattice), the same with a creative cube, a video-mode look (its 16-bit
-/// and window routes bake), and a whole-picture qualifier secondary (a
-/// working-space lattice, the secondary exact after it).
+/// and window routes bake), a whole-picture qualifier secondary on the
+/// ACES 2.0 look (a working-space lattice, the secondary exact after it,
+/// then the display lattice) and on a video-mode look (the working-space
+/// lattice alone).
 fn looks(dir: &Path) -> Vec<(&'static str, Look, LiveBake)> {
     let aces = Look::load(&repo("config/looks/logc3-rec709.toml")).unwrap();
     let logc3 = std::fs::read_to_string(repo("config/looks/logc3-rec709.toml")).unwrap();
@@ -35,17 +39,36 @@ fn looks(dir: &Path) -> Vec<(&'static str, Look, LiveBake)> {
         &dir.join("qualified.toml"),
     )
     .unwrap();
+    let demo_text = std::fs::read_to_string(repo("config/looks/demo.toml")).unwrap();
+    let video_qualified = Look::parse(
+        &format!(
+            "{demo_text}\n[[secondary]]\nmask = \"qualifier\"\nexposure = -0.3\nsaturation = 1.3\n\
+             [secondary.qualifier]\nhue = [180, 260]\nsoftness = 0.05\n"
+        ),
+        &dir.join("video-qualified.toml"),
+    )
+    .unwrap();
     vec![
         ("ACES 2.0", aces, LiveBake::Display),
         ("ACES 2.0 + cube", creative, LiveBake::Display),
         ("video mode", demo, LiveBake::Display),
-        ("qualifier secondary", qualified, LiveBake::Working),
+        (
+            "ACES 2.0 + qualifier secondary",
+            qualified,
+            LiveBake::WorkingAndDisplay,
+        ),
+        (
+            "video mode + qualifier secondary",
+            video_qualified,
+            LiveBake::Working,
+        ),
     ]
 }
 
 /// The CPU twin of the baked picture of `frame`.
 fn cpu_baked(look: &Look, bake: LiveBake, frame: &Frame) -> Vec<[f32; 3]> {
     let lattice = live_lattice(look, &live_shaper(look), LIVE_SIZE, bake);
+    let display = live_display_lattice(look, LIVE_SIZE);
     let grader = Grader::new(look);
     (0..frame.height)
         .flat_map(|y| (0..frame.width).map(move |x| (x, y)))
@@ -55,6 +78,10 @@ fn cpu_baked(look: &Look, bake: LiveBake, frame: &Frame) -> Vec<[f32; 3]> {
             match bake {
                 LiveBake::Display => value,
                 LiveBake::Working => grader.finishing(value, None),
+                LiveBake::WorkingAndDisplay => display.apply(
+                    grader.secondaries_and_haze(value, None),
+                    Interpolation::Tetrahedral,
+                ),
             }
         })
         .collect()
@@ -121,8 +148,19 @@ fn a_baked_run_stays_within_the_error_it_reports() {
     let logc3 = std::fs::read_to_string(repo("config/looks/logc3-rec709.toml")).unwrap();
     look_with_cube(dir, &format!("{logc3}\n[lut]\nfile = \"look.cube\"\n"));
     let cube_look = dir.join("look.toml");
+    // A secondary between the two lattices (its qualifier keys from colour:
+    // no models needed).
+    let qualified = dir.join("qualified.toml");
+    std::fs::write(
+        &qualified,
+        format!(
+            "{logc3}\n[[secondary]]\nmask = \"qualifier\"\nexposure = 0.4\nsaturation = 0.7\n\
+             [secondary.qualifier]\nhue = [10, 60]\nsoftness = 0.05\n"
+        ),
+    )
+    .unwrap();
     let pictures = [footage("astronaut.png"), footage("building.jpg")];
-    for look in [repo("config/looks/logc3-rec709.toml"), cube_look] {
+    for look in [repo("config/looks/logc3-rec709.toml"), cube_look, qualified] {
         for picture in &pictures {
             let source = format!("file:{}", picture.display());
             let run = |path: &str| {

@@ -3,7 +3,9 @@
 //!
 //! The frame pipeline grades real footage through both routes of its
 //! kernel (8-bit input reads a per-channel table that changes with the
-//! look; deeper input is graded per pixel) while every kind of look
+//! look; deeper input is graded per pixel), exactly and from the live
+//! lattices re-baked at every change, video and scene-referred through the
+//! ACES 2.0 rendering, while every kind of look
 //! parameter and the secondaries' keys change frame after frame, with new
 //! masks arriving and the kernel variant switching as keys leave and reach
 //! neutral; the process's resident memory is read before and after, past a
@@ -114,7 +116,27 @@ fn a_moving_look_does_not_grow_memory() {
             MaskTexture::upload(&mut mask_slot, &ctx.device, &ctx.queue, &masks);
             pipeline.set_masks(mask_slot.as_ref().unwrap());
         }
-        let look = look_at(i, &base);
+        let mut look = look_at(i, &base);
+        if (40..60).contains(&(i % 100)) {
+            // Stretches of a scene-referred look through the ACES 2.0
+            // rendering (a look switched to and back, as a colourist
+            // does), from the live lattices re-baked every change half
+            // the time.
+            look.input = Some(neurograde::grade::transform::InputSection {
+                transform: neurograde::grade::transform::InputTransform::ArriLogc3,
+                ei: None,
+            });
+            look.output = Some(neurograde::grade::transform::OutputSection {
+                transform: Some(neurograde::grade::transform::OutputTransform::Aces2Rec709),
+                ..Default::default()
+            });
+        }
+        let path = if i % 2 == 0 {
+            neurograde::gpu::bake::GradePath::Baked
+        } else {
+            neurograde::gpu::bake::GradePath::Exact
+        };
+        pipeline.set_grade_path(&ctx, path, true);
         let frame = if i % 4 == 3 { &deep } else { &eight };
         let mut encoder = ctx.device.create_command_encoder(&Default::default());
         let format = OutputFormat::Rgba8;

@@ -231,49 +231,50 @@ impl Runtime {
         };
         let (session, placement) = match inference {
             Inference::Cpu => cpu("--inference cpu".into())?,
-            Inference::Gpu | Inference::Auto => {
-                match self.gpu_devices().into_iter().next() {
-                    None if inference == Inference::Gpu => {
-                        return Err(model_error(&format!(
-                            "--inference gpu: {}",
-                            self.no_gpu_because()
-                        )))
-                    }
-                    None => cpu(format!("auto: {}", self.no_gpu_because()))?,
-                    Some(device) => {
-                        let provider = device.ep().unwrap_or("?").to_string();
-                        let gpu_name = format!(
-                            "{} GPU {}",
-                            device.hardware_device().vendor().unwrap_or("?"),
-                            device.hardware_device().id()
-                        );
-                        let strict = inference == Inference::Gpu;
-                        match self.open_on(model, device, strict) {
-                            Ok(session) => {
-                                let why = if strict {
-                                    "--inference gpu: every operator on the GPU".into()
-                                } else {
-                                    "auto: a GPU device was found (operators it lacks run on the CPU)".into()
-                                };
-                                let placement = Placement {
-                                    model: name.clone(),
-                                    provider,
-                                    device: gpu_name,
-                                    why,
-                                };
-                                (session, placement)
-                            }
-                            Err(e) if strict => return Err(model_error(&format!(
+            Inference::Gpu | Inference::Auto => match self.gpu_devices().into_iter().next() {
+                None if inference == Inference::Gpu => {
+                    return Err(model_error(&format!(
+                        "--inference gpu: {}",
+                        self.no_gpu_because()
+                    )))
+                }
+                None => cpu(format!("auto: {}", self.no_gpu_because()))?,
+                Some(device) => {
+                    let provider = device.ep().unwrap_or("?").to_string();
+                    let gpu_name = format!(
+                        "{} GPU {}",
+                        device.hardware_device().vendor().unwrap_or("?"),
+                        device.hardware_device().id()
+                    );
+                    let strict = inference == Inference::Gpu;
+                    match self.open_on(model, device, strict) {
+                        Ok(session) => {
+                            let why = if strict {
+                                "--inference gpu: every operator on the GPU".into()
+                            } else {
+                                "auto: a GPU device was found (operators it lacks run on the CPU)"
+                                    .into()
+                            };
+                            let placement = Placement {
+                                model: name.clone(),
+                                provider,
+                                device: gpu_name,
+                                why,
+                            };
+                            (session, placement)
+                        }
+                        Err(e) if strict => {
+                            return Err(model_error(&format!(
                                 "--inference gpu: {provider} could not take the whole model: {e}"
-                            ))),
-                            Err(e) => {
-                                tracing::warn!(model = %name, provider = %provider, "the GPU provider failed, the model runs on the CPU: {e}");
-                                cpu(format!("auto: {provider} failed: {e}"))?
-                            }
+                            )))
+                        }
+                        Err(e) => {
+                            tracing::warn!(model = %name, provider = %provider, "the GPU provider failed, the model runs on the CPU: {e}");
+                            cpu(format!("auto: {provider} failed: {e}"))?
                         }
                     }
                 }
-            }
+            },
         };
         tracing::debug!("{placement}");
         self.placements

@@ -50,8 +50,9 @@ pub struct Stats {
 pub struct GradePathReport {
     #[serde(flatten)]
     pub frames: PathReport,
-    /// The run's last look: its live lattice against its exact grade
-    /// (secondaries aside), when frames were baked.
+    /// The run's last look: its live lattices against its exact grade
+    /// (the secondaries keyed from the models aside), when frames were
+    /// baked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bake_error: Option<BakeErrors>,
 }

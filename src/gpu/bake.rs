@@ -89,8 +89,9 @@ pub struct LiveLattice {
 }
 
 impl LiveLattice {
-    /// Entries of the buffer: the lattice, the shaper, the lattice inputs.
-    const ENTRIES: usize = LIVE_SIZE * LIVE_SIZE * LIVE_SIZE + SHAPER_SIZE + LIVE_SIZE;
+    /// Entries of the buffer: the lattice, the shaper, the lattice inputs,
+    /// the display lattice.
+    const ENTRIES: usize = 2 * LIVE_SIZE * LIVE_SIZE * LIVE_SIZE + SHAPER_SIZE + LIVE_SIZE;
 
     pub fn new(device: &wgpu::Device) -> LiveLattice {
         LiveLattice {

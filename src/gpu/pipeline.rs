@@ -141,8 +141,8 @@ pub struct FramePipeline {
     /// One pipeline per input layout, output, variant and path (for the
     /// kernel's current module).
     pipelines: HashMap<(PixelFormat, Target, KernelVariant, u32), wgpu::ComputePipeline>,
-    /// The live bake's pipelines, per variant and lattice kind.
-    bake_pipelines: HashMap<(KernelVariant, LiveBake), wgpu::ComputePipeline>,
+    /// The live bake's pipelines, per variant, lattice kind and entry point.
+    bake_pipelines: HashMap<(KernelVariant, LiveBake, &'static str), wgpu::ComputePipeline>,
     /// Whether the run's frames may take the baked path (why not), the
     /// lattice it reads, and what each path graded so far.
     baking: Result<(), &'static str>,
@@ -649,21 +649,26 @@ impl FramePipeline {
         {
             return;
         }
+        let entries: &[&'static str] = match bake {
+            LiveBake::WorkingAndDisplay => &["bake_lattice", "bake_display"],
+            _ => &["bake_lattice"],
+        };
         let kernel = &self.kernel;
-        let pipeline = self
-            .bake_pipelines
-            .entry((look.variant, bake))
-            .or_insert_with(|| {
-                let mut constants = look.variant.constants().to_vec();
-                constants.extend(baked_constants(Some(bake)));
-                kernel_pipeline(
-                    &ctx.device,
-                    &kernel.module,
-                    &kernel.bake_layout,
-                    "bake_lattice",
-                    &constants,
-                )
-            });
+        for &entry in entries {
+            self.bake_pipelines
+                .entry((look.variant, bake, entry))
+                .or_insert_with(|| {
+                    let mut constants = look.variant.constants().to_vec();
+                    constants.extend(baked_constants(Some(bake)));
+                    kernel_pipeline(
+                        &ctx.device,
+                        &kernel.module,
+                        &kernel.bake_layout,
+                        entry,
+                        &constants,
+                    )
+                });
+        }
         fn buffer(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
             wgpu::BindGroupEntry {
                 binding,
@@ -684,10 +689,12 @@ impl FramePipeline {
             label: Some("live bake"),
             timestamp_writes: None,
         });
-        pass.set_pipeline(pipeline);
         pass.set_bind_group(0, &group, &[]);
         pass.set_bind_group(1, &kernel.display.bind_group, &[]);
-        pass.dispatch_workgroups(LATTICE_POINTS.div_ceil(BAKE_WORKGROUP), 1, 1);
+        for &entry in entries {
+            pass.set_pipeline(&self.bake_pipelines[&(look.variant, bake, entry)]);
+            pass.dispatch_workgroups(LATTICE_POINTS.div_ceil(BAKE_WORKGROUP), 1, 1);
+        }
     }
 
     /// Uploads `frame` and records the kernel storing the graded picture
@@ -757,19 +764,23 @@ impl FramePipeline {
 const LATTICE_POINTS: u32 = (LIVE_SIZE * LIVE_SIZE * LIVE_SIZE) as u32;
 const BAKE_WORKGROUP: u32 = 64;
 
-/// The `BAKED` pipeline constant: 0 exact, 1 a display lattice, 2 a
-/// working-space one.
+/// The `BAKED` pipeline constant: 0 exact, 1 a lattice to the display,
+/// 2 one to the working space (and 3: a display lattice after it, the
+/// `BAKED_DISPLAY` constant).
 fn baked_code(baked: Option<LiveBake>) -> u32 {
     match baked {
         None => 0,
         Some(LiveBake::Display) => 1,
         Some(LiveBake::Working) => 2,
+        Some(LiveBake::WorkingAndDisplay) => 3,
     }
 }
 
-fn baked_constants(baked: Option<LiveBake>) -> [(&'static str, f64); 2] {
+fn baked_constants(baked: Option<LiveBake>) -> [(&'static str, f64); 3] {
+    let code = baked_code(baked);
     [
-        ("BAKED", f64::from(baked_code(baked))),
+        ("BAKED", f64::from(code.min(2))),
+        ("BAKED_DISPLAY", f64::from(u32::from(code == 3))),
         ("BAKED_SIZE", LIVE_SIZE as f64),
     ]
 }

@@ -399,8 +399,14 @@ pub enum LiveBake {
     Display,
     /// The graded working-space value: the secondaries and haze that
     /// follow vary over the picture, so they and the display rendering
-    /// stay exact ([`Grader::finishing`]).
+    /// stay exact ([`Grader::finishing`]). Video mode, whose display
+    /// rendering is nothing.
     Working,
+    /// As `Working`, and the display rendering after the secondaries from
+    /// a second lattice over the working space's range
+    /// ([`live_display_lattice`]): scene-referred looks in a log working
+    /// space.
+    WorkingAndDisplay,
 }
 
 impl LiveBake {
@@ -422,7 +428,8 @@ impl LiveBake {
             Some(scene) if scene.working == crate::grade::transfer::Transfer::Linear => {
                 Err("its secondaries grade in a linear working space (ACEScg)")
             }
-            _ => Ok(LiveBake::Working),
+            Some(_) => Ok(LiveBake::WorkingAndDisplay),
+            None => Ok(LiveBake::Working),
         }
     }
 }
@@ -431,6 +438,34 @@ impl LiveBake {
 /// `src/gpu/bake.rs` holds codes over it): wide enough for display codes
 /// and every log working space.
 pub const LIVE_RANGE: [f32; 2] = [-1.0, 2.0];
+
+/// The display lattice's range in each channel of the working space:
+/// every ACEScct value from linear -0.04 up, every ACEScc value (whose
+/// largest, half-float's largest, is 1.468).
+pub const DISPLAY_RANGE: [f32; 2] = [-0.36, 1.5];
+
+/// CPU twin of the GPU's display lattice (`bake_display` in bake.wgsl):
+/// the look's way from the working space to the display
+/// ([`Grader::leaving`]) at every point of a `size`-point lattice over
+/// [`DISPLAY_RANGE`].
+pub fn live_display_lattice(look: &Look, size: usize) -> Lut3d {
+    let grader = Grader::new(look);
+    let mut lut = Lut3d::identity(size);
+    let [lo, hi] = DISPLAY_RANGE;
+    lut.domain_min = [lo; 3];
+    lut.domain_max = [hi; 3];
+    lut.table = lut
+        .table
+        .iter()
+        .map(|node| {
+            let working = node.map(|u| lo + u * (hi - lo));
+            grader
+                .leaving(working)
+                .map(|v| v.clamp(LIVE_RANGE[0], LIVE_RANGE[1]))
+        })
+        .collect();
+    lut
+}
 
 /// The shaper in front of the live lattice: [`shaper_for`] the colours a
 /// camera records in the look's input encoding ([`test_colours`]' kind,
@@ -465,7 +500,7 @@ pub fn live_lattice(look: &Look, shaper: &Lut1d, size: usize, bake: LiveBake) ->
             let working = grader.working(grader.entering(rgb));
             let value = match bake {
                 LiveBake::Display => grader.leaving(working),
-                LiveBake::Working => working,
+                LiveBake::Working | LiveBake::WorkingAndDisplay => working,
             };
             value.map(|v| v.clamp(LIVE_RANGE[0], LIVE_RANGE[1]))
         })
@@ -476,15 +511,23 @@ pub fn live_lattice(look: &Look, shaper: &Lut1d, size: usize, bake: LiveBake) ->
 
 /// The error of the live lattice of `look` against its exact grade at
 /// `inputs`, as the picture shows it (the run report's figures for the
-/// baked path; secondaries aside).
+/// baked path), with the secondaries that need no masks (a qualifier's)
+/// on both sides.
 pub fn live_bake_error(look: &Look, bake: LiveBake, inputs: &[[f32; 3]]) -> BakeError {
     let lattice = live_lattice(look, &live_shaper(look), LIVE_SIZE, bake);
+    let display =
+        (bake == LiveBake::WorkingAndDisplay).then(|| live_display_lattice(look, LIVE_SIZE));
     let grader = Grader::new(look);
     error_against(look, inputs, |v| {
         let value = lattice.apply(v, Interpolation::Tetrahedral);
-        match bake {
-            LiveBake::Display => value,
-            LiveBake::Working => grader.leaving(value),
+        if bake == LiveBake::Display {
+            return value;
+        }
+        // Whole-picture secondaries grade here as in the reference.
+        let working = grader.secondaries_and_haze(value, None);
+        match &display {
+            Some(display) => display.apply(working, Interpolation::Tetrahedral),
+            None => grader.leaving(working),
         }
     })
 }

@@ -301,7 +301,13 @@ impl<'a> Grader<'a> {
     /// lattice of `LiveBake::Working`). CPU twin of `grade_finish` in
     /// grade.wgsl.
     pub fn finishing(&self, working: [f32; 3], at: Option<MaskedPixel>) -> [f32; 3] {
-        self.leaving(self.haze(self.secondaries(working, at), at))
+        self.leaving(self.secondaries_and_haze(working, at))
+    }
+
+    /// The secondaries and the haze at `at` on a graded working-space
+    /// value. CPU twin of `secondaries_and_haze` in grade.wgsl.
+    pub fn secondaries_and_haze(&self, working: [f32; 3], at: Option<MaskedPixel>) -> [f32; 3] {
+        self.haze(self.secondaries(working, at), at)
     }
 }
 
