@@ -14,7 +14,10 @@
 //! 24 fps). Every frame the driver says reached its output is counted once:
 //! its capture-to-ready latency, and the control-to-picture latency of a
 //! change it is the first to carry. `--frames N` stops taking frames after
-//! N; every one of them reaches the output before the loop returns.
+//! N; every one of them reaches the output before the loop returns. Each
+//! new frame's stages on this thread (its own and its driver's) go into
+//! the frame budget (`budget.rs`); the pipeline grades exactly or from the
+//! look's lattice as the run's grade path says (`gpu::bake`).
 
 use super::analysis_link::{AnalysisLink, AnalysisOptions};
 use super::budget::{Stage, StageTimes};

@@ -65,7 +65,6 @@ impl GradePath {
 }
 
 /// What a lattice was baked from: a new bake is due when any differs.
-#[derive(Clone, PartialEq)]
 struct BakedFrom {
     params: GradeParams,
     transform: TransformParams,
@@ -159,8 +158,8 @@ impl LiveLattice {
         true
     }
 
-    /// Writes `shaper` and the lattice inputs behind it into the buffer's
-    /// tail, and the 8-bit positions.
+    /// Writes `shaper` and the lattice inputs behind it into the buffer
+    /// after the lattice, and the 8-bit positions.
     fn write_shaper(&mut self, queue: &wgpu::Queue, shaper: &Lut1d) {
         let tail: Vec<[u32; 2]> = shaper
             .table

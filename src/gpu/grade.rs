@@ -585,7 +585,7 @@ impl KernelVariant {
     /// Whether the 8-bit route's channel table leaves only cheap maths per
     /// pixel (a video-mode look without a LUT): there the exact route is
     /// faster than a lattice (1080p on lavapipe: 47 against 26 fps).
-    pub fn channel_table_is_whole(self) -> bool {
+    pub fn cheap_after_channel_table(self) -> bool {
         self.scene == 0 && self.lut_mode == 0
     }
 

@@ -140,7 +140,8 @@ pub struct FramePipeline {
     groups: KernelGroups,
     /// One pipeline per input layout, output, variant and path (for the
     /// kernel's current module).
-    pipelines: HashMap<(PixelFormat, Target, KernelVariant, u32), wgpu::ComputePipeline>,
+    pipelines:
+        HashMap<(PixelFormat, Target, KernelVariant, Option<LiveBake>), wgpu::ComputePipeline>,
     /// The live bake's pipelines, per variant, lattice kind and entry point.
     bake_pipelines: HashMap<(KernelVariant, LiveBake, &'static str), wgpu::ComputePipeline>,
     /// Whether the run's frames may take the baked path (why not), the
@@ -176,10 +177,6 @@ pub struct FramePipeline {
 /// bind groups are made from; `tests/shaders.rs` holds every `@binding` of
 /// the kernel's WGSL to it.
 pub mod slot {
-    /// bake.wgsl `baked_lattice`: the look's live lattice.
-    pub const BAKED: u32 = 14;
-    /// bake.wgsl `lattice_out`: the same buffer, written by the bake.
-    pub const BAKED_OUT: u32 = 15;
     /// ingest.wgsl `src`: the frame's bytes.
     pub const INPUT: u32 = 0;
     /// ingest.wgsl `ingest`: the frame's size and layout.
@@ -204,6 +201,10 @@ pub mod slot {
     pub const ATMOSPHERE: u32 = 12;
     /// grade.wgsl `refine_grid`: matte refinement's coefficients.
     pub const REFINE: u32 = 13;
+    /// bake.wgsl `baked_lattice`: the look's live lattices.
+    pub const BAKED: u32 = 14;
+    /// bake.wgsl `lattice_out`: the same buffer, written by the bake.
+    pub const BAKED_OUT: u32 = 15;
 }
 
 /// The frame kernel's bind-group layout: the packed (read-back) route's,
@@ -231,7 +232,8 @@ pub fn frame_kernel_layout(packed: bool) -> Vec<wgpu::BindGroupLayoutEntry> {
     entries
 }
 
-/// The live bake's bind-group layout (`bake_lattice` in bake.wgsl).
+/// The live bake's bind-group layout (`bake_lattice` and `bake_display`
+/// in bake.wgsl).
 pub fn bake_layout() -> Vec<wgpu::BindGroupLayoutEntry> {
     let compute = wgpu::ShaderStages::COMPUTE;
     vec![
@@ -431,7 +433,7 @@ impl FramePipeline {
         if target == Target::Texture && sized.working.is_none() {
             sized.working = Some(working_texture(device, frame.width, frame.height));
         }
-        let key = (format, target, variant, baked_code(baked));
+        let key = (format, target, variant, baked);
         if !self.pipelines.contains_key(&key) {
             let (entry, layout, out) = match target {
                 Target::Packed(f) => ("to_buffer", &self.kernel.packed_layout, f.shader_code()),
@@ -467,7 +469,7 @@ impl FramePipeline {
             frame.format
         };
         let path = GradePath::choose(self.baking, frame.format, look.bake).and_then(|bake| {
-            if uses_channel_table(format, target) && look.variant.channel_table_is_whole() {
+            if uses_channel_table(format, target) && look.variant.cheap_after_channel_table() {
                 Err("8-bit video-mode frames grade exactly and faster through the channel table")
             } else {
                 Ok(bake)
@@ -617,7 +619,7 @@ impl FramePipeline {
                 .write_buffer(&self.channel_lut, 0, bytemuck::cast_slice(table.as_slice()));
             self.channel_table_of = Some(Arc::clone(table));
         }
-        let pipeline = &self.pipelines[&(format, target, variant, baked_code(baked))];
+        let pipeline = &self.pipelines[&(format, target, variant, baked)];
         // `to_buffer` covers four pixels an invocation, `to_texture` one.
         let columns = match target {
             Target::Packed(_) => frame.width.div_ceil(4),
