@@ -9,15 +9,17 @@
 //! bake into (`LiveBake::of`). [`LiveLattice`] owns the lattice buffer
 //! (lattice, shaper and lattice inputs in one storage buffer) and the 8-bit
 //! route's table of lattice positions, and remembers what the lattice was
-//! baked from, so the frame pipeline re-bakes (one `bake_lattice`
-//! dispatch) only when the grade's values, LUTs or display rendering
-//! change.
+//! baked from, so that [`LiveLattice::record`] records a bake (a
+//! `bake_lattice` dispatch, and `bake_display` for a display lattice) only
+//! when the grade's values, LUTs or display rendering change.
 
 use super::grade::{GradeParams, GradeUniforms, KernelVariant, TransformParams};
+use super::pipeline::slot;
 use crate::frame::{Frame, PixelFormat};
 use crate::grade::bake::{lattice_inputs, LiveBake, LIVE_SIZE, SHAPER_SIZE};
 use crate::grade::lut::Lut1d;
 use crate::grade::ocio::DisplayRendering;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Which path the frame kernel grades by.
@@ -64,6 +66,41 @@ impl GradePath {
     }
 }
 
+/// Points of a live lattice, and the bake's threads per workgroup
+/// (`bake_lattice`, `bake_display`).
+const LATTICE_POINTS: u32 = (LIVE_SIZE * LIVE_SIZE * LIVE_SIZE) as u32;
+const BAKE_WORKGROUP: u32 = 64;
+
+/// The pipeline constants of the baked path: `BAKED` (0 exact, 1 a
+/// lattice to the display, 2 one to the working space), `BAKED_DISPLAY`
+/// (1: a display lattice after it) and the lattice's size.
+pub(super) fn baked_constants(baked: Option<LiveBake>) -> [(&'static str, f64); 3] {
+    let (code, display) = match baked {
+        None => (0, 0),
+        Some(LiveBake::Display) => (1, 0),
+        Some(LiveBake::Working) => (2, 0),
+        Some(LiveBake::WorkingAndDisplay) => (2, 1),
+    };
+    [
+        ("BAKED", f64::from(code)),
+        ("BAKED_DISPLAY", f64::from(display)),
+        ("BAKED_SIZE", LIVE_SIZE as f64),
+    ]
+}
+
+/// What a bake reads: the frame kernel's module (its bake entry points),
+/// their layouts and the display rendering's bind group, and the grade's
+/// buffers.
+pub(super) struct BakeKernel<'a> {
+    pub module: &'a wgpu::ShaderModule,
+    pub layout: &'a wgpu::PipelineLayout,
+    pub display: &'a wgpu::BindGroup,
+    pub group: &'a wgpu::BindGroupLayout,
+    pub look: &'a wgpu::Buffer,
+    pub lut: &'a wgpu::Buffer,
+    pub transform: &'a wgpu::Buffer,
+}
+
 /// What a lattice was baked from: a new bake is due when any differs.
 struct BakedFrom {
     params: GradeParams,
@@ -83,6 +120,9 @@ pub struct LiveLattice {
     /// codes), which the 8-bit route reads in place of the channel table.
     positions: Arc<Vec<[f32; 4]>>,
     baked_from: Option<BakedFrom>,
+    /// The bake's pipelines for the kernel's current module, per variant,
+    /// lattice kind and entry point.
+    pipelines: HashMap<(KernelVariant, LiveBake, &'static str), wgpu::ComputePipeline>,
     /// Bakes so far.
     pub bakes: u64,
 }
@@ -102,7 +142,75 @@ impl LiveLattice {
             }),
             positions: Arc::new(vec![[0.0; 4]; 256]),
             baked_from: None,
+            pipelines: HashMap::new(),
             bakes: 0,
+        }
+    }
+
+    /// Drops the bake's pipelines (the kernel's module was made again).
+    pub(super) fn forget_pipelines(&mut self) {
+        self.pipelines.clear();
+    }
+
+    /// Records a new bake of the lattices for `look` as `bake` (`luts`:
+    /// the frame pipeline's LUT uploads so far) when the ones held were
+    /// baked from anything else.
+    pub(super) fn record(
+        &mut self,
+        ctx: &super::GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        kernel: &BakeKernel<'_>,
+        look: &GradeUniforms,
+        bake: LiveBake,
+        luts: u64,
+    ) {
+        if !self.begin_bake(&ctx.queue, look, bake, luts) {
+            return;
+        }
+        let entries: &[&'static str] = match bake {
+            LiveBake::WorkingAndDisplay => &["bake_lattice", "bake_display"],
+            _ => &["bake_lattice"],
+        };
+        for &entry in entries {
+            self.pipelines
+                .entry((look.variant, bake, entry))
+                .or_insert_with(|| {
+                    let mut constants = look.variant.constants().to_vec();
+                    constants.extend(baked_constants(Some(bake)));
+                    super::pipeline::kernel_pipeline(
+                        &ctx.device,
+                        kernel.module,
+                        kernel.layout,
+                        entry,
+                        &constants,
+                    )
+                });
+        }
+        fn buffer(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
+            wgpu::BindGroupEntry {
+                binding,
+                resource: buffer.as_entire_binding(),
+            }
+        }
+        let group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("live bake"),
+            layout: kernel.group,
+            entries: &[
+                buffer(slot::LOOK, kernel.look),
+                buffer(slot::LUT, kernel.lut),
+                buffer(slot::TRANSFORM, kernel.transform),
+                buffer(slot::BAKED_OUT, &self.buffer),
+            ],
+        });
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some("live bake"),
+            timestamp_writes: None,
+        });
+        pass.set_bind_group(0, &group, &[]);
+        pass.set_bind_group(1, kernel.display, &[]);
+        for &entry in entries {
+            pass.set_pipeline(&self.pipelines[&(look.variant, bake, entry)]);
+            pass.dispatch_workgroups(LATTICE_POINTS.div_ceil(BAKE_WORKGROUP), 1, 1);
         }
     }
 
@@ -118,7 +226,7 @@ impl LiveLattice {
     /// Whether grading with `look` baked as `bake` needs a new bake; if so
     /// it is taken as done (the caller records the dispatch), and a new
     /// shaper is written into the buffer first.
-    pub fn begin_bake(
+    fn begin_bake(
         &mut self,
         queue: &wgpu::Queue,
         look: &GradeUniforms,

@@ -14,7 +14,7 @@
 //! WGSL function with a CPU twin. New colour operations are new functions
 //! called from `grade_pixel`.
 
-use super::bake::{GradePath, LiveLattice, PathReport};
+use super::bake::{baked_constants, BakeKernel, GradePath, LiveLattice, PathReport};
 use super::denoise::{NoiseInput, NoisePass};
 use super::display::{DisplayResources, DisplayShader};
 use super::grade::{
@@ -25,7 +25,7 @@ use super::ingest::{input_buffer_size, upload, IngestUniforms};
 use super::masks::{KeyPass, MaskInput, MaskTexture};
 use super::{bindings, GpuContext, GpuError, OutputFormat, WORKING_FORMAT};
 use crate::frame::{Frame, PixelFormat};
-use crate::grade::bake::{LiveBake, LIVE_SIZE};
+use crate::grade::bake::LiveBake;
 use crate::grade::ocio::DisplayRendering;
 use crate::grade::Look;
 use crate::masks::MASK_CHANNELS;
@@ -142,8 +142,6 @@ pub struct FramePipeline {
     /// kernel's current module).
     pipelines:
         HashMap<(PixelFormat, Target, KernelVariant, Option<LiveBake>), wgpu::ComputePipeline>,
-    /// The live bake's pipelines, per variant, lattice kind and entry point.
-    bake_pipelines: HashMap<(KernelVariant, LiveBake, &'static str), wgpu::ComputePipeline>,
     /// Whether the run's frames may take the baked path (why not), the
     /// lattice it reads, and what each path graded so far.
     baking: Result<(), &'static str>,
@@ -272,7 +270,6 @@ impl FramePipeline {
                 .expect("the identity display needs no OpenColorIO shader"),
             groups,
             pipelines: HashMap::new(),
-            bake_pipelines: HashMap::new(),
             baking: Err("the exact path unless a run asks"),
             lattice: LiveLattice::new(device),
             paths: PathReport::default(),
@@ -402,7 +399,7 @@ impl FramePipeline {
         if !self.kernel.renders(rendering) {
             self.kernel = KernelModule::new(ctx, rendering.cloned(), &self.groups)?;
             self.pipelines.clear();
-            self.bake_pipelines.clear();
+            self.lattice.forget_pipelines();
         }
         Ok(())
     }
@@ -480,7 +477,17 @@ impl FramePipeline {
         self.prepare(ctx, frame, format, target, variant, baked)?;
         if let Some(bake) = baked {
             // Queued writes (the uniforms below) land before the encoder runs.
-            self.bake(ctx, encoder, look, bake);
+            let kernel = BakeKernel {
+                module: &self.kernel.module,
+                layout: &self.kernel.bake_layout,
+                display: &self.kernel.display.bind_group,
+                group: &self.groups.bake,
+                look: &self.grade_uniforms,
+                lut: &self.lut,
+                transform: &self.transform_uniforms,
+            };
+            self.lattice
+                .record(ctx, encoder, &kernel, look, bake, self.lut_uploads);
         }
         let sized = self.sized.as_ref().expect("prepared above");
         upload(&ctx.queue, &sized.input, &frame.data);
@@ -636,69 +643,6 @@ impl FramePipeline {
         Ok(())
     }
 
-    /// Records a new bake of the live lattice for `look` when the one it
-    /// holds was baked from anything else (see `gpu::bake`).
-    fn bake(
-        &mut self,
-        ctx: &GpuContext,
-        encoder: &mut wgpu::CommandEncoder,
-        look: &GradeUniforms,
-        bake: LiveBake,
-    ) {
-        if !self
-            .lattice
-            .begin_bake(&ctx.queue, look, bake, self.lut_uploads)
-        {
-            return;
-        }
-        let entries: &[&'static str] = match bake {
-            LiveBake::WorkingAndDisplay => &["bake_lattice", "bake_display"],
-            _ => &["bake_lattice"],
-        };
-        let kernel = &self.kernel;
-        for &entry in entries {
-            self.bake_pipelines
-                .entry((look.variant, bake, entry))
-                .or_insert_with(|| {
-                    let mut constants = look.variant.constants().to_vec();
-                    constants.extend(baked_constants(Some(bake)));
-                    kernel_pipeline(
-                        &ctx.device,
-                        &kernel.module,
-                        &kernel.bake_layout,
-                        entry,
-                        &constants,
-                    )
-                });
-        }
-        fn buffer(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
-            wgpu::BindGroupEntry {
-                binding,
-                resource: buffer.as_entire_binding(),
-            }
-        }
-        let group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("live bake"),
-            layout: &self.groups.bake,
-            entries: &[
-                buffer(slot::LOOK, &self.grade_uniforms),
-                buffer(slot::LUT, &self.lut),
-                buffer(slot::TRANSFORM, &self.transform_uniforms),
-                buffer(slot::BAKED_OUT, self.lattice.buffer()),
-            ],
-        });
-        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-            label: Some("live bake"),
-            timestamp_writes: None,
-        });
-        pass.set_bind_group(0, &group, &[]);
-        pass.set_bind_group(1, &kernel.display.bind_group, &[]);
-        for &entry in entries {
-            pass.set_pipeline(&self.bake_pipelines[&(look.variant, bake, entry)]);
-            pass.dispatch_workgroups(LATTICE_POINTS.div_ceil(BAKE_WORKGROUP), 1, 1);
-        }
-    }
-
     /// Uploads `frame` and records the kernel storing the graded picture
     /// into `output` (a storage buffer of [`Self::packed_bytes`]), in `format`.
     pub fn encode_packed(
@@ -761,32 +705,6 @@ impl FramePipeline {
     }
 }
 
-/// Points of the live lattice, and the bake's threads per workgroup
-/// (`bake_lattice`).
-const LATTICE_POINTS: u32 = (LIVE_SIZE * LIVE_SIZE * LIVE_SIZE) as u32;
-const BAKE_WORKGROUP: u32 = 64;
-
-/// The `BAKED` pipeline constant: 0 exact, 1 a lattice to the display,
-/// 2 one to the working space (and 3: a display lattice after it, the
-/// `BAKED_DISPLAY` constant).
-fn baked_code(baked: Option<LiveBake>) -> u32 {
-    match baked {
-        None => 0,
-        Some(LiveBake::Display) => 1,
-        Some(LiveBake::Working) => 2,
-        Some(LiveBake::WorkingAndDisplay) => 3,
-    }
-}
-
-fn baked_constants(baked: Option<LiveBake>) -> [(&'static str, f64); 3] {
-    let code = baked_code(baked);
-    [
-        ("BAKED", f64::from(code.min(2))),
-        ("BAKED_DISPLAY", f64::from(u32::from(code == 3))),
-        ("BAKED_SIZE", LIVE_SIZE as f64),
-    ]
-}
-
 /// A storage buffer holding packed LUT entries (see `pack_lut`).
 fn lut_buffer(device: &wgpu::Device, words: &[[u32; 2]]) -> wgpu::Buffer {
     wgpu::util::DeviceExt::create_buffer_init(
@@ -805,7 +723,7 @@ fn uses_channel_table(format: PixelFormat, target: Target) -> bool {
     format == PixelFormat::Rgb8 && matches!(target, Target::Packed(_))
 }
 
-fn kernel_pipeline(
+pub(super) fn kernel_pipeline(
     device: &wgpu::Device,
     module: &wgpu::ShaderModule,
     layout: &wgpu::PipelineLayout,
