@@ -14,7 +14,6 @@
 //! when the grade's values, LUTs or display rendering change.
 
 use super::grade::{GradeParams, GradeUniforms, KernelVariant, TransformParams};
-use super::pipeline::slot;
 use crate::frame::{Frame, PixelFormat};
 use crate::grade::bake::{lattice_inputs, LiveBake, LIVE_SIZE, SHAPER_SIZE};
 use crate::grade::lut::Lut1d;
@@ -88,17 +87,15 @@ pub(super) fn baked_constants(baked: Option<LiveBake>) -> [(&'static str, f64); 
     ]
 }
 
-/// What a bake reads: the frame kernel's module (its bake entry points),
-/// their layouts and the display rendering's bind group, and the grade's
-/// buffers.
+/// What a bake runs: the frame kernel's module (its bake entry points),
+/// their pipeline layout, the display rendering's bind group, and the
+/// bind group of the grade's buffers with a given lattice buffer to write
+/// (made by the frame pipeline, which owns the bindings).
 pub(super) struct BakeKernel<'a> {
     pub module: &'a wgpu::ShaderModule,
     pub layout: &'a wgpu::PipelineLayout,
     pub display: &'a wgpu::BindGroup,
-    pub group: &'a wgpu::BindGroupLayout,
-    pub look: &'a wgpu::Buffer,
-    pub lut: &'a wgpu::Buffer,
-    pub transform: &'a wgpu::Buffer,
+    pub group: &'a dyn Fn(&wgpu::Buffer) -> wgpu::BindGroup,
 }
 
 /// What a lattice was baked from: a new bake is due when any differs.
@@ -177,7 +174,7 @@ impl LiveLattice {
                 .or_insert_with(|| {
                     let mut constants = look.variant.constants().to_vec();
                     constants.extend(baked_constants(Some(bake)));
-                    super::pipeline::kernel_pipeline(
+                    super::kernel_pipeline(
                         &ctx.device,
                         kernel.module,
                         kernel.layout,
@@ -186,22 +183,7 @@ impl LiveLattice {
                     )
                 });
         }
-        fn buffer(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
-            wgpu::BindGroupEntry {
-                binding,
-                resource: buffer.as_entire_binding(),
-            }
-        }
-        let group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("live bake"),
-            layout: kernel.group,
-            entries: &[
-                buffer(slot::LOOK, kernel.look),
-                buffer(slot::LUT, kernel.lut),
-                buffer(slot::TRANSFORM, kernel.transform),
-                buffer(slot::BAKED_OUT, &self.buffer),
-            ],
-        });
+        let group = (kernel.group)(&self.buffer);
         let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
             label: Some("live bake"),
             timestamp_writes: None,

@@ -234,6 +234,28 @@ pub(crate) fn dispatch_pixels(
     pass.dispatch_workgroups(gx, gy, 1);
 }
 
+/// A compute pipeline of `module`'s `entry` with its override `constants`
+/// (the frame kernel's entry points and the live bake's).
+pub(crate) fn kernel_pipeline(
+    device: &wgpu::Device,
+    module: &wgpu::ShaderModule,
+    layout: &wgpu::PipelineLayout,
+    entry: &str,
+    constants: &[(&str, f64)],
+) -> wgpu::ComputePipeline {
+    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(entry),
+        layout: Some(layout),
+        module,
+        entry_point: Some(entry),
+        compilation_options: wgpu::PipelineCompilationOptions {
+            constants,
+            ..Default::default()
+        },
+        cache: None,
+    })
+}
+
 /// Loads a WGSL file from `shaders/` (embedded at build time).
 macro_rules! shader {
     ($device:expr, $name:literal) => {

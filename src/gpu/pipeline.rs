@@ -442,7 +442,8 @@ impl FramePipeline {
             ];
             constants.extend(variant.constants());
             constants.extend(baked_constants(baked));
-            let pipeline = kernel_pipeline(device, &self.kernel.module, layout, entry, &constants);
+            let pipeline =
+                super::kernel_pipeline(device, &self.kernel.module, layout, entry, &constants);
             self.pipelines.insert(key, pipeline);
         }
         Ok(())
@@ -477,14 +478,29 @@ impl FramePipeline {
         self.prepare(ctx, frame, format, target, variant, baked)?;
         if let Some(bake) = baked {
             // Queued writes (the uniforms below) land before the encoder runs.
+            let group = |lattice: &wgpu::Buffer| {
+                fn buffer(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
+                    wgpu::BindGroupEntry {
+                        binding,
+                        resource: buffer.as_entire_binding(),
+                    }
+                }
+                ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some("live bake"),
+                    layout: &self.groups.bake,
+                    entries: &[
+                        buffer(slot::LOOK, &self.grade_uniforms),
+                        buffer(slot::LUT, &self.lut),
+                        buffer(slot::TRANSFORM, &self.transform_uniforms),
+                        buffer(slot::BAKED_OUT, lattice),
+                    ],
+                })
+            };
             let kernel = BakeKernel {
                 module: &self.kernel.module,
                 layout: &self.kernel.bake_layout,
                 display: &self.kernel.display.bind_group,
-                group: &self.groups.bake,
-                look: &self.grade_uniforms,
-                lut: &self.lut,
-                transform: &self.transform_uniforms,
+                group: &group,
             };
             self.lattice
                 .record(ctx, encoder, &kernel, look, bake, self.lut_uploads);
@@ -721,26 +737,6 @@ fn lut_buffer(device: &wgpu::Device, words: &[[u32; 2]]) -> wgpu::Buffer {
 /// (shaders/pipeline.wgsl), so only then is it uploaded.
 fn uses_channel_table(format: PixelFormat, target: Target) -> bool {
     format == PixelFormat::Rgb8 && matches!(target, Target::Packed(_))
-}
-
-pub(super) fn kernel_pipeline(
-    device: &wgpu::Device,
-    module: &wgpu::ShaderModule,
-    layout: &wgpu::PipelineLayout,
-    entry: &str,
-    constants: &[(&str, f64)],
-) -> wgpu::ComputePipeline {
-    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some(entry),
-        layout: Some(layout),
-        module,
-        entry_point: Some(entry),
-        compilation_options: wgpu::PipelineCompilationOptions {
-            constants,
-            ..Default::default()
-        },
-        cache: None,
-    })
 }
 
 fn working_texture(device: &wgpu::Device, width: u32, height: u32) -> wgpu::TextureView {
