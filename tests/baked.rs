@@ -93,7 +93,11 @@ fn the_gpu_bake_matches_its_cpu_twin_on_real_footage() {
     let dir = tempfile::tempdir().unwrap();
     let (deep, eight) = astronaut_frames();
     for (name, look, bake) in looks(dir.path()) {
-        assert_eq!(LiveBake::of(&look), Ok(bake), "{name}");
+        assert_eq!(
+            LiveBake::of(&look, look.scene().as_ref()),
+            Ok(bake),
+            "{name}"
+        );
         let mut grader = KernelGrader::new(&ctx).baked();
         for (route, frame) in [("16-bit", &deep), ("8-bit", &eight)] {
             let gpu: Vec<f32> = grader

@@ -16,7 +16,7 @@ use super::ring::DropCounters;
 use crate::control::{ControlLink, ControlReport};
 use crate::gpu::bake::PathReport;
 use crate::gpu::AdapterSummary;
-use crate::grade::bake::{live_bake_error, test_colours, BakeError, LIVE_SIZE};
+use crate::grade::bake::{test_colours, BakeError, LiveBakeCheck, LIVE_SIZE};
 use crate::grade::Look;
 use hdrhistogram::Histogram;
 use serde::Serialize;
@@ -194,9 +194,12 @@ impl Stats {
         let bake_error = frames
             .lattice
             .filter(|_| frames.baked_frames > 0)
-            .map(|bake| BakeErrors {
-                picture: live_bake_error(look, bake, &frames.picture_colours),
-                test_colours: live_bake_error(look, bake, &test_colours(look, BAKE_ERROR_COLOURS)),
+            .map(|bake| {
+                let check = LiveBakeCheck::new(look, bake);
+                BakeErrors {
+                    picture: check.error(&frames.picture_colours),
+                    test_colours: check.error(&test_colours(look, BAKE_ERROR_COLOURS)),
+                }
             });
         self.grade_path = Some(GradePathReport { frames, bake_error });
     }

@@ -51,15 +51,23 @@ impl GradePath {
 
     /// How a frame of `format` graded with a look that bakes as `bake`
     /// takes the baked path when the run's path `resolved` so, or why it
-    /// stays exact.
+    /// stays exact. `table_is_enough`: the frame takes the 8-bit route and
+    /// the look leaves only cheap maths after its channel table
+    /// (`KernelVariant::cheap_after_channel_table`).
     pub fn choose(
         resolved: Result<(), &'static str>,
         format: PixelFormat,
+        table_is_enough: bool,
         bake: Result<LiveBake, &'static str>,
     ) -> Result<LiveBake, &'static str> {
         resolved?;
         if matches!(format, PixelFormat::RgbaF16 | PixelFormat::RgbaF32) {
             return Err("float frames may hold values outside the lattice's range");
+        }
+        if table_is_enough {
+            return Err(
+                "8-bit video-mode frames grade exactly and faster through the channel table",
+            );
         }
         bake
     }

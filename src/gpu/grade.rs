@@ -69,9 +69,9 @@ impl GradeUniforms {
             keys: KeyBlock::from_look(look),
             variant: KernelVariant::of(look, scene.as_ref()),
             channel_table: std::sync::Arc::new(channel_table(look, scene.as_ref())),
+            bake: LiveBake::of(look, scene.as_ref()),
             display: scene.and_then(|s| s.display),
             nr: look.nr.filter(|n| n.is_active()),
-            bake: LiveBake::of(look),
             bake_shaper: live_shaper_of(look),
         }
     }

@@ -466,13 +466,9 @@ impl FramePipeline {
         } else {
             frame.format
         };
-        let path = GradePath::choose(self.baking, frame.format, look.bake).and_then(|bake| {
-            if uses_channel_table(format, target) && look.variant.cheap_after_channel_table() {
-                Err("8-bit video-mode frames grade exactly and faster through the channel table")
-            } else {
-                Ok(bake)
-            }
-        });
+        let table_is_enough =
+            uses_channel_table(format, target) && variant.cheap_after_channel_table();
+        let path = GradePath::choose(self.baking, frame.format, table_is_enough, look.bake);
         self.paths.count(path, frame);
         let baked = path.ok();
         self.prepare(ctx, frame, format, target, variant, baked)?;

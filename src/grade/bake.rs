@@ -24,7 +24,7 @@ use super::gamut::{conversion, mul_vec, Gamut};
 use super::look::Look;
 use super::lut::{Interpolation, Lut1d, Lut3d};
 use super::reference::Grader;
-use super::transform::{InputTransform, OutputTransform};
+use super::transform::{InputTransform, OutputTransform, SceneTransforms};
 use crate::noise::SplitMix64;
 
 /// Colours the nodes are fitted to, per node of the grid (more fit a
@@ -413,7 +413,8 @@ impl LiveBake {
     /// How `look` bakes for the live path, or why it cannot: a lattice
     /// needs a bounded range to hold, so a scene-linear output (values
     /// past 1) and, with secondaries, a linear working space stay exact.
-    pub fn of(look: &Look) -> Result<LiveBake, &'static str> {
+    /// `scene` is the look's `Look::scene()`, resolved once by the caller.
+    pub fn of(look: &Look, scene: Option<&SceneTransforms>) -> Result<LiveBake, &'static str> {
         let scene_linear = look
             .output
             .as_ref()
@@ -424,7 +425,7 @@ impl LiveBake {
         if look.secondaries.is_empty() && look.atmosphere.is_none() {
             return Ok(LiveBake::Display);
         }
-        match look.scene() {
+        match scene {
             Some(scene) if scene.working == crate::grade::transfer::Transfer::Linear => {
                 Err("its secondaries grade in a linear working space (ACEScg)")
             }
@@ -509,27 +510,43 @@ pub fn live_lattice(look: &Look, shaper: &Lut1d, size: usize, bake: LiveBake) ->
     lut
 }
 
-/// The error of the live lattice of `look` against its exact grade at
-/// `inputs`, as the picture shows it (the run report's figures for the
-/// baked path), with the secondaries that need no masks (a qualifier's)
-/// on both sides.
-pub fn live_bake_error(look: &Look, bake: LiveBake, inputs: &[[f32; 3]]) -> BakeError {
-    let lattice = live_lattice(look, &live_shaper(look), LIVE_SIZE, bake);
-    let display =
-        (bake == LiveBake::WorkingAndDisplay).then(|| live_display_lattice(look, LIVE_SIZE));
-    let grader = Grader::new(look);
-    error_against(look, inputs, |v| {
-        let value = lattice.apply(v, Interpolation::Tetrahedral);
-        if bake == LiveBake::Display {
-            return value;
+/// The live lattices of a look, made on the CPU once to measure them
+/// against its exact grade (the run report's figures for the baked path).
+pub struct LiveBakeCheck<'a> {
+    look: &'a Look,
+    bake: LiveBake,
+    lattice: Lut3d,
+    display: Option<Lut3d>,
+}
+
+impl<'a> LiveBakeCheck<'a> {
+    pub fn new(look: &'a Look, bake: LiveBake) -> LiveBakeCheck<'a> {
+        LiveBakeCheck {
+            look,
+            bake,
+            lattice: live_lattice(look, &live_shaper(look), LIVE_SIZE, bake),
+            display: (bake == LiveBake::WorkingAndDisplay)
+                .then(|| live_display_lattice(look, LIVE_SIZE)),
         }
-        // Whole-picture secondaries grade here as in the reference.
-        let working = grader.secondaries_and_haze(value, None);
-        match &display {
-            Some(display) => display.apply(working, Interpolation::Tetrahedral),
-            None => grader.leaving(working),
-        }
-    })
+    }
+
+    /// The error at `inputs`, as the picture shows it, with the
+    /// secondaries that need no masks (a qualifier's) on both sides.
+    pub fn error(&self, inputs: &[[f32; 3]]) -> BakeError {
+        let grader = Grader::new(self.look);
+        error_against(self.look, inputs, |v| {
+            let value = self.lattice.apply(v, Interpolation::Tetrahedral);
+            if self.bake == LiveBake::Display {
+                return value;
+            }
+            // Whole-picture secondaries grade here as in the reference.
+            let working = grader.secondaries_and_haze(value, None);
+            match &self.display {
+                Some(display) => display.apply(working, Interpolation::Tetrahedral),
+                None => grader.leaving(working),
+            }
+        })
+    }
 }
 
 #[cfg(test)]
