@@ -135,13 +135,42 @@ struct SizedResources {
     working: Option<wgpu::TextureView>,
 }
 
+/// What a frame kernel pipeline is specialised for (its override constants).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct KernelKey {
+    format: PixelFormat,
+    target: Target,
+    variant: KernelVariant,
+    baked: Option<LiveBake>,
+    /// 3-byte RGB whose every row starts on a word (the width a multiple of
+    /// four): the kernel's table route then needs no byte-by-byte fallback
+    /// (`WORD_ROWS`, pipeline.wgsl).
+    word_rows: bool,
+}
+
+impl KernelKey {
+    fn constants(&self) -> Vec<(&'static str, f64)> {
+        let out = match self.target {
+            Target::Packed(f) => f.shader_code(),
+            Target::Texture => 0,
+        };
+        let mut constants = vec![
+            ("FORMAT", f64::from(self.format.shader_code())),
+            ("OUT_FORMAT", f64::from(out)),
+            ("WORD_ROWS", f64::from(u32::from(self.word_rows))),
+        ];
+        constants.extend(self.variant.constants());
+        constants.extend(baked_constants(self.baked));
+        constants
+    }
+}
+
 pub struct FramePipeline {
     kernel: KernelModule,
     groups: KernelGroups,
-    /// One pipeline per input layout, output, variant and path (for the
-    /// kernel's current module).
-    pipelines:
-        HashMap<(PixelFormat, Target, KernelVariant, Option<LiveBake>), wgpu::ComputePipeline>,
+    /// One pipeline per input layout, output, variant, path and row
+    /// alignment (for the kernel's current module).
+    pipelines: HashMap<KernelKey, wgpu::ComputePipeline>,
     /// Whether the run's frames may take the baked path (why not), the
     /// lattice it reads, and what each path graded so far.
     baking: Result<(), &'static str>,
@@ -404,20 +433,11 @@ impl FramePipeline {
         Ok(())
     }
 
-    /// Makes sure the size-dependent resources fit `frame` and `target`,
-    /// and that the kernel has a pipeline for input layout `format` (the
-    /// frame's, or half floats after noise reduction).
-    fn prepare(
-        &mut self,
-        ctx: &GpuContext,
-        frame: &Frame,
-        format: PixelFormat,
-        target: Target,
-        variant: KernelVariant,
-        baked: Option<LiveBake>,
-    ) -> Result<(), GpuError> {
+    /// Makes sure the size-dependent resources fit `frame` and `key.target`,
+    /// and that the kernel has a pipeline for `key`.
+    fn prepare(&mut self, ctx: &GpuContext, frame: &Frame, key: KernelKey) -> Result<(), GpuError> {
         let needed = input_buffer_size(frame.data.len());
-        let out_bytes = match target {
+        let out_bytes = match key.target {
             Target::Packed(f) => {
                 u64::from(frame.width) * u64::from(frame.height) * f.bytes_per_pixel()
             }
@@ -427,23 +447,21 @@ impl FramePipeline {
         let device = &ctx.device;
         self.ensure_input(ctx, frame);
         let sized = self.sized.as_mut().expect("created above");
-        if target == Target::Texture && sized.working.is_none() {
+        if key.target == Target::Texture && sized.working.is_none() {
             sized.working = Some(working_texture(device, frame.width, frame.height));
         }
-        let key = (format, target, variant, baked);
         if !self.pipelines.contains_key(&key) {
-            let (entry, layout, out) = match target {
-                Target::Packed(f) => ("to_buffer", &self.kernel.packed_layout, f.shader_code()),
-                Target::Texture => ("to_texture", &self.kernel.texture_layout, 0),
+            let (entry, layout) = match key.target {
+                Target::Packed(_) => ("to_buffer", &self.kernel.packed_layout),
+                Target::Texture => ("to_texture", &self.kernel.texture_layout),
             };
-            let mut constants = vec![
-                ("FORMAT", f64::from(format.shader_code())),
-                ("OUT_FORMAT", f64::from(out)),
-            ];
-            constants.extend(variant.constants());
-            constants.extend(baked_constants(baked));
-            let pipeline =
-                super::kernel_pipeline(device, &self.kernel.module, layout, entry, &constants);
+            let pipeline = super::kernel_pipeline(
+                device,
+                &self.kernel.module,
+                layout,
+                entry,
+                &key.constants(),
+            );
             self.pipelines.insert(key, pipeline);
         }
         Ok(())
@@ -471,7 +489,14 @@ impl FramePipeline {
         let path = GradePath::choose(self.baking, frame.format, table_is_enough, look.bake);
         self.paths.count(path, frame);
         let baked = path.ok();
-        self.prepare(ctx, frame, format, target, variant, baked)?;
+        let key = KernelKey {
+            format,
+            target,
+            variant,
+            baked,
+            word_rows: format == PixelFormat::Rgb8 && frame.width % 4 == 0,
+        };
+        self.prepare(ctx, frame, key)?;
         if let Some(bake) = baked {
             // Queued writes (the uniforms below) land before the encoder runs.
             let group = |lattice: &wgpu::Buffer| {
@@ -638,7 +663,7 @@ impl FramePipeline {
                 .write_buffer(&self.channel_lut, 0, bytemuck::cast_slice(table.as_slice()));
             self.channel_table_of = Some(Arc::clone(table));
         }
-        let pipeline = &self.pipelines[&(format, target, variant, baked)];
+        let pipeline = &self.pipelines[&key];
         // `to_buffer` covers four pixels an invocation, `to_texture` one.
         let columns = match target {
             Target::Packed(_) => frame.width.div_ceil(4),
