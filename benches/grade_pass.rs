@@ -353,10 +353,14 @@ fn selective(c: &mut Criterion) {
         ],
         ..primaries.clone()
     };
+    let faces_path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/looks/faces.toml");
+    let faces = Look::load(std::path::Path::new(faces_path)).expect("faces look loads");
     let mut group = c.benchmark_group("selective");
     group.sample_size(10);
     for (name, look, new_masks) in [
         ("primaries", &primaries, false),
+        ("two secondaries", &faces, false),
+        ("two secondaries, new masks each frame", &faces, true),
         ("face refinement", &face_refinement, false),
         ("refined mattes", &refined_mattes, false),
         (

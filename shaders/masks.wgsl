@@ -20,6 +20,13 @@
 // RefineGrid::key in src/grade/refine.rs. Paired with
 // src/gpu/masks.rs; composed after bilinear.wgsl.
 
+// How many secondaries the look keys and the longest of their programs
+// (KeyBlock::extent): the keys past KEYS are off and the steps past STEPS
+// change nothing, and not computing them matters on a CPU rasteriser, where
+// the keying costs per key as much as the frame kernel's whole grade.
+override KEYS: u32 = 4u;
+override STEPS: u32 = 8u;
+
 // The largest grow window in texels (secondary::MAX_GROW_TEXELS).
 const MAX_GROW_TEXELS: i32 = 16;
 
@@ -86,21 +93,26 @@ const OP_OR: u32 = 5u;
 // Past the program's end.
 const OP_NONE: u32 = 15u;
 
-// A program on one texel's eight channel values. Every step computes every
-// opcode's result and selects one, without branching on the program: Mesa's
-// lavapipe compiles a small shader again for every new value of a uniform
-// one of its branches tests, and keeps every variant (tests/memory.rs).
+// A program on one texel's channel values (models: face, skin, person,
+// depth; parts: eyes, lips, under the eyes, shine; object). Every step
+// computes every opcode's result and selects one, without branching on the
+// program: Mesa's lavapipe compiles a small shader again for every new
+// value of a uniform one of its branches tests, and keeps every variant
+// (tests/memory.rs). The channels and the stack live in vectors picked by
+// selects, not in arrays: an array indexed by a variable is per-lane memory
+// on a CPU rasteriser (1080p demo, two secondaries: this step 20 -> ? ms).
 // CPU twin: Program::eval.
-fn run_program(k: Key, channels: array<f32, CHANNELS>) -> f32 {
-    var values = channels;
-    var stack = array<f32, 8>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+fn run_program(key: u32, models: vec4<f32>, parts: vec4<f32>, object: f32) -> f32 {
+    var low = vec4<f32>(0.0);
+    var high = vec4<f32>(0.0);
     var top = 0;
-    for (var i = 0; i < 8; i++) {
-        let step = k.program[i / 4][i % 4];
+    for (var i = 0; i < i32(STEPS); i++) {
+        let step = keys.items[key].program[i / 4][i % 4];
         let op = step & 15u;
-        let pushed = values[min((step >> 4u) & 15u, CHANNELS - 1u)];
-        let a = stack[max(top - 2, 0)];
-        let b = stack[max(top - 1, 0)];
+        let channel = i32(min((step >> 4u) & 15u, CHANNELS - 1u));
+        let pushed = select(pick(models, parts, channel), object, channel == 8);
+        let a = pick(low, high, max(top - 2, 0));
+        let b = pick(low, high, max(top - 1, 0));
         var result = select(pushed, 1.0 - pushed, ((step >> 8u) & 1u) == 1u);
         result = select(result, 1.0, op == OP_ONE);
         result = select(result, 1.0 - b, op == OP_NOT);
@@ -111,9 +123,18 @@ fn run_program(k: Key, channels: array<f32, CHANNELS>) -> f32 {
         let grows = op == OP_PUSH || op == OP_ONE;
         let shrinks = op == OP_AND || op == OP_MINUS || op == OP_OR;
         top = top + select(0, 1, grows) - select(0, 1, shrinks);
-        stack[max(top - 1, 0)] = result;
+        let at = vec4<i32>(max(top - 1, 0));
+        low = select(low, vec4<f32>(result), vec4<i32>(0, 1, 2, 3) == at);
+        high = select(high, vec4<f32>(result), vec4<i32>(4, 5, 6, 7) == at);
     }
-    return stack[0];
+    return low.x;
+}
+
+// Element `j` (0..7) of the eight values `low` then `high`.
+fn pick(low: vec4<f32>, high: vec4<f32>, j: i32) -> f32 {
+    let v = select(low, high, j >= 4);
+    let m = j & 3;
+    return select(select(select(v.x, v.y, m == 1), v.z, m == 2), v.w, m == 3);
 }
 
 @compute @workgroup_size(16, 8)
@@ -127,13 +148,13 @@ fn combine_masks(@builtin(global_invocation_id) id: vec3<u32>) {
     let object = textureLoad(masks, id.xy, 2, 0);
     let face_here = u32(round(object.g * 255.0));
     var out = vec4<f32>(0.0);
-    for (var i = 0u; i < 4u; i++) {
-        let k = keys.items[i];
+    for (var i = 0u; i < KEYS; i++) {
+        let flags = keys.items[i].flags;
         // Another face's texels read 0 in the face masks (face, skin, the
         // parts), not in person, depth or the object.
-        let f = select(1.0, 0.0, k.flags.w != 0u && k.flags.w != face_here);
-        let channels = array<f32, CHANNELS>(models.r * f, models.g * f, models.b, models.a, parts.r * f, parts.g * f, parts.b * f, parts.a * f, object.r);
-        out[i] = select(0.0, run_program(k, channels), k.flags.x == 1u);
+        let f = select(1.0, 0.0, flags.w != 0u && flags.w != face_here);
+        let narrowed = run_program(i, models * vec4<f32>(f, f, 1.0, 1.0), parts * f, object.r);
+        out[i] = select(0.0, narrowed, flags.x == 1u);
     }
     textureStore(step_out, id.xy, out);
 }
@@ -228,7 +249,7 @@ fn key_masks(@builtin(global_invocation_id) id: vec3<u32>) {
     // Every key is computed and the ones that are off selected away, not
     // branched around (see run_program).
     var out = vec4<f32>(0.0);
-    for (var i = 0u; i < 4u; i++) {
+    for (var i = 0u; i < KEYS; i++) {
         let k = keys.items[i];
         let sampled = feathered(uv, k.ramp_feather.zw, i);
         let weight = mask_weight(sampled, k.flags.y == 1u, k.ramp_feather.x, k.ramp_feather.y);

@@ -239,6 +239,24 @@ impl KeyBlock {
         block
     }
 
+    /// How many secondaries the look keys and the longest of their mask
+    /// programs: the keying pass computes the first this many keys and
+    /// this many steps of each (masks.wgsl's `KEYS` and `STEPS`); the
+    /// rest weigh nothing and change nothing.
+    pub fn extent(&self) -> (u32, u32) {
+        let keys = self
+            .items
+            .iter()
+            .rposition(|k| k.program[0] != OP_NONE)
+            .map_or(0, |last| last + 1);
+        let steps = self.items[..keys]
+            .iter()
+            .map(|k| k.program.iter().take_while(|&&op| op != OP_NONE).count())
+            .max()
+            .unwrap_or(0);
+        (keys as u32, steps as u32)
+    }
+
     /// Whether a secondary grows or shrinks its mask (the keying pass
     /// runs its grow steps only then).
     pub fn grows(&self) -> bool {

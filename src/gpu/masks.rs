@@ -148,9 +148,11 @@ impl MaskInput {
 /// refines its matte (the guided filter's coefficients per window, then
 /// their means, into a buffer of four vec4 a texel). The pipelines are
 /// compiled at the first keying, so a run without masks does not wait for
-/// them at start-up.
+/// them at start-up, one set per number of secondaries the looks have and
+/// their longest mask program ([`KeyBlock::extent`]: what is past them is
+/// not computed at all).
 pub struct KeyPass {
-    steps: Option<[wgpu::ComputePipeline; 6]>,
+    steps: std::collections::HashMap<(u32, u32), [wgpu::ComputePipeline; 6]>,
     pipeline_layout: wgpu::PipelineLayout,
     layout: wgpu::BindGroupLayout,
     keys: wgpu::Buffer,
@@ -248,7 +250,7 @@ impl KeyPass {
         let (layout, pipeline_layout) =
             super::single_group_layout(device, "mask keying", &Self::layout());
         KeyPass {
-            steps: None,
+            steps: std::collections::HashMap::new(),
             pipeline_layout,
             layout,
             keys: device.create_buffer(&wgpu::BufferDescriptor {
@@ -321,22 +323,28 @@ impl KeyPass {
             None => [&self.empty_refine, &self.empty_refine],
         };
         let (device, layout) = (&ctx.device, &self.pipeline_layout);
-        let steps = self.steps.get_or_insert_with(|| {
-            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some("mask keying"),
-                source: wgpu::ShaderSource::Wgsl(KEY_PASS_WGSL.into()),
-            });
-            STEPS.map(|entry| {
-                device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                    label: Some(entry),
-                    layout: Some(layout),
-                    module: &module,
-                    entry_point: Some(entry),
-                    compilation_options: Default::default(),
-                    cache: None,
+        let steps = self
+            .steps
+            .entry(keys.extent())
+            .or_insert_with_key(|&(count, length)| {
+                let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                    label: Some("mask keying"),
+                    source: wgpu::ShaderSource::Wgsl(KEY_PASS_WGSL.into()),
+                });
+                STEPS.map(|entry| {
+                    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                        label: Some(entry),
+                        layout: Some(layout),
+                        module: &module,
+                        entry_point: Some(entry),
+                        compilation_options: wgpu::PipelineCompilationOptions {
+                            constants: &[("KEYS", f64::from(count)), ("STEPS", f64::from(length))],
+                            ..Default::default()
+                        },
+                        cache: None,
+                    })
                 })
-            })
-        });
+            });
         for ((output, input), (pipeline, entry)) in flow
             .into_iter()
             .zip(steps.iter().zip(STEPS))
