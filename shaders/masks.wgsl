@@ -100,8 +100,7 @@ const OP_NONE: u32 = 15u;
 // value of a uniform one of its branches tests, and keeps every variant
 // (tests/memory.rs). The channels and the stack live in vectors picked by
 // selects, not in arrays: an array indexed by a variable is per-lane memory
-// on a CPU rasteriser (1080p demo, two secondaries: this step 20 -> ? ms).
-// CPU twin: Program::eval.
+// on a CPU rasteriser. CPU twin: Program::eval.
 fn run_program(key: u32, models: vec4<f32>, parts: vec4<f32>, object: f32) -> f32 {
     var low = vec4<f32>(0.0);
     var high = vec4<f32>(0.0);
