@@ -23,14 +23,6 @@
 // composed after ingest.wgsl, grade.wgsl, filters.wgsl and bake.wgsl.
 
 override OUT_FORMAT: u32 = 0u;
-// 1: 3-byte RGB whose width is a multiple of four, so every row starts on a
-// word and every invocation's four pixels are exactly three words. The
-// kernel is then the table route alone. It matters on a CPU rasteriser:
-// lavapipe runs both sides of a branch (masked), so a fallback that no
-// pixel takes still costs as much as if every pixel took it, while a
-// branch on an override constant is gone from the compiled kernel (1080p,
-// foundation look: 33 -> 13 ms a frame).
-override WORD_ROWS: u32 = 0u;
 
 @group(0) @binding(3) var<storage, read_write> packed: array<u32>;
 @group(0) @binding(4) var working: texture_storage_2d<rgba16float, write>;
@@ -134,16 +126,6 @@ fn to_buffer(@builtin(global_invocation_id) id: vec3<u32>) {
         return;
     }
     let p = y * ingest.width + x;
-    if FORMAT == 0u && WORD_ROWS == 1u && SOFTEN == 0u && ATMOSPHERE == 0u {
-        // The table route, straight.
-        let w = p * 3u / 4u;
-        let words = vec3<u32>(src[w], src[w + 1u], src[w + 2u]);
-        store_packed(p, graded_codes(codes_in_words(words, 0u), x, y));
-        store_packed(p + 1u, graded_codes(codes_in_words(words, 1u), x + 1u, y));
-        store_packed(p + 2u, graded_codes(codes_in_words(words, 2u), x + 2u, y));
-        store_packed(p + 3u, graded_codes(codes_in_words(words, 3u), x + 3u, y));
-        return;
-    }
     // 3-byte RGB: the four pixels' codes, for the table route.
     var codes: array<vec3<u32>, 4>;
     if FORMAT == 0u {
@@ -179,6 +161,31 @@ fn to_buffer(@builtin(global_invocation_id) id: vec3<u32>) {
             store_packed(p + i, graded_pixel(x + i, y));
         }
     }
+}
+
+// The table route alone, for 3-byte RGB whose width is a multiple of four
+// (every row starts on a word, so every invocation's four pixels are
+// exactly three words) and no filter before the grade; FramePipeline
+// picks it. Its own entry point, so that the compiled kernel holds nothing
+// else. On a CPU rasteriser that matters twice: lavapipe runs both sides of
+// a branch (masked), so a fallback that no pixel takes costs as much as if
+// every pixel took it (1080p foundation look: 33 -> 13 ms a frame); and it
+// inlines every function an entry point calls before it folds constant
+// branches away, so an unused route still costs compile time.
+@compute @workgroup_size(16, 8)
+fn to_buffer_words(@builtin(global_invocation_id) id: vec3<u32>) {
+    let x = id.x * 4u;
+    let y = id.y;
+    if x >= ingest.width || y >= ingest.height {
+        return;
+    }
+    let p = y * ingest.width + x;
+    let w = p * 3u / 4u;
+    let words = vec3<u32>(src[w], src[w + 1u], src[w + 2u]);
+    store_packed(p, graded_codes(codes_in_words(words, 0u), x, y));
+    store_packed(p + 1u, graded_codes(codes_in_words(words, 1u), x + 1u, y));
+    store_packed(p + 2u, graded_codes(codes_in_words(words, 2u), x + 2u, y));
+    store_packed(p + 3u, graded_codes(codes_in_words(words, 3u), x + 3u, y));
 }
 
 @compute @workgroup_size(16, 8)

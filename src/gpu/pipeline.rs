@@ -143,9 +143,9 @@ struct KernelKey {
     variant: KernelVariant,
     baked: Option<LiveBake>,
     /// 3-byte RGB whose every row starts on a word (the width a multiple of
-    /// four): the kernel's table route then needs no byte-by-byte fallback
-    /// (`WORD_ROWS`, pipeline.wgsl).
-    word_rows: bool,
+    /// four), no filter before the grade, into a buffer: the table route
+    /// alone (`to_buffer_words` in pipeline.wgsl).
+    table_words: bool,
 }
 
 impl KernelKey {
@@ -157,7 +157,6 @@ impl KernelKey {
         let mut constants = vec![
             ("FORMAT", f64::from(self.format.shader_code())),
             ("OUT_FORMAT", f64::from(out)),
-            ("WORD_ROWS", f64::from(u32::from(self.word_rows))),
         ];
         constants.extend(self.variant.constants());
         constants.extend(baked_constants(self.baked));
@@ -168,8 +167,7 @@ impl KernelKey {
 pub struct FramePipeline {
     kernel: KernelModule,
     groups: KernelGroups,
-    /// One pipeline per input layout, output, variant, path and row
-    /// alignment (for the kernel's current module).
+    /// One pipeline per [`KernelKey`] (for the kernel's current module).
     pipelines: HashMap<KernelKey, wgpu::ComputePipeline>,
     /// Whether the run's frames may take the baked path (why not), the
     /// lattice it reads, and what each path graded so far.
@@ -452,6 +450,9 @@ impl FramePipeline {
         }
         if !self.pipelines.contains_key(&key) {
             let (entry, layout) = match key.target {
+                Target::Packed(_) if key.table_words => {
+                    ("to_buffer_words", &self.kernel.packed_layout)
+                }
                 Target::Packed(_) => ("to_buffer", &self.kernel.packed_layout),
                 Target::Texture => ("to_texture", &self.kernel.texture_layout),
             };
@@ -494,7 +495,11 @@ impl FramePipeline {
             target,
             variant,
             baked,
-            word_rows: format == PixelFormat::Rgb8 && frame.width % 4 == 0,
+            table_words: matches!(target, Target::Packed(_))
+                && format == PixelFormat::Rgb8
+                && frame.width % 4 == 0
+                && variant.soften == 0
+                && variant.atmosphere == 0,
         };
         self.prepare(ctx, frame, key)?;
         if let Some(bake) = baked {
