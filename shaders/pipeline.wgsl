@@ -166,12 +166,13 @@ fn to_buffer(@builtin(global_invocation_id) id: vec3<u32>) {
 // The table route alone, for 3-byte RGB whose width is a multiple of four
 // (every row starts on a word, so every invocation's four pixels are
 // exactly three words) and no filter before the grade; FramePipeline
-// picks it. Its own entry point, so that the compiled kernel holds nothing
-// else. On a CPU rasteriser that matters twice: lavapipe runs both sides of
-// a branch (masked), so a fallback that no pixel takes costs as much as if
-// every pixel took it (1080p foundation look: 33 -> 13 ms a frame); and it
-// inlines every function an entry point calls before it folds constant
-// branches away, so an unused route still costs compile time.
+// picks it (and to_texture_words for the window). Their own entry points,
+// so that the compiled kernel holds nothing else. On a CPU rasteriser that
+// matters twice: lavapipe runs both sides of a branch (masked), so a
+// fallback that no pixel takes costs as much as if every pixel took it
+// (1080p foundation look: 33 -> 13 ms a frame); and it inlines every
+// function an entry point calls before it folds constant branches away, so
+// an unused route still costs compile time (first frame 1.2 -> 0.4 s).
 @compute @workgroup_size(16, 8)
 fn to_buffer_words(@builtin(global_invocation_id) id: vec3<u32>) {
     let x = id.x * 4u;
@@ -186,6 +187,20 @@ fn to_buffer_words(@builtin(global_invocation_id) id: vec3<u32>) {
     store_packed(p + 1u, graded_codes(codes_in_words(words, 1u), x + 1u, y));
     store_packed(p + 2u, graded_codes(codes_in_words(words, 2u), x + 2u, y));
     store_packed(p + 3u, graded_codes(codes_in_words(words, 3u), x + 3u, y));
+}
+
+@compute @workgroup_size(16, 8)
+fn to_texture_words(@builtin(global_invocation_id) id: vec3<u32>) {
+    let x = id.x * 4u;
+    let y = id.y;
+    if x >= ingest.width || y >= ingest.height {
+        return;
+    }
+    let w = (y * ingest.width + x) * 3u / 4u;
+    let words = vec3<u32>(src[w], src[w + 1u], src[w + 2u]);
+    for (var i = 0u; i < 4u; i++) {
+        textureStore(working, vec2<u32>(x + i, y), graded_codes(codes_in_words(words, i), x + i, y));
+    }
 }
 
 @compute @workgroup_size(16, 8)

@@ -247,10 +247,10 @@ pub fn frame_kernel_layout(packed: bool) -> Vec<wgpu::BindGroupLayoutEntry> {
         bindings::storage_buffer(slot::ATMOSPHERE, true),
         bindings::storage_buffer(slot::REFINE, true),
         bindings::storage_buffer(slot::BAKED, true),
+        bindings::storage_buffer(slot::CHANNEL_LUT, true),
     ];
     if packed {
         entries.push(bindings::storage_buffer(slot::PACKED, false));
-        entries.push(bindings::storage_buffer(slot::CHANNEL_LUT, true));
     } else {
         entries.push(bindings::working_texture_write(slot::WORKING));
     }
@@ -454,6 +454,9 @@ impl FramePipeline {
                     ("to_buffer_words", &self.kernel.packed_layout)
                 }
                 Target::Packed(_) => ("to_buffer", &self.kernel.packed_layout),
+                Target::Texture if key.table_words => {
+                    ("to_texture_words", &self.kernel.texture_layout)
+                }
                 Target::Texture => ("to_texture", &self.kernel.texture_layout),
             };
             let pipeline = super::kernel_pipeline(
@@ -485,8 +488,12 @@ impl FramePipeline {
         } else {
             frame.format
         };
-        let table_is_enough =
-            uses_channel_table(format, target) && variant.cheap_after_channel_table();
+        let table_words = format == PixelFormat::Rgb8
+            && frame.width % 4 == 0
+            && variant.soften == 0
+            && variant.atmosphere == 0;
+        let uses_table = uses_channel_table(format, target, table_words);
+        let table_is_enough = uses_table && variant.cheap_after_channel_table();
         let path = GradePath::choose(self.baking, frame.format, table_is_enough, look.bake);
         self.paths.count(path, frame);
         let baked = path.ok();
@@ -495,11 +502,7 @@ impl FramePipeline {
             target,
             variant,
             baked,
-            table_words: matches!(target, Target::Packed(_))
-                && format == PixelFormat::Rgb8
-                && frame.width % 4 == 0
-                && variant.soften == 0
-                && variant.atmosphere == 0,
+            table_words,
         };
         self.prepare(ctx, frame, key)?;
         if let Some(bake) = baked {
@@ -623,6 +626,10 @@ impl FramePipeline {
                 binding: slot::BAKED,
                 resource: self.lattice.buffer().as_entire_binding(),
             },
+            wgpu::BindGroupEntry {
+                binding: slot::CHANNEL_LUT,
+                resource: self.channel_lut.as_entire_binding(),
+            },
         ];
         let layout = match target {
             Target::Packed(_) => {
@@ -631,10 +638,6 @@ impl FramePipeline {
                     resource: packed
                         .expect("a packed target comes with its buffer")
                         .as_entire_binding(),
-                });
-                entries.push(wgpu::BindGroupEntry {
-                    binding: slot::CHANNEL_LUT,
-                    resource: self.channel_lut.as_entire_binding(),
                 });
                 &self.groups.packed
             }
@@ -663,16 +666,16 @@ impl FramePipeline {
             .channel_table_of
             .as_ref()
             .is_none_or(|t| !Arc::ptr_eq(t, table));
-        if uses_channel_table(format, target) && table_is_new {
+        if uses_table && table_is_new {
             ctx.queue
                 .write_buffer(&self.channel_lut, 0, bytemuck::cast_slice(table.as_slice()));
             self.channel_table_of = Some(Arc::clone(table));
         }
         let pipeline = &self.pipelines[&key];
-        // `to_buffer` covers four pixels an invocation, `to_texture` one.
+        // `to_texture` covers one pixel an invocation, the others four.
         let columns = match target {
-            Target::Packed(_) => frame.width.div_ceil(4),
-            Target::Texture => frame.width,
+            Target::Texture if !table_words => frame.width,
+            _ => frame.width.div_ceil(4),
         };
         super::dispatch_pixels(
             encoder,
@@ -761,8 +764,11 @@ fn lut_buffer(device: &wgpu::Device, words: &[[u32; 2]]) -> wgpu::Buffer {
 
 /// Only `to_buffer` with 8-bit RGB input reads the channel table
 /// (shaders/pipeline.wgsl), so only then is it uploaded.
-fn uses_channel_table(format: PixelFormat, target: Target) -> bool {
-    format == PixelFormat::Rgb8 && matches!(target, Target::Packed(_))
+/// Whether the kernel reads 8-bit RGB through the channel table: every
+/// route into a buffer does, into the window's texture only the table
+/// route (`to_texture_words`).
+fn uses_channel_table(format: PixelFormat, target: Target, table_words: bool) -> bool {
+    format == PixelFormat::Rgb8 && (matches!(target, Target::Packed(_)) || table_words)
 }
 
 fn working_texture(device: &wgpu::Device, width: u32, height: u32) -> wgpu::TextureView {
