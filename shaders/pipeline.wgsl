@@ -1,11 +1,13 @@
 // The frame kernel: decode -> grade -> store, in one compute pass.
 //
 // How it works: each invocation calls decode_pixel (ingest.wgsl), then
-// grade_pixel (grade.wgsl), and stores the result once. Two entry points:
-// `to_buffer` packs straight into the readback buffer in the sink's layout
-// (OUT_FORMAT override: 8-bit, 16-bit, half or float RGBA), four pixels an
-// invocation; `to_texture` writes the rgba16float working texture that the
-// window draws from. One pass means the picture crosses memory once.
+// grade_pixel (grade.wgsl), and stores the result once. `to_buffer` packs
+// straight into the readback buffer in the sink's layout (OUT_FORMAT
+// override: 8-bit, 16-bit, half or float RGBA), four pixels an invocation;
+// `to_texture` writes the rgba16float working texture that the window draws
+// from. `to_buffer_words` and `to_texture_words` are the same for 8-bit RGB
+// whose rows start on a word, through the table route alone (below). One
+// pass means the picture crosses memory once.
 //
 // 8-bit RGB (the common live case) takes a faster route: the per-channel
 // part of the grade (grade_channels) at the 256 possible codes is a table,
