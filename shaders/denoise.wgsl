@@ -22,6 +22,10 @@ struct NrParams {
     protect: f32,
 }
 
+// 1 when the spatial filter is on (nr.spatial > 0): a pipeline constant,
+// since a CPU rasteriser computes both sides of a branch.
+override SPATIAL: u32 = 0u;
+
 const MAX_HISTORY: f32 = 0.9;
 const MOTION_FROM: f32 = 1.0;
 const MOTION_TO: f32 = 3.0;
@@ -93,7 +97,7 @@ fn denoise_pixel(w: ptr<function, Window>, i: u32, x: u32, y: u32) -> vec3<f32> 
             let n = (*w).now[k];
             let now = dot(n, LUMA);
             local_current += now;
-            if nr.spatial > 0.0 {
+            if SPATIAL == 1u {
                 let d = n - c;
                 let ox = f32(dx) - 1.0;
                 let oy = f32(dy) - 1.0;
@@ -108,7 +112,7 @@ fn denoise_pixel(w: ptr<function, Window>, i: u32, x: u32, y: u32) -> vec3<f32> 
             }
         }
     }
-    if nr.spatial > 0.0 {
+    if SPATIAL == 1u {
         spatial = c + (sum / total - c) * nr.spatial;
     }
     if nr.has_history == 0u || nr.temporal <= 0.0 {
@@ -145,10 +149,20 @@ fn denoise(@builtin(global_invocation_id) id: vec3<u32>) {
             }
         }
     }
-    for (var i = 0u; i < 4u && x0 + i < nr.width; i++) {
-        let out = denoise_pixel(&w, i, x0 + i, y);
-        let p = (y * nr.width + x0 + i) * 2u;
+    // Four call sites, not a loop: each pixel's window indices are then
+    // constants, so the window can live in registers; indexed by a
+    // variable, it is per-lane memory on a CPU rasteriser (lavapipe).
+    store_denoised(denoise_pixel(&w, 0u, x0, y), x0, y);
+    store_denoised(denoise_pixel(&w, 1u, x0 + 1u, y), x0 + 1u, y);
+    store_denoised(denoise_pixel(&w, 2u, x0 + 2u, y), x0 + 2u, y);
+    store_denoised(denoise_pixel(&w, 3u, x0 + 3u, y), x0 + 3u, y);
+}
+
+// Pixel (x, y)'s output as two half-float words, when it is in the picture.
+fn store_denoised(out: vec3<f32>, x: u32, y: u32) {
+    if x < nr.width {
+        let p = (y * nr.width + x) * 2u;
         denoised[p] = pack2x16float(out.rg);
-        denoised[p + 1u] = pack2x16float(vec2<f32>(out.b, decode_pixel(x0 + i, y).a));
+        denoised[p + 1u] = pack2x16float(vec2<f32>(out.b, decode_pixel(x, y).a));
     }
 }

@@ -48,7 +48,9 @@ struct Outputs {
 pub struct NoisePass {
     module: wgpu::ShaderModule,
     layout: (wgpu::BindGroupLayout, wgpu::PipelineLayout),
-    pipelines: HashMap<PixelFormat, wgpu::ComputePipeline>,
+    /// One pipeline per input layout, with and without the spatial filter
+    /// (the `SPATIAL` override: a filter that is off is not computed).
+    pipelines: HashMap<(PixelFormat, bool), wgpu::ComputePipeline>,
     uniforms: wgpu::Buffer,
     /// A 1x1 mask texture for runs without masks.
     no_masks: wgpu::TextureView,
@@ -164,14 +166,18 @@ impl NoisePass {
         };
         ctx.queue
             .write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
-        let pipeline = self.pipelines.entry(input.format).or_insert_with(|| {
+        let key = (input.format, section.spatial > 0.0);
+        let pipeline = self.pipelines.entry(key).or_insert_with(|| {
             device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                 label: Some("denoise"),
                 layout: Some(&self.layout.1),
                 module: &self.module,
                 entry_point: Some("denoise"),
                 compilation_options: wgpu::PipelineCompilationOptions {
-                    constants: &[("FORMAT", f64::from(input.format.shader_code()))],
+                    constants: &[
+                        ("FORMAT", f64::from(input.format.shader_code())),
+                        ("SPATIAL", f64::from(u32::from(key.1))),
+                    ],
                     ..Default::default()
                 },
                 cache: None,
