@@ -65,6 +65,27 @@ fn demo_frame() -> Frame {
         .expect("a frame")
 }
 
+/// `frame` as half-float RGBA.
+fn half_float_frame(frame: &Frame) -> Frame {
+    let mut data = Vec::with_capacity(frame.width as usize * frame.height as usize * 8);
+    for y in 0..frame.height {
+        for x in 0..frame.width {
+            for v in frame.pixel(x, y) {
+                data.extend_from_slice(&half::f16::from_f32(v).to_le_bytes());
+            }
+        }
+    }
+    Frame {
+        id: frame.id,
+        captured: frame.captured,
+        width: frame.width,
+        height: frame.height,
+        format: neurograde::frame::PixelFormat::RgbaF16,
+        yuv: frame.yuv,
+        data,
+    }
+}
+
 fn demo_look() -> GradeUniforms {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/looks/demo.toml");
     GradeUniforms::from_look(&Look::load(std::path::Path::new(path)).expect("demo look loads"))
@@ -162,6 +183,22 @@ fn kernel_only(c: &mut Criterion) {
             b.iter(|| grade_and_wait(&ctx, &mut pipeline, &frame, &look, format, &output))
         });
     }
+    // Half-float input (what noise reduction hands the kernel, and 16-bit
+    // or EXR sources): no 8-bit table, the look per pixel.
+    let halves = half_float_frame(&frame);
+    let output = kernel_output(&ctx, &halves, OutputFormat::Rgba8);
+    group.bench_function("upload+decode+grade+pack f16 in, rgba8 out/1080p", |b| {
+        b.iter(|| {
+            grade_and_wait(
+                &ctx,
+                &mut pipeline,
+                &halves,
+                &look,
+                OutputFormat::Rgba8,
+                &output,
+            )
+        })
+    });
     group.finish();
 }
 
