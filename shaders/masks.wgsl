@@ -21,11 +21,11 @@
 // src/gpu/masks.rs; composed after bilinear.wgsl.
 
 // How many secondaries the look keys and the longest of their programs
-// (KeyBlock::extent): the keys past KEYS are off and the steps past STEPS
-// change nothing, and not computing them matters on a CPU rasteriser, where
+// (KeyBlock::extent): the keys past KEYS are off and the steps past
+// PROGRAM_STEPS change nothing, and not computing them matters on a CPU rasteriser, where
 // the keying costs per key as much as the frame kernel's whole grade.
 override KEYS: u32 = 4u;
-override STEPS: u32 = 8u;
+override PROGRAM_STEPS: u32 = 8u;
 
 // The largest grow window in texels (secondary::MAX_GROW_TEXELS).
 const MAX_GROW_TEXELS: i32 = 16;
@@ -105,7 +105,7 @@ fn run_program(key: u32, models: vec4<f32>, parts: vec4<f32>, object: f32) -> f3
     var low = vec4<f32>(0.0);
     var high = vec4<f32>(0.0);
     var top = 0;
-    for (var i = 0; i < i32(STEPS); i++) {
+    for (var i = 0; i < i32(PROGRAM_STEPS); i++) {
         let step = keys.items[key].program[i / 4][i % 4];
         let op = step & 15u;
         let channel = i32(min((step >> 4u) & 15u, CHANNELS - 1u));

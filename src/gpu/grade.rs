@@ -241,7 +241,7 @@ impl KeyBlock {
 
     /// How many secondaries the look keys and the longest of their mask
     /// programs: the keying pass computes the first this many keys and
-    /// this many steps of each (masks.wgsl's `KEYS` and `STEPS`); the
+    /// this many steps of each (masks.wgsl's `KEYS` and `PROGRAM_STEPS`); the
     /// rest weigh nothing and change nothing.
     pub fn extent(&self) -> (u32, u32) {
         let keys = self

@@ -338,7 +338,10 @@ impl KeyPass {
                         module: &module,
                         entry_point: Some(entry),
                         compilation_options: wgpu::PipelineCompilationOptions {
-                            constants: &[("KEYS", f64::from(count)), ("STEPS", f64::from(length))],
+                            constants: &[
+                                ("KEYS", f64::from(count)),
+                                ("PROGRAM_STEPS", f64::from(length)),
+                            ],
                             ..Default::default()
                         },
                         cache: None,

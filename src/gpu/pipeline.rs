@@ -143,8 +143,8 @@ struct KernelKey {
     variant: KernelVariant,
     baked: Option<LiveBake>,
     /// 3-byte RGB whose every row starts on a word (the width a multiple of
-    /// four), no filter before the grade, into a buffer: the table route
-    /// alone (`to_buffer_words` in pipeline.wgsl).
+    /// four) and no filter before the grade: the table route alone
+    /// (`to_buffer_words`, `to_texture_words` in pipeline.wgsl).
     table_words: bool,
 }
 
@@ -762,11 +762,9 @@ fn lut_buffer(device: &wgpu::Device, words: &[[u32; 2]]) -> wgpu::Buffer {
     )
 }
 
-/// Only `to_buffer` with 8-bit RGB input reads the channel table
-/// (shaders/pipeline.wgsl), so only then is it uploaded.
-/// Whether the kernel reads 8-bit RGB through the channel table: every
-/// route into a buffer does, into the window's texture only the table
-/// route (`to_texture_words`).
+/// Whether the kernel reads 8-bit RGB through the channel table (and so
+/// the table is uploaded): every route into a buffer does, into the
+/// window's texture only the table route (`to_texture_words`).
 fn uses_channel_table(format: PixelFormat, target: Target, table_words: bool) -> bool {
     format == PixelFormat::Rgb8 && (matches!(target, Target::Packed(_)) || table_words)
 }
