@@ -113,6 +113,13 @@ fn codes_in_words(w: vec3<u32>, i: u32) -> vec3<u32> {
     return vec3<u32>(byte_in_words(w, i * 3u), byte_in_words(w, i * 3u + 1u), byte_in_words(w, i * 3u + 2u));
 }
 
+// The three words that hold 3-byte RGB pixels p..p+3 (p a multiple of
+// four, so they start on a word boundary).
+fn words_from(p: u32) -> vec3<u32> {
+    let w = p * 3u / 4u;
+    return vec3<u32>(src[w], src[w + 1u], src[w + 2u]);
+}
+
 fn byte_in_words(w: vec3<u32>, k: u32) -> u32 {
     let word = select(select(w.z, w.y, k < 8u), w.x, k < 4u);
     return (word >> ((k & 3u) * 8u)) & 0xffu;
@@ -134,8 +141,7 @@ fn to_buffer(@builtin(global_invocation_id) id: vec3<u32>) {
         if x + 3u < ingest.width && (p & 3u) == 0u {
             // (A row of a picture whose width is not a multiple of 4
             // starts inside a word: those rows go byte by byte.)
-            let w = p * 3u / 4u;
-            let words = vec3<u32>(src[w], src[w + 1u], src[w + 2u]);
+            let words = words_from(p);
             for (var i = 0u; i < 4u; i++) {
                 codes[i] = codes_in_words(words, i);
             }
@@ -183,8 +189,7 @@ fn to_buffer_words(@builtin(global_invocation_id) id: vec3<u32>) {
         return;
     }
     let p = y * ingest.width + x;
-    let w = p * 3u / 4u;
-    let words = vec3<u32>(src[w], src[w + 1u], src[w + 2u]);
+    let words = words_from(p);
     store_packed(p, graded_codes(codes_in_words(words, 0u), x, y));
     store_packed(p + 1u, graded_codes(codes_in_words(words, 1u), x + 1u, y));
     store_packed(p + 2u, graded_codes(codes_in_words(words, 2u), x + 2u, y));
@@ -198,8 +203,7 @@ fn to_texture_words(@builtin(global_invocation_id) id: vec3<u32>) {
     if x >= ingest.width || y >= ingest.height {
         return;
     }
-    let w = (y * ingest.width + x) * 3u / 4u;
-    let words = vec3<u32>(src[w], src[w + 1u], src[w + 2u]);
+    let words = words_from(y * ingest.width + x);
     for (var i = 0u; i < 4u; i++) {
         textureStore(working, vec2<u32>(x + i, y), graded_codes(codes_in_words(words, i), x + i, y));
     }

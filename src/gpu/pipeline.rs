@@ -436,9 +436,7 @@ impl FramePipeline {
     fn prepare(&mut self, ctx: &GpuContext, frame: &Frame, key: KernelKey) -> Result<(), GpuError> {
         let needed = input_buffer_size(frame.data.len());
         let out_bytes = match key.target {
-            Target::Packed(f) => {
-                u64::from(frame.width) * u64::from(frame.height) * f.bytes_per_pixel()
-            }
+            Target::Packed(f) => Self::packed_bytes(frame, f),
             Target::Texture => 0,
         };
         ctx.check_size(frame.width, frame.height, needed.max(out_bytes))?;
