@@ -20,6 +20,15 @@
 //! code). Now no branch tests a value that moves with the look: exposure
 //! is a pipeline constant like the other operators, the table is made on
 //! the CPU, and the keying pass selects instead of branching.
+//!
+//! How it reads memory: glibc's allocator raises its mmap threshold after
+//! large blocks are freed, and then keeps such blocks at the top of a
+//! thread's arena, which it trims only now and then: each time the
+//! rendering switched (and the kernel's module was compiled again) the
+//! process settled by chance on one of two levels 10 MB apart, and the
+//! test failed one run in three. The test fixes both thresholds and hands
+//! freed memory back before each reading, so what it reads is what the
+//! engine holds (the readings now agree within 0.4 MB run after run).
 
 mod common;
 
@@ -32,8 +41,11 @@ use neurograde::grade::secondary::{MaskKind, Secondary};
 use neurograde::grade::Look;
 use neurograde::masks::MaskSet;
 
-/// Resident memory of this process, in bytes (Linux).
+/// Resident memory of this process, in bytes (Linux), after the C
+/// library has handed back the memory it holds freed.
 fn resident_bytes() -> u64 {
+    // SAFETY: malloc_trim only releases the allocator's own free pages.
+    unsafe { libc::malloc_trim(0) };
     let statm = std::fs::read_to_string("/proc/self/statm").expect("Linux /proc");
     let pages: u64 = statm
         .split_whitespace()
@@ -70,8 +82,20 @@ fn look_at(i: usize, base: &Look) -> Look {
     look
 }
 
+/// Makes the allocator give large freed blocks back at once: fixed mmap
+/// and trim thresholds (see the module comment).
+fn allocator_returns_large_blocks() {
+    const BLOCK: libc::c_int = 128 * 1024;
+    // SAFETY: mallopt only changes the allocator's tuning.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, BLOCK);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, BLOCK);
+    }
+}
+
 #[test]
 fn a_moving_look_does_not_grow_memory() {
+    allocator_returns_large_blocks();
     let ctx = gpu();
     let (eight, deep) = {
         let (deep, eight) = astronaut_frames();
@@ -170,7 +194,7 @@ fn a_moving_look_does_not_grow_memory() {
         grown * 1000.0 / 400.0
     );
     assert!(
-        grown < 4.0,
+        grown < 2.0,
         "memory grew {grown:.1} MB over 400 look changes"
     );
 }
