@@ -326,3 +326,94 @@ fn every_ingest_layout_decodes_like_the_cpu_reference() {
         }
     }
 }
+
+/// Noise masks on the models' grid, every channel present (the keying's
+/// pipelines and bind groups are what this is for, not the shapes).
+fn noise_masks(ctx: &neurograde::gpu::GpuContext) -> neurograde::gpu::masks::MaskTexture {
+    let (w, h) = (160u32, 90u32);
+    let noise = |salt: usize| {
+        (0..w * h * 4)
+            .map(|k| ((k as usize * 2654435761 + salt) >> 7) as u8)
+            .collect()
+    };
+    let masks = neurograde::masks::MaskSet {
+        width: w,
+        height: h,
+        rgba: noise(0),
+        parts: noise(13),
+        objects: noise(41),
+        guide: noise(29),
+        present: [true; 9],
+    };
+    let mut slot = None;
+    neurograde::gpu::masks::MaskTexture::upload(&mut slot, &ctx.device, &ctx.queue, &masks);
+    slot.expect("uploaded")
+}
+
+/// A live look change that needs pipelines not compiled yet (a fader
+/// leaving neutral, a secondary added): the frame pipeline says it is not
+/// ready and compiles them on another thread, the look shown before grades
+/// the frames meanwhile exactly as it did, and once they are in the newer
+/// look grades exactly as a pipeline that compiled it in place. Exact 8-bit
+/// (the kernel alone) and baked 16-bit with masks (the kernel, the bake
+/// and the keying).
+#[test]
+fn a_look_that_needs_new_pipelines_compiles_beside_the_loop() {
+    use neurograde::gpu::grade::GradeUniforms;
+    use neurograde::grade::secondary::{MaskKind, Secondary};
+    let ctx = gpu();
+    let (deep, eight) = astronaut_frames();
+    let shown = Look {
+        primary: Primary {
+            exposure: 0.3,
+            ..Primary::default()
+        },
+        ..Look::default()
+    };
+    let mut newer = shown.clone();
+    newer.primary.gamma = [0.1, 0.0, -0.05];
+    newer.cdl.power = [1.1, 1.0, 0.95];
+    for (frame, baked) in [(&eight, false), (&deep, true)] {
+        let mut newer = newer.clone();
+        let masks = baked.then(|| noise_masks(&ctx));
+        if baked {
+            newer.secondaries.push(Secondary {
+                saturation: 0.5,
+                ..Secondary::new(MaskKind::Skin)
+            });
+        }
+        let grader = |ctx| {
+            let grader = KernelGrader::new(ctx);
+            let mut grader = if baked { grader.baked() } else { grader };
+            if let Some(masks) = &masks {
+                grader.pipeline().set_masks(masks);
+            }
+            grader
+        };
+        let format = OutputFormat::Rgba8;
+        let in_place = |look: &Look| grader(&ctx).grade(frame, look, format);
+        let mut live = grader(&ctx);
+        let first = live.grade(frame, &shown, format);
+        assert_eq!(first, in_place(&shown), "baked {baked}");
+        let uniforms = GradeUniforms::from_look(&newer);
+        assert!(
+            !live.pipeline().ready_for(&ctx, frame, &uniforms),
+            "baked {baked}: the newer look's pipelines are not compiled yet"
+        );
+        assert_eq!(live.grade(frame, &shown, format), first, "baked {baked}");
+        let asked = std::time::Instant::now();
+        while !live.pipeline().ready_for(&ctx, frame, &uniforms) {
+            assert!(
+                asked.elapsed() < std::time::Duration::from_secs(300),
+                "baked {baked}: the compiler thread never finished"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let graded = live.grade(frame, &newer, format);
+        assert_ne!(
+            graded, first,
+            "baked {baked}: the newer look changes the picture"
+        );
+        assert_eq!(graded, in_place(&newer), "baked {baked}");
+    }
+}

@@ -118,6 +118,9 @@ pub struct BudgetReport {
     pub stages: Vec<StageReport>,
     /// The stage that took the longest in most frames over the budget.
     pub missed_by: Option<Stage>,
+    /// The longest frame after the first (which compiles the kernel): the
+    /// longest the render thread kept the picture waiting.
+    pub longest_frame_ms: f64,
 }
 
 pub struct Budget {
@@ -126,6 +129,7 @@ pub struct Budget {
     frames: u64,
     over: u64,
     led: [u64; STAGES.len()],
+    longest: Duration,
 }
 
 impl Budget {
@@ -140,6 +144,7 @@ impl Budget {
             frames: 0,
             over: 0,
             led: [0; STAGES.len()],
+            longest: Duration::ZERO,
         }
     }
 
@@ -152,6 +157,9 @@ impl Budget {
         }
         self.frames += 1;
         let total: Duration = times.0.iter().sum();
+        if self.frames > 1 {
+            self.longest = self.longest.max(total);
+        }
         if self.budget.is_some_and(|b| total > b) {
             self.over += 1;
             let largest = (0..STAGES.len())
@@ -186,6 +194,7 @@ impl Budget {
             over_budget: self.over,
             stages,
             missed_by,
+            longest_frame_ms: self.longest.as_secs_f64() * 1000.0,
         }
     }
 }
@@ -215,7 +224,11 @@ impl BudgetReport {
             None if self.frame_budget_ms.is_some() => "; none over".into(),
             None => String::new(),
         };
-        format!("{budget}{} ms a frame (median){missed}", stages.join(", "))
+        format!(
+            "{budget}{} ms a frame (median){missed}; longest {:.0} ms",
+            stages.join(", "),
+            self.longest_frame_ms
+        )
     }
 }
 
@@ -243,6 +256,8 @@ mod tests {
         let gpu = &report.stages[Stage::GpuWait.index()];
         assert!((gpu.mean_ms - 22.0).abs() < 0.1, "{gpu:?}");
         assert!((gpu.p99_ms - 40.0).abs() < 0.1, "{gpu:?}");
+        // Frame 0 is the first (left out); frames 3, 6, 9 take 46 ms.
+        assert!((report.longest_frame_ms - 46.0).abs() < 0.1, "{report:?}");
         let line = report.line();
         assert!(
             line.contains("4 of 10 frames over, mostly gpu wait"),

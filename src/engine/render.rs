@@ -67,7 +67,18 @@ pub struct LoopSettings {
 pub struct LiveGrade {
     look: Arc<Look>,
     /// The uniforms of the look with the live assistance's correction.
-    pub uniforms: GradeUniforms,
+    uniforms: GradeUniforms,
+    /// The uniforms the last frame was graded with, while they are not
+    /// `uniforms` (`None` where they cannot stand in: before the first
+    /// frame, and after a LUT upload).
+    shown: Option<GradeUniforms>,
+    /// Whether `shown` are `uniforms`.
+    newest_shown: bool,
+    /// The frame about to be graded takes `shown`: the newest look's
+    /// pipelines are compiling beside the loop (`gpu::compiler`).
+    holding: bool,
+    /// Frames graded with the look shown before while a newer one compiled.
+    held_frames: u64,
     control: Option<ControlLink>,
     /// Arrival of the change the next graded frame is the first to carry.
     pending: Option<Instant>,
@@ -103,6 +114,10 @@ impl LiveGrade {
         let mut grade = LiveGrade {
             look: Arc::clone(&settings.look),
             uniforms: GradeUniforms::from_look(&settings.look),
+            shown: None,
+            newest_shown: false,
+            holding: false,
+            held_frames: 0,
             control,
             pending: None,
             assist: LiveAssist::default(),
@@ -120,8 +135,14 @@ impl LiveGrade {
         let correction = self.assist.update(frame, &self.look, time);
         if correction != self.correction {
             self.correction = correction;
-            self.uniforms = self.uniforms_of(&self.look);
+            self.set_uniforms(self.uniforms_of(&self.look));
         }
+    }
+
+    /// The newest uniforms (the ones shown stay until a frame takes these).
+    fn set_uniforms(&mut self, uniforms: GradeUniforms) {
+        self.uniforms = uniforms;
+        self.newest_shown = false;
     }
 
     fn uniforms_of(&self, look: &Look) -> GradeUniforms {
@@ -144,8 +165,11 @@ impl LiveGrade {
         };
         if !look.shares_luts_with(&self.look) {
             pipeline.set_look(ctx, &look)?;
+            // The look shown read the LUTs replaced: it cannot stand in.
+            self.shown = None;
+            self.newest_shown = false;
         }
-        self.uniforms = self.uniforms_of(&look);
+        self.set_uniforms(self.uniforms_of(&look));
         self.note_retouching(&look);
         self.object_point = look.object_point();
         self.look = look;
@@ -183,10 +207,38 @@ impl LiveGrade {
         self.control.as_ref().is_some_and(|c| c.has_newer())
     }
 
-    /// For the frame about to be graded: the arrival of the change it is
-    /// the first to carry, to pass to [`Self::ready`] when it is ready.
-    pub fn take_pending(&mut self) -> Option<Instant> {
+    /// Picks the uniforms the frame about to be graded takes
+    /// ([`Self::frame_uniforms`]): the newest look's, unless its pipelines
+    /// are still compiling beside the loop, when the look shown before
+    /// stands in. Returns the arrival of the change the frame is the first
+    /// to carry, to pass to [`Self::ready`] when it is ready (none while
+    /// the look shown stands in: the change reaches a later frame).
+    pub fn for_frame(
+        &mut self,
+        ctx: &GpuContext,
+        pipeline: &mut FramePipeline,
+        frame: &Frame,
+    ) -> Option<Instant> {
+        self.holding = !self.newest_shown
+            && self.shown.is_some()
+            && !pipeline.ready_for(ctx, frame, &self.uniforms);
+        if self.holding {
+            self.held_frames += 1;
+            return None;
+        }
+        if !self.newest_shown {
+            self.shown = Some(self.uniforms.clone());
+            self.newest_shown = true;
+        }
         self.pending.take()
+    }
+
+    /// The uniforms [`Self::for_frame`] picked.
+    pub fn frame_uniforms(&self) -> &GradeUniforms {
+        match (&self.shown, self.holding) {
+            (Some(shown), true) => shown,
+            _ => &self.uniforms,
+        }
     }
 
     /// A frame carrying a change that arrived at `since` is ready now.
@@ -397,7 +449,7 @@ pub fn frame_loop(
     if let Some(link) = analysis {
         stats.set_analysis(link);
     }
-    stats.set_grade_path(pipeline.path_report(), grade.look());
+    stats.set_grade_path(pipeline.path_report(), grade.look(), grade.held_frames);
     grade.finish(&mut stats);
     result.map(|()| (stats, stopped))
 }
@@ -432,7 +484,7 @@ fn grade_frame(
     }
     let tag = Tag {
         meta: FrameMeta::of(frame),
-        control_since: grade.take_pending(),
+        control_since: grade.for_frame(ctx, pipeline, frame),
         fresh,
     };
     let state = LoopState {
@@ -446,7 +498,7 @@ fn grade_frame(
     let step = GradeStep {
         ctx,
         pipeline,
-        uniforms: &grade.uniforms,
+        uniforms: grade.frame_uniforms(),
         frame,
     };
     driver.submit(step, &state, tag, delivered)

@@ -55,6 +55,9 @@ pub struct GradePathReport {
     /// baked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bake_error: Option<BakeErrors>,
+    /// Frames graded with the look shown before while a newer look's
+    /// pipelines compiled beside the loop (`gpu::compiler`).
+    pub previous_look_frames: u64,
 }
 
 /// The bake's error on two sets of colours.
@@ -190,7 +193,8 @@ impl Stats {
 
     /// Which path graded the run's frames; the error of `look`'s lattice
     /// (the run's last) is measured here when frames were baked.
-    pub fn set_grade_path(&mut self, frames: PathReport, look: &Look) {
+    /// `previous_look_frames`: see [`GradePathReport`].
+    pub fn set_grade_path(&mut self, frames: PathReport, look: &Look, previous_look_frames: u64) {
         let bake_error = frames
             .lattice
             .filter(|_| frames.baked_frames > 0)
@@ -201,7 +205,11 @@ impl Stats {
                     test_colours: check.error(&test_colours(look, BAKE_ERROR_COLOURS)),
                 }
             });
-        self.grade_path = Some(GradePathReport { frames, bake_error });
+        self.grade_path = Some(GradePathReport {
+            frames,
+            bake_error,
+            previous_look_frames,
+        });
     }
 
     /// Measures each frame against `interval` (a live source's frame
@@ -363,10 +371,16 @@ impl GradePathReport {
             None => "baked".to_string(),
         };
         let exact = format!("exact ({})", f.exact_because.unwrap_or("as asked"));
-        match (f.baked_frames, f.exact_frames) {
+        let paths = match (f.baked_frames, f.exact_frames) {
             (0, _) => format!("grade path {exact}"),
             (_, 0) => format!("grade path {baked}"),
             (b, e) => format!("grade path {baked} for {b} frames, {exact} for {e}"),
+        };
+        match self.previous_look_frames {
+            0 => paths,
+            n => format!(
+                "{paths}; {n} frames kept the look shown before while a new look's kernel compiled beside the loop"
+            ),
         }
     }
 }

@@ -118,6 +118,32 @@ struct BakedFrom {
     shaper: Arc<Lut1d>,
 }
 
+/// A bake pipeline: the look's kernel variant, the lattice kind and the
+/// entry point.
+pub type BakePipelineKey = (KernelVariant, LiveBake, &'static str);
+
+/// The entry points a bake of `bake` dispatches.
+fn bake_entries(bake: LiveBake) -> &'static [&'static str] {
+    match bake {
+        LiveBake::WorkingAndDisplay => &["bake_lattice", "bake_display"],
+        _ => &["bake_lattice"],
+    }
+}
+
+/// The pipeline of `module`'s bake `entry` for `variant` and `bake`.
+pub fn bake_pipeline(
+    device: &wgpu::Device,
+    module: &wgpu::ShaderModule,
+    layout: &wgpu::PipelineLayout,
+    variant: KernelVariant,
+    bake: LiveBake,
+    entry: &'static str,
+) -> wgpu::ComputePipeline {
+    let mut constants = variant.constants().to_vec();
+    constants.extend(baked_constants(Some(bake)));
+    super::kernel_pipeline(device, module, layout, entry, &constants)
+}
+
 /// The lattice and what it holds; see the module comment.
 pub struct LiveLattice {
     buffer: wgpu::Buffer,
@@ -127,7 +153,7 @@ pub struct LiveLattice {
     baked_from: Option<BakedFrom>,
     /// The bake's pipelines for the kernel's current module, per variant,
     /// lattice kind and entry point.
-    pipelines: HashMap<(KernelVariant, LiveBake, &'static str), wgpu::ComputePipeline>,
+    pipelines: HashMap<BakePipelineKey, wgpu::ComputePipeline>,
     /// Bakes so far.
     pub bakes: u64,
 }
@@ -152,6 +178,24 @@ impl LiveLattice {
         }
     }
 
+    /// The bake pipelines a bake of `variant` as `bake` lacks.
+    pub(super) fn missing_pipelines(
+        &self,
+        variant: KernelVariant,
+        bake: LiveBake,
+    ) -> Vec<(LiveBake, &'static str)> {
+        bake_entries(bake)
+            .iter()
+            .filter(|&&entry| !self.pipelines.contains_key(&(variant, bake, entry)))
+            .map(|&entry| (bake, entry))
+            .collect()
+    }
+
+    /// Keeps a bake pipeline compiled elsewhere (`gpu::compiler`).
+    pub(super) fn add_pipeline(&mut self, key: BakePipelineKey, pipeline: wgpu::ComputePipeline) {
+        self.pipelines.insert(key, pipeline);
+    }
+
     /// Drops the bake's pipelines (the kernel's module was made again).
     pub(super) fn forget_pipelines(&mut self) {
         self.pipelines.clear();
@@ -172,22 +216,18 @@ impl LiveLattice {
         if !self.begin_bake(&ctx.queue, look, bake, luts) {
             return;
         }
-        let entries: &[&'static str] = match bake {
-            LiveBake::WorkingAndDisplay => &["bake_lattice", "bake_display"],
-            _ => &["bake_lattice"],
-        };
+        let entries = bake_entries(bake);
         for &entry in entries {
             self.pipelines
                 .entry((look.variant, bake, entry))
                 .or_insert_with(|| {
-                    let mut constants = look.variant.constants().to_vec();
-                    constants.extend(baked_constants(Some(bake)));
-                    super::kernel_pipeline(
+                    bake_pipeline(
                         &ctx.device,
                         kernel.module,
                         kernel.layout,
+                        look.variant,
+                        bake,
                         entry,
-                        &constants,
                     )
                 });
         }

@@ -151,8 +151,12 @@ impl MaskInput {
 /// them at start-up, one set per number of secondaries the looks have and
 /// their longest mask program ([`KeyBlock::extent`]: what is past them is
 /// not computed at all).
+/// What a set of the keying's pipelines is compiled for: the number of
+/// secondaries and their longest mask program ([`KeyBlock::extent`]).
+pub type KeyExtent = (u32, u32);
+
 pub struct KeyPass {
-    steps: std::collections::HashMap<(u32, u32), [wgpu::ComputePipeline; 6]>,
+    steps: std::collections::HashMap<KeyExtent, [wgpu::ComputePipeline; 6]>,
     pipeline_layout: wgpu::PipelineLayout,
     layout: wgpu::BindGroupLayout,
     keys: wgpu::Buffer,
@@ -266,6 +270,49 @@ impl KeyPass {
         }
     }
 
+    /// The pass's pipeline layout (to compile with [`Self::compile`]).
+    pub fn pipeline_layout(&self) -> &wgpu::PipelineLayout {
+        &self.pipeline_layout
+    }
+
+    /// The pass's six pipelines for `extent`'s secondaries and programs.
+    pub fn compile(
+        device: &wgpu::Device,
+        layout: &wgpu::PipelineLayout,
+        (count, length): KeyExtent,
+    ) -> [wgpu::ComputePipeline; 6] {
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("mask keying"),
+            source: wgpu::ShaderSource::Wgsl(KEY_PASS_WGSL.into()),
+        });
+        STEPS.map(|entry| {
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(entry),
+                layout: Some(layout),
+                module: &module,
+                entry_point: Some(entry),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants: &[
+                        ("KEYS", f64::from(count)),
+                        ("PROGRAM_STEPS", f64::from(length)),
+                    ],
+                    ..Default::default()
+                },
+                cache: None,
+            })
+        })
+    }
+
+    /// Whether the pipelines for `extent` are compiled.
+    pub fn has_steps(&self, extent: KeyExtent) -> bool {
+        self.steps.contains_key(&extent)
+    }
+
+    /// Keeps pipelines compiled elsewhere (`gpu::compiler`).
+    pub fn add_steps(&mut self, extent: KeyExtent, steps: [wgpu::ComputePipeline; 6]) {
+        self.steps.insert(extent, steps);
+    }
+
     /// Records the keying of `masks` with `keys` into `encoder` when either
     /// changed since the last keying. Without masks the weights are zeros.
     pub fn update(
@@ -326,28 +373,7 @@ impl KeyPass {
         let steps = self
             .steps
             .entry(keys.extent())
-            .or_insert_with_key(|&(count, length)| {
-                let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                    label: Some("mask keying"),
-                    source: wgpu::ShaderSource::Wgsl(KEY_PASS_WGSL.into()),
-                });
-                STEPS.map(|entry| {
-                    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                        label: Some(entry),
-                        layout: Some(layout),
-                        module: &module,
-                        entry_point: Some(entry),
-                        compilation_options: wgpu::PipelineCompilationOptions {
-                            constants: &[
-                                ("KEYS", f64::from(count)),
-                                ("PROGRAM_STEPS", f64::from(length)),
-                            ],
-                            ..Default::default()
-                        },
-                        cache: None,
-                    })
-                })
-            });
+            .or_insert_with_key(|&extent| Self::compile(device, layout, extent));
         for ((output, input), (pipeline, entry)) in flow
             .into_iter()
             .zip(steps.iter().zip(STEPS))

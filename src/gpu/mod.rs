@@ -10,8 +10,11 @@
 //! `src/frame.rs`. New colour operations become new WGSL functions called
 //! from `grade_pixel`. Beside the grade, [`downscale`] makes the small copy
 //! the analysis models see, and [`masks`] holds their masks as a texture.
+//! A live look change that needs pipelines not compiled yet has them
+//! compiled by [`compiler`] on its own thread.
 
 pub mod bake;
+pub mod compiler;
 pub mod denoise;
 pub mod device;
 pub mod display;

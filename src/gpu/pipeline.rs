@@ -14,7 +14,10 @@
 //! WGSL function with a CPU twin. New colour operations are new functions
 //! called from `grade_pixel`.
 
-use super::bake::{baked_constants, BakeKernel, GradePath, LiveLattice, PathReport};
+use super::bake::{
+    bake_pipeline, baked_constants, BakeKernel, BakePipelineKey, GradePath, LiveLattice, PathReport,
+};
+use super::compiler::Compiler;
 use super::denoise::{NoiseInput, NoisePass};
 use super::display::{DisplayResources, DisplayShader};
 use super::grade::{
@@ -22,7 +25,7 @@ use super::grade::{
     TransformParams,
 };
 use super::ingest::{input_buffer_size, upload, IngestUniforms};
-use super::masks::{KeyPass, MaskInput, MaskTexture};
+use super::masks::{KeyExtent, KeyPass, MaskInput, MaskTexture};
 use super::{bindings, GpuContext, GpuError, OutputFormat, WORKING_FORMAT};
 use crate::frame::{Frame, PixelFormat};
 use crate::grade::bake::LiveBake;
@@ -100,6 +103,16 @@ impl KernelModule {
             module,
             display,
         })
+    }
+
+    /// The entry point and pipeline layout of `key`'s pipeline.
+    fn entry(&self, key: &KernelKey) -> (&'static str, &wgpu::PipelineLayout) {
+        match key.target {
+            Target::Packed(_) if key.table_words => ("to_buffer_words", &self.packed_layout),
+            Target::Packed(_) => ("to_buffer", &self.packed_layout),
+            Target::Texture if key.table_words => ("to_texture_words", &self.texture_layout),
+            Target::Texture => ("to_texture", &self.texture_layout),
+        }
     }
 
     fn renders(&self, rendering: Option<&Arc<DisplayRendering>>) -> bool {
@@ -196,6 +209,23 @@ pub struct FramePipeline {
     /// Noise reduction before the kernel, made when a look first asks.
     noise: Option<NoisePass>,
     sized: Option<SizedResources>,
+    /// The kernel's module's generation (one more each time it is made
+    /// again), which the pipelines compiled beside the loop belong to.
+    generation: u64,
+    /// Where the frames went so far (the driver's output), for
+    /// [`Self::ready_for`].
+    target_used: Option<Target>,
+    /// Compiles the pipelines of a look beside the render thread.
+    compiler: Compiler<KernelKey, CompiledLook>,
+}
+
+/// The pipelines one look was missing, compiled beside the render thread.
+struct CompiledLook {
+    /// The kernel module's generation they were compiled from.
+    generation: u64,
+    kernel: Option<wgpu::ComputePipeline>,
+    bakes: Vec<(BakePipelineKey, wgpu::ComputePipeline)>,
+    keying: Option<(KeyExtent, [wgpu::ComputePipeline; 6])>,
 }
 
 /// The frame kernel's bindings: the one table its bind-group layouts and
@@ -334,6 +364,9 @@ impl FramePipeline {
             key_pass: KeyPass::new(device),
             noise: None,
             sized: None,
+            generation: 0,
+            target_used: None,
+            compiler: Compiler::default(),
         }
     }
 
@@ -425,10 +458,121 @@ impl FramePipeline {
     ) -> Result<(), GpuError> {
         if !self.kernel.renders(rendering) {
             self.kernel = KernelModule::new(ctx, rendering.cloned(), &self.groups)?;
+            self.generation += 1;
             self.pipelines.clear();
             self.lattice.forget_pipelines();
         }
         Ok(())
+    }
+
+    /// The pipeline that grades `frame` with `look` into `target`, and the
+    /// path it takes (baked, or why exact).
+    fn kernel_key(
+        &self,
+        frame: &Frame,
+        look: &GradeUniforms,
+        target: Target,
+    ) -> (KernelKey, Result<LiveBake, &'static str>) {
+        let variant = look.variant;
+        // Noise reduction turns the frame into half floats first.
+        let format = if look.nr.is_some() {
+            PixelFormat::RgbaF16
+        } else {
+            frame.format
+        };
+        let table_words = format == PixelFormat::Rgb8
+            && frame.width % 4 == 0
+            && variant.soften == 0
+            && variant.atmosphere == 0;
+        let uses_table = uses_channel_table(format, target, table_words);
+        let table_is_enough = uses_table && variant.cheap_after_channel_table();
+        let path = GradePath::choose(self.baking, frame.format, table_is_enough, look.bake);
+        let key = KernelKey {
+            format,
+            target,
+            variant,
+            baked: path.ok(),
+            table_words,
+        };
+        (key, path)
+    }
+
+    /// Whether `look` can grade `frame` without compiling on this thread
+    /// (for a live loop: see `gpu::compiler`). True when its pipelines are
+    /// compiled, and when it is the first frame or brings another display
+    /// rendering (those compile when graded); otherwise starts compiling
+    /// them beside the loop and says false until they are in.
+    pub fn ready_for(&mut self, ctx: &GpuContext, frame: &Frame, look: &GradeUniforms) -> bool {
+        self.take_compiled();
+        let Some(target) = self.target_used else {
+            return true;
+        };
+        if !self.kernel.renders(look.display.as_ref()) {
+            return true;
+        }
+        let (key, _) = self.kernel_key(frame, look, target);
+        let kernel = (!self.pipelines.contains_key(&key)).then(|| {
+            let (entry, layout) = self.kernel.entry(&key);
+            (entry, layout.clone(), key.constants())
+        });
+        let bakes = key
+            .baked
+            .map(|bake| self.lattice.missing_pipelines(look.variant, bake))
+            .unwrap_or_default();
+        let keys_masks =
+            (look.variant.secondaries > 0 || look.variant.atmosphere > 0) && self.masks.is_some();
+        let keying = keys_masks
+            .then(|| look.keys.extent())
+            .filter(|extent| !self.key_pass.has_steps(*extent));
+        if kernel.is_none() && bakes.is_empty() && keying.is_none() {
+            return true;
+        }
+        if self.compiler.is_pending(&key) {
+            return false;
+        }
+        let device = ctx.device.clone();
+        let module = self.kernel.module.clone();
+        let bake_layout = self.kernel.bake_layout.clone();
+        let keying_layout = self.key_pass.pipeline_layout().clone();
+        let generation = self.generation;
+        let variant = look.variant;
+        let requested = self.compiler.request(key, move || CompiledLook {
+            generation,
+            kernel: kernel.map(|(entry, layout, constants)| {
+                super::kernel_pipeline(&device, &module, &layout, entry, &constants)
+            }),
+            bakes: bakes
+                .into_iter()
+                .map(|(bake, entry)| {
+                    let pipeline =
+                        bake_pipeline(&device, &module, &bake_layout, variant, bake, entry);
+                    ((variant, bake, entry), pipeline)
+                })
+                .collect(),
+            keying: keying
+                .map(|extent| (extent, KeyPass::compile(&device, &keying_layout, extent))),
+        });
+        // Without a compiler thread the look compiles when graded.
+        !requested
+    }
+
+    /// Takes in what the compiler thread finished (for the kernel's
+    /// current module).
+    fn take_compiled(&mut self) {
+        for (key, compiled) in self.compiler.finished() {
+            if let Some((extent, steps)) = compiled.keying {
+                self.key_pass.add_steps(extent, steps);
+            }
+            if compiled.generation != self.generation {
+                continue;
+            }
+            if let Some(pipeline) = compiled.kernel {
+                self.pipelines.insert(key, pipeline);
+            }
+            for (bake_key, pipeline) in compiled.bakes {
+                self.lattice.add_pipeline(bake_key, pipeline);
+            }
+        }
     }
 
     /// Makes sure the size-dependent resources fit `frame` and `key.target`,
@@ -447,16 +591,7 @@ impl FramePipeline {
             sized.working = Some(working_texture(device, frame.width, frame.height));
         }
         if !self.pipelines.contains_key(&key) {
-            let (entry, layout) = match key.target {
-                Target::Packed(_) if key.table_words => {
-                    ("to_buffer_words", &self.kernel.packed_layout)
-                }
-                Target::Packed(_) => ("to_buffer", &self.kernel.packed_layout),
-                Target::Texture if key.table_words => {
-                    ("to_texture_words", &self.kernel.texture_layout)
-                }
-                Target::Texture => ("to_texture", &self.kernel.texture_layout),
-            };
+            let (entry, layout) = self.kernel.entry(&key);
             let pipeline = super::kernel_pipeline(
                 device,
                 &self.kernel.module,
@@ -479,29 +614,18 @@ impl FramePipeline {
         packed: Option<&wgpu::Buffer>,
     ) -> Result<(), GpuError> {
         let variant = look.variant;
+        self.take_compiled();
         self.ensure_rendering(ctx, look.display.as_ref())?;
-        // Noise reduction turns the frame into half floats first.
-        let format = if look.nr.is_some() {
-            PixelFormat::RgbaF16
-        } else {
-            frame.format
-        };
-        let table_words = format == PixelFormat::Rgb8
-            && frame.width % 4 == 0
-            && variant.soften == 0
-            && variant.atmosphere == 0;
-        let uses_table = uses_channel_table(format, target, table_words);
-        let table_is_enough = uses_table && variant.cheap_after_channel_table();
-        let path = GradePath::choose(self.baking, frame.format, table_is_enough, look.bake);
-        self.paths.count(path, frame);
-        let baked = path.ok();
-        let key = KernelKey {
+        self.target_used = Some(target);
+        let (key, path) = self.kernel_key(frame, look, target);
+        let KernelKey {
             format,
-            target,
-            variant,
             baked,
             table_words,
-        };
+            ..
+        } = key;
+        let uses_table = uses_channel_table(format, target, table_words);
+        self.paths.count(path, frame);
         self.prepare(ctx, frame, key)?;
         if let Some(bake) = baked {
             // Queued writes (the uniforms below) land before the encoder runs.

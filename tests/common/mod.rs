@@ -98,6 +98,11 @@ impl<'a> KernelGrader<'a> {
         self
     }
 
+    /// The frame pipeline it grades with.
+    pub fn pipeline(&mut self) -> &mut FramePipeline {
+        &mut self.pipeline
+    }
+
     /// Grades `frame` with `look` and reads it back in `format`.
     pub fn grade(&mut self, frame: &Frame, look: &Look, format: OutputFormat) -> Vec<u8> {
         let ctx = self.ctx;
