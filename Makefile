@@ -40,7 +40,9 @@ bench: setup
 	scripts/bench-control
 
 ## The hour-long soak: memory, frame rate and latency of the live loop with
-## analysis, secondaries and a control session moving the look throughout.
+## analysis, secondaries and a control session moving the look throughout
+## (SOAK_RECORD=1: recording, the file held to the run; SOAK_SCENE=1: the
+## look scene-referred through ACES 2.0, baked on a CPU rasteriser).
 soak: setup
 	$(CARGO) build --release --quiet
 	target/release/neurograde models fetch

@@ -82,13 +82,29 @@ impl<K: Hash + Eq + Clone + Send + 'static, T: Send + 'static> Compiler<K, T> {
         sent
     }
 
-    /// The jobs finished since the last call.
+    /// The jobs finished since the last call. A worker that died (a job
+    /// panicked) is not replaced: what was pending is dropped and later
+    /// work compiles in place, where its failure shows.
     pub fn finished(&mut self) -> Vec<(K, T)> {
-        let finished: Vec<(K, T)> = self
-            .done
-            .as_ref()
-            .map(|done| done.try_iter().collect())
-            .unwrap_or_default();
+        let mut finished = Vec::new();
+        if let Some(done) = &self.done {
+            loop {
+                match done.try_recv() {
+                    Ok(job) => finished.push(job),
+                    Err(mpsc::TryRecvError::Empty) => break,
+                    Err(mpsc::TryRecvError::Disconnected) => {
+                        tracing::warn!(
+                            "the pipeline compiler thread stopped: look changes compile in place"
+                        );
+                        self.unavailable = true;
+                        self.jobs = None;
+                        self.done = None;
+                        self.pending.clear();
+                        break;
+                    }
+                }
+            }
+        }
         for (key, _) in &finished {
             self.pending.remove(key);
         }
@@ -119,5 +135,19 @@ mod tests {
             .all(|(_, id)| *id != std::thread::current().id()));
         assert!(!compiler.is_pending(&2));
         assert!(compiler.finished().is_empty());
+    }
+
+    #[test]
+    fn a_job_that_panics_leaves_the_work_to_the_caller() {
+        let mut compiler = Compiler::<u32, ()>::default();
+        assert!(compiler.request(1, || panic!("a compile failed")));
+        while compiler.is_pending(&1) {
+            assert!(compiler.finished().is_empty());
+            std::thread::yield_now();
+        }
+        assert!(
+            !compiler.request(2, || ()),
+            "no worker: the caller compiles in place"
+        );
     }
 }
