@@ -74,6 +74,9 @@ pub struct LiveGrade {
     shown: Option<GradeUniforms>,
     /// Whether `shown` are `uniforms`.
     newest_shown: bool,
+    /// A live run: `shown` may stand in while the newest compile. Offline
+    /// (`grade`, `run --fast`) every frame takes its own look.
+    may_hold: bool,
     /// The frame about to be graded takes `shown`: the newest look's
     /// pipelines are compiling beside the loop (`gpu::compiler`).
     holding: bool,
@@ -116,6 +119,7 @@ impl LiveGrade {
             uniforms: GradeUniforms::from_look(&settings.look),
             shown: None,
             newest_shown: false,
+            may_hold: settings.live,
             holding: false,
             held_frames: 0,
             control,
@@ -208,9 +212,9 @@ impl LiveGrade {
     }
 
     /// Picks the uniforms the frame about to be graded takes
-    /// ([`Self::frame_uniforms`]): the newest look's, unless its pipelines
-    /// are still compiling beside the loop, when the look shown before
-    /// stands in. Returns the arrival of the change the frame is the first
+    /// ([`Self::frame_uniforms`]): the newest look's, unless in a live run
+    /// its pipelines are still compiling beside the loop, when the look
+    /// shown before stands in. Returns the arrival of the change the frame is the first
     /// to carry, to pass to [`Self::ready`] when it is ready (none while
     /// the look shown stands in: the change reaches a later frame).
     pub fn for_frame(
@@ -219,7 +223,8 @@ impl LiveGrade {
         pipeline: &mut FramePipeline,
         frame: &Frame,
     ) -> Option<Instant> {
-        self.holding = !self.newest_shown
+        self.holding = self.may_hold
+            && !self.newest_shown
             && self.shown.is_some()
             && !pipeline.ready_for(ctx, frame, &self.uniforms);
         if self.holding {
