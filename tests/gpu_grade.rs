@@ -327,24 +327,10 @@ fn every_ingest_layout_decodes_like_the_cpu_reference() {
     }
 }
 
-/// Noise masks on the models' grid, every channel present (the keying's
-/// pipelines and bind groups are what this is for, not the shapes).
+/// Noise masks uploaded (the keying's pipelines and bind groups are what
+/// they are for, not the shapes).
 fn noise_masks(ctx: &neurograde::gpu::GpuContext) -> neurograde::gpu::masks::MaskTexture {
-    let (w, h) = (160u32, 90u32);
-    let noise = |salt: usize| {
-        (0..w * h * 4)
-            .map(|k| ((k as usize * 2654435761 + salt) >> 7) as u8)
-            .collect()
-    };
-    let masks = neurograde::masks::MaskSet {
-        width: w,
-        height: h,
-        rgba: noise(0),
-        parts: noise(13),
-        objects: noise(41),
-        guide: noise(29),
-        present: [true; 9],
-    };
+    let masks = noise_mask_set(0);
     let mut slot = None;
     neurograde::gpu::masks::MaskTexture::upload(&mut slot, &ctx.device, &ctx.queue, &masks);
     slot.expect("uploaded")

@@ -39,7 +39,6 @@ use neurograde::gpu::masks::MaskTexture;
 use neurograde::gpu::{FramePipeline, OutputFormat, ReadbackQueue};
 use neurograde::grade::secondary::{MaskKind, Secondary};
 use neurograde::grade::Look;
-use neurograde::masks::MaskSet;
 
 /// Resident memory of this process, in bytes (Linux), after the C
 /// library has handed back the memory it holds freed.
@@ -122,21 +121,7 @@ fn a_moving_look_does_not_grow_memory() {
     let mut step = |i: usize| {
         if i % 10 == 0 {
             // New masks, as the analysis delivers them.
-            let (w, h) = (160u32, 90u32);
-            let noise = |salt: usize| {
-                (0..w * h * 4)
-                    .map(|k| ((k as usize * 2654435761 + i * 97 + salt) >> 7) as u8)
-                    .collect()
-            };
-            let masks = MaskSet {
-                width: w,
-                height: h,
-                rgba: noise(0),
-                parts: noise(13),
-                objects: noise(41),
-                guide: noise(29),
-                present: [true; 9],
-            };
+            let masks = noise_mask_set(i * 97);
             MaskTexture::upload(&mut mask_slot, &ctx.device, &ctx.queue, &masks);
             pipeline.set_masks(mask_slot.as_ref().unwrap());
         }

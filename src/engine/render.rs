@@ -171,7 +171,6 @@ impl LiveGrade {
             pipeline.set_look(ctx, &look)?;
             // The look shown read the LUTs replaced: it cannot stand in.
             self.shown = None;
-            self.newest_shown = false;
         }
         self.set_uniforms(self.uniforms_of(&look));
         self.note_retouching(&look);

@@ -141,6 +141,10 @@ impl MaskInput {
     }
 }
 
+/// What a set of the keying's pipelines is compiled for: the number of
+/// secondaries and their longest mask program ([`KeyBlock::extent`]).
+pub type KeyExtent = (u32, u32);
+
 /// The keying pass (`shaders/masks.wgsl`): each secondary's weight on the
 /// masks' grid, into a storage buffer (a word a texel, 8-bit weights) the
 /// frame kernel reads; four dispatches (combine, grow along rows, then
@@ -151,10 +155,6 @@ impl MaskInput {
 /// them at start-up, one set per number of secondaries the looks have and
 /// their longest mask program ([`KeyBlock::extent`]: what is past them is
 /// not computed at all).
-/// What a set of the keying's pipelines is compiled for: the number of
-/// secondaries and their longest mask program ([`KeyBlock::extent`]).
-pub type KeyExtent = (u32, u32);
-
 pub struct KeyPass {
     steps: std::collections::HashMap<KeyExtent, [wgpu::ComputePipeline; 6]>,
     pipeline_layout: wgpu::PipelineLayout,

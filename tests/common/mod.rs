@@ -132,6 +132,26 @@ impl<'a> KernelGrader<'a> {
     }
 }
 
+/// Noise masks on the models' 160 x 90 grid, every channel present, a new
+/// pattern for each `seed` (for what keys the masks, not their shapes).
+pub fn noise_mask_set(seed: usize) -> neurograde::masks::MaskSet {
+    let (w, h) = (160u32, 90u32);
+    let noise = |salt: usize| {
+        (0..w * h * 4)
+            .map(|k| ((k as usize * 2654435761 + seed + salt) >> 7) as u8)
+            .collect()
+    };
+    neurograde::masks::MaskSet {
+        width: w,
+        height: h,
+        rgba: noise(0),
+        parts: noise(13),
+        objects: noise(41),
+        guide: noise(29),
+        present: [true; 9],
+    }
+}
+
 /// Grades one frame on the GPU and reads it back as float RGBA.
 pub fn grade_f32(ctx: &GpuContext, frame: &Frame, look: &Look) -> Vec<f32> {
     grade_bytes(ctx, frame, look, OutputFormat::RgbaF32)
