@@ -57,7 +57,9 @@ impl<K: Hash + Eq + Clone + Send + 'static, T: Send + 'static> Compiler<K, T> {
                 .name("pipeline compiler".into())
                 .spawn(move || {
                     for job in inbox {
-                        if outbox.send(job()).is_err() {
+                        let compiled = job();
+                        release_freed_memory();
+                        if outbox.send(compiled).is_err() {
                             break;
                         }
                     }
@@ -109,6 +111,18 @@ impl<K: Hash + Eq + Clone + Send + 'static, T: Send + 'static> Compiler<K, T> {
             self.pending.remove(key);
         }
         finished
+    }
+}
+
+/// Hands the memory a compile freed back to the system. A compile on a
+/// CPU rasteriser (LLVM) passes through about 70 MB; on this thread the C
+/// library would keep that in the thread's own arena for good, which the
+/// render thread, compiling in place, never added.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases the allocator's own free pages.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
