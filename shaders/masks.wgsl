@@ -3,7 +3,7 @@
 // How it works: four passes over the mask texels, run when the masks or the
 // keys change, not per frame; the frame kernel then reads four weights per
 // pixel (secondary_weights in grade.wgsl). For each secondary (up to four,
-// secondary i in byte i of one word per texel):
+// secondary i in channel i of an RGBA8 texel):
 //   combine_masks: its mask expression (a stack program over the nine mask
 //     channels: mask_expr.rs) at the texel, its face masks narrowed to one
 //     face when it names one;
@@ -13,6 +13,9 @@
 //     over the feather radius), inverted if asked, through the smooth ramp;
 //     0 for a secondary that is off or reads a mask the run has no model for;
 //     and the look's depth atmosphere (haze and defocus amounts) per texel;
+//     both into RGBA8 textures (on a CPU rasteriser a texture load is the
+//     cheapest read: a storage buffer read at a per-pixel index is a gather
+//     lane by lane, and the frame kernel reads these at every pixel);
 //   refine_coefficients, refine_average (only when a secondary refines):
 //     the guided filter's coefficients of each key against the masks'
 //     picture (layer 3), then their mean over the window (refine.rs).
@@ -60,20 +63,16 @@ struct Keys {
 // guide).
 @group(0) @binding(0) var masks: texture_2d_array<f32>;
 @group(0) @binding(1) var<uniform> keys: Keys;
-// The weights: one word per mask texel, row by row, four values as 8-bit
-// unorm (pack4x8unorm; a matte holds no finer steps), key_masks' output.
-// The frame kernel reads four of these at every pixel, and on a CPU
-// rasteriser each read of a word is one gather where a vec4 would be four.
-@group(0) @binding(2) var<storage, read_write> out_values: array<u32>;
-// The previous step's output (combine_masks reads none), and this step's:
-// RGBA8 textures, one value per secondary (a texture load is the cheapest
-// read on a CPU rasteriser; the values are whole 8-bit steps, stored
-// exactly).
+// The previous step's output (combine_masks reads none; the refinement
+// reads the weights), and this step's: RGBA8 textures, one value per
+// secondary (the values are whole 8-bit steps, stored exactly; a matte
+// holds no finer steps). key_masks' output is the weights the frame kernel
+// reads.
 @group(0) @binding(3) var in_values: texture_2d<f32>;
 @group(0) @binding(5) var step_out: texture_storage_2d<rgba8unorm, write>;
-// key_masks also writes the haze (byte 0) and defocus (byte 1) amounts of
-// each texel, from its depth.
-@group(0) @binding(4) var<storage, read_write> atmosphere_values: array<u32>;
+// key_masks also writes the haze (R) and defocus (G) amounts of each
+// texel, from its depth.
+@group(0) @binding(4) var atmosphere_out: texture_storage_2d<rgba8unorm, write>;
 // The refinement's coefficients, four per texel (a.rgb, b for secondary
 // 0..3): each window's (refine_coefficients), then their window means
 // (refine_average), which the frame kernel reads.
@@ -254,15 +253,9 @@ fn key_masks(@builtin(global_invocation_id) id: vec3<u32>) {
         let weight = mask_weight(sampled, k.flags.y == 1u, k.ramp_feather.x, k.ramp_feather.y);
         out[i] = select(0.0, weight, k.flags.x == 1u);
     }
-    out_values[id.y * size.x + id.x] = pack4x8unorm(out);
+    textureStore(step_out, id.xy, out);
     let depth = textureLoad(masks, id.xy, 0, 0).a;
-    atmosphere_values[id.y * size.x + id.x] = pack4x8unorm(atmosphere_amounts(1.0 - depth));
-}
-
-// A texel of the keyed weights (key_masks' output), edges clamped.
-fn keyed_at(p: vec2<i32>, size: vec2<i32>) -> vec4<f32> {
-    let c = clamp(p, vec2<i32>(0), size - 1);
-    return unpack4x8unorm(out_values[c.y * size.x + c.x]);
+    textureStore(atmosphere_out, id.xy, atmosphere_amounts(1.0 - depth));
 }
 
 // The guided filter's a and b of one window from its means, the guide
@@ -318,7 +311,7 @@ fn refine_coefficients(@builtin(global_invocation_id) id: vec3<u32>) {
         for (var i = -r; i <= r; i++) {
             let t = clamp(vec2<i32>(id.xy) + vec2<i32>(i, j), vec2<i32>(0), size - 1);
             let g = textureLoad(masks, t, GUIDE_LAYER, 0).rgb - centre;
-            let v = keyed_at(t, size);
+            let v = textureLoad(in_values, t, 0);
             m += g;
             m0 += g.x * g;
             m1 += vec3<f32>(g.y * g.y, g.y * g.z, g.z * g.z);

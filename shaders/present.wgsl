@@ -48,10 +48,10 @@ struct PresentParams {
 // still); the picture itself when nothing is.
 @group(0) @binding(3) var reference: texture_2d<f32>;
 // The analysis masks (R face, G skin, B person, A depth) and the
-// secondaries' keyed weights (four 8-bit weights a mask texel), for the
+// secondaries' keyed weights (secondary i in channel i), for the
 // overlays; 1 x 1 stand-ins when there are none.
 @group(0) @binding(4) var masks: texture_2d<f32>;
-@group(0) @binding(5) var<storage, read> key_weights: array<u32>;
+@group(0) @binding(5) var key_weights: texture_2d<f32>;
 
 struct VertexOut {
     @builtin(position) position: vec4<f32>,
@@ -104,7 +104,7 @@ fn zebra(x: u32, y: u32, luma: u32) -> bool {
 fn weights_at(uv: vec2<f32>, offset: vec2<i32>) -> vec4<f32> {
     let size = vec2<i32>(params.overlay.yz);
     let texel = clamp(vec2<i32>(uv * vec2<f32>(size)) + offset, vec2<i32>(0), size - 1);
-    return unpack4x8unorm(key_weights[u32(texel.y * size.x + texel.x)]);
+    return textureLoad(key_weights, texel, 0);
 }
 
 // A false-colour ramp for depth (near warm, far cool).

@@ -471,13 +471,28 @@ fn mask_overlays_show_the_keyed_weights() {
             .clone();
         let grey = read_rgba16f(&ctx, &picture, (w, h), encoder)[0];
         let weights: Vec<u8> = noise.bytes((w * h * 4) as usize);
-        let buffer = ctx
+        let keyed = ctx
             .device
-            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: None,
-                contents: &weights,
-                usage: wgpu::BufferUsages::STORAGE,
-            });
+            .create_texture_with_data(
+                &ctx.queue,
+                &wgpu::TextureDescriptor {
+                    label: None,
+                    size: wgpu::Extent3d {
+                        width: w,
+                        height: h,
+                        depth_or_array_layers: 1,
+                    },
+                    mip_level_count: 1,
+                    sample_count: 1,
+                    dimension: wgpu::TextureDimension::D2,
+                    format: wgpu::TextureFormat::Rgba8Unorm,
+                    usage: wgpu::TextureUsages::TEXTURE_BINDING,
+                    view_formats: &[],
+                },
+                wgpu::util::TextureDataOrder::LayerMajor,
+                &weights,
+            )
+            .create_view(&Default::default());
         let masks = neurograde::gpu::texture_2d(
             &ctx.device,
             "masks",
@@ -500,7 +515,7 @@ fn mask_overlays_show_the_keyed_weights() {
             let mut encoder = ctx.device.create_command_encoder(&Default::default());
             let views = MaskViews {
                 masks: &masks,
-                weights: &buffer,
+                weights: &keyed,
                 size: (w, h),
             };
             present.encode(

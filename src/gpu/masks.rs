@@ -9,7 +9,7 @@
 //! The render thread uploads when a new analysis result arrives or tracked
 //! faces move. [`KeyPass`] (`shaders/masks.wgsl`) then keys the secondaries
 //! from it, once per new masks or keys: one weight per secondary and mask
-//! texel, which the frame kernel reads.
+//! texel (an RGBA8 texture), which the frame kernel reads.
 
 use super::grade::KeyBlock;
 use crate::masks::{MaskSet, MASK_CHANNELS};
@@ -146,9 +146,10 @@ impl MaskInput {
 pub type KeyExtent = (u32, u32);
 
 /// The keying pass (`shaders/masks.wgsl`): each secondary's weight on the
-/// masks' grid, into a storage buffer (a word a texel, 8-bit weights) the
-/// frame kernel reads; four dispatches (combine, grow along rows, then
-/// columns, key) through two RGBA8 textures, then two more when a secondary
+/// masks' grid, into an RGBA8 texture (a secondary a channel) the frame
+/// kernel reads, and the haze and defocus amounts into another; four
+/// dispatches (combine, grow along rows, then columns, key) through two
+/// RGBA8 textures, then two more when a secondary
 /// refines its matte (the guided filter's coefficients per window, then
 /// their means, into a buffer of four vec4 a texel). The pipelines are
 /// compiled at the first keying, so a run without masks does not wait for
@@ -160,8 +161,9 @@ pub struct KeyPass {
     pipeline_layout: wgpu::PipelineLayout,
     layout: wgpu::BindGroupLayout,
     keys: wgpu::Buffer,
-    /// One zero weight: what the frame kernel reads without masks.
-    empty: wgpu::Buffer,
+    /// One texel of zero weights: what the frame kernel reads without
+    /// masks.
+    empty: wgpu::TextureView,
     /// Zero refinement coefficients of one texel: what the frame kernel
     /// reads when nothing refines.
     empty_refine: wgpu::Buffer,
@@ -170,9 +172,10 @@ pub struct KeyPass {
 }
 
 struct KeyedWeights {
-    buffer: wgpu::Buffer,
-    /// The haze and defocus amounts (atmosphere.rs), a word a texel.
-    atmosphere: wgpu::Buffer,
+    /// Each secondary's weight, a channel each.
+    weights: wgpu::TextureView,
+    /// The haze and defocus amounts (atmosphere.rs), R and G.
+    atmosphere: wgpu::TextureView,
     /// The combined and grown masks between steps (RGBA8, a value per
     /// secondary).
     scratch: [wgpu::TextureView; 2],
@@ -201,20 +204,16 @@ const STEPS: [&str; 6] = [
     "refine_average",
 ];
 
-/// A texture the steps write and the next one reads.
-fn step_texture(device: &wgpu::Device, size: (u32, u32)) -> wgpu::TextureView {
+/// A texture the steps write and the next one (or the frame kernel) reads.
+fn step_texture(device: &wgpu::Device, label: &str, size: (u32, u32)) -> wgpu::TextureView {
     super::texture_2d(
         device,
-        "mask keying step",
+        label,
         size,
         MASK_FORMAT,
         wgpu::TextureUsages::STORAGE_BINDING | wgpu::TextureUsages::TEXTURE_BINDING,
     )
     .create_view(&wgpu::TextureViewDescriptor::default())
-}
-
-fn weights_buffer(device: &wgpu::Device, (width, height): (u32, u32)) -> wgpu::Buffer {
-    grid_buffer(device, "secondary weights", (width, height), 4)
 }
 
 /// A storage buffer of `bytes` per texel of a `width` x `height` grid.
@@ -241,9 +240,8 @@ impl KeyPass {
         vec![
             super::bindings::unfilterable_texture_array(0),
             super::bindings::uniform(1, wgpu::ShaderStages::COMPUTE),
-            super::bindings::storage_buffer(2, false),
             super::bindings::unfilterable_texture(3),
-            super::bindings::storage_buffer(4, false),
+            super::bindings::storage_texture_write(4, MASK_FORMAT),
             super::bindings::storage_texture_write(5, MASK_FORMAT),
             super::bindings::storage_buffer(6, false),
             super::bindings::storage_buffer(7, false),
@@ -263,8 +261,8 @@ impl KeyPass {
                 usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             }),
-            // Buffers are created zeroed.
-            empty: weights_buffer(device, (1, 1)),
+            // Textures and buffers are created zeroed.
+            empty: step_texture(device, "no weights", (1, 1)),
             empty_refine: grid_buffer(device, "no refinement", (1, 1), REFINE_TEXEL_BYTES),
             weights: None,
         }
@@ -334,15 +332,12 @@ impl KeyPass {
         if current {
             return;
         }
-        let (buffer, atmosphere, scratch, refine) = match self.weights.take() {
-            Some(w) if w.size == size => (w.buffer, w.atmosphere, w.scratch, w.refine),
+        let (weights, atmosphere, scratch, refine) = match self.weights.take() {
+            Some(w) if w.size == size => (w.weights, w.atmosphere, w.scratch, w.refine),
             _ => (
-                weights_buffer(&ctx.device, size),
-                weights_buffer(&ctx.device, size),
-                [
-                    step_texture(&ctx.device, size),
-                    step_texture(&ctx.device, size),
-                ],
+                step_texture(&ctx.device, "secondary weights", size),
+                step_texture(&ctx.device, "haze and defocus", size),
+                ["mask keying step"; 2].map(|label| step_texture(&ctx.device, label, size)),
                 None,
             ),
         };
@@ -357,10 +352,11 @@ impl KeyPass {
         ctx.queue
             .write_buffer(&self.keys, 0, bytemuck::bytes_of(&keys));
         // Each step reads the one before: combine -> A, rows A -> B,
-        // columns B -> A, key A -> the weights (its texture output unused),
-        // then the refinement from the weights (buffers 6 and 7).
+        // columns B -> A, key A -> the weights, then the refinement from
+        // the weights (into buffers 6 and 7; its texture output unused).
         let [a, b] = &scratch;
-        let flow = [(a, b), (b, a), (a, b), (b, a), (b, a), (b, a)];
+        let w = &weights;
+        let flow = [(a, b), (b, a), (a, b), (w, a), (b, w), (b, w)];
         // Without a grow the two grow steps are left out (combine -> A,
         // key A -> the weights), and without refinement its two: a
         // CPU-side choice, not a branch in WGSL.
@@ -398,16 +394,12 @@ impl KeyPass {
                         resource: self.keys.as_entire_binding(),
                     },
                     wgpu::BindGroupEntry {
-                        binding: 2,
-                        resource: buffer.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
                         binding: 3,
                         resource: wgpu::BindingResource::TextureView(input),
                     },
                     wgpu::BindGroupEntry {
                         binding: 4,
-                        resource: atmosphere.as_entire_binding(),
+                        resource: wgpu::BindingResource::TextureView(&atmosphere),
                     },
                     wgpu::BindGroupEntry {
                         binding: 5,
@@ -426,7 +418,7 @@ impl KeyPass {
             super::dispatch_pixels(encoder, entry, pipeline, &[&bind_group], size.0, size.1);
         }
         self.weights = Some(KeyedWeights {
-            buffer,
+            weights,
             atmosphere,
             scratch,
             refine,
@@ -437,11 +429,11 @@ impl KeyPass {
     }
 
     /// The weights the last [`Self::update`] left and their grid (one zero
-    /// without masks).
-    pub fn weights(&self) -> (&wgpu::Buffer, (u32, u32)) {
+    /// texel without masks).
+    pub fn weights(&self) -> (&wgpu::TextureView, (u32, u32)) {
         self.weights
             .as_ref()
-            .map_or((&self.empty, (1, 1)), |w| (&w.buffer, w.size))
+            .map_or((&self.empty, (1, 1)), |w| (&w.weights, w.size))
     }
 
     /// The refinement coefficients the last [`Self::update`] left (zeros of
@@ -454,8 +446,8 @@ impl KeyPass {
     }
 
     /// The haze and defocus amounts the last [`Self::update`] left (one
-    /// zero without masks), on the same grid as the weights.
-    pub fn atmosphere(&self) -> &wgpu::Buffer {
+    /// zero texel without masks), on the same grid as the weights.
+    pub fn atmosphere(&self) -> &wgpu::TextureView {
         self.weights.as_ref().map_or(&self.empty, |w| &w.atmosphere)
     }
 }

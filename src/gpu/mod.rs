@@ -97,16 +97,6 @@ pub(crate) mod bindings {
         entry(binding, ShaderStages::COMPUTE, ty)
     }
 
-    /// `var<storage, read>` in a fragment shader.
-    pub fn fragment_storage_buffer(binding: u32) -> BindGroupLayoutEntry {
-        let ty = BindingType::Buffer {
-            ty: BufferBindingType::Storage { read_only: true },
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        };
-        entry(binding, ShaderStages::FRAGMENT, ty)
-    }
-
     /// `var<uniform>`.
     pub fn uniform(binding: u32, visibility: ShaderStages) -> BindGroupLayoutEntry {
         let ty = BindingType::Buffer {

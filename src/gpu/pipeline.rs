@@ -273,8 +273,8 @@ pub fn frame_kernel_layout(packed: bool) -> Vec<wgpu::BindGroupLayoutEntry> {
         bindings::storage_buffer(slot::LUT, true),
         bindings::uniform(slot::TRANSFORM, compute),
         bindings::uniform(slot::SECONDARIES, compute),
-        bindings::storage_buffer(slot::WEIGHTS, true),
-        bindings::storage_buffer(slot::ATMOSPHERE, true),
+        bindings::unfilterable_texture(slot::WEIGHTS),
+        bindings::unfilterable_texture(slot::ATMOSPHERE),
         bindings::storage_buffer(slot::REFINE, true),
         bindings::storage_buffer(slot::BAKED, true),
         bindings::storage_buffer(slot::CHANNEL_LUT, true),
@@ -734,11 +734,11 @@ impl FramePipeline {
             },
             wgpu::BindGroupEntry {
                 binding: slot::WEIGHTS,
-                resource: self.key_pass.weights().0.as_entire_binding(),
+                resource: wgpu::BindingResource::TextureView(self.key_pass.weights().0),
             },
             wgpu::BindGroupEntry {
                 binding: slot::ATMOSPHERE,
-                resource: self.key_pass.atmosphere().as_entire_binding(),
+                resource: wgpu::BindingResource::TextureView(self.key_pass.atmosphere()),
             },
             wgpu::BindGroupEntry {
                 binding: slot::REFINE,
@@ -856,10 +856,10 @@ impl FramePipeline {
         Some((&s.input, &self.ingest_uniforms))
     }
 
-    /// The analysis masks and the secondaries' keyed weights (one word of
-    /// four 8-bit weights per mask texel) with their size, for the
+    /// The analysis masks and the secondaries' keyed weights (an RGBA8
+    /// texel of four weights per mask texel) with their size, for the
     /// operator view's mask overlays; `None` before the first masks.
-    pub fn mask_views(&self) -> Option<(wgpu::TextureView, wgpu::Buffer, (u32, u32))> {
+    pub fn mask_views(&self) -> Option<(wgpu::TextureView, wgpu::TextureView, (u32, u32))> {
         let masks = self.masks.as_ref()?;
         let (weights, size) = self.key_pass.weights();
         Some((masks.models_view().clone(), weights.clone(), size))

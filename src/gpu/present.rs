@@ -54,7 +54,7 @@ pub struct Overlays {
 /// The analysis masks and the keyed weights an overlay reads.
 pub struct MaskViews<'a> {
     pub masks: &'a wgpu::TextureView,
-    pub weights: &'a wgpu::Buffer,
+    pub weights: &'a wgpu::TextureView,
     pub size: (u32, u32),
 }
 
@@ -192,7 +192,7 @@ impl PresentParams {
 pub struct PresentPass {
     /// Stand-ins bound when there are no masks to show.
     no_masks: wgpu::TextureView,
-    no_weights: wgpu::Buffer,
+    no_weights: wgpu::TextureView,
     layout: wgpu::BindGroupLayout,
     pipeline: wgpu::RenderPipeline,
     sampler: wgpu::Sampler,
@@ -213,6 +213,18 @@ pub fn letterbox(picture: (u32, u32), window: (u32, u32)) -> [f32; 4] {
     }
 }
 
+/// A 1 x 1 RGBA8 texture of zeros, bound when there is nothing to show.
+fn stand_in(device: &wgpu::Device, label: &str) -> wgpu::TextureView {
+    super::texture_2d(
+        device,
+        label,
+        (1, 1),
+        wgpu::TextureFormat::Rgba8Unorm,
+        wgpu::TextureUsages::TEXTURE_BINDING,
+    )
+    .create_view(&Default::default())
+}
+
 impl PresentPass {
     /// The pass's bind-group layout (held to its WGSL by `tests/shaders.rs`).
     pub fn layout() -> Vec<wgpu::BindGroupLayoutEntry> {
@@ -222,7 +234,7 @@ impl PresentPass {
             bindings::uniform(2, wgpu::ShaderStages::FRAGMENT),
             bindings::texture(3, wgpu::ShaderStages::FRAGMENT),
             bindings::texture(4, wgpu::ShaderStages::FRAGMENT),
-            bindings::fragment_storage_buffer(5),
+            bindings::texture(5, wgpu::ShaderStages::FRAGMENT),
         ]
     }
 
@@ -264,20 +276,8 @@ impl PresentPass {
             mapped_at_creation: false,
         });
         PresentPass {
-            no_masks: super::texture_2d(
-                device,
-                "no masks",
-                (1, 1),
-                wgpu::TextureFormat::Rgba8Unorm,
-                wgpu::TextureUsages::TEXTURE_BINDING,
-            )
-            .create_view(&Default::default()),
-            no_weights: device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("no weights"),
-                size: 4,
-                usage: wgpu::BufferUsages::STORAGE,
-                mapped_at_creation: false,
-            }),
+            no_masks: stand_in(device, "no masks"),
+            no_weights: stand_in(device, "no weights"),
             layout,
             pipeline,
             sampler,
@@ -343,9 +343,9 @@ impl PresentPass {
                 },
                 wgpu::BindGroupEntry {
                     binding: 5,
-                    resource: masks
-                        .map_or(&self.no_weights, |m| m.weights)
-                        .as_entire_binding(),
+                    resource: wgpu::BindingResource::TextureView(
+                        masks.map_or(&self.no_weights, |m| m.weights),
+                    ),
                 },
             ],
         });

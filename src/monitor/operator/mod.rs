@@ -114,7 +114,7 @@ pub struct OperatorView {
     /// A still chosen to compare against, to upload at the next draw.
     pending_still: Option<Still>,
     /// The analysis masks and keyed weights of the last frame.
-    mask_views: Option<(wgpu::TextureView, wgpu::Buffer, (u32, u32))>,
+    mask_views: Option<(wgpu::TextureView, wgpu::TextureView, (u32, u32))>,
     stills: Option<StillsBrowser>,
 }
 
