@@ -2,7 +2,7 @@
 // the GPU when the look changes and read with one lookup per pixel.
 //
 // How it works: `bake_lattice` (one invocation per lattice point) grades
-// the input code value the point stands for exactly (the buffer's tail
+// the input code value the point stands for exactly (`baked_shaper`'s tail
 // holds the input at each lattice coordinate) and packs the result into
 // `lattice_out`. The frame kernel (pipeline.wgsl) then takes a pixel's
 // colour from `baked_lattice`: through the shaper (a 1D table that spends
@@ -35,32 +35,34 @@ const BAKED_SHAPER_SIZE: u32 = 1024u;
 const BAKED_MIN: f32 = -1.0;
 const BAKED_SPAN: f32 = 3.0;
 
-// The lattice (BAKED_SIZE^3 entries, red fastest), then the shaper's
-// entries (BAKED_SHAPER_SIZE), then the input code value at each lattice
-// coordinate (BAKED_SIZE); those two as f32 bits in x; then the display
-// lattice (BAKED_SIZE^3). One buffer: the
-// frame kernel already binds seven storage buffers, and eight is what
-// every adapter allows.
-@group(0) @binding(14) var<storage, read> baked_lattice: array<vec2<u32>>;
-// The bake's view of the same buffer, bound only to `bake_lattice`.
-@group(0) @binding(15) var<storage, read_write> lattice_out: array<vec2<u32>>;
+// The shaper's entries (BAKED_SHAPER_SIZE), then the input code value at
+// each lattice coordinate (BAKED_SIZE).
+@group(0) @binding(14) var<storage, read> baked_shaper: array<f32>;
+// The lattice (x red, y green, z blue), then from z = BAKED_SIZE the
+// display lattice: an entry's two words in R and G. A texture, not a
+// storage buffer: every pixel reads four entries (eight with a display
+// lattice), and on a CPU rasteriser a storage buffer read at a per-pixel
+// index is a gather lane by lane.
+@group(0) @binding(16) var baked_lattice: texture_3d<u32>;
+// The bake's view of the same texture, bound only to the bake.
+@group(0) @binding(15) var lattice_out: texture_storage_3d<rg32uint, write>;
 
 fn shaper_entry(i: u32) -> f32 {
-    return bitcast<f32>(baked_lattice[BAKED_SIZE * BAKED_SIZE * BAKED_SIZE + i].x);
+    return baked_shaper[i];
 }
 
 fn baked_code_step() -> vec3<f32> {
     return BAKED_SPAN / vec3<f32>(2097151.0, 2097151.0, 4194303.0);
 }
 
-// Where the display lattice starts in the buffer.
+// Where the display lattice starts in the texture (its z).
 fn display_lattice_base() -> u32 {
-    return BAKED_SIZE * BAKED_SIZE * BAKED_SIZE + BAKED_SHAPER_SIZE + BAKED_SIZE;
+    return BAKED_SIZE;
 }
 
-// Entry (r, g, b) of the lattice starting at `base`.
+// Entry (r, g, b) of the lattice starting at z = `base`.
 fn lattice_at(base: u32, r: u32, g: u32, b: u32) -> vec3<f32> {
-    let code = unpack_codes(baked_lattice[base + (b * BAKED_SIZE + g) * BAKED_SIZE + r]);
+    let code = unpack_codes(textureLoad(baked_lattice, vec3<u32>(r, g, base + b), 0).xy);
     return BAKED_MIN + vec3<f32>(code) * baked_code_step();
 }
 
@@ -127,14 +129,18 @@ fn bake_lattice(@builtin(global_invocation_id) id: vec3<u32>) {
         return;
     }
     let node = vec3<u32>(id.x % n, (id.x / n) % n, id.x / (n * n));
-    let first = n * n * n + BAKED_SHAPER_SIZE;
-    let input = vec3<u32>(lattice_out[first + node.x].x, lattice_out[first + node.y].x, lattice_out[first + node.z].x);
-    let rgb = bitcast<vec3<f32>>(input);
+    let first = BAKED_SHAPER_SIZE;
+    let rgb = vec3<f32>(baked_shaper[first + node.x], baked_shaper[first + node.y], baked_shaper[first + node.z]);
     var value = grade_mix_working(grade_channels(rgb));
     if BAKED == 1u {
         value = display_out(value);
     }
-    lattice_out[id.x] = packed_codes(value);
+    store_entry(node, value);
+}
+
+// Lattice entry `node` (z counted from the texture's start) of `value`.
+fn store_entry(node: vec3<u32>, value: vec3<f32>) {
+    textureStore(lattice_out, node, vec4<u32>(packed_codes(value), 0u, 0u));
 }
 
 // A lattice entry of `value` (within [BAKED_MIN, BAKED_MIN + BAKED_SPAN]).
@@ -152,7 +158,7 @@ fn bake_display(@builtin(global_invocation_id) id: vec3<u32>) {
     if id.x >= n * n * n {
         return;
     }
-    let node = vec3<f32>(vec3<u32>(id.x % n, (id.x / n) % n, id.x / (n * n)));
-    let working = DISPLAY_MIN + node / f32(n - 1u) * (DISPLAY_MAX - DISPLAY_MIN);
-    lattice_out[display_lattice_base() + id.x] = packed_codes(display_out(working));
+    let node = vec3<u32>(id.x % n, (id.x / n) % n, id.x / (n * n));
+    let working = DISPLAY_MIN + vec3<f32>(node) / f32(n - 1u) * (DISPLAY_MAX - DISPLAY_MIN);
+    store_entry(node + vec3<u32>(0u, 0u, display_lattice_base()), display_out(working));
 }

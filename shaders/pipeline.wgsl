@@ -28,20 +28,26 @@ override OUT_FORMAT: u32 = 0u;
 
 @group(0) @binding(3) var<storage, read_write> packed: array<u32>;
 @group(0) @binding(4) var working: texture_storage_2d<rgba16float, write>;
-// grade_channels at the 256 8-bit levels. A storage buffer, not a uniform
-// one: with it bound as a fifth uniform buffer, Mesa 22.3's lavapipe
-// aborted ("stack smashing detected") running this pass on 16-bit and float
-// frames under an OpenColorIO rendering (tests/operators.rs grades every
-// shipped look on deep frames). It also costs lavapipe's folding of the
-// uniforms into the shader: the 8-bit kernel at 1080p 14.2 -> 19.6 ms there.
-@group(0) @binding(6) var<storage, read> channel_lut: array<vec4<f32>, 256>;
+// grade_channels at the 256 8-bit levels: a 256 x 1 RGBA32F texture (texel
+// = code). A texture, not a storage buffer: on a CPU rasteriser a storage
+// buffer read at a per-pixel index is a gather lane by lane, and these
+// three reads a pixel were most of the 8-bit route's cost (1080p demo look
+// on lavapipe: 36 -> 20 ms a frame). Not a uniform buffer either: bound as
+// a fifth one, Mesa 22.3's lavapipe aborted ("stack smashing detected") on
+// 16-bit and float frames under an OpenColorIO rendering
+// (tests/operators.rs grades every shipped look on deep frames).
+@group(0) @binding(6) var channel_lut: texture_2d<f32>;
 
 // The graded value of 8-bit codes: exact, since the table holds the
 // per-channel part evaluated at exactly these codes.
 // On the baked path (bake.wgsl) the table holds the codes' lattice
 // positions instead, the shaper at the 256 codes.
 fn graded_codes(codes: vec3<u32>, x: u32, y: u32) -> vec4<f32> {
-    let c = vec3<f32>(channel_lut[codes.r].x, channel_lut[codes.g].y, channel_lut[codes.b].z);
+    let c = vec3<f32>(
+        textureLoad(channel_lut, vec2<u32>(codes.r, 0u), 0).x,
+        textureLoad(channel_lut, vec2<u32>(codes.g, 0u), 0).y,
+        textureLoad(channel_lut, vec2<u32>(codes.b, 0u), 0).z,
+    );
     let guide = vec3<f32>(codes) / 255.0;
     if BAKED != 0u {
         return vec4<f32>(baked_grade(c, pixel_uv(x, y), guide), 1.0);

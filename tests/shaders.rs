@@ -223,7 +223,7 @@ fn every_pass_binds_what_its_wgsl_declares() {
             ("live bake", bake_layout()),
         ],
     );
-    assert_eq!(wgsl_bindings(&kernel).len(), 14);
+    assert_eq!(wgsl_bindings(&kernel).len(), 15);
     bindings_match(
         "mask keying",
         masks::KEY_PASS_WGSL,

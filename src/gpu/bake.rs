@@ -6,9 +6,10 @@
 //! the look's transcendental maths per pixel is most of a frame's cost, and
 //! grades exactly on a GPU, which has the time. A frame stays exact when
 //! its values are not bounded (float input) or its look has no range to
-//! bake into (`LiveBake::of`). [`LiveLattice`] owns the lattice buffer
-//! (lattice, shaper and lattice inputs in one storage buffer) and the 8-bit
-//! route's table of lattice positions, and remembers what the lattice was
+//! bake into (`LiveBake::of`). [`LiveLattice`] owns the lattice texture
+//! (the lattice, then the display lattice, along z), the buffer of the
+//! shaper and the lattice inputs, and the 8-bit route's table of lattice
+//! positions, and remembers what the lattice was
 //! baked from, so that [`LiveLattice::record`] records a bake (a
 //! `bake_lattice` dispatch, and `bake_display` for a display lattice) only
 //! when the grade's values, LUTs or display rendering change.
@@ -103,7 +104,7 @@ pub(super) struct BakeKernel<'a> {
     pub module: &'a wgpu::ShaderModule,
     pub layout: &'a wgpu::PipelineLayout,
     pub display: &'a wgpu::BindGroup,
-    pub group: &'a dyn Fn(&wgpu::Buffer) -> wgpu::BindGroup,
+    pub group: &'a dyn Fn(&wgpu::Buffer, &wgpu::TextureView) -> wgpu::BindGroup,
 }
 
 /// What a lattice was baked from: a new bake is due when any differs.
@@ -144,9 +145,16 @@ pub fn bake_pipeline(
     super::kernel_pipeline(device, module, layout, entry, &constants)
 }
 
+/// The lattice texture's format: an entry's two words of codes
+/// (`packed_codes` in bake.wgsl).
+pub const LATTICE_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rg32Uint;
+
 /// The lattice and what it holds; see the module comment.
 pub struct LiveLattice {
-    buffer: wgpu::Buffer,
+    /// The lattice, then the display lattice, along z.
+    view: wgpu::TextureView,
+    /// The shaper's entries, then the lattice inputs.
+    shaper: wgpu::Buffer,
     /// Each 8-bit code's position on the lattice (the shaper at the 256
     /// codes), which the 8-bit route reads in place of the channel table.
     positions: Arc<Vec<[f32; 4]>>,
@@ -159,15 +167,27 @@ pub struct LiveLattice {
 }
 
 impl LiveLattice {
-    /// Entries of the buffer: the lattice, the shaper, the lattice inputs,
-    /// the display lattice.
-    const ENTRIES: usize = 2 * LIVE_SIZE * LIVE_SIZE * LIVE_SIZE + SHAPER_SIZE + LIVE_SIZE;
-
     pub fn new(device: &wgpu::Device) -> LiveLattice {
+        let side = LIVE_SIZE as u32;
+        let texture = device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("live lattice"),
+            size: wgpu::Extent3d {
+                width: side,
+                height: side,
+                depth_or_array_layers: 2 * side,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D3,
+            format: LATTICE_FORMAT,
+            usage: wgpu::TextureUsages::STORAGE_BINDING | wgpu::TextureUsages::TEXTURE_BINDING,
+            view_formats: &[],
+        });
         LiveLattice {
-            buffer: device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("live lattice"),
-                size: (Self::ENTRIES * 8) as u64,
+            view: texture.create_view(&Default::default()),
+            shaper: device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("live lattice shaper"),
+                size: ((SHAPER_SIZE + LIVE_SIZE) * 4) as u64,
                 usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             }),
@@ -231,7 +251,7 @@ impl LiveLattice {
                     )
                 });
         }
-        let group = (kernel.group)(&self.buffer);
+        let group = (kernel.group)(&self.shaper, &self.view);
         let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
             label: Some("live bake"),
             timestamp_writes: None,
@@ -244,8 +264,14 @@ impl LiveLattice {
         }
     }
 
-    pub fn buffer(&self) -> &wgpu::Buffer {
-        &self.buffer
+    /// The shaper and lattice inputs (bake.wgsl `baked_shaper`).
+    pub fn shaper(&self) -> &wgpu::Buffer {
+        &self.shaper
+    }
+
+    /// The lattices (bake.wgsl `baked_lattice`).
+    pub fn view(&self) -> &wgpu::TextureView {
+        &self.view
     }
 
     /// The 8-bit route's table of lattice positions.
@@ -255,7 +281,7 @@ impl LiveLattice {
 
     /// Whether grading with `look` baked as `bake` needs a new bake; if so
     /// it is taken as done (the caller records the dispatch), and a new
-    /// shaper is written into the buffer first.
+    /// shaper is written first.
     fn begin_bake(
         &mut self,
         queue: &wgpu::Queue,
@@ -296,19 +322,17 @@ impl LiveLattice {
         true
     }
 
-    /// Writes `shaper` and the lattice inputs behind it into the buffer
-    /// after the lattice, and the 8-bit positions.
+    /// Writes `shaper` and the lattice inputs behind it, and the 8-bit
+    /// positions.
     fn write_shaper(&mut self, queue: &wgpu::Queue, shaper: &Lut1d) {
-        let tail: Vec<[u32; 2]> = shaper
+        let entries: Vec<f32> = shaper
             .table
             .iter()
             .map(|v| v[0])
             .chain(lattice_inputs(shaper, LIVE_SIZE))
-            .map(|v| [v.to_bits(), 0])
             .collect();
-        debug_assert_eq!(tail.len(), SHAPER_SIZE + LIVE_SIZE);
-        let offset = (LIVE_SIZE * LIVE_SIZE * LIVE_SIZE * 8) as u64;
-        queue.write_buffer(&self.buffer, offset, bytemuck::cast_slice(&tail));
+        debug_assert_eq!(entries.len(), SHAPER_SIZE + LIVE_SIZE);
+        queue.write_buffer(&self.shaper, 0, bytemuck::cast_slice(&entries));
         let last = (LIVE_SIZE - 1) as f32;
         self.positions = Arc::new(
             (0..256)

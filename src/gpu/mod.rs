@@ -138,6 +138,29 @@ pub(crate) mod bindings {
         entry(binding, ShaderStages::COMPUTE, ty)
     }
 
+    /// `texture_3d<u32>` read with `textureLoad`, in a compute shader.
+    pub fn uint_texture_3d(binding: u32) -> BindGroupLayoutEntry {
+        let ty = BindingType::Texture {
+            sample_type: wgpu::TextureSampleType::Uint,
+            view_dimension: wgpu::TextureViewDimension::D3,
+            multisampled: false,
+        };
+        entry(binding, ShaderStages::COMPUTE, ty)
+    }
+
+    /// `texture_storage_3d<FORMAT, write>` in a compute shader.
+    pub fn storage_texture_3d_write(
+        binding: u32,
+        format: wgpu::TextureFormat,
+    ) -> BindGroupLayoutEntry {
+        let ty = BindingType::StorageTexture {
+            access: wgpu::StorageTextureAccess::WriteOnly,
+            format,
+            view_dimension: wgpu::TextureViewDimension::D3,
+        };
+        entry(binding, ShaderStages::COMPUTE, ty)
+    }
+
     /// `texture_storage_2d<FORMAT, write>` in a compute shader.
     pub fn storage_texture_write(
         binding: u32,

@@ -15,7 +15,8 @@
 //! called from `grade_pixel`.
 
 use super::bake::{
-    bake_pipeline, baked_constants, BakeKernel, BakePipelineKey, GradePath, LiveLattice, PathReport,
+    bake_pipeline, baked_constants, BakeKernel, BakePipelineKey, GradePath, LiveLattice,
+    PathReport, LATTICE_FORMAT,
 };
 use super::compiler::Compiler;
 use super::denoise::{NoiseInput, NoisePass};
@@ -189,8 +190,10 @@ pub struct FramePipeline {
     paths: PathReport,
     /// LUT uploads so far (a re-bake follows a new LUT).
     lut_uploads: u64,
-    /// The per-channel grade at the 256 8-bit codes (see pipeline.wgsl).
-    channel_lut: wgpu::Buffer,
+    /// The per-channel grade at the 256 8-bit codes, a texel each (see
+    /// pipeline.wgsl).
+    channel_lut: wgpu::Texture,
+    channel_lut_view: wgpu::TextureView,
     /// The table `channel_lut` holds (`None`: none uploaded yet).
     channel_table_of: Option<std::sync::Arc<Vec<[f32; 4]>>>,
     /// The look's creative LUT, one vec4 an entry (one entry when there is none).
@@ -256,10 +259,14 @@ pub mod slot {
     pub const ATMOSPHERE: u32 = 12;
     /// grade.wgsl `refine_grid`: matte refinement's coefficients.
     pub const REFINE: u32 = 13;
-    /// bake.wgsl `baked_lattice`: the look's live lattices.
+    /// bake.wgsl `baked_shaper`: the live lattice's shaper and inputs.
     pub const BAKED: u32 = 14;
-    /// bake.wgsl `lattice_out`: the same buffer, written by the bake.
+    /// bake.wgsl `lattice_out`: the look's live lattices, written by the
+    /// bake.
     pub const BAKED_OUT: u32 = 15;
+    /// bake.wgsl `baked_lattice`: the same texture, read by the frame
+    /// kernel.
+    pub const BAKED_LATTICE: u32 = 16;
 }
 
 /// The frame kernel's bind-group layout: the packed (read-back) route's,
@@ -277,7 +284,8 @@ pub fn frame_kernel_layout(packed: bool) -> Vec<wgpu::BindGroupLayoutEntry> {
         bindings::unfilterable_texture(slot::ATMOSPHERE),
         bindings::storage_buffer(slot::REFINE, true),
         bindings::storage_buffer(slot::BAKED, true),
-        bindings::storage_buffer(slot::CHANNEL_LUT, true),
+        bindings::uint_texture_3d(slot::BAKED_LATTICE),
+        bindings::unfilterable_texture(slot::CHANNEL_LUT),
     ];
     if packed {
         entries.push(bindings::storage_buffer(slot::PACKED, false));
@@ -295,7 +303,8 @@ pub fn bake_layout() -> Vec<wgpu::BindGroupLayoutEntry> {
         bindings::uniform(slot::LOOK, compute),
         bindings::storage_buffer(slot::LUT, true),
         bindings::uniform(slot::TRANSFORM, compute),
-        bindings::storage_buffer(slot::BAKED_OUT, false),
+        bindings::storage_buffer(slot::BAKED, true),
+        bindings::storage_texture_3d_write(slot::BAKED_OUT, LATTICE_FORMAT),
     ]
 }
 
@@ -322,6 +331,13 @@ impl FramePipeline {
             texture: group("frame kernel (texture)", &frame_kernel_layout(false)),
             bake: group("live bake", &bake_layout()),
         };
+        let channel_lut = super::texture_2d(
+            device,
+            "channel lut",
+            (256, 1),
+            wgpu::TextureFormat::Rgba32Float,
+            wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        );
         FramePipeline {
             kernel: KernelModule::new(ctx, None, &groups)
                 .expect("the identity display needs no OpenColorIO shader"),
@@ -331,12 +347,8 @@ impl FramePipeline {
             lattice: LiveLattice::new(device),
             paths: PathReport::default(),
             lut_uploads: 0,
-            channel_lut: device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("channel lut"),
-                size: 256 * 16,
-                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            }),
+            channel_lut_view: channel_lut.create_view(&Default::default()),
+            channel_lut,
             channel_table_of: None,
             lut: lut_buffer(device, &pack_lut(&[[0.0; 3]]).words),
             transform_uniforms: uniform_buffer(
@@ -629,7 +641,7 @@ impl FramePipeline {
         self.prepare(ctx, frame, key)?;
         if let Some(bake) = baked {
             // Queued writes (the uniforms below) land before the encoder runs.
-            let group = |lattice: &wgpu::Buffer| {
+            let group = |shaper: &wgpu::Buffer, lattice: &wgpu::TextureView| {
                 fn buffer(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
                     wgpu::BindGroupEntry {
                         binding,
@@ -643,7 +655,11 @@ impl FramePipeline {
                         buffer(slot::LOOK, &self.grade_uniforms),
                         buffer(slot::LUT, &self.lut),
                         buffer(slot::TRANSFORM, &self.transform_uniforms),
-                        buffer(slot::BAKED_OUT, lattice),
+                        buffer(slot::BAKED, shaper),
+                        wgpu::BindGroupEntry {
+                            binding: slot::BAKED_OUT,
+                            resource: wgpu::BindingResource::TextureView(lattice),
+                        },
                     ],
                 })
             };
@@ -746,11 +762,15 @@ impl FramePipeline {
             },
             wgpu::BindGroupEntry {
                 binding: slot::BAKED,
-                resource: self.lattice.buffer().as_entire_binding(),
+                resource: self.lattice.shaper().as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: slot::BAKED_LATTICE,
+                resource: wgpu::BindingResource::TextureView(self.lattice.view()),
             },
             wgpu::BindGroupEntry {
                 binding: slot::CHANNEL_LUT,
-                resource: self.channel_lut.as_entire_binding(),
+                resource: wgpu::BindingResource::TextureView(&self.channel_lut_view),
             },
         ];
         let layout = match target {
@@ -789,8 +809,16 @@ impl FramePipeline {
             .as_ref()
             .is_none_or(|t| !Arc::ptr_eq(t, table));
         if uses_table && table_is_new {
-            ctx.queue
-                .write_buffer(&self.channel_lut, 0, bytemuck::cast_slice(table.as_slice()));
+            ctx.queue.write_texture(
+                self.channel_lut.as_image_copy(),
+                bytemuck::cast_slice(table.as_slice()),
+                wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(256 * 16),
+                    rows_per_image: None,
+                },
+                self.channel_lut.size(),
+            );
             self.channel_table_of = Some(Arc::clone(table));
         }
         let pipeline = &self.pipelines[&key];
