@@ -1,9 +1,9 @@
 // Bilinear interpolation between texel centres with clamped edges, done in
 // code rather than by a sampler (which may filter at reduced precision), so
-// every GPU gives the CPU twin's answer (secondary::bilinear in
-// src/grade/secondary.rs). The caller reads the four texels the taps name
-// from its texture or buffer. Composed into the frame kernel (weights_at in
-// grade.wgsl) and the mask keying pass (mask_bilinear in masks.wgsl).
+// every GPU gives the CPU twin's answer (masks::bilinear in src/masks.rs).
+// The caller reads the four texels the taps name from its texture or
+// buffer. Composed into the frame kernel (weights_at in grade.wgsl); the
+// mask keying pass (masks.wgsl) takes one axis at a time (line_sample).
 
 struct BilinearTaps {
     lo: vec2<i32>,

@@ -1,6 +1,6 @@
 // Mask keying: each secondary's weight on the analysis masks' grid.
 //
-// How it works: four passes over the mask texels, run when the masks or the
+// How it works: five passes over the mask texels, run when the masks or the
 // keys change, not per frame; the frame kernel then reads four weights per
 // pixel (secondary_weights in grade.wgsl). For each secondary (up to four,
 // secondary i in channel i of an RGBA8 texel):
@@ -9,8 +9,11 @@
 //     face when it names one;
 //   grow_rows, grow_columns: grown (largest value) or shrunk (smallest)
 //     within its grow radius along rows, then columns: a square window;
-//   key_masks: feathered (nine bilinear reads weighted 1-2-1 on each axis
-//     over the feather radius), inverted if asked, through the smooth ramp;
+//   feather_rows, key_masks: feathered (linear samples at -r, 0, +r
+//     weighted 1-2-1 along rows into a float texture, then the same down
+//     its columns: the nine bilinear reads of a 3 x 3 binomial tap in two
+//     passes of six reads a key, not one of 36), inverted if asked,
+//     through the smooth ramp;
 //     0 for a secondary that is off or reads a mask the run has no model for;
 //     and the look's depth atmosphere (haze and defocus amounts) per texel;
 //     both into RGBA8 textures (on a CPU rasteriser a texture load is the
@@ -21,7 +24,7 @@
 //     picture (layer 3), then their mean over the window (refine.rs).
 // CPU twins: SecondaryWeights::key in src/grade/secondary.rs and
 // RefineGrid::key in src/grade/refine.rs. Paired with
-// src/gpu/masks.rs; composed after bilinear.wgsl.
+// src/gpu/masks.rs.
 
 // How many secondaries the look keys and the longest of their programs
 // (KeyBlock::extent): the keys past KEYS are off and the steps past
@@ -73,6 +76,8 @@ struct Keys {
 // key_masks also writes the haze (R) and defocus (G) amounts of each
 // texel, from its depth.
 @group(0) @binding(4) var atmosphere_out: texture_storage_2d<rgba8unorm, write>;
+// feather_rows' output (full float: key_masks reads it as in_values).
+@group(0) @binding(8) var rows_out: texture_storage_2d<rgba32float, write>;
 // The refinement's coefficients, four per texel (a.rgb, b for secondary
 // 0..3): each window's (refine_coefficients), then their window means
 // (refine_average), which the frame kernel reads.
@@ -195,29 +200,47 @@ fn grow_columns(@builtin(global_invocation_id) id: vec3<u32>) {
     grow_line(id, vec2<i32>(0, 1));
 }
 
-// One secondary's grown mask between texel centres (bilinear.wgsl).
-fn grown_channel(uv: vec2<f32>, channel: u32) -> f32 {
-    let t = bilinear_taps(uv, vec2<i32>(textureDimensions(in_values)));
-    return bilinear_mix(
-        t,
-        textureLoad(in_values, t.lo, 0),
-        textureLoad(in_values, vec2<i32>(t.hi.x, t.lo.y), 0),
-        textureLoad(in_values, vec2<i32>(t.lo.x, t.hi.y), 0),
-        textureLoad(in_values, t.hi, 0),
-    )[channel];
+// in_values along the line through `p` in direction `step` (a row or a
+// column) at `t` (0..1 along it), linear between texel centres with
+// clamped ends: one axis of bilinear.wgsl. CPU twin: line_sample in
+// src/grade/secondary.rs.
+fn line_sample(p: vec2<i32>, step: vec2<i32>, t: f32, channel: u32) -> f32 {
+    let n = dot(vec2<i32>(textureDimensions(in_values)), step);
+    let q = t * f32(n) - 0.5;
+    let q0 = floor(q);
+    let f = q - q0;
+    let lo = clamp(i32(q0), 0, n - 1);
+    let hi = clamp(i32(q0) + 1, 0, n - 1);
+    let base = p * (vec2<i32>(1) - step);
+    let a = textureLoad(in_values, base + step * lo, 0)[channel];
+    let b = textureLoad(in_values, base + step * hi, 0)[channel];
+    return a * (1.0 - f) + b * f;
 }
 
-// CPU twin: SecondaryWeights::feathered. (No branch on the radius: see
-// run_program.)
-fn feathered(uv: vec2<f32>, radius: vec2<f32>, channel: u32) -> f32 {
+// The feather along a line at `t`: samples at -r, 0, +r weighted 1-2-1,
+// or the one at `t` when `r` is zero (selected, not branched: see
+// run_program). CPU twin: feather_line in src/grade/secondary.rs.
+fn feather_line(p: vec2<i32>, step: vec2<i32>, t: f32, r: f32, channel: u32) -> f32 {
     var sum = 0.0;
-    for (var j = -1; j <= 1; j++) {
-        for (var i = -1; i <= 1; i++) {
-            let w = f32((2 - abs(i)) * (2 - abs(j)));
-            sum += w * grown_channel(uv + vec2<f32>(f32(i), f32(j)) * radius, channel);
-        }
+    for (var i = -1; i <= 1; i++) {
+        sum += f32(2 - abs(i)) * line_sample(p, step, t + f32(i) * r, channel);
     }
-    return select(sum / 16.0, grown_channel(uv, channel), all(radius == vec2<f32>(0.0)));
+    return select(sum / 4.0, line_sample(p, step, t, channel), r == 0.0);
+}
+
+// Each key's grown mask feathered along its row (into a float texture).
+@compute @workgroup_size(16, 8)
+fn feather_rows(@builtin(global_invocation_id) id: vec3<u32>) {
+    let size = textureDimensions(masks);
+    if id.x >= size.x || id.y >= size.y {
+        return;
+    }
+    let u = (f32(id.x) + 0.5) / f32(size.x);
+    var out = vec4<f32>(0.0);
+    for (var i = 0u; i < KEYS; i++) {
+        out[i] = feather_line(vec2<i32>(id.xy), vec2<i32>(1, 0), u, keys.items[i].ramp_feather.z, i);
+    }
+    textureStore(rows_out, id.xy, out);
 }
 
 // The key: the mask (inverted or not) through the smooth ramp. CPU twin:
@@ -243,13 +266,13 @@ fn key_masks(@builtin(global_invocation_id) id: vec3<u32>) {
     if id.x >= size.x || id.y >= size.y {
         return;
     }
-    let uv = (vec2<f32>(id.xy) + 0.5) / vec2<f32>(size);
+    let v = (f32(id.y) + 0.5) / f32(size.y);
     // Every key is computed and the ones that are off selected away, not
-    // branched around (see run_program).
+    // branched around (see run_program). in_values: feather_rows' output.
     var out = vec4<f32>(0.0);
     for (var i = 0u; i < KEYS; i++) {
         let k = keys.items[i];
-        let sampled = feathered(uv, k.ramp_feather.zw, i);
+        let sampled = feather_line(vec2<i32>(id.xy), vec2<i32>(0, 1), v, k.ramp_feather.w, i);
         let weight = mask_weight(sampled, k.flags.y == 1u, k.ramp_feather.x, k.ramp_feather.y);
         out[i] = select(0.0, weight, k.flags.x == 1u);
     }

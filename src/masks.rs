@@ -293,8 +293,8 @@ impl MaskSet {
 
 /// Bilinear interpolation between texel centres with clamped edges, of a
 /// `width` x `height` grid of four-channel texels at `uv` (0..1). CPU twin
-/// of `mask_bilinear` in shaders/masks.wgsl and `weights_at` in
-/// shaders/grade.wgsl.
+/// of `bilinear_taps` and `bilinear_mix` in shaders/bilinear.wgsl
+/// (`weights_at` in shaders/grade.wgsl).
 pub fn bilinear(
     width: u32,
     height: u32,

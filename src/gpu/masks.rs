@@ -147,17 +147,17 @@ pub type KeyExtent = (u32, u32);
 
 /// The keying pass (`shaders/masks.wgsl`): each secondary's weight on the
 /// masks' grid, into an RGBA8 texture (a secondary a channel) the frame
-/// kernel reads, and the haze and defocus amounts into another; four
-/// dispatches (combine, grow along rows, then columns, key) through two
-/// RGBA8 textures, then two more when a secondary
-/// refines its matte (the guided filter's coefficients per window, then
+/// kernel reads, and the haze and defocus amounts into another; five
+/// dispatches (combine, grow along rows, then columns, feather along rows,
+/// then columns and key) through two RGBA8 textures and a float one, then
+/// two more when a secondary refines its matte (the guided filter's coefficients per window, then
 /// their means, into a buffer of four vec4 a texel). The pipelines are
 /// compiled at the first keying, so a run without masks does not wait for
 /// them at start-up, one set per number of secondaries the looks have and
 /// their longest mask program ([`KeyBlock::extent`]: what is past them is
 /// not computed at all).
 pub struct KeyPass {
-    steps: std::collections::HashMap<KeyExtent, [wgpu::ComputePipeline; 6]>,
+    steps: std::collections::HashMap<KeyExtent, [wgpu::ComputePipeline; 7]>,
     pipeline_layout: wgpu::PipelineLayout,
     layout: wgpu::BindGroupLayout,
     keys: wgpu::Buffer,
@@ -167,6 +167,9 @@ pub struct KeyPass {
     /// Zero refinement coefficients of one texel: what the frame kernel
     /// reads when nothing refines.
     empty_refine: wgpu::Buffer,
+    /// One texel bound as the feather's rows output in the steps that do
+    /// not write it (key_masks reads the rows).
+    no_rows: wgpu::TextureView,
     /// The weights of the last keying, their grid, and what it keyed.
     weights: Option<KeyedWeights>,
 }
@@ -179,6 +182,8 @@ struct KeyedWeights {
     /// The combined and grown masks between steps (RGBA8, a value per
     /// secondary).
     scratch: [wgpu::TextureView; 2],
+    /// The feather along rows (`ROWS_FORMAT`).
+    rows: wgpu::TextureView,
     /// Each window's refinement coefficients, then their means (made at
     /// the first keying that refines).
     refine: Option<[wgpu::Buffer; 2]>,
@@ -188,29 +193,39 @@ struct KeyedWeights {
 }
 
 /// The keying pass's WGSL (also validated by naga in tests).
-pub const KEY_PASS_WGSL: &str = concat!(
-    include_str!("../../shaders/bilinear.wgsl"),
-    "\n",
-    include_str!("../../shaders/masks.wgsl"),
-);
+pub const KEY_PASS_WGSL: &str = include_str!("../../shaders/masks.wgsl");
 
 /// The entry points, in the order they run.
-const STEPS: [&str; 6] = [
+const STEPS: [&str; 7] = [
     "combine_masks",
     "grow_rows",
     "grow_columns",
+    "feather_rows",
     "key_masks",
     "refine_coefficients",
     "refine_average",
 ];
 
+/// The feather's rows (`feather_rows` -> `key_masks`): full float, so that
+/// the two passes make what one 3 x 3 pass made.
+const ROWS_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba32Float;
+
 /// A texture the steps write and the next one (or the frame kernel) reads.
 fn step_texture(device: &wgpu::Device, label: &str, size: (u32, u32)) -> wgpu::TextureView {
+    storage_texture(device, label, size, MASK_FORMAT)
+}
+
+fn storage_texture(
+    device: &wgpu::Device,
+    label: &str,
+    size: (u32, u32),
+    format: wgpu::TextureFormat,
+) -> wgpu::TextureView {
     super::texture_2d(
         device,
         label,
         size,
-        MASK_FORMAT,
+        format,
         wgpu::TextureUsages::STORAGE_BINDING | wgpu::TextureUsages::TEXTURE_BINDING,
     )
     .create_view(&wgpu::TextureViewDescriptor::default())
@@ -245,6 +260,7 @@ impl KeyPass {
             super::bindings::storage_texture_write(5, MASK_FORMAT),
             super::bindings::storage_buffer(6, false),
             super::bindings::storage_buffer(7, false),
+            super::bindings::storage_texture_write(8, ROWS_FORMAT),
         ]
     }
 
@@ -264,6 +280,7 @@ impl KeyPass {
             // Textures and buffers are created zeroed.
             empty: step_texture(device, "no weights", (1, 1)),
             empty_refine: grid_buffer(device, "no refinement", (1, 1), REFINE_TEXEL_BYTES),
+            no_rows: storage_texture(device, "no feather rows", (1, 1), ROWS_FORMAT),
             weights: None,
         }
     }
@@ -273,12 +290,12 @@ impl KeyPass {
         &self.pipeline_layout
     }
 
-    /// The pass's six pipelines for `extent`'s secondaries and programs.
+    /// The pass's seven pipelines for `extent`'s secondaries and programs.
     pub fn compile(
         device: &wgpu::Device,
         layout: &wgpu::PipelineLayout,
         (count, length): KeyExtent,
-    ) -> [wgpu::ComputePipeline; 6] {
+    ) -> [wgpu::ComputePipeline; 7] {
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("mask keying"),
             source: wgpu::ShaderSource::Wgsl(KEY_PASS_WGSL.into()),
@@ -307,7 +324,7 @@ impl KeyPass {
     }
 
     /// Keeps pipelines compiled elsewhere (`gpu::compiler`).
-    pub fn add_steps(&mut self, extent: KeyExtent, steps: [wgpu::ComputePipeline; 6]) {
+    pub fn add_steps(&mut self, extent: KeyExtent, steps: [wgpu::ComputePipeline; 7]) {
         self.steps.insert(extent, steps);
     }
 
@@ -332,12 +349,13 @@ impl KeyPass {
         if current {
             return;
         }
-        let (weights, atmosphere, scratch, refine) = match self.weights.take() {
-            Some(w) if w.size == size => (w.weights, w.atmosphere, w.scratch, w.refine),
+        let (weights, atmosphere, scratch, rows, refine) = match self.weights.take() {
+            Some(w) if w.size == size => (w.weights, w.atmosphere, w.scratch, w.rows, w.refine),
             _ => (
                 step_texture(&ctx.device, "secondary weights", size),
                 step_texture(&ctx.device, "haze and defocus", size),
                 ["mask keying step"; 2].map(|label| step_texture(&ctx.device, label, size)),
+                storage_texture(&ctx.device, "feather rows", size, ROWS_FORMAT),
                 None,
             ),
         };
@@ -352,11 +370,12 @@ impl KeyPass {
         ctx.queue
             .write_buffer(&self.keys, 0, bytemuck::bytes_of(&keys));
         // Each step reads the one before: combine -> A, rows A -> B,
-        // columns B -> A, key A -> the weights, then the refinement from
-        // the weights (into buffers 6 and 7; its texture output unused).
+        // columns B -> A, feather rows A -> R, key R -> the weights, then
+        // the refinement from the weights (into buffers 6 and 7). A step's
+        // unused texture output is a scratch texture it does not read.
         let [a, b] = &scratch;
-        let w = &weights;
-        let flow = [(a, b), (b, a), (a, b), (w, a), (b, w), (b, w)];
+        let (w, r) = (&weights, &rows);
+        let flow = [(a, b), (b, a), (a, b), (b, a), (w, r), (b, w), (b, w)];
         // Without a grow the two grow steps are left out (combine -> A,
         // key A -> the weights), and without refinement its two: a
         // CPU-side choice, not a branch in WGSL.
@@ -370,17 +389,17 @@ impl KeyPass {
             .steps
             .entry(keys.extent())
             .or_insert_with_key(|&extent| Self::compile(device, layout, extent));
-        for ((output, input), (pipeline, entry)) in flow
+        for (step, ((output, input), (pipeline, entry))) in flow
             .into_iter()
             .zip(steps.iter().zip(STEPS))
             .enumerate()
             .filter(|(step, _)| match step {
                 1 | 2 => grows,
-                4 | 5 => refines,
+                5 | 6 => refines,
                 _ => true,
             })
-            .map(|(_, step)| step)
         {
+            let feathering = step == 3;
             let bind_group = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some(entry),
                 layout: &self.layout,
@@ -413,6 +432,14 @@ impl KeyPass {
                         binding: 7,
                         resource: refined.as_entire_binding(),
                     },
+                    wgpu::BindGroupEntry {
+                        binding: 8,
+                        resource: wgpu::BindingResource::TextureView(if feathering {
+                            &rows
+                        } else {
+                            &self.no_rows
+                        }),
+                    },
                 ],
             });
             super::dispatch_pixels(encoder, entry, pipeline, &[&bind_group], size.0, size.1);
@@ -421,6 +448,7 @@ impl KeyPass {
             weights,
             atmosphere,
             scratch,
+            rows,
             refine,
             size,
             keys,

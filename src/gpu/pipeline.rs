@@ -228,7 +228,7 @@ struct CompiledLook {
     generation: u64,
     kernel: Option<wgpu::ComputePipeline>,
     bakes: Vec<(BakePipelineKey, wgpu::ComputePipeline)>,
-    keying: Option<(KeyExtent, [wgpu::ComputePipeline; 6])>,
+    keying: Option<(KeyExtent, [wgpu::ComputePipeline; 7])>,
 }
 
 /// The frame kernel's bindings: the one table its bind-group layouts and

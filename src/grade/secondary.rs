@@ -359,15 +359,18 @@ impl SecondaryWeights {
         }
         let rows = combined.grown(grow, [1, 0]);
         let grown = rows.grown(grow, [0, 1]);
+        let mut radius = [[0.0f32; 2]; 4];
+        for (r, s) in radius.iter_mut().zip(secondaries) {
+            *r = feather_radius(s.feather, picture.0, picture.1);
+        }
+        let feathered = grown.feathered(radius);
         SecondaryWeights::filled(w, h, |x, y| {
-            let uv = [(x as f32 + 0.5) / w as f32, (y as f32 + 0.5) / h as f32];
             let mut texel = [0.0; 4];
             for (i, (weight, s)) in texel.iter_mut().zip(secondaries).enumerate() {
                 if !programs[i].1 {
                     continue;
                 }
-                let radius = feather_radius(s.feather, picture.0, picture.1);
-                let sampled = grown.feathered(uv, radius)[i];
+                let sampled = feathered[(y * w + x) as usize][i];
                 *weight = mask_weight(sampled, s.invert, s.ramp());
             }
             texel
@@ -405,24 +408,58 @@ impl SecondaryWeights {
         bilinear(self.width, self.height, texel, uv)
     }
 
-    /// The feathered values: nine bilinear samples at -r, 0, +r on each
-    /// axis weighted 1-2-1 (a binomial blur). `radius` is in uv units per
-    /// axis; zero takes one sample. CPU twin of `feathered` in masks.wgsl.
-    pub fn feathered(&self, uv: [f32; 2], radius: [f32; 2]) -> [f32; 4] {
-        if radius == [0.0, 0.0] {
-            return self.at(uv);
-        }
-        let mut sum = [0.0; 4];
-        for (j, wy) in [(-1.0f32, 1.0f32), (0.0, 2.0), (1.0, 1.0)] {
-            for (i, wx) in [(-1.0f32, 1.0f32), (0.0, 2.0), (1.0, 1.0)] {
-                let v = self.at([uv[0] + i * radius[0], uv[1] + j * radius[1]]);
-                for c in 0..4 {
-                    sum[c] += wx * wy * v[c];
-                }
-            }
-        }
-        sum.map(|v| v / 16.0)
+    /// Every texel's feathered values, channel `i` over `radius[i]` (uv
+    /// units per axis): three linear samples at -r, 0, +r along each row
+    /// weighted 1-2-1, then the same down each column of those (a
+    /// binomial blur: the nine bilinear samples of a 3 x 3 tap, in two
+    /// passes of six reads rather than one of 36); a zero radius takes
+    /// the one sample at the texel. Unquantised. CPU twin of
+    /// `feather_rows` then `key_masks` in masks.wgsl.
+    pub fn feathered(&self, radius: [[f32; 2]; 4]) -> Vec<[f32; 4]> {
+        let (w, h) = (self.width, self.height);
+        let rows: Vec<[f32; 4]> = (0..h)
+            .flat_map(|y| (0..w).map(move |x| (x, y)))
+            .map(|(x, y)| {
+                let u = (x as f32 + 0.5) / w as f32;
+                std::array::from_fn(|c| {
+                    feather_line(w, |i| self.values[(y * w + i) as usize][c], u, radius[c][0])
+                })
+            })
+            .collect();
+        (0..h)
+            .flat_map(|y| (0..w).map(move |x| (x, y)))
+            .map(|(x, y)| {
+                let v = (y as f32 + 0.5) / h as f32;
+                std::array::from_fn(|c| {
+                    feather_line(h, |j| rows[(j * w + x) as usize][c], v, radius[c][1])
+                })
+            })
+            .collect()
     }
+}
+
+/// A line of `n` values at `t` (0..1 along it), linear between their
+/// centres with clamped ends: one axis of [`crate::masks::bilinear`].
+fn line_sample(n: u32, value: &impl Fn(u32) -> f32, t: f32) -> f32 {
+    let p = t * n as f32 - 0.5;
+    let p0 = p.floor();
+    let f = p - p0;
+    let clamp = |v: f32| (v as i64).clamp(0, i64::from(n) - 1) as u32;
+    value(clamp(p0)) * (1.0 - f) + value(clamp(p0 + 1.0)) * f
+}
+
+/// The feather along one line at `t`: samples at -r, 0, +r weighted
+/// 1-2-1, or the one at `t` when `r` is zero. CPU twin of `feather_line`
+/// in masks.wgsl (the same operations in the same order).
+fn feather_line(n: u32, value: impl Fn(u32) -> f32, t: f32, r: f32) -> f32 {
+    if r == 0.0 {
+        return line_sample(n, &value, t);
+    }
+    let mut sum = 0.0;
+    for (i, weight) in [(-1.0f32, 1.0f32), (0.0, 2.0), (1.0, 1.0)] {
+        sum += weight * line_sample(n, &value, t + i * r);
+    }
+    sum / 4.0
 }
 
 #[cfg(test)]
@@ -467,7 +504,7 @@ mod tests {
         assert!((at(2.0 / 4.0) - 0.5).abs() < 1e-6);
         // Edges clamp: beyond the last texel is the last texel.
         assert_eq!(at(1.2), 0.0);
-        let blurred = weights.feathered([2.5 / 4.0, 0.5], [0.25, 0.0])[0];
+        let blurred = weights.feathered([[0.25, 0.0]; 4])[2][0];
         assert!((blurred - 0.5).abs() < 1e-6, "{blurred}");
     }
 
