@@ -129,8 +129,9 @@ fn bake_lattice(@builtin(global_invocation_id) id: vec3<u32>) {
         return;
     }
     let node = vec3<u32>(id.x % n, (id.x / n) % n, id.x / (n * n));
-    let first = BAKED_SHAPER_SIZE;
-    let rgb = vec3<f32>(baked_shaper[first + node.x], baked_shaper[first + node.y], baked_shaper[first + node.z]);
+    // The lattice inputs follow the shaper's entries.
+    let input = BAKED_SHAPER_SIZE;
+    let rgb = vec3<f32>(baked_shaper[input + node.x], baked_shaper[input + node.y], baked_shaper[input + node.z]);
     var value = grade_mix_working(grade_channels(rgb));
     if BAKED == 1u {
         value = display_out(value);

@@ -98,8 +98,9 @@ pub(super) fn baked_constants(baked: Option<LiveBake>) -> [(&'static str, f64); 
 
 /// What a bake runs: the frame kernel's module (its bake entry points),
 /// their pipeline layout, the display rendering's bind group, and the
-/// bind group of the grade's buffers with a given lattice buffer to write
-/// (made by the frame pipeline, which owns the bindings).
+/// bind group of the grade's buffers with a given shaper buffer and
+/// lattice texture to write (made by the frame pipeline, which owns the
+/// bindings).
 pub(super) struct BakeKernel<'a> {
     pub module: &'a wgpu::ShaderModule,
     pub layout: &'a wgpu::PipelineLayout,

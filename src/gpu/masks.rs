@@ -150,8 +150,9 @@ pub type KeyExtent = (u32, u32);
 /// kernel reads, and the haze and defocus amounts into another; five
 /// dispatches (combine, grow along rows, then columns, feather along rows,
 /// then columns and key) through two RGBA8 textures and a float one, then
-/// two more when a secondary refines its matte (the guided filter's coefficients per window, then
-/// their means, into a buffer of four vec4 a texel). The pipelines are
+/// two more when a secondary refines its matte (the guided filter's
+/// coefficients per window, then their means, into a buffer of four vec4 a
+/// texel). The pipelines are
 /// compiled at the first keying, so a run without masks does not wait for
 /// them at start-up, one set per number of secondaries the looks have and
 /// their longest mask program ([`KeyBlock::extent`]: what is past them is
