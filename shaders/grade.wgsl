@@ -148,9 +148,10 @@ override REFINE: u32 = 0u;
 // The haze (R) and defocus (G) amounts on the same grid (the keying pass,
 // masks.wgsl); one zero texel without analysis.
 @group(0) @binding(12) var atmosphere_grid: texture_2d<f32>;
-// The matte refinement's coefficients on the same grid: four vec4 a texel
-// (a.rgb, b of secondary 0..3), refine_average's output in masks.wgsl.
-@group(0) @binding(13) var<storage, read> refine_grid: array<vec4<f32>>;
+// The matte refinement's coefficients on the same grid: layer s holds
+// secondary s's (a.rgb, b), refine_average's output in masks.wgsl; one
+// zero texel without refinement.
+@group(0) @binding(13) var refine_grid: texture_2d_array<f32>;
 // The creative LUT (one entry when there is none) then the display LUT, red
 // index fastest, each entry packed into two words: red and green in 21 bits, blue in 22, over
 // the table's own range per channel (src/gpu/pipeline.rs, `pack_lut`). A
@@ -318,14 +319,13 @@ fn weights_at(uv: vec2<f32>) -> vec4<f32> {
 // Secondary s's refinement coefficients (a.rgb, b) at `uv`, bilinear
 // like weights_at. CPU twin: RefineGrid::at.
 fn refine_at(uv: vec2<f32>, s: u32) -> vec4<f32> {
-    let w = i32(secondaries.weights_size.x);
     let t = bilinear_taps(uv, vec2<i32>(secondaries.weights_size.xy));
     return bilinear_mix(
         t,
-        refine_grid[u32(t.lo.y * w + t.lo.x) * 4u + s],
-        refine_grid[u32(t.lo.y * w + t.hi.x) * 4u + s],
-        refine_grid[u32(t.hi.y * w + t.lo.x) * 4u + s],
-        refine_grid[u32(t.hi.y * w + t.hi.x) * 4u + s],
+        textureLoad(refine_grid, t.lo, s, 0),
+        textureLoad(refine_grid, vec2<i32>(t.hi.x, t.lo.y), s, 0),
+        textureLoad(refine_grid, vec2<i32>(t.lo.x, t.hi.y), s, 0),
+        textureLoad(refine_grid, t.hi, s, 0),
     );
 }
 

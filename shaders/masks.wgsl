@@ -78,11 +78,11 @@ struct Keys {
 @group(0) @binding(4) var atmosphere_out: texture_storage_2d<rgba8unorm, write>;
 // feather_rows' output (full float: key_masks reads it as in_values).
 @group(0) @binding(8) var rows_out: texture_storage_2d<rgba32float, write>;
-// The refinement's coefficients, four per texel (a.rgb, b for secondary
-// 0..3): each window's (refine_coefficients), then their window means
-// (refine_average), which the frame kernel reads.
+// The refinement's coefficients (a.rgb, b): each window's, four per texel
+// for secondary 0..3 (refine_coefficients), then their window means
+// (refine_average), secondary s in layer s, which the frame kernel reads.
 @group(0) @binding(6) var<storage, read_write> window_coefficients: array<vec4<f32>>;
-@group(0) @binding(7) var<storage, read_write> refine_grid: array<vec4<f32>>;
+@group(0) @binding(7) var refine_out: texture_storage_2d_array<rgba32float, write>;
 
 // Step opcodes (low four bits; then the channel in bits 4..7 and whether it
 // is inverted in bit 8). CPU twin: mask_expr::Op.
@@ -369,8 +369,7 @@ fn refine_average(@builtin(global_invocation_id) id: vec3<u32>) {
         }
     }
     let count = f32((2 * r + 1) * (2 * r + 1));
-    let base = (id.y * u32(size.x) + id.x) * 4u;
     for (var s = 0u; s < 4u; s++) {
-        refine_grid[base + s] = sum[s] / count;
+        textureStore(refine_out, id.xy, s, sum[s] / count);
     }
 }

@@ -12,6 +12,7 @@
 //! texel (an RGBA8 texture), which the frame kernel reads.
 
 use super::grade::KeyBlock;
+use crate::grade::secondary::MAX_SECONDARIES;
 use crate::masks::{MaskSet, MASK_CHANNELS};
 
 pub const MASK_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
@@ -165,9 +166,9 @@ pub struct KeyPass {
     /// One texel of zero weights: what the frame kernel reads without
     /// masks.
     empty: wgpu::TextureView,
-    /// Zero refinement coefficients of one texel: what the frame kernel
-    /// reads when nothing refines.
-    empty_refine: wgpu::Buffer,
+    /// Zero refinement coefficients of one texel: what the steps and the
+    /// frame kernel bind when nothing refines.
+    empty_refine: (wgpu::Buffer, wgpu::TextureView),
     /// One texel bound as the feather's rows output in the steps that do
     /// not write it (key_masks reads the rows).
     no_rows: wgpu::TextureView,
@@ -185,9 +186,9 @@ struct KeyedWeights {
     scratch: [wgpu::TextureView; 2],
     /// The feather along rows (`ROWS_FORMAT`).
     rows: wgpu::TextureView,
-    /// Each window's refinement coefficients, then their means (made at
-    /// the first keying that refines).
-    refine: Option<[wgpu::Buffer; 2]>,
+    /// Each window's refinement coefficients, then their means, a
+    /// secondary a layer (made at the first keying that refines).
+    refine: Option<(wgpu::Buffer, wgpu::TextureView)>,
     size: (u32, u32),
     keys: KeyBlock,
     generation: u64,
@@ -211,6 +212,9 @@ const STEPS: [&str; 7] = [
 /// the two passes make what one 3 x 3 pass made.
 const ROWS_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba32Float;
 
+/// The refined mattes' coefficients (`refine_average` -> the frame kernel).
+const REFINED_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba32Float;
+
 /// A texture the steps write and the next one (or the frame kernel) reads.
 fn step_texture(device: &wgpu::Device, label: &str, size: (u32, u32)) -> wgpu::TextureView {
     storage_texture(device, label, size, MASK_FORMAT)
@@ -230,6 +234,34 @@ fn storage_texture(
         wgpu::TextureUsages::STORAGE_BINDING | wgpu::TextureUsages::TEXTURE_BINDING,
     )
     .create_view(&wgpu::TextureViewDescriptor::default())
+}
+
+/// The refined mattes' coefficients: an RGBA32F layer (a.rgb, b) per
+/// secondary on the masks' grid.
+fn refined_texture(
+    device: &wgpu::Device,
+    label: &str,
+    (width, height): (u32, u32),
+) -> wgpu::TextureView {
+    device
+        .create_texture(&wgpu::TextureDescriptor {
+            label: Some(label),
+            size: wgpu::Extent3d {
+                width,
+                height,
+                depth_or_array_layers: MAX_SECONDARIES as u32,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: REFINED_FORMAT,
+            usage: wgpu::TextureUsages::STORAGE_BINDING | wgpu::TextureUsages::TEXTURE_BINDING,
+            view_formats: &[],
+        })
+        .create_view(&wgpu::TextureViewDescriptor {
+            dimension: Some(wgpu::TextureViewDimension::D2Array),
+            ..Default::default()
+        })
 }
 
 /// A storage buffer of `bytes` per texel of a `width` x `height` grid.
@@ -260,7 +292,7 @@ impl KeyPass {
             super::bindings::storage_texture_write(4, MASK_FORMAT),
             super::bindings::storage_texture_write(5, MASK_FORMAT),
             super::bindings::storage_buffer(6, false),
-            super::bindings::storage_buffer(7, false),
+            super::bindings::storage_texture_array_write(7, REFINED_FORMAT),
             super::bindings::storage_texture_write(8, ROWS_FORMAT),
         ]
     }
@@ -280,7 +312,10 @@ impl KeyPass {
             }),
             // Textures and buffers are created zeroed.
             empty: step_texture(device, "no weights", (1, 1)),
-            empty_refine: grid_buffer(device, "no refinement", (1, 1), REFINE_TEXEL_BYTES),
+            empty_refine: (
+                grid_buffer(device, "no refinement", (1, 1), REFINE_TEXEL_BYTES),
+                refined_texture(device, "no refined mattes", (1, 1)),
+            ),
             no_rows: storage_texture(device, "no feather rows", (1, 1), ROWS_FORMAT),
             weights: None,
         }
@@ -362,17 +397,17 @@ impl KeyPass {
         };
         let refines = keys.refines();
         let refine = match refine {
-            None if refines => Some(
-                ["refine coefficients", "refined mattes"]
-                    .map(|label| grid_buffer(&ctx.device, label, size, REFINE_TEXEL_BYTES)),
-            ),
+            None if refines => Some((
+                grid_buffer(&ctx.device, "refine coefficients", size, REFINE_TEXEL_BYTES),
+                refined_texture(&ctx.device, "refined mattes", size),
+            )),
             kept => kept,
         };
         ctx.queue
             .write_buffer(&self.keys, 0, bytemuck::bytes_of(&keys));
         // Each step reads the one before: combine -> A, rows A -> B,
         // columns B -> A, feather rows A -> R, key R -> the weights, then
-        // the refinement from the weights (into buffers 6 and 7). A step's
+        // the refinement from the weights (into buffer 6, then texture 7). A step's
         // unused texture output is a scratch texture it does not read.
         let [a, b] = &scratch;
         let (w, r) = (&weights, &rows);
@@ -381,9 +416,9 @@ impl KeyPass {
         // key A -> the weights), and without refinement its two: a
         // CPU-side choice, not a branch in WGSL.
         let grows = keys.grows();
-        let [coefficients, refined] = match &refine {
-            Some([c, r]) => [c, r],
-            None => [&self.empty_refine, &self.empty_refine],
+        let (coefficients, refined) = match &refine {
+            Some((c, r)) => (c, r),
+            None => (&self.empty_refine.0, &self.empty_refine.1),
         };
         let (device, layout) = (&ctx.device, &self.pipeline_layout);
         let steps = self
@@ -431,7 +466,7 @@ impl KeyPass {
                     },
                     wgpu::BindGroupEntry {
                         binding: 7,
-                        resource: refined.as_entire_binding(),
+                        resource: wgpu::BindingResource::TextureView(refined),
                     },
                     wgpu::BindGroupEntry {
                         binding: 8,
@@ -467,11 +502,11 @@ impl KeyPass {
 
     /// The refinement coefficients the last [`Self::update`] left (zeros of
     /// one texel when nothing refined yet), on the same grid.
-    pub fn refine_grid(&self) -> &wgpu::Buffer {
+    pub fn refine_grid(&self) -> &wgpu::TextureView {
         self.weights
             .as_ref()
             .and_then(|w| w.refine.as_ref())
-            .map_or(&self.empty_refine, |[_, refined]| refined)
+            .map_or(&self.empty_refine.1, |(_, refined)| refined)
     }
 
     /// The haze and defocus amounts the last [`Self::update`] left (one

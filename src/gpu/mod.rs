@@ -138,6 +138,19 @@ pub(crate) mod bindings {
         entry(binding, ShaderStages::COMPUTE, ty)
     }
 
+    /// `texture_storage_2d_array<FORMAT, write>` in a compute shader.
+    pub fn storage_texture_array_write(
+        binding: u32,
+        format: wgpu::TextureFormat,
+    ) -> BindGroupLayoutEntry {
+        let ty = BindingType::StorageTexture {
+            access: wgpu::StorageTextureAccess::WriteOnly,
+            format,
+            view_dimension: wgpu::TextureViewDimension::D2Array,
+        };
+        entry(binding, ShaderStages::COMPUTE, ty)
+    }
+
     /// `texture_3d<u32>` read with `textureLoad`, in a compute shader.
     pub fn uint_texture_3d(binding: u32) -> BindGroupLayoutEntry {
         let ty = BindingType::Texture {

@@ -282,7 +282,7 @@ pub fn frame_kernel_layout(packed: bool) -> Vec<wgpu::BindGroupLayoutEntry> {
         bindings::uniform(slot::SECONDARIES, compute),
         bindings::unfilterable_texture(slot::WEIGHTS),
         bindings::unfilterable_texture(slot::ATMOSPHERE),
-        bindings::storage_buffer(slot::REFINE, true),
+        bindings::unfilterable_texture_array(slot::REFINE),
         bindings::storage_buffer(slot::BAKED, true),
         bindings::uint_texture_3d(slot::BAKED_LATTICE),
         bindings::unfilterable_texture(slot::CHANNEL_LUT),
@@ -758,7 +758,7 @@ impl FramePipeline {
             },
             wgpu::BindGroupEntry {
                 binding: slot::REFINE,
-                resource: self.key_pass.refine_grid().as_entire_binding(),
+                resource: wgpu::BindingResource::TextureView(self.key_pass.refine_grid()),
             },
             wgpu::BindGroupEntry {
                 binding: slot::BAKED,
