@@ -152,12 +152,12 @@ pub type KeyExtent = (u32, u32);
 /// dispatches (combine, grow along rows, then columns, feather along rows,
 /// then columns and key) through two RGBA8 textures and a float one, then
 /// two more when a secondary refines its matte (the guided filter's
-/// coefficients per window, then their means, into a buffer of four vec4 a
-/// texel). The pipelines are
-/// compiled at the first keying, so a run without masks does not wait for
-/// them at start-up, one set per number of secondaries the looks have and
-/// their longest mask program ([`KeyBlock::extent`]: what is past them is
-/// not computed at all).
+/// coefficients per window into a buffer of four vec4 a texel, then their
+/// means into an RGBA32F texture array, a layer a secondary). The
+/// pipelines are compiled at the first keying, so a run without masks does
+/// not wait for them at start-up, one set per number of secondaries the
+/// looks have and their longest mask program ([`KeyBlock::extent`]: what
+/// is past them is not computed at all).
 pub struct KeyPass {
     steps: std::collections::HashMap<KeyExtent, [wgpu::ComputePipeline; 7]>,
     pipeline_layout: wgpu::PipelineLayout,
@@ -407,8 +407,9 @@ impl KeyPass {
             .write_buffer(&self.keys, 0, bytemuck::bytes_of(&keys));
         // Each step reads the one before: combine -> A, rows A -> B,
         // columns B -> A, feather rows A -> R, key R -> the weights, then
-        // the refinement from the weights (into buffer 6, then texture 7). A step's
-        // unused texture output is a scratch texture it does not read.
+        // the refinement from the weights (into buffer 6, then texture 7).
+        // A step's unused texture output is a scratch texture it does not
+        // read.
         let [a, b] = &scratch;
         let (w, r) = (&weights, &rows);
         let flow = [(a, b), (b, a), (a, b), (b, a), (w, r), (b, w), (b, w)];

@@ -76,7 +76,10 @@ pub fn dispatch_size(width: u32, height: u32) -> (u32, u32) {
 
 /// Bind group layout entries, named by what the WGSL declares.
 pub(crate) mod bindings {
-    use wgpu::{BindGroupLayoutEntry, BindingType, BufferBindingType, ShaderStages};
+    use wgpu::{
+        BindGroupLayoutEntry, BindingType, BufferBindingType, ShaderStages, TextureSampleType,
+        TextureViewDimension,
+    };
 
     fn entry(binding: u32, visibility: ShaderStages, ty: BindingType) -> BindGroupLayoutEntry {
         BindGroupLayoutEntry {
@@ -107,71 +110,71 @@ pub(crate) mod bindings {
         entry(binding, visibility, ty)
     }
 
-    /// `texture_2d<f32>` (filterable float).
-    pub fn texture(binding: u32, visibility: ShaderStages) -> BindGroupLayoutEntry {
+    /// A texture read in `visibility` with `sample_type` texels, viewed as
+    /// `dimension`.
+    fn read_texture(
+        binding: u32,
+        visibility: ShaderStages,
+        sample_type: TextureSampleType,
+        dimension: TextureViewDimension,
+    ) -> BindGroupLayoutEntry {
         let ty = BindingType::Texture {
-            sample_type: wgpu::TextureSampleType::Float { filterable: true },
-            view_dimension: wgpu::TextureViewDimension::D2,
+            sample_type,
+            view_dimension: dimension,
             multisampled: false,
         };
         entry(binding, visibility, ty)
     }
 
-    /// `texture_2d<f32>` read with `textureLoad` only, in a compute shader.
-    pub fn unfilterable_texture(binding: u32) -> BindGroupLayoutEntry {
-        let ty = BindingType::Texture {
-            sample_type: wgpu::TextureSampleType::Float { filterable: false },
-            view_dimension: wgpu::TextureViewDimension::D2,
-            multisampled: false,
+    /// A write-only storage texture of `format` in a compute shader, viewed
+    /// as `dimension`.
+    fn write_texture(
+        binding: u32,
+        format: wgpu::TextureFormat,
+        dimension: TextureViewDimension,
+    ) -> BindGroupLayoutEntry {
+        let ty = BindingType::StorageTexture {
+            access: wgpu::StorageTextureAccess::WriteOnly,
+            format,
+            view_dimension: dimension,
         };
         entry(binding, ShaderStages::COMPUTE, ty)
+    }
+
+    const UNFILTERABLE: TextureSampleType = TextureSampleType::Float { filterable: false };
+
+    /// `texture_2d<f32>` (filterable float).
+    pub fn texture(binding: u32, visibility: ShaderStages) -> BindGroupLayoutEntry {
+        let filterable = TextureSampleType::Float { filterable: true };
+        read_texture(binding, visibility, filterable, TextureViewDimension::D2)
+    }
+
+    /// `texture_2d<f32>` read with `textureLoad` only, in a compute shader.
+    pub fn unfilterable_texture(binding: u32) -> BindGroupLayoutEntry {
+        read_texture(
+            binding,
+            ShaderStages::COMPUTE,
+            UNFILTERABLE,
+            TextureViewDimension::D2,
+        )
     }
 
     /// `texture_2d_array<f32>` read with `textureLoad` only, in a compute
     /// shader.
     pub fn unfilterable_texture_array(binding: u32) -> BindGroupLayoutEntry {
-        let ty = BindingType::Texture {
-            sample_type: wgpu::TextureSampleType::Float { filterable: false },
-            view_dimension: wgpu::TextureViewDimension::D2Array,
-            multisampled: false,
-        };
-        entry(binding, ShaderStages::COMPUTE, ty)
-    }
-
-    /// `texture_storage_2d_array<FORMAT, write>` in a compute shader.
-    pub fn storage_texture_array_write(
-        binding: u32,
-        format: wgpu::TextureFormat,
-    ) -> BindGroupLayoutEntry {
-        let ty = BindingType::StorageTexture {
-            access: wgpu::StorageTextureAccess::WriteOnly,
-            format,
-            view_dimension: wgpu::TextureViewDimension::D2Array,
-        };
-        entry(binding, ShaderStages::COMPUTE, ty)
+        let dimension = TextureViewDimension::D2Array;
+        read_texture(binding, ShaderStages::COMPUTE, UNFILTERABLE, dimension)
     }
 
     /// `texture_3d<u32>` read with `textureLoad`, in a compute shader.
     pub fn uint_texture_3d(binding: u32) -> BindGroupLayoutEntry {
-        let ty = BindingType::Texture {
-            sample_type: wgpu::TextureSampleType::Uint,
-            view_dimension: wgpu::TextureViewDimension::D3,
-            multisampled: false,
-        };
-        entry(binding, ShaderStages::COMPUTE, ty)
-    }
-
-    /// `texture_storage_3d<FORMAT, write>` in a compute shader.
-    pub fn storage_texture_3d_write(
-        binding: u32,
-        format: wgpu::TextureFormat,
-    ) -> BindGroupLayoutEntry {
-        let ty = BindingType::StorageTexture {
-            access: wgpu::StorageTextureAccess::WriteOnly,
-            format,
-            view_dimension: wgpu::TextureViewDimension::D3,
-        };
-        entry(binding, ShaderStages::COMPUTE, ty)
+        let dimension = TextureViewDimension::D3;
+        read_texture(
+            binding,
+            ShaderStages::COMPUTE,
+            TextureSampleType::Uint,
+            dimension,
+        )
     }
 
     /// `texture_storage_2d<FORMAT, write>` in a compute shader.
@@ -179,12 +182,23 @@ pub(crate) mod bindings {
         binding: u32,
         format: wgpu::TextureFormat,
     ) -> BindGroupLayoutEntry {
-        let ty = BindingType::StorageTexture {
-            access: wgpu::StorageTextureAccess::WriteOnly,
-            format,
-            view_dimension: wgpu::TextureViewDimension::D2,
-        };
-        entry(binding, ShaderStages::COMPUTE, ty)
+        write_texture(binding, format, TextureViewDimension::D2)
+    }
+
+    /// `texture_storage_2d_array<FORMAT, write>` in a compute shader.
+    pub fn storage_texture_array_write(
+        binding: u32,
+        format: wgpu::TextureFormat,
+    ) -> BindGroupLayoutEntry {
+        write_texture(binding, format, TextureViewDimension::D2Array)
+    }
+
+    /// `texture_storage_3d<FORMAT, write>` in a compute shader.
+    pub fn storage_texture_3d_write(
+        binding: u32,
+        format: wgpu::TextureFormat,
+    ) -> BindGroupLayoutEntry {
+        write_texture(binding, format, TextureViewDimension::D3)
     }
 
     /// `texture_storage_2d<rgba16float, write>` in a compute shader.
